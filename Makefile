@@ -1,0 +1,70 @@
+# NPS Loop — `make run` sets everything up and starts the app; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+# `make test` talks to real PostgreSQL and Redis (see README).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/nps_loop
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+TEST_ENV := DJANGO_DEBUG=true DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	NPS_DATA_DIR=$(CURDIR)/var/test EMAIL_URL=memorymail://
+
+VENDOR := static/vendor
+
+.PHONY: run install assets migrate demo test lint check-deploy bench clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@touch $@
+
+install: $(BIN)/.installed
+
+$(VENDOR)/.built: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed to fetch the front-end assets."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons $(VENDOR)/htmx $(VENDOR)/chartjs $(VENDOR)/axe
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/bootstrap/
+	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chartjs/
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe/
+	@touch $@
+
+assets: $(VENDOR)/.built
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: install assets
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py seed_demo
+	@PORT=$(PORT) BIN=$(BIN) ./scripts/run-dev
+
+test: install assets
+	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+check-deploy: install
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 40) DJANGO_ALLOWED_HOSTS=nps.example.com \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: install assets
+	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
+	$(TEST_ENV) $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) staticfiles var

@@ -1,0 +1,188 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class Segment(models.TextChoices):
+    SMB = "smb", _("SMB")
+    MID_MARKET = "mid_market", _("Mid-market")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class Persona(models.TextChoices):
+    CHAMPION = "champion", _("Champion")
+    EXEC_SPONSOR = "exec_sponsor", _("Exec sponsor")
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    USER = "user", _("User")
+    ADMIN = "admin", _("Admin")
+    OTHER = "other", _("Other")
+
+
+class Influence(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class InteractionKind(models.TextChoices):
+    SALES = "sales", _("Sales")
+    SUPPORT_TICKET = "support_ticket", _("Support ticket")
+    MEETING = "meeting", _("Meeting")
+    EMAIL = "email", _("Email")
+    QBR = "qbr", _("QBR")
+    OTHER = "other", _("Other")
+
+
+class Account(models.Model):
+    """A customer company, as known in the CRM."""
+
+    name = models.CharField(_("name"), max_length=200)
+    external_id = models.CharField(_("CRM id"), max_length=100, unique=True)
+    segment = models.CharField(_("segment"), max_length=20, choices=Segment.choices, blank=True)
+    tier = models.CharField(_("tier"), max_length=50, blank=True)
+    arr = models.DecimalField(_("ARR"), max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    renewal_date = models.DateField(_("renewal date"), null=True, blank=True)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("CSM"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        indexes = [
+            models.Index(fields=["segment"]),
+            models.Index(fields=["tier"]),
+            models.Index(fields=["renewal_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(arr__gte=0), name="account_arr_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [d.domain for d in self.domains.all()]
+
+
+class AccountDomain(models.Model):
+    """An email domain used by an account's people; answers are matched on it.
+
+    A domain may belong to several accounts (subsidiaries sharing a mail
+    domain); such a domain matches no account on its own.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("domain"), max_length=253, db_index=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "domain"], name="account_domain_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Contact(models.Model):
+    """A person at a customer. `account` is empty while the person is unmatched."""
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), max_length=254)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    persona = models.CharField(
+        _("persona"), max_length=20, choices=Persona.choices, default=Persona.OTHER
+    )
+    influence = models.CharField(
+        _("influence"), max_length=10, choices=Influence.choices, default=Influence.MEDIUM
+    )
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    external_id = models.CharField(_("CRM id"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    opted_out = models.BooleanField(_("opted out"), default=False)
+    opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "email"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="contact_email_unique_ci"),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="contact_external_id_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["persona"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+class Interaction(models.Model):
+    """Something that happened with the account: the history the 360° view shows."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("account")
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+        verbose_name=_("contact"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
+    summary = models.TextField(_("summary"))
+    occurred_at = models.DateTimeField(_("when"))
+    source = models.CharField(_("source"), max_length=50, default="manual")
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="interaction_source_external_id_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"

@@ -1,0 +1,1 @@
+# Cases and playbooks arrive with the playbook engine.

@@ -1,0 +1,97 @@
+"""REST API views: parse, authorise, call a service or selector, answer."""
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response as ApiResponse
+from rest_framework.views import APIView
+
+from surveys import selectors
+from surveys.models import Source
+from surveys.permissions import CanReadNps, CanSendAnswers
+from surveys.serializers import (
+    NpsOutSerializer,
+    NpsQuerySerializer,
+    ResponseInSerializer,
+    ResponseOutSerializer,
+)
+from surveys.services import record_response
+
+
+def validation_error_response(error: ValidationError) -> ApiResponse:
+    """400 in the API's error shape from a service's ValidationError."""
+    fields = (
+        error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+    )
+    return ApiResponse(
+        {
+            "error": {
+                "code": "invalid",
+                "message": "Some fields are not valid; see 'fields'.",
+                "fields": fields,
+            }
+        },
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+class ResponseCreateView(APIView):
+    permission_classes = [CanSendAnswers]
+
+    @extend_schema(
+        request=ResponseInSerializer,
+        responses={201: ResponseOutSerializer, 200: ResponseOutSerializer},
+        summary="Send one NPS answer",
+        description=(
+            "Stores the answer and starts its follow-up. Idempotent on `external_id`: "
+            "sending the same id again answers 200 with the stored answer and creates nothing. "
+            "An answer whose email matches no account is stored as unmatched (`matched: false`)."
+        ),
+    )
+    def post(self, request: Request) -> ApiResponse:
+        serializer = ResponseInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            recorded = record_response(
+                source=Source.API, payload=request.data, **serializer.validated_data
+            )
+        except ValidationError as error:
+            return validation_error_response(error)
+        return ApiResponse(
+            ResponseOutSerializer(recorded.response).data,
+            status=status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK,
+        )
+
+
+class NpsView(APIView):
+    permission_classes = [CanReadNps]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="First day included (YYYY-MM-DD)."),
+            OpenApiParameter("to", str, description="Last day included (YYYY-MM-DD)."),
+            OpenApiParameter("segment", str, enum=["smb", "mid_market", "enterprise"]),
+            OpenApiParameter("tier", str),
+            OpenApiParameter(
+                "persona",
+                str,
+                enum=["champion", "exec_sponsor", "decision_maker", "user", "admin", "other"],
+            ),
+        ],
+        responses={200: NpsOutSerializer},
+        summary="NPS of a slice of answers",
+        description="Computed on the pooled answers of the slice, with its 95 % interval.",
+    )
+    def get(self, request: Request) -> ApiResponse:
+        query = NpsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        responses = selectors.responses_in(
+            answered_from=params.get("from"),
+            answered_to=params.get("to"),
+            segment=params.get("segment", ""),
+            tier=params.get("tier", ""),
+            persona=params.get("persona", ""),
+        )
+        return ApiResponse(selectors.nps_for(responses).as_dict())

@@ -1,0 +1,172 @@
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Contact
+
+
+class Category(models.TextChoices):
+    DETRACTOR = "detractor", _("Detractor")
+    PASSIVE = "passive", _("Passive")
+    PROMOTER = "promoter", _("Promoter")
+
+
+class Source(models.TextChoices):
+    SURVEY_PAGE = "survey_page", _("Survey page")
+    API = "api", _("API")
+    DELIGHTED = "delighted", _("Delighted")
+    TYPEFORM = "typeform", _("Typeform")
+    FORMBRICKS = "formbricks", _("Formbricks")
+    CSV = "csv", _("CSV import")
+    MANUAL = "manual", _("Manual entry")
+
+
+class Campaign(models.Model):
+    """A round of NPS surveys; answers may point to the campaign they came from."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    invitations_sent = models.PositiveIntegerField(
+        _("invitations sent"),
+        null=True,
+        blank=True,
+        help_text=_("How many people were asked; needed for the response rate."),
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-created_at"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Response(models.Model):
+    """One NPS answer: a score 0–10 and maybe a comment. Enters only via `record_response`."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="responses", verbose_name=_("contact")
+    )
+    # Empty while the answer is unmatched: no account could be found for its contact.
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+        verbose_name=_("account"),
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        verbose_name=_("campaign"),
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    category = models.GeneratedField(
+        expression=Case(
+            When(score__lte=6, then=Value(Category.DETRACTOR.value)),
+            When(score__lte=8, then=Value(Category.PASSIVE.value)),
+            default=Value(Category.PROMOTER.value),
+        ),
+        output_field=models.CharField(max_length=10, choices=Category.choices),
+        db_persist=True,
+        verbose_name=_("category"),
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    external_id = models.CharField(_("external id"), max_length=200)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    payload = models.JSONField(
+        _("original payload"), null=True, blank=True, help_text=_("As received, for audit.")
+    )
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=10), name="response_score_0_10"
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="response_source_external_id_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["answered_at"]),
+            models.Index(fields=["account", "-answered_at"]),
+            models.Index(fields=["contact", "-answered_at"]),
+            models.Index(fields=["campaign", "answered_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(processed_at__isnull=True),
+                name="response_unprocessed",
+            ),
+            models.Index(
+                fields=["-answered_at"],
+                condition=Q(account__isnull=True),
+                name="response_unmatched",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score} from {self.contact_id} ({self.source}:{self.external_id})"
+
+    @property
+    def is_matched(self) -> bool:
+        return self.account_id is not None
+
+
+class IntegrationKind(models.TextChoices):
+    API = "api", _("REST API")
+    DELIGHTED = "delighted", _("Delighted webhook")
+    TYPEFORM = "typeform", _("Typeform webhook")
+    FORMBRICKS = "formbricks", _("Formbricks webhook")
+
+
+class Integration(models.Model):
+    """Another system allowed to send answers: an API client or a survey tool's webhook.
+
+    Only a hash of its key is stored; the key itself is shown once, on creation.
+    Webhooks that sign their deliveries also keep the signing secret they share
+    with the tool (it is needed in clear to check each signature).
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=IntegrationKind.choices)
+    key_prefix = models.CharField(_("key prefix"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    signing_secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("The secret the survey tool signs its deliveries with."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("integration")
+        verbose_name_plural = _("integrations")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    # DRF's IsAuthenticated asks the authenticated principal this.
+    is_authenticated = True

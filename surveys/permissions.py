@@ -1,0 +1,25 @@
+from rest_framework.permissions import BasePermission
+
+from nps_loop.roles import Role, has_role
+from surveys.models import Integration, IntegrationKind
+
+
+class IsApiClient(BasePermission):
+    """An API key of kind 'api', or a signed-in person holding one of `roles`."""
+
+    roles: tuple[Role, ...] = (Role.ADMIN,)
+    message = "This endpoint needs an API key (Authorization: Bearer <key>)."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if isinstance(user, Integration):
+            return user.kind == IntegrationKind.API
+        return bool(user and user.is_authenticated and has_role(user, *self.roles))
+
+
+class CanSendAnswers(IsApiClient):
+    roles = (Role.ADMIN,)
+
+
+class CanReadNps(IsApiClient):
+    roles = (Role.MANAGER, Role.ADMIN)

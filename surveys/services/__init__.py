@@ -1,0 +1,15 @@
+"""Every write of the `surveys` app. See `responses.record_response` for the way answers enter."""
+
+from surveys.services.responses import (
+    RecordedResponse,
+    assign_account_to_contact,
+    opt_out_contact,
+    record_response,
+)
+
+__all__ = [
+    "RecordedResponse",
+    "assign_account_to_contact",
+    "opt_out_contact",
+    "record_response",
+]

@@ -1,0 +1,15 @@
+"""Signals `surveys` sends so that other apps can react without `surveys` importing them.
+
+`response_recorded(sender=Response, response=<Response>)` is sent inside the
+transaction that stored a new answer, exactly once per answer. Receivers that
+start work elsewhere (a Celery task) must defer it with `transaction.on_commit`.
+
+`response_updated(sender=Response, response=<Response>, fields=[...])` is sent
+when a survey tool amends an answer it delivered before (a comment added
+later, a corrected score).
+"""
+
+from django.dispatch import Signal
+
+response_recorded = Signal()
+response_updated = Signal()

@@ -1,0 +1,81 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Account, AccountDomain, Contact, Interaction, Persona, Segment
+from nps_loop.models import User
+from surveys.models import Campaign, Response, Source
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@nps-loop.test")
+    display_name = factory.Faker("name")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    name = factory.Faker("company")
+    external_id = factory.Sequence(lambda n: f"ACC-{n:05d}")
+    segment = Segment.MID_MARKET
+    tier = "Gold"
+    arr = Decimal("120000.00")
+    renewal_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=200))
+
+
+class AccountDomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountDomain
+
+    account = factory.SubFactory(AccountFactory)
+    domain = factory.Sequence(lambda n: f"customer{n}.example")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"person{n}@customer.example")
+    persona = Persona.USER
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    account = factory.SubFactory(AccountFactory)
+    kind = "meeting"
+    summary = "Quarterly check-in"
+    occurred_at = factory.LazyFunction(timezone.now)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    """Stores an answer directly; tests of ingestion call `record_response` instead."""
+
+    class Meta:
+        model = Response
+
+    contact = factory.SubFactory(ContactFactory)
+    account = factory.LazyAttribute(lambda r: r.contact.account)
+    score = 8
+    answered_at = factory.LazyFunction(timezone.now)
+    source = Source.API
+    external_id = factory.Sequence(lambda n: f"resp-{n}")
