@@ -16,7 +16,14 @@ from surveys.nps import (
 
 @pytest.mark.parametrize(
     ("score", "category"),
-    [(0, "detractor"), (6, "detractor"), (7, "passive"), (8, "passive"), (9, "promoter"), (10, "promoter")],
+    [
+        (0, "detractor"),
+        (6, "detractor"),
+        (7, "passive"),
+        (8, "passive"),
+        (9, "promoter"),
+        (10, "promoter"),
+    ],
 )
 def test_score_bands_put_six_among_detractors(score, category):
     assert category_for(score) == category
@@ -83,7 +90,13 @@ def test_summary_of_raw_scores_pools_answers():
 def test_summary_as_dict_has_the_api_shape():
     data = summarize_counts(1, 1, 1).as_dict()
     assert set(data) == {
-        "nps", "responses", "promoters", "passives", "detractors", "margin_of_error", "ci95",
+        "nps",
+        "responses",
+        "promoters",
+        "passives",
+        "detractors",
+        "margin_of_error",
+        "ci95",
     }
     assert math.isclose(data["nps"], 0.0)
     assert len(data["ci95"]) == 2

@@ -1,0 +1,30 @@
+"""The OpenAPI schema and its browsable docs."""
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_lists_the_answer_and_nps_endpoints(api_client):
+    reply = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert reply.status_code == 200
+    paths = reply.json()["paths"]
+    assert "/api/v1/responses" in paths
+    assert "/api/v1/nps" in paths
+
+
+def test_docs_page_serves_swagger_ui_from_our_own_static_files(client, admin_user):
+    client.force_login(admin_user)
+
+    page = client.get("/api/v1/docs/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()
+
+
+def test_schema_is_not_public():
+    assert APIClient().get("/api/v1/schema/").status_code == 401
