@@ -1,11 +1,14 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from surveys import api
+from surveys import api, api_hooks
 
 urlpatterns = [
     path("responses", api.ResponseCreateView.as_view(), name="api-responses"),
     path("nps", api.NpsView.as_view(), name="api-nps"),
+    path("hooks/delighted", api_hooks.DelightedHookView.as_view(), name="api-hook-delighted"),
+    path("hooks/typeform", api_hooks.TypeformHookView.as_view(), name="api-hook-typeform"),
+    path("hooks/formbricks", api_hooks.FormbricksHookView.as_view(), name="api-hook-formbricks"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,301 @@
+"""Webhooks from survey tools: authenticate the delivery, read it, record the answer.
+
+A delivery is accepted when it is signed with the signing secret of an active
+integration of the tool's kind, or when it carries the key of one (`?token=<key>`
+or `Authorization: Bearer <key>`) and, if that integration has a signing secret,
+is signed with it too. Everything else is a 401 and stores nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from types import ModuleType
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    NotAuthenticated,
+    ParseError,
+)
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response as ApiResponse
+from rest_framework.views import APIView
+
+from surveys.api import validation_error_response
+from surveys.hooks import (
+    HookEvent,
+    HookIgnored,
+    HookOptOut,
+    SignatureError,
+    delighted,
+    formbricks,
+    header,
+    typeform,
+)
+from surveys.models import Integration, IntegrationKind, Source
+from surveys.serializers import ResponseOutSerializer
+from surveys.services import opt_out_contact, record_response
+from surveys.services.integrations import integration_for_key, touch_integration
+
+logger = logging.getLogger(__name__)
+
+
+def _delivery_key(request: Request) -> str:
+    """The integration key from `?token=` or `Authorization: Bearer`, if the tool sent one."""
+    if token := request.query_params.get("token", "").strip():
+        return token
+    scheme, _, key = header(request.headers, "Authorization").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def _sender(request: Request, *, kind: str, tool: ModuleType) -> Integration:
+    """The active integration that sent this delivery; raises a 401 error otherwise."""
+    body = request.body  # the raw bytes that were signed, read before any parsing
+    if key := _delivery_key(request):
+        integration = integration_for_key(key, kind=kind)
+        if integration is None:
+            raise AuthenticationFailed("Unknown or revoked key for this webhook.")
+        if integration.signing_secret:
+            try:
+                tool.verify_signature(
+                    body=body, headers=request.headers, secret=integration.signing_secret
+                )
+            except SignatureError as error:
+                raise AuthenticationFailed(str(error)) from None
+        return integration
+
+    if not header(request.headers, tool.SIGNATURE_HEADER):
+        raise NotAuthenticated(
+            "Sign deliveries with the integration's signing secret, "
+            "or put its key in the URL (?token=<key>)."
+        )
+    problems = set()
+    signing = Integration.objects.filter(kind=kind, revoked_at__isnull=True).exclude(
+        signing_secret=""
+    )
+    for integration in signing:
+        try:
+            tool.verify_signature(
+                body=body, headers=request.headers, secret=integration.signing_secret
+            )
+        except SignatureError as error:
+            problems.add(str(error))
+            continue
+        touch_integration(integration=integration)
+        return integration
+    raise AuthenticationFailed(
+        problems.pop()
+        if len(problems) == 1
+        else "The signature matches no active integration for this webhook."
+    )
+
+
+def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(request.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ParseError(f"The body is not valid JSON: {error}.") from None
+
+
+def _outcome(event: HookEvent, *, source: str, payload: Any) -> tuple[int, dict[str, Any]]:
+    """Act on one event: the HTTP status and body that answer it."""
+    if isinstance(event, HookIgnored):
+        return status.HTTP_200_OK, {"ignored": event.reason}
+    if isinstance(event, HookOptOut):
+        contact = opt_out_contact(email=event.email)
+        if contact is None:
+            return status.HTTP_200_OK, {"ignored": "No contact has this email; nothing to do."}
+        return status.HTTP_200_OK, {"opted_out": contact.email}
+    recorded = record_response(source=source, payload=payload, **dataclasses.asdict(event))
+    return (
+        status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK,
+        ResponseOutSerializer(recorded.response).data,
+    )
+
+
+def _numbered(error: ValidationError, index: int) -> ValidationError:
+    """The error of the `index`-th delivery of a batch, each field prefixed with its place."""
+    return ValidationError(
+        {f"[{index}].{field}": messages for field, messages in error.message_dict.items()}
+    )
+
+
+class _HookView(APIView):
+    """One survey tool's webhook; subclasses say which tool and how to read its events."""
+
+    authentication_classes = []  # each delivery is authenticated by `_sender`
+    permission_classes = [AllowAny]
+    kind: ClassVar[str]
+    source: ClassVar[str]
+    tool: ClassVar[ModuleType]
+    # Whether the tool may send a JSON array of deliveries in one request.
+    batches: ClassVar[bool] = False
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without it DRF answers 403 instead of 401 to an unauthenticated delivery.
+        return 'Bearer realm="webhooks"'
+
+    def read(self, request: Request, item: dict[str, Any]) -> HookEvent:
+        raise NotImplementedError
+
+    def post(self, request: Request) -> ApiResponse:
+        try:
+            sender = _sender(request, kind=self.kind, tool=self.tool)
+        except APIException as error:
+            logger.warning("webhook %s delivery refused: %s", self.kind, error)
+            raise
+        payload = _json_body(request)
+        batch = self.batches and isinstance(payload, list)
+        items = payload if batch else [payload]
+        try:
+            # A batch is stored whole or not at all, so that the tool's retry is clean.
+            with transaction.atomic():
+                outcomes = [
+                    self._handle(request, item, place=index if batch else None)
+                    for index, item in enumerate(items)
+                ]
+        except ValidationError as error:
+            logger.warning("webhook %s integration=%s refused: %s", self.kind, sender.pk, error)
+            return validation_error_response(error)
+        for code, body in outcomes:
+            logger.info(
+                "webhook %s integration=%s status=%s answer=%s ignored=%s",
+                self.kind,
+                sender.pk,
+                code,
+                body.get("id"),
+                body.get("ignored", ""),
+            )
+        if not batch:
+            code, body = outcomes[0]
+            return ApiResponse(body, status=code)
+        created = any(code == status.HTTP_201_CREATED for code, _ in outcomes)
+        return ApiResponse(
+            {"results": [body for _, body in outcomes]},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def _handle(self, request: Request, item: Any, *, place: int | None) -> tuple[int, dict]:
+        try:
+            if not isinstance(item, dict):
+                raise ValidationError({"body": ["Expected a JSON object."]})
+            return _outcome(self.read(request, item), source=self.source, payload=item)
+        except ValidationError as error:
+            if place is None:
+                raise
+            raise _numbered(error, place) from None
+
+
+TOKEN_PARAMETER = OpenApiParameter(
+    "token", str, description="The integration's key, for tools that cannot sign or send headers."
+)
+HOOK_RESPONSES = {
+    201: OpenApiResponse(ResponseOutSerializer, description="A new answer was stored."),
+    200: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description=(
+            "The answer was already stored (and updated when the tool sent more of it), "
+            'or the event carries no answer: `{"ignored": "<reason>"}`.'
+        ),
+    ),
+    400: OpenApiResponse(description="Malformed JSON, or an answer that is not valid."),
+    401: OpenApiResponse(description="Unknown or revoked key, or a missing or wrong signature."),
+}
+
+
+class DelightedHookView(_HookView):
+    kind = IntegrationKind.DELIGHTED
+    source = Source.DELIGHTED
+    tool = delighted
+
+    @extend_schema(
+        tags=["webhooks"],
+        request=OpenApiTypes.OBJECT,
+        parameters=[TOKEN_PARAMETER],
+        responses=HOOK_RESPONSES,
+        summary="Delighted webhook",
+        description=(
+            "`survey_response.created` stores the answer, `survey_response.updated` completes "
+            "it (the comment usually comes then), `unsubscribe.created` opts the contact out. "
+            "Signed with `X-Delighted-Webhook-Signature`, or authenticated by `?token=`."
+        ),
+    )
+    def post(self, request: Request) -> ApiResponse:
+        return super().post(request)
+
+    def read(self, request: Request, item: dict[str, Any]) -> HookEvent:
+        return delighted.read_event(item)
+
+
+class TypeformHookView(_HookView):
+    kind = IntegrationKind.TYPEFORM
+    source = Source.TYPEFORM
+    tool = typeform
+
+    @extend_schema(
+        tags=["webhooks"],
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            TOKEN_PARAMETER,
+            OpenApiParameter("score_field", str, description="Id or ref of the 0–10 question."),
+            OpenApiParameter("comment_field", str, description="Id or ref of the comment."),
+        ],
+        responses=HOOK_RESPONSES,
+        summary="Typeform webhook",
+        description=(
+            "One `form_response` per submission, idempotent on its token. Responses without "
+            "a 0–10 answer are acknowledged and ignored. Signed with `Typeform-Signature`."
+        ),
+    )
+    def post(self, request: Request) -> ApiResponse:
+        return super().post(request)
+
+    def read(self, request: Request, item: dict[str, Any]) -> HookEvent:
+        return typeform.read_event(
+            item,
+            score_field=request.query_params.get("score_field", "").strip(),
+            comment_field=request.query_params.get("comment_field", "").strip(),
+        )
+
+
+class FormbricksHookView(_HookView):
+    kind = IntegrationKind.FORMBRICKS
+    source = Source.FORMBRICKS
+    tool = formbricks
+    batches = True
+
+    @extend_schema(
+        tags=["webhooks"],
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            TOKEN_PARAMETER,
+            OpenApiParameter("score_question", str, description="Id of the NPS question."),
+            OpenApiParameter("comment_question", str, description="Id of the comment question."),
+        ],
+        responses=HOOK_RESPONSES,
+        summary="Formbricks webhook",
+        description=(
+            "`responseCreated`, `responseUpdated` and `responseFinished`, one object or an "
+            "array of them; each delivery of a response completes the same answer. "
+            "Signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, "
+            "`webhook-signature`); deliveries more than 5 minutes old are refused."
+        ),
+    )
+    def post(self, request: Request) -> ApiResponse:
+        return super().post(request)
+
+    def read(self, request: Request, item: dict[str, Any]) -> HookEvent:
+        return formbricks.read_event(
+            item,
+            score_question=request.query_params.get("score_question", "").strip(),
+            comment_question=request.query_params.get("comment_question", "").strip(),
+        )
