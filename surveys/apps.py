@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Surveys and answers")
+
+    def ready(self) -> None:
+        from surveys import schema  # noqa: F401  (registers the OpenAPI auth scheme)
