@@ -32,17 +32,17 @@ $(VENDOR)/.built: package.json package-lock.json
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/bootstrap/
 	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
-	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chartjs/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map $(VENDOR)/chartjs/
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe/
 	@touch $@
 
 assets: $(VENDOR)/.built
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py seed_demo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py seed_demo
 
 run: install assets
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
@@ -57,14 +57,19 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=true $(BIN)/python manage.py spectacular --fail-on-warn --file /dev/null
 
 check-deploy: install
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 40) DJANGO_ALLOWED_HOSTS=nps.example.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# `make bench`: answers per second through the API and the CSV import (bench/run.py).
+# It creates and drops its own database, nps_loop_bench, on the TEST_DATABASE_URL server,
+# and empties the Celery queue of BENCH_BROKER_URL, a Redis database for it alone.
+BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 bench: install assets
-	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
-	$(TEST_ENV) $(BIN)/python bench/run.py
+	@$(TEST_ENV) CELERY_BROKER_URL=$(BENCH_BROKER_URL) $(BIN)/python scripts/check_services.py
+	$(TEST_ENV) CELERY_BROKER_URL=$(BENCH_BROKER_URL) $(BIN)/python -m bench.run --purge-broker $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles var

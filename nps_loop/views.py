@@ -1,15 +1,31 @@
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from nps_loop.roles import Role, has_role
+from surveys import selectors
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in person lands; each role's workspace arrives with later releases."""
-    return render(request, "home.html")
+    """Where a signed-in person lands: what this release offers them, with live counts."""
+    sees_everything = has_role(request.user, Role.MANAGER, Role.ADMIN)
+    overview = selectors.answer_overview(csm=None if sees_everything else request.user)
+    return render(request, "home.html", {"overview": overview, "sees_everything": sees_everything})
+
+
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Sign in on the product's page; a signed-in person without admin access sees why."""
+    if request.user.is_authenticated:
+        return admin.site.login(request)
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
 @never_cache

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
+from accounts.models import Account
 from surveys.models import Category, Response
 from surveys.nps import NpsSummary, summarize_counts
+
+if TYPE_CHECKING:
+    from nps_loop.models import User
 
 
 def responses_in(
@@ -46,3 +52,31 @@ def nps_for(responses: QuerySet[Response]) -> NpsSummary:
 def unmatched_responses() -> QuerySet[Response]:
     """Answers whose contact belongs to no account yet, newest first, for an admin to assign."""
     return Response.objects.filter(account__isnull=True).select_related("contact", "campaign")
+
+
+@dataclass(frozen=True)
+class AnswerOverview:
+    accounts: int
+    answers: int
+    unmatched_answers: int
+    last_received_at: dt.datetime | None
+
+
+def answer_overview(*, csm: User | None = None) -> AnswerOverview:
+    """Counts of accounts and answers for the home page: all of them, or those `csm` owns."""
+    accounts = Account.objects.all()
+    responses = Response.objects.all()
+    if csm is not None:
+        accounts = accounts.filter(csm=csm)
+        responses = responses.filter(account__csm=csm)
+    figures = responses.aggregate(
+        answers=Count("id"),
+        unmatched=Count("id", filter=Q(account__isnull=True)),
+        last_received_at=Max("created_at"),
+    )
+    return AnswerOverview(
+        accounts=accounts.count(),
+        answers=figures["answers"],
+        unmatched_answers=figures["unmatched"],
+        last_received_at=figures["last_received_at"],
+    )

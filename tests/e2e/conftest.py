@@ -1,0 +1,110 @@
+"""Browser tests: headless Chromium, driven by Playwright, against pytest-django's live server.
+
+The live server serves the static files through Django's finders, so pages load
+the same Bootstrap and CSS files as in production, from `static/`.
+"""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from nps_loop.roles import Role
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+ARTIFACTS = Path(__file__).parent / "artifacts"
+AXE_SCRIPT = Path(settings.BASE_DIR) / "static" / "vendor" / "axe" / "axe.min.js"
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
+    if not AXE_SCRIPT.exists():
+        pytest.fail("axe-core is missing from static/vendor: run `make assets`.")
+    with pytest.MonkeyPatch.context() as env:
+        # Playwright's sync API keeps an event loop running in this thread; Django would
+        # take every ORM call made meanwhile (fixtures, the database flush between tests)
+        # for a call from async code and refuse it.
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture(autouse=True)
+def role_groups(transactional_db) -> None:
+    """Browser tests empty every table between tests, the role groups included."""
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
+@pytest.fixture
+def broken_requests() -> list[str]:
+    """Every request of the page that failed or answered an error, as 'STATUS URL'."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, broken_requests: list[str]) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on(
+        "response",
+        lambda response: (
+            broken_requests.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
+    page.on("requestfailed", lambda request: broken_requests.append(f"failed {request.url}"))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshots(page: Page) -> Callable[[str], None]:
+    """Save the page at desktop and phone sizes under tests/e2e/artifacts/ for review."""
+
+    def take(name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
+
+    return take
+
+
+@pytest.fixture
+def serious_accessibility_violations(page: Page) -> Callable[[], list[str]]:
+    """Run axe-core on the page; list its serious and critical findings, one line each."""
+
+    def run() -> list[str]:
+        page.add_script_tag(path=AXE_SCRIPT)
+        results = page.evaluate("axe.run()")
+        return [
+            f"{v['impact']}: {v['id']} ({v['help']}) at "
+            + ", ".join(str(node["target"]) for node in v["nodes"])
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return run
