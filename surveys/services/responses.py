@@ -31,7 +31,9 @@ class RecordedResponse:
 
 
 @dataclass(frozen=True)
-class _CleanAnswer:
+class CleanAnswer:
+    """An answer's input once checked and normalised, as `record_response` stores it."""
+
     source: str
     external_id: str
     email: str
@@ -107,6 +109,8 @@ def record_response(
             existing = _existing(answer)
             if existing is None:
                 raise
+            if update_existing:  # e.g. the comment that came late, racing its first delivery
+                _amend(existing, answer, payload)
             return RecordedResponse(response=existing, created=False)
 
         logger.info(
@@ -118,6 +122,36 @@ def record_response(
         )
         response_recorded.send(sender=Response, response=response)
         return RecordedResponse(response=response, created=True)
+
+
+def validate_response(
+    *,
+    source: str,
+    external_id: str,
+    email: str,
+    score: int | str,
+    comment: str | None = "",
+    answered_at: dt.datetime | None = None,
+    account_external_id: str | None = "",
+    contact_name: str | None = "",
+    language: str | None = "",
+) -> CleanAnswer:
+    """Check an answer exactly as `record_response` would, without touching the database.
+
+    Returns the normalised values; raises `ValidationError` with a message per field.
+    Imports call it on every row before they record any.
+    """
+    return _clean(
+        source=source,
+        external_id=external_id,
+        email=email,
+        score=score,
+        comment=comment,
+        answered_at=answered_at,
+        account_external_id=account_external_id,
+        contact_name=contact_name,
+        language=language,
+    )
 
 
 def assign_account_to_contact(*, contact: Contact, account: Account) -> int:
@@ -150,7 +184,7 @@ def opt_out_contact(*, email: str) -> Contact | None:
 # --- validation -----------------------------------------------------------------
 
 
-def _clean(**raw: Any) -> _CleanAnswer:
+def _clean(**raw: Any) -> CleanAnswer:
     errors: dict[str, list[str]] = {}
 
     source = raw["source"]
@@ -201,7 +235,7 @@ def _clean(**raw: Any) -> _CleanAnswer:
 
     if errors:
         raise ValidationError(errors)
-    return _CleanAnswer(
+    return CleanAnswer(
         source=source,
         external_id=external_id,
         email=email,
@@ -238,7 +272,7 @@ def _clean_score(value: Any, errors: dict[str, list[str]]) -> int | None:
 # --- matching ---------------------------------------------------------------------
 
 
-def _existing(answer: _CleanAnswer) -> Response | None:
+def _existing(answer: CleanAnswer) -> Response | None:
     return (
         Response.objects.select_related("contact", "account")
         .filter(source=answer.source, external_id=answer.external_id)
@@ -246,7 +280,7 @@ def _existing(answer: _CleanAnswer) -> Response | None:
     )
 
 
-def _amend(response: Response, answer: _CleanAnswer, payload: Any) -> None:
+def _amend(response: Response, answer: CleanAnswer, payload: Any) -> None:
     changed = []
     for field in ("score", "comment", "language"):
         new = getattr(answer, field)
@@ -272,7 +306,7 @@ def _find_contact(email: str) -> Contact | None:
     )
 
 
-def _contact_for(answer: _CleanAnswer) -> Contact:
+def _contact_for(answer: CleanAnswer) -> Contact:
     contact = _find_contact(answer.email)
     if contact is not None:
         _complete_contact(contact, answer)
@@ -295,7 +329,7 @@ def _contact_for(answer: _CleanAnswer) -> Contact:
         return contact
 
 
-def _complete_contact(contact: Contact, answer: _CleanAnswer) -> None:
+def _complete_contact(contact: Contact, answer: CleanAnswer) -> None:
     """Fill what an existing contact lacks; never overwrite CRM data."""
     if contact.account_id is None:
         account = _matching_account(answer)
@@ -312,7 +346,7 @@ def _complete_contact(contact: Contact, answer: _CleanAnswer) -> None:
         contact.save(update_fields=[*updates, "updated_at"])
 
 
-def _matching_account(answer: _CleanAnswer) -> Account | None:
+def _matching_account(answer: CleanAnswer) -> Account | None:
     if answer.account_external_id:
         account = Account.objects.filter(external_id=answer.account_external_id).first()
         if account is not None:
