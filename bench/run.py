@@ -1,0 +1,460 @@
+"""How fast NPS answers get in, through the REST API and through the CSV import.
+
+On this machine, against the PostgreSQL server of DATABASE_URL:
+
+1. answers per second through `POST /api/v1/responses`, served by gunicorn with two
+   sync workers, beside `GET /healthz` (one `SELECT 1`) under the same load;
+2. rows per second through `manage.py import_responses FILE`, beside a PostgreSQL
+   `COPY` of the same file into a plain table.
+
+The app runs as in production (DJANGO_DEBUG=false, manifest static storage), in a
+database of its own, nps_loop_bench, created at the start and dropped at the end.
+Everything listens on 127.0.0.1 only, every step has a time limit, and every
+process started here is stopped here. A table is printed; bench/out/ receives
+results.json and the logs of the server and the commands.
+
+    make bench
+    make bench BENCH_ARGS="--requests 2000 --rows 20000"   # a shorter run
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/nps_loop python -m bench.run --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+from psycopg import sql
+
+from bench import generate
+from bench.load import Call, LoadReport, drive
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BENCH_DATABASE = "nps_loop_bench"
+HOST = "127.0.0.1"
+
+
+class BenchError(Exception):
+    """A step failed; the message says which and where its log is."""
+
+
+def main() -> int:
+    args = parse_arguments()
+    database_url = os.environ.get("DATABASE_URL", "")
+    if urlparse(database_url).scheme not in ("postgres", "postgresql"):
+        print(
+            "The benchmark needs DATABASE_URL to name a PostgreSQL server, e.g. "
+            "postgres://postgres@127.0.0.1:5432/nps_loop (`make bench` sets it).",
+            file=sys.stderr,
+        )
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    bench_url = urlunparse(urlparse(database_url)._replace(path=f"/{BENCH_DATABASE}"))
+    rng = random.Random(args.seed)
+    now = dt.datetime.now(dt.UTC)
+    customers = generate.make_customers(rng, args.accounts)
+    people = generate.make_people(rng, customers, args.people)
+    api_answers = generate.make_answers(rng, people, args.requests, id_prefix="api", now=now)
+    csv_answers = generate.make_answers(rng, people, args.rows, id_prefix="csv", now=now)
+
+    results: dict[str, object] = {
+        "started_at": now.isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, "-m", "bench.run", *sys.argv[1:]]),
+        "machine": machine(database_url),
+        "data": {"accounts": args.accounts, "people": args.people, "seed": args.seed},
+    }
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="nps-bench-") as scratch,
+            bench_database(database_url),
+        ):
+            scratch_dir = Path(scratch)
+            env = app_environment(bench_url, scratch_dir)
+            print(f"Setting up {BENCH_DATABASE} (migrate, collectstatic, accounts)...", flush=True)
+            manage(env, "migrate", "--noinput", timeout=300)
+            manage(env, "collectstatic", "--noinput", timeout=300)
+            add_customers(bench_url, customers)
+            key = manage(env, "create_api_key", "bench", timeout=60).strip().splitlines()[-1]
+
+            print(f"HTTP: {args.requests} requests each, {args.clients} clients...", flush=True)
+            healthz, api = bench_http(env, args, key, api_answers)
+            results["healthz"], results["api"] = healthz.as_dict(), api.as_dict()
+            results["api"]["answers_stored"] = count(bench_url, "surveys_response", "api")
+
+            csv_path = scratch_dir / "answers.csv"
+            generate.write_csv(csv_path, csv_answers)
+            size = csv_path.stat().st_size // 1024
+            print(f"Import: {args.rows} rows, {size} KiB of CSV...", flush=True)
+            results["import"] = bench_import(env, args, bench_url, csv_path)
+            results["copy"] = bench_copy(bench_url, csv_path)
+            if args.purge_broker:
+                manage_celery(env, "purge", "-f")
+    except BenchError as error:
+        print(f"bench failed: {error}", file=sys.stderr)
+        return 1
+
+    results["machine"]["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results, args)
+    print(f"\nWritten: {(OUT / 'results.json').relative_to(ROOT)}")
+    return 0
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=5000, help="per HTTP run (5000)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients (8)")
+    parser.add_argument("--rows", type=int, default=100_000, help="CSV rows imported (100000)")
+    parser.add_argument("--accounts", type=int, default=500, help="customer accounts (500)")
+    parser.add_argument("--people", type=int, default=5000, help="people who answer (5000)")
+    parser.add_argument("--seed", type=int, default=2026, help="of the generated data")
+    parser.add_argument(
+        "--http-deadline", type=float, default=240, help="seconds for each HTTP run (240)"
+    )
+    parser.add_argument(
+        "--import-timeout", type=float, default=900, help="seconds for the import (900)"
+    )
+    parser.add_argument(
+        "--purge-broker",
+        action="store_true",
+        help="empty the Celery queue of CELERY_BROKER_URL at the end: the tasks the run "
+        "queued name answers of the dropped database. Only for a broker of its own.",
+    )
+    return parser.parse_args()
+
+
+# --- the set-up -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def bench_database(database_url: str) -> Iterator[None]:
+    """Create nps_loop_bench afresh on the server of `database_url`; drop it afterwards."""
+    statements = [
+        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DATABASE)),
+        sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)),
+    ]
+    with psycopg.connect(database_url, dbname="postgres", autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    try:
+        yield
+    finally:
+        with psycopg.connect(database_url, dbname="postgres", autocommit=True) as connection:
+            connection.execute(statements[0])
+
+
+def app_environment(database_url: str, scratch: Path) -> dict[str, str]:
+    """The environment of production, on this machine, with the benchmark's database."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        BENCH_STATIC_ROOT=str(scratch / "static"),
+        NPS_DATA_DIR=str(scratch / "data"),
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        # No TLS on 127.0.0.1; in production a TLS proxy answers HTTPS in front.
+        DJANGO_SECURE_SSL_REDIRECT="false",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str, timeout: float) -> str:
+    """Run a management command; its output goes to bench/out/setup.log."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    with (OUT / "setup.log").open("a") as log:
+        log.write(f"$ manage.py {' '.join(args)}\n{result.stderr}")
+    if result.returncode != 0:
+        raise BenchError(f"manage.py {args[0]} failed:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def manage_celery(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "nps_loop", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def add_customers(database_url: str, customers: list[generate.Customer]) -> None:
+    """Insert the accounts and their mail domains, as a CRM import would have."""
+    now = dt.datetime.now(dt.UTC)
+    with psycopg.connect(database_url) as connection, connection.cursor() as cursor:
+        with cursor.copy(
+            "COPY accounts_account (name, external_id, segment, tier, arr, currency, "
+            "created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for c in customers:
+                copy.write_row((c.name, c.external_id, c.segment, c.tier, c.arr, "EUR", now, now))
+        ids = dict(cursor.execute("SELECT external_id, id FROM accounts_account").fetchall())
+        with cursor.copy("COPY accounts_accountdomain (account_id, domain) FROM STDIN") as copy:
+            for c in customers:
+                copy.write_row((ids[c.external_id], c.domain))
+
+
+def count(database_url: str, table: str, source: str | None = None) -> int:
+    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+    if source is not None:
+        query += sql.SQL(" WHERE source = {}").format(sql.Literal(source))
+    with psycopg.connect(database_url) as connection:
+        return connection.execute(query).fetchone()[0]
+
+
+def machine(database_url: str) -> dict[str, object]:
+    with psycopg.connect(database_url, dbname="postgres") as connection:
+        server = connection.execute("SHOW server_version").fetchone()[0]
+    return {
+        "cpus": os.cpu_count(),
+        # Other work on the machine skews every figure: read them with this in mind.
+        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
+        "python": platform.python_version(),
+        "postgresql": server,
+        "platform": platform.platform(),
+    }
+
+
+# --- 1. HTTP ----------------------------------------------------------------------------
+
+
+def bench_http(
+    env: dict[str, str], args: argparse.Namespace, key: str, answers: list[dict[str, str]]
+) -> tuple[LoadReport, LoadReport]:
+    """`GET /healthz`, then `POST /api/v1/responses`, on one gunicorn with 2 sync workers."""
+    port = free_port()
+    json_headers = {
+        "Authorization": f"Bearer {key}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    posts = [
+        Call("POST", "/api/v1/responses", json.dumps(generate.api_body(answer)).encode())
+        for answer in answers
+    ]
+    warm_up = [
+        Call("POST", "/api/v1/responses", json.dumps({**body, "external_id": f"warm-{n}"}).encode())
+        for n, body in enumerate(generate.api_body(answer) for answer in answers[:40])
+    ]
+    common = {"host": HOST, "port": port, "clients": args.clients}
+    with gunicorn(env, port):
+        # Both workers import the app and open their database connection first.
+        drive(
+            label="warm-up",
+            calls=[Call("GET", "/healthz")] * 40,
+            headers={},
+            expected_status=200,
+            deadline_seconds=30,
+            **common,
+        )
+        drive(
+            label="warm-up",
+            calls=warm_up,
+            headers=json_headers,
+            expected_status=201,
+            deadline_seconds=30,
+            **common,
+        )
+        healthz = drive(
+            label="GET /healthz (SELECT 1)",
+            calls=[Call("GET", "/healthz")] * args.requests,
+            headers={"Accept": "application/json"},
+            expected_status=200,
+            deadline_seconds=args.http_deadline,
+            **common,
+        )
+        api = drive(
+            label="POST /api/v1/responses",
+            calls=posts,
+            headers=json_headers,
+            expected_status=201,
+            deadline_seconds=args.http_deadline,
+            **common,
+        )
+    return healthz, api
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], port: int) -> Iterator[None]:
+    """gunicorn with 2 sync workers on 127.0.0.1:`port`, stopped on the way out."""
+    log_path = OUT / "gunicorn.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "nps_loop.wsgi:application",
+        "--bind", f"{HOST}:{port}", "--workers", "2", "--worker-class", "sync",
+        "--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning",
+    ]  # fmt: skip
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            wait_until_serving(process, port, log_path)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_serving(process: subprocess.Popen, port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"gunicorn stopped (exit {process.returncode}); see {log_path}")
+        connection = http.client.HTTPConnection(HOST, port, timeout=5)
+        try:
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.2)
+    raise BenchError(f"gunicorn did not answer /healthz within 60 s; see {log_path}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+# --- 2. CSV import ------------------------------------------------------------------------
+
+
+def bench_import(
+    env: dict[str, str], args: argparse.Namespace, database_url: str, csv_path: Path
+) -> dict[str, object]:
+    """Time `manage.py import_responses FILE` as a person would run it, start-up included."""
+    probe = subprocess.run(
+        [sys.executable, "manage.py", "import_responses", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    if probe.returncode != 0:
+        print("import_responses not available: the import is not measured.", file=sys.stderr)
+        return {"rows": args.rows, "skipped": "import_responses not available"}
+
+    before = count(database_url, "surveys_response", "csv")
+    log_path = OUT / "import.log"
+    started = time.perf_counter()
+    with log_path.open("w") as log:
+        try:
+            exit_code = subprocess.run(
+                [sys.executable, "manage.py", "import_responses", str(csv_path)],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+                timeout=args.import_timeout,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            exit_code = None  # stopped: the chunks committed so far still count
+    seconds = time.perf_counter() - started
+    imported = count(database_url, "surveys_response", "csv") - before
+    outcome = {
+        "rows": args.rows,
+        "imported": imported,
+        "seconds": round(seconds, 3),
+        "per_second": round(imported / seconds, 1),
+        "exit_code": exit_code,
+        "timed_out": exit_code is None,
+    }
+    if exit_code != 0:
+        print(f"import_responses did not finish cleanly; see {log_path}", file=sys.stderr)
+    return outcome
+
+
+def bench_copy(database_url: str, csv_path: Path) -> dict[str, object]:
+    """The floor: PostgreSQL's COPY of the same file into a plain table, no checks."""
+    with psycopg.connect(database_url) as connection:
+        connection.execute(
+            "CREATE TABLE bench_copied_answers (external_id text, email text, score integer, "
+            "comment text, answered_at timestamptz, account_external_id text, "
+            "contact_name text, language text, campaign text)"
+        )
+        connection.commit()
+        started = time.perf_counter()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy("COPY bench_copied_answers FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            csv_path.open("rb") as file,
+        ):
+            while chunk := file.read(1 << 20):
+                copy.write(chunk)
+        connection.commit()
+        seconds = time.perf_counter() - started
+        rows = connection.execute("SELECT count(*) FROM bench_copied_answers").fetchone()[0]
+    return {"rows": rows, "seconds": round(seconds, 3), "per_second": round(rows / seconds, 1)}
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def print_table(results: dict, args: argparse.Namespace) -> None:
+    m = results["machine"]
+    print(
+        f"\nNPS Loop bench: {m['cpus']} CPUs, PostgreSQL {m['postgresql']}, "
+        f"Python {m['python']}; gunicorn 2 sync workers, {args.clients} clients; "
+        f"load average {m['load_average_at_start'][0]} at start, "
+        f"{m['load_average_at_end'][0]} at end\n"
+    )
+    rows = [("", "done", "errors", "per second", "median ms", "p95 ms")]
+    for r in (results["healthz"], results["api"]):
+        done, errors = f"{r['ok']}/{r['planned']}", str(r["errors"] + r["unsent"])
+        rows.append((r["label"], done, errors, _rate(r), _ms(r["median_ms"]), _ms(r["p95_ms"])))
+    imported, copied = results["import"], results["copy"]
+    if "skipped" in imported:
+        rows.append(("manage.py import_responses", imported["skipped"], "", "", "", ""))
+    else:
+        done = f"{imported['imported']}/{imported['rows']}"
+        problem = {0: "", None: "timed out"}.get(imported["exit_code"], "failed")
+        rows.append(("manage.py import_responses", done, problem, _rate(imported), "-", "-"))
+    done = f"{copied['rows']}/{args.rows}"
+    rows.append(("PostgreSQL COPY, same file", done, "", _rate(copied), "-", "-"))
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    for row in rows:
+        cells = [cell.rjust(width) for cell, width in zip(row, widths, strict=True)]
+        print("  ".join([row[0].ljust(widths[0]), *cells[1:]]))
+
+
+def _rate(result: dict) -> str:
+    return f"{result['per_second']:.1f}"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
