@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nps_loop.settings")
 
@@ -10,5 +11,26 @@ app = Celery("nps_loop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Filled by the playbook engine (re-enqueue unprocessed answers, SLA checks, ...).
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Answers accepted while the broker or the worker was down get processed when it is back.
+    "requeue-unprocessed-answers": {
+        "task": "playbooks.requeue_unprocessed",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "check-slas": {
+        "task": "playbooks.check_slas",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
+    "request-follow-ups": {
+        "task": "playbooks.request_follow_ups",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+    "end-suppressions": {
+        "task": "playbooks.end_suppressions",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+}

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,3 +27,83 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+
+def _default_working_days() -> list[int]:
+    return [0, 1, 2, 3, 4]  # Monday to Friday, as datetime.weekday() counts
+
+
+class LoopSettings(models.Model):
+    """The business settings an admin edits in the browser: one row, read through `current()`.
+
+    The row is created with its defaults the first time it is read, and cached for
+    a minute in each process (saving it clears the cache of the process that saved).
+    """
+
+    CACHE_KEY = "nps_loop:loop_settings"
+    CACHE_SECONDS = 60
+
+    working_days = models.JSONField(
+        _("working days"),
+        default=_default_working_days,
+        help_text=_("Days counted by due dates and SLAs: 0 is Monday, 6 is Sunday."),
+    )
+    holidays = models.JSONField(
+        _("holidays"),
+        default=list,
+        blank=True,
+        help_text=_("Dates (YYYY-MM-DD) that are not working days."),
+    )
+    fallback_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("fallback owner"),
+        help_text=_(
+            "Owns the cases of accounts that have no CSM. Empty: the manager group owns them."
+        ),
+    )
+    sla_reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder before a step is due (hours)"), default=24
+    )
+    overdue_grace_hours = models.PositiveSmallIntegerField(
+        _("grace before an overdue required step is escalated (hours)"), default=24
+    )
+    slack_webhook_url = models.URLField(
+        _("Slack incoming-webhook URL"),
+        blank=True,
+        help_text=_("Notifications are also posted there when it is set."),
+    )
+    sender_email = models.CharField(
+        _("sender address"),
+        max_length=254,
+        blank=True,
+        help_text=_("From address of the emails NPS Loop sends. Empty: DEFAULT_FROM_EMAIL."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("settings")
+        verbose_name_plural = _("settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="loop_settings_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("NPS Loop settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> "LoopSettings":
+        """The settings row, created with its defaults on first read."""
+        row = cache.get(cls.CACHE_KEY)
+        if row is None:
+            row, _ = cls.objects.select_related("fallback_owner").get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, row, cls.CACHE_SECONDS)
+        return row

@@ -43,6 +43,8 @@ def has_role(user: User, *roles: Role) -> bool:
 def set_role(user: User, role: Role) -> None:
     """Give the user exactly one role, removing the others."""
     groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in Role])}
+    if role.value not in groups:  # a migration creates the groups; a flushed database lacks them
+        groups[role.value], _ = Group.objects.get_or_create(name=role.value)
     user.groups.remove(*[g for name, g in groups.items() if name != role.value])
     user.groups.add(groups[role.value])
     user._nps_roles = None

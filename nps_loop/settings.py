@@ -210,6 +210,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Product defaults -------------------------------------------------------
 NPS_DEFAULT_CURRENCY = env.str("NPS_DEFAULT_CURRENCY", default="EUR")
+# The address people use to reach NPS Loop: links in the emails it sends start with it.
+NPS_BASE_URL = env.str("NPS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

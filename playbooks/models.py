@@ -1,1 +1,548 @@
-# Cases and playbooks arrive with the playbook engine.
+"""Playbooks (what to do with an answer) and cases (doing it for one answer).
+
+A playbook is configuration: a trigger and ordered steps. A case is the work on
+one answer: its steps are copied from the playbook when the case opens, so that
+editing a playbook never changes the cases already running. Every change to a
+case goes through `playbooks.services` and leaves a `CaseEvent`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Contact, Segment
+from surveys.models import Category, Response, Suppression
+
+
+class StepKind(models.TextChoices):
+    LOOKUP_360 = "lookup_360", _("360° lookup")
+    QUALIFICATION_CALL = "qualification_call", _("Qualification call")
+    SHARE_WITH_CHAMPION = "share_with_champion", _("Share with the champion")
+    ACTION_PLAN = "action_plan", _("Action plan")
+    ESCALATION = "escalation", _("Escalation rules")
+    SUPPRESS_SURVEYS = "suppress_surveys", _("Suppress surveys")
+    FOLLOW_UP_SURVEY = "follow_up_survey", _("Follow-up survey")
+    POST_MORTEM = "post_mortem", _("Post-mortem")
+    NOTIFY = "notify", _("Notify")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge the customer")
+    TASK = "task", _("Task")
+
+
+# Steps the worker runs; the others are done by people.
+AUTOMATIC_STEP_KINDS = frozenset(
+    {
+        StepKind.LOOKUP_360,
+        StepKind.ESCALATION,
+        StepKind.SUPPRESS_SURVEYS,
+        StepKind.NOTIFY,
+        StepKind.ACKNOWLEDGE,
+    }
+)
+
+
+class AssigneeKind(models.TextChoices):
+    ACCOUNT_CSM = "account_csm", _("The account's CSM")
+    MANAGERS = "managers", _("The manager group")
+    USER = "user", _("A named user")
+
+
+class Playbook(models.Model):
+    """What to do with the answers its trigger matches; the highest priority match wins."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    for_detractors = models.BooleanField(_("detractors (0–6)"), default=False)
+    for_passives = models.BooleanField(_("passives (7–8)"), default=False)
+    for_promoters = models.BooleanField(_("promoters (9–10)"), default=False)
+    min_score = models.PositiveSmallIntegerField(_("lowest score"), null=True, blank=True)
+    max_score = models.PositiveSmallIntegerField(_("highest score"), null=True, blank=True)
+    segment = models.CharField(
+        _("only this segment"), max_length=20, choices=Segment.choices, blank=True
+    )
+    tier = models.CharField(_("only this tier"), max_length=50, blank=True)
+    min_arr = models.DecimalField(
+        _("only from this ARR"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    priority = models.SmallIntegerField(
+        _("priority"),
+        default=0,
+        help_text=_("When several active playbooks match an answer, the highest priority wins."),
+    )
+    sla_business_days = models.PositiveSmallIntegerField(
+        _("first contact within (business days)"),
+        default=2,
+        help_text=_("The case's SLA: by when someone must have reached out to the customer."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "name"]
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_score__isnull=True) | Q(min_score__lte=10),
+                name="playbook_min_score_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_score__isnull=True) | Q(max_score__lte=10),
+                name="playbook_max_score_0_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def categories(self) -> list[str]:
+        flags = {
+            Category.DETRACTOR: self.for_detractors,
+            Category.PASSIVE: self.for_passives,
+            Category.PROMOTER: self.for_promoters,
+        }
+        return [category.value for category, on in flags.items() if on]
+
+
+class PlaybookStep(models.Model):
+    """One step of a playbook, copied into each case the playbook opens."""
+
+    playbook = models.ForeignKey(
+        Playbook, on_delete=models.CASCADE, related_name="steps", verbose_name=_("playbook")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=30, choices=StepKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    instructions = models.TextField(_("instructions"), blank=True)
+    due_in_days = models.PositiveSmallIntegerField(
+        _("due in (business days)"),
+        null=True,
+        blank=True,
+        help_text=_("Counted from the case's opening. Empty: no due date."),
+    )
+    assignee_kind = models.CharField(
+        _("assigned to"),
+        max_length=20,
+        choices=AssigneeKind.choices,
+        default=AssigneeKind.ACCOUNT_CSM,
+    )
+    assignee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("named user"),
+    )
+    required = models.BooleanField(
+        _("required"), default=True, help_text=_("A case cannot close while it is open.")
+    )
+    options = models.JSONField(_("settings"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["playbook", "position", "id"]
+        verbose_name = _("playbook step")
+        verbose_name_plural = _("playbook steps")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PLAN_IN_PROGRESS = "plan_in_progress", _("Plan in progress")
+    MONITORING = "monitoring", _("Monitoring")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_CASE_STATUSES = (
+    CaseStatus.NEW,
+    CaseStatus.IN_PROGRESS,
+    CaseStatus.PLAN_IN_PROGRESS,
+    CaseStatus.MONITORING,
+)
+
+
+class CasePriority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class CaseOutcome(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    NOT_RESOLVED = "not_resolved", _("Not resolved")
+    CHURNED = "churned", _("Churned")
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
+class Case(models.Model):
+    """The follow-up of one answer, worked through the steps of a playbook."""
+
+    response = models.OneToOneField(
+        Response, on_delete=models.PROTECT, related_name="case", verbose_name=_("answer")
+    )
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("account"),
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="cases", verbose_name=_("contact")
+    )
+    playbook = models.ForeignKey(
+        Playbook, on_delete=models.PROTECT, related_name="cases", verbose_name=_("playbook")
+    )
+    # Empty means the manager group owns the case (an account without a CSM and no
+    # fallback owner): a case always has someone to answer for it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_cases",
+        verbose_name=_("owner"),
+    )
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=CasePriority.choices, default=CasePriority.NORMAL
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("first contact due at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CaseOutcome.choices, blank=True)
+    post_mortem = models.TextField(_("post-mortem"), blank=True)
+    arr_at_risk = models.DecimalField(
+        _("ARR at risk"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text=_("The account's ARR when the case opened, for detractors; else 0."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    suppression = models.OneToOneField(
+        Suppression,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case",
+        verbose_name=_("survey suppression"),
+    )
+    plan_completed_at = models.DateTimeField(_("action plan completed at"), null=True, blank=True)
+    follow_up_response = models.ForeignKey(
+        Response,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followed_up_cases",
+        verbose_name=_("follow-up answer"),
+    )
+    follow_up_requested_at = models.DateTimeField(
+        _("follow-up survey requested at"), null=True, blank=True
+    )
+    won_back_at = models.DateTimeField(_("won back at"), null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status", "sla_due_at"]),
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["contact", "status"]),
+            models.Index(fields=["category", "opened_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.contact} ({self.get_category_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
+
+    @property
+    def won_back(self) -> bool:
+        return self.won_back_at is not None
+
+
+class StepStatus(models.TextChoices):
+    TODO = "todo", _("To do")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class CaseStep(models.Model):
+    """A step of one case: the playbook step's definition as it was when the case opened."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="steps", verbose_name=_("case")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=30, choices=StepKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    instructions = models.TextField(_("instructions"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    options = models.JSONField(_("settings"), default=dict, blank=True)
+    assignee_kind = models.CharField(_("assigned to"), max_length=20, choices=AssigneeKind.choices)
+    # Empty with assignee_kind "managers": any manager may do it.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case_steps",
+        verbose_name=_("assignee"),
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=StepStatus.choices, default=StepStatus.TODO
+    )
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    overdue_escalated_at = models.DateTimeField(_("escalated as overdue at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "position", "id"]
+        verbose_name = _("case step")
+        verbose_name_plural = _("case steps")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "position"], name="case_step_position_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(status="todo"), name="case_step_todo_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.kind in AUTOMATIC_STEP_KINDS
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == StepStatus.TODO
+
+
+class ActionAudience(models.TextChoices):
+    CUSTOMER = "customer", _("For the customer")
+    INTERNAL = "internal", _("Internal")
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActionItem(models.Model):
+    """One item of a case's action plan, for the customer or internal."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="action_items", verbose_name=_("case")
+    )
+    audience = models.CharField(_("for"), max_length=10, choices=ActionAudience.choices)
+    text = models.CharField(_("action"), max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+        verbose_name=_("owner"),
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "audience", "due_date", "id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+
+class EscalationRule(models.TextChoices):
+    ARR_AT_STAKE = "arr_at_stake", _("ARR at stake")
+    KEY_CONTACT = "key_contact", _("Champion or exec sponsor")
+    REPEATED_DETRACTORS = "repeated_detractors", _("Several detractors at the account")
+    RENEWAL_SOON = "renewal_soon", _("Renewal soon")
+    STEP_OVERDUE = "step_overdue", _("Step overdue")
+
+
+class Escalation(models.Model):
+    """A case brought to the managers' attention, by a rule or by a person."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("case")
+    )
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
+    # Empty when a person raised it; a rule raises at most one escalation per case
+    # (per step, for overdue steps): the constraints below make re-running rules harmless.
+    rule = models.CharField(_("rule"), max_length=30, choices=EscalationRule.choices, blank=True)
+    step = models.ForeignKey(
+        CaseStep,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalations",
+        verbose_name=_("step"),
+    )
+    reason = models.TextField(_("reason"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("raised by"),
+    )
+    raised_at = models.DateTimeField(_("raised at"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    notified_at = models.DateTimeField(_("managers notified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "rule"],
+                condition=~Q(rule="") & Q(step__isnull=True),
+                name="escalation_one_per_case_rule",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "rule", "step"],
+                condition=Q(step__isnull=False),
+                name="escalation_one_per_case_step_rule",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["raised_at"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="escalation_unacknowledged",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.reason[:60]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline: who did what, when. Never changed once written."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case")
+    )
+    # Empty: the system did it (the worker, a rule, a schedule).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    message = models.TextField(_("what"))
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ProcessingFailure(models.Model):
+    """The dead-letter log: an answer the worker failed to process after its retries."""
+
+    response = models.OneToOneField(
+        Response,
+        on_delete=models.CASCADE,
+        related_name="processing_failure",
+        verbose_name=_("answer"),
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("last error"))
+    first_failed_at = models.DateTimeField(_("first failed at"))
+    last_failed_at = models.DateTimeField(_("last failed at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at"]
+        verbose_name = _("processing failure")
+        verbose_name_plural = _("processing failures")
+
+    def __str__(self) -> str:
+        return f"answer {self.response_id}: {self.error[:60]}"

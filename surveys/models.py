@@ -44,6 +44,43 @@ class Campaign(models.Model):
         return self.name
 
 
+class Theme(models.Model):
+    """A recurring reason customers give (billing, support, a missing feature...).
+
+    Answers are tagged with a theme when their comment holds one of its keywords,
+    in English or in French; CSMs add themes by hand when they qualify a case.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_fr = models.CharField(_("name in French"), max_length=100, blank=True)
+    keywords_en = models.TextField(
+        _("English keywords"),
+        blank=True,
+        help_text=_("One keyword or phrase per line, matched as whole words, in any case."),
+    )
+    keywords_fr = models.TextField(
+        _("French keywords"),
+        blank=True,
+        help_text=_("One keyword or phrase per line, matched as whole words, in any case."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keywords(self) -> list[str]:
+        """Every keyword, both languages, stripped and without blank lines."""
+        lines = f"{self.keywords_en}\n{self.keywords_fr}".splitlines()
+        return [line.strip() for line in lines if line.strip()]
+
+
 class Response(models.Model):
     """One NPS answer: a score 0–10 and maybe a comment. Enters only via `record_response`."""
 
@@ -87,6 +124,9 @@ class Response(models.Model):
         _("original payload"), null=True, blank=True, help_text=_("As received, for audit.")
     )
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    themes = models.ManyToManyField(
+        Theme, blank=True, related_name="responses", verbose_name=_("themes")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,6 +165,10 @@ class Response(models.Model):
     @property
     def is_matched(self) -> bool:
         return self.account_id is not None
+
+    def get_category_display(self) -> str:
+        # A generated field gets no get_FOO_display() from Django.
+        return str(Category(self.category).label)
 
 
 class IntegrationKind(models.TextChoices):
@@ -170,3 +214,73 @@ class Integration(models.Model):
 
     # DRF's IsAuthenticated asks the authenticated principal this.
     is_authenticated = True
+
+
+class SuppressionReason(models.TextChoices):
+    OPEN_CASE = "open_case", _("A case is open")
+    MANUAL = "manual", _("Set by hand")
+
+
+class Suppression(models.Model):
+    """No survey may go to a contact, or to anyone at an account, while this is active.
+
+    A playbook's suppress step creates one for the time its case is open and lifts
+    it when the case closes; people may set one by hand, with or without an end.
+    """
+
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suppressions",
+        verbose_name=_("contact"),
+    )
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suppressions",
+        verbose_name=_("account"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=SuppressionReason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(
+        _("ends at"), null=True, blank=True, help_text=_("Empty: until it is lifted.")
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("survey suppression")
+        verbose_name_plural = _("survey suppressions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(contact__isnull=False, account__isnull=True)
+                    | Q(contact__isnull=True, account__isnull=False)
+                ),
+                name="suppression_contact_xor_account",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["contact"], condition=Q(lifted_at__isnull=True), name="supp_live_contact"
+            ),
+            models.Index(
+                fields=["account"], condition=Q(lifted_at__isnull=True), name="supp_live_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.contact or self.account}"
+
+    def is_active_at(self, moment) -> bool:
+        return (
+            self.lifted_at is None
+            and self.starts_at <= moment
+            and (self.ends_at is None or moment < self.ends_at)
+        )

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
-from accounts.models import Account
-from surveys.models import Category, Response
+from accounts.models import Account, Contact
+from surveys.models import Category, Response, Suppression
 from surveys.nps import NpsSummary, summarize_counts
 
 if TYPE_CHECKING:
@@ -79,4 +80,54 @@ def answer_overview(*, csm: User | None = None) -> AnswerOverview:
         answers=figures["answers"],
         unmatched_answers=figures["unmatched"],
         last_received_at=figures["last_received_at"],
+    )
+
+
+def active_suppressions(*, at: dt.datetime | None = None) -> QuerySet[Suppression]:
+    """Suppressions in force at `at` (now by default), newest first."""
+    at = at or timezone.now()
+    return (
+        Suppression.objects.filter(lifted_at__isnull=True, starts_at__lte=at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .select_related("contact", "account")
+        .order_by("-starts_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class SurveyClearance:
+    """Whether a person may be surveyed now, and if not, every reason why."""
+
+    email: str
+    allowed: bool
+    reasons: list[str]
+    contact: Contact | None
+    suppressions: list[Suppression]
+
+
+def survey_clearance(*, email: str, at: dt.datetime | None = None) -> SurveyClearance:
+    """May this address get a survey now? Opt-out and active suppressions say no."""
+    email = email.strip().lower()
+    contact = Contact.objects.select_related("account").filter(email__iexact=email).first()
+    if contact is None:
+        return SurveyClearance(email=email, allowed=True, reasons=[], contact=None, suppressions=[])
+    reasons = []
+    if contact.opted_out:
+        reasons.append("The contact opted out of surveys.")
+    scope = Q(contact=contact)
+    if contact.account_id is not None:
+        scope |= Q(account_id=contact.account_id)
+    suppressions = list(active_suppressions(at=at).filter(scope))
+    for suppression in suppressions:
+        who = "the contact" if suppression.contact_id else "everyone at the account"
+        until = f" until {suppression.ends_at:%Y-%m-%d}" if suppression.ends_at else " until lifted"
+        why = suppression.get_reason_display()
+        note = f" ({suppression.note})" if suppression.note else ""
+        reasons.append(f"Surveys to {who} are suppressed{until}: {why}{note}.")
+    return SurveyClearance(
+        email=email,
+        allowed=not reasons,
+        reasons=reasons,
+        contact=contact,
+        suppressions=suppressions,
     )

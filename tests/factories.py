@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact, Interaction, Persona, Segment
 from nps_loop.models import User
+from playbooks.models import Playbook, PlaybookStep, StepKind
 from surveys.models import Campaign, Response, Source
 
 
@@ -79,3 +80,27 @@ class ResponseFactory(factory.django.DjangoModelFactory):
     answered_at = factory.LazyFunction(timezone.now)
     source = Source.API
     external_id = factory.Sequence(lambda n: f"resp-{n}")
+
+
+class PlaybookFactory(factory.django.DjangoModelFactory):
+    """A playbook with no steps; add them with PlaybookStepFactory(playbook=...)."""
+
+    class Meta:
+        model = Playbook
+
+    name = factory.Sequence(lambda n: f"Playbook {n}")
+    for_detractors = True
+    sla_business_days = 2
+
+
+class PlaybookStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlaybookStep
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    kind = StepKind.TASK
+    title = factory.Sequence(lambda n: f"Step {n}")
+    instructions = "Do it well."
+    due_in_days = 2
+    required = True

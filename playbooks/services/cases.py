@@ -1,0 +1,515 @@
+"""What people do on a case: log the call, build the plan, escalate, reassign, close, reopen.
+
+Every function here checks that the change is allowed, makes it in one
+transaction and writes the `CaseEvent` that shows it on the timeline. Statuses
+move by a conditional update on the status the caller saw, so two people (or a
+person and the worker) cannot both move the same case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from nps_loop.roles import Role, has_role
+from playbooks.models import (
+    ActionAudience,
+    ActionItem,
+    ActionStatus,
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseStatus,
+    CaseStep,
+    Escalation,
+    StepKind,
+    StepStatus,
+)
+from playbooks.transitions import TransitionNotAllowed, check_transition
+from surveys.models import Suppression, SuppressionReason, Theme
+from surveys.services.suppressions import lift_suppression, suppress_surveys
+
+if TYPE_CHECKING:
+    from nps_loop.models import User
+
+
+class CaseActionRefused(Exception):
+    """The action cannot be done on the case as it is; the message says why and what to do."""
+
+
+# --- events and statuses ------------------------------------------------------------
+
+
+def record_event(
+    *,
+    case: Case,
+    kind: str,
+    message: str,
+    actor: User | None = None,
+    details: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Append a line to the case's timeline (actor None: the system)."""
+    return CaseEvent.objects.create(
+        case=case, kind=kind, message=message, actor=actor, details=details or {}
+    )
+
+
+def move_case(
+    *,
+    case: Case,
+    target: str,
+    actor: User | None,
+    message: str = "",
+    fields: dict[str, Any] | None = None,
+) -> None:
+    """Move the case to `target` if the lifecycle allows it and nobody moved it meanwhile."""
+    current = case.status
+    check_transition(current, target)
+    fields = fields or {}
+    now = timezone.now()
+    moved = Case.objects.filter(pk=case.pk, status=current).update(
+        status=target, updated_at=now, **fields
+    )
+    if not moved:
+        fresh = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first()
+        raise TransitionNotAllowed(
+            fresh or current, target, "Someone changed the case meanwhile: reload it."
+        )
+    case.status = target
+    for name, value in fields.items():
+        setattr(case, name, value)
+    labels = dict(CaseStatus.choices)
+    record_event(
+        case=case,
+        kind="status_changed",
+        actor=actor,
+        message=message or f"Status: {labels[current]} → {labels[target]}.",
+        details={"from": current, "to": target},
+    )
+
+
+def _start_if_new(case: Case, actor: User | None) -> None:
+    if case.status == CaseStatus.NEW:
+        move_case(case=case, target=CaseStatus.IN_PROGRESS, actor=actor)
+
+
+def _ensure_open(case: Case) -> None:
+    if case.status == CaseStatus.CLOSED:
+        raise CaseActionRefused("The case is closed: reopen it first.")
+
+
+def _lock(case: Case) -> Case:
+    """Re-read the case under a row lock; the caller's copy may be stale."""
+    return Case.objects.select_for_update().select_related("suppression").get(pk=case.pk)
+
+
+# --- steps --------------------------------------------------------------------------
+
+
+def log_call(
+    *,
+    step: CaseStep,
+    actor: User,
+    reached: bool,
+    called_at: dt.datetime | None = None,
+    themes: Iterable[Theme] = (),
+    notes: str = "",
+) -> CaseStep:
+    """Log a qualification call: reached or not, when, the reasons (themes) and notes.
+
+    The first call logged is the case's first contact (the SLA clock stops). A call
+    that reached the person completes the step; one that did not is kept as an attempt.
+    """
+    if step.kind != StepKind.QUALIFICATION_CALL:
+        raise CaseActionRefused("Only a qualification call step takes a call log.")
+    called_at = called_at or timezone.now()
+    if called_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"called_at": "The call cannot be in the future."})
+    themes = list(themes)
+    with transaction.atomic():
+        case = _lock(step.case)
+        _ensure_open(case)
+        step = CaseStep.objects.select_for_update().get(pk=step.pk)
+        attempt = {
+            "reached": reached,
+            "called_at": called_at.isoformat(),
+            "themes": [theme.name for theme in themes],
+            "notes": notes.strip(),
+            "by": actor.pk,
+        }
+        attempts = [*step.result.get("attempts", []), attempt]
+        step.result = {**step.result, "attempts": attempts, "reached": reached}
+        fields = ["result"]
+        if reached and step.status == StepStatus.TODO:
+            step.status, step.done_by, step.done_at = StepStatus.DONE, actor, timezone.now()
+            fields += ["status", "done_by", "done_at"]
+        step.save(update_fields=fields)
+        if themes:
+            case.response.themes.add(*themes)
+        if case.first_contact_at is None:
+            Case.objects.filter(pk=case.pk).update(first_contact_at=called_at)
+            case.first_contact_at = called_at
+        outcome = "reached" if reached else "not reached"
+        record_event(
+            case=case,
+            kind="call_logged",
+            actor=actor,
+            message=f"Call logged: {outcome}." + (f" {notes.strip()}" if notes.strip() else ""),
+            details=attempt,
+        )
+        _start_if_new(case, actor)
+    return step
+
+
+def complete_step(
+    *, step: CaseStep, actor: User, note: str = "", result: dict[str, Any] | None = None
+) -> CaseStep:
+    """Mark a people's step done, with an optional note."""
+    if step.kind in (StepKind.POST_MORTEM,):
+        raise CaseActionRefused("The post-mortem is written when the case is closed.")
+    if step.is_automatic:
+        raise CaseActionRefused("This step is done by the system.")
+    with transaction.atomic():
+        case = _lock(step.case)
+        _ensure_open(case)
+        done = CaseStep.objects.filter(pk=step.pk, status=StepStatus.TODO).update(
+            status=StepStatus.DONE,
+            done_by=actor,
+            done_at=timezone.now(),
+            result={**step.result, **(result or {}), "note": note.strip()},
+        )
+        if not done:
+            raise CaseActionRefused(f"'{step.title}' is already {step.get_status_display()}.")
+        step.refresh_from_db()
+        record_event(
+            case=case,
+            kind="step_done",
+            actor=actor,
+            message=f"Done: {step.title}." + (f" {note.strip()}" if note.strip() else ""),
+            details={"step": step.pk},
+        )
+        _start_if_new(case, actor)
+    return step
+
+
+def skip_step(*, step: CaseStep, actor: User, reason: str) -> CaseStep:
+    """Skip an optional step, saying why; required steps cannot be skipped."""
+    if step.required:
+        raise CaseActionRefused(f"'{step.title}' is required: it cannot be skipped.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the step is skipped."})
+    with transaction.atomic():
+        case = _lock(step.case)
+        _ensure_open(case)
+        skipped = CaseStep.objects.filter(pk=step.pk, status=StepStatus.TODO).update(
+            status=StepStatus.SKIPPED,
+            done_by=actor,
+            done_at=timezone.now(),
+            result={**step.result, "skip_reason": reason.strip()},
+        )
+        if not skipped:
+            raise CaseActionRefused(f"'{step.title}' is already {step.get_status_display()}.")
+        step.refresh_from_db()
+        record_event(
+            case=case,
+            kind="step_skipped",
+            actor=actor,
+            message=f"Skipped: {step.title}. {reason.strip()}",
+            details={"step": step.pk},
+        )
+    return step
+
+
+# --- action plan --------------------------------------------------------------------
+
+
+def add_action_item(
+    *,
+    case: Case,
+    actor: User,
+    audience: str,
+    text: str,
+    owner: User | None = None,
+    due_date: dt.date | None = None,
+) -> ActionItem:
+    """Add an item to the action plan; the case's plan is then in progress."""
+    item = ActionItem(
+        case=case,
+        audience=audience,
+        text=text.strip(),
+        owner=owner,
+        due_date=due_date,
+        created_by=actor,
+    )
+    item.full_clean(exclude=["case", "owner", "created_by"])
+    with transaction.atomic():
+        case = _lock(case)
+        _ensure_open(case)
+        item.case = case
+        item.save()
+        audience_label = dict(ActionAudience.choices)[audience].lower()
+        record_event(
+            case=case,
+            kind="action_added",
+            actor=actor,
+            message=f"Action added ({audience_label}): {item.text}",
+            details={"action_item": item.pk},
+        )
+        if case.status in (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.MONITORING):
+            move_case(
+                case=case,
+                target=CaseStatus.PLAN_IN_PROGRESS,
+                actor=actor,
+                fields={"plan_completed_at": None},
+            )
+            CaseStep.objects.filter(
+                case=case, kind=StepKind.ACTION_PLAN, status=StepStatus.DONE
+            ).update(status=StepStatus.TODO, done_by=None, done_at=None)
+    return item
+
+
+def set_action_item_status(*, item: ActionItem, actor: User, status: str) -> ActionItem:
+    """Move an action item (open, in progress, done, cancelled). When every item is
+    closed and one at least is done, the plan is complete and the case is monitored."""
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": f"Choose one of {', '.join(ActionStatus.values)}."})
+    with transaction.atomic():
+        case = _lock(item.case)
+        _ensure_open(case)
+        item = ActionItem.objects.select_for_update().get(pk=item.pk)
+        if item.status == status:
+            return item
+        previous = item.get_status_display()
+        item.status = status
+        item.done_at = timezone.now() if status == ActionStatus.DONE else None
+        item.save(update_fields=["status", "done_at"])
+        record_event(
+            case=case,
+            kind="action_status",
+            actor=actor,
+            message=f"Action '{item.text}': {previous} → {item.get_status_display()}.",
+            details={"action_item": item.pk, "status": status},
+        )
+        _complete_plan_if_done(case, actor)
+    return item
+
+
+def _complete_plan_if_done(case: Case, actor: User | None) -> None:
+    statuses = list(case.action_items.values_list("status", flat=True))
+    open_items = [s for s in statuses if s in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)]
+    if not statuses or open_items or ActionStatus.DONE not in statuses:
+        return
+    now = timezone.now()
+    CaseStep.objects.filter(case=case, kind=StepKind.ACTION_PLAN, status=StepStatus.TODO).update(
+        status=StepStatus.DONE,
+        done_by=actor,
+        done_at=now,
+        result={"items": len(statuses), "done": statuses.count(ActionStatus.DONE)},
+    )
+    if case.status in (CaseStatus.PLAN_IN_PROGRESS, CaseStatus.IN_PROGRESS, CaseStatus.NEW):
+        move_case(
+            case=case,
+            target=CaseStatus.MONITORING,
+            actor=actor,
+            message="Action plan complete: the case is monitored.",
+            fields={"plan_completed_at": now},
+        )
+
+
+# --- escalations --------------------------------------------------------------------
+
+
+def raise_escalation(*, case: Case, actor: User, reason: str, level: int = 1) -> Escalation:
+    """Bring the case to the managers' attention, with a reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the case needs a manager."})
+    if level not in (1, 2, 3):
+        raise ValidationError({"level": "The level is 1, 2 or 3."})
+    with transaction.atomic():
+        case = _lock(case)
+        _ensure_open(case)
+        escalation = Escalation.objects.create(
+            case=case, level=level, reason=reason.strip(), raised_by=actor, raised_at=timezone.now()
+        )
+        record_event(
+            case=case,
+            kind="escalation_raised",
+            actor=actor,
+            message=f"Escalated (level {level}): {escalation.reason}",
+            details={"escalation": escalation.pk},
+        )
+    return escalation
+
+
+def _require_manager(actor: User, action: str) -> None:
+    if not has_role(actor, Role.MANAGER, Role.ADMIN):
+        raise PermissionDenied(f"Only a manager can {action}.")
+
+
+def acknowledge_escalation(*, escalation: Escalation, actor: User) -> Escalation:
+    """A manager has seen the escalation and takes it on."""
+    _require_manager(actor, "acknowledge an escalation")
+    with transaction.atomic():
+        now = timezone.now()
+        done = Escalation.objects.filter(pk=escalation.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
+        if not done:
+            raise CaseActionRefused("The escalation was already acknowledged.")
+        escalation.refresh_from_db()
+        record_event(
+            case=escalation.case,
+            kind="escalation_acknowledged",
+            actor=actor,
+            message=f"Escalation acknowledged: {escalation.reason}",
+            details={"escalation": escalation.pk},
+        )
+    return escalation
+
+
+def resolve_escalation(*, escalation: Escalation, actor: User, resolution: str = "") -> Escalation:
+    """A manager closes the escalation (acknowledging it too if nobody had)."""
+    _require_manager(actor, "resolve an escalation")
+    with transaction.atomic():
+        now = timezone.now()
+        done = Escalation.objects.filter(pk=escalation.pk, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_by=actor, resolution=resolution.strip()
+        )
+        if not done:
+            raise CaseActionRefused("The escalation was already resolved.")
+        Escalation.objects.filter(pk=escalation.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
+        escalation.refresh_from_db()
+        record_event(
+            case=escalation.case,
+            kind="escalation_resolved",
+            actor=actor,
+            message="Escalation resolved." + (f" {resolution.strip()}" if resolution else ""),
+            details={"escalation": escalation.pk},
+        )
+    return escalation
+
+
+# --- ownership, closing, reopening ----------------------------------------------------
+
+
+def reassign_case(*, case: Case, actor: User, owner: User | None) -> Case:
+    """Give the case (and its steps held by the previous owner) to another person."""
+    _require_manager(actor, "reassign a case")
+    if owner is not None and not has_role(owner, Role.CSM, Role.MANAGER, Role.ADMIN):
+        raise ValidationError({"owner": f"{owner} has no role in NPS Loop."})
+    with transaction.atomic():
+        case = _lock(case)
+        previous = case.owner
+        if previous == owner:
+            return case
+        Case.objects.filter(pk=case.pk).update(owner=owner, updated_at=timezone.now())
+        CaseStep.objects.filter(case=case, status=StepStatus.TODO, assignee=previous).exclude(
+            assignee__isnull=True
+        ).update(assignee=owner)
+        case.owner = owner
+        record_event(
+            case=case,
+            kind="reassigned",
+            actor=actor,
+            message=f"Reassigned from {previous or 'the managers'} to {owner or 'the managers'}.",
+            details={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
+        )
+    return case
+
+
+def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Case:
+    """Close the loop: outcome and post-mortem; refused while a required step is open."""
+    if outcome not in CaseOutcome.values:
+        raise ValidationError({"outcome": f"Choose one of {', '.join(CaseOutcome.values)}."})
+    with transaction.atomic():
+        case = _lock(case)
+        _ensure_open(case)
+        steps = list(case.steps.all())
+        needs_post_mortem = any(step.kind == StepKind.POST_MORTEM for step in steps)
+        if needs_post_mortem and not post_mortem.strip():
+            raise ValidationError({"post_mortem": "Write the post-mortem: what happened, and why."})
+        blocking = [
+            step.title
+            for step in steps
+            if step.is_open and step.required and step.kind != StepKind.POST_MORTEM
+        ]
+        if blocking:
+            raise CaseActionRefused(
+                "Required steps are still open: "
+                + "; ".join(blocking)
+                + ". Complete them before closing."
+            )
+        now = timezone.now()
+        CaseStep.objects.filter(
+            case=case, kind=StepKind.POST_MORTEM, status=StepStatus.TODO
+        ).update(status=StepStatus.DONE, done_by=actor, done_at=now)
+        CaseStep.objects.filter(case=case, status=StepStatus.TODO).update(
+            status=StepStatus.SKIPPED, done_at=now, result={"skip_reason": "Case closed."}
+        )
+        move_case(
+            case=case,
+            target=CaseStatus.CLOSED,
+            actor=actor,
+            message=f"Closed: {dict(CaseOutcome.choices)[outcome]}.",
+            fields={"closed_at": now, "outcome": outcome, "post_mortem": post_mortem.strip()},
+        )
+        if case.suppression and lift_suppression(suppression=case.suppression):
+            record_event(
+                case=case,
+                kind="suppression_lifted",
+                message="Surveys may reach the customer again.",
+            )
+    return case
+
+
+def reopen_case(*, case: Case, actor: User, reason: str) -> Case:
+    """Reopen a closed case; its survey suppression starts again."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the case is reopened."})
+    with transaction.atomic():
+        case = _lock(case)
+        if case.status != CaseStatus.CLOSED:
+            raise CaseActionRefused("The case is open already.")
+        fields: dict[str, Any] = {
+            "closed_at": None,
+            "outcome": "",
+            "reopened_count": case.reopened_count + 1,
+        }
+        old = case.suppression
+        if old is not None:
+            fields["suppression"] = suppress_surveys(
+                contact=old.contact,
+                account=old.account,
+                reason=SuppressionReason.OPEN_CASE,
+                note=f"Case #{case.pk} reopened",
+            )
+        CaseStep.objects.filter(case=case, kind=StepKind.POST_MORTEM).update(
+            status=StepStatus.TODO, done_by=None, done_at=None
+        )
+        move_case(
+            case=case,
+            target=CaseStatus.IN_PROGRESS,
+            actor=actor,
+            message=f"Reopened: {reason.strip()}",
+            fields=fields,
+        )
+    return case
+
+
+def suppression_for_case(*, case: Case, scope: str) -> Suppression:
+    """Suppress surveys to the case's contact, or to its whole account, while it is open."""
+    account_wide = scope == "account" and case.account_id is not None
+    return suppress_surveys(
+        contact=None if account_wide else case.contact,
+        account=case.account if account_wide else None,
+        reason=SuppressionReason.OPEN_CASE,
+        note=f"Case #{case.pk}",
+        starts_at=timezone.now(),
+    )

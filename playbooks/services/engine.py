@@ -1,0 +1,343 @@
+"""The playbook engine: an answer in, a case with its steps out, automatic steps run.
+
+`process_response` is what the Celery task calls. It runs in one transaction,
+with the answer's row locked, so that two workers given the same answer (a
+retried task, the periodic re-enqueue) serialise and the second finds it
+processed; the one-case-per-answer unique constraint backs that up. Emails and
+Slack posts are only queued here, on commit: no transaction waits on the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Persona
+from nps_loop.models import LoopSettings
+from playbooks import escalation_rules
+from playbooks.business_days import add_business_days, parse_holidays
+from playbooks.models import (
+    AUTOMATIC_STEP_KINDS,
+    AssigneeKind,
+    Case,
+    CasePriority,
+    CaseStatus,
+    CaseStep,
+    Escalation,
+    Playbook,
+    PlaybookStep,
+    StepKind,
+    StepStatus,
+)
+from playbooks.selectors import account_360, account_detractors_since, playbook_for
+from playbooks.services.cases import record_event, suppression_for_case
+from surveys.models import Category, Response
+from surveys.services.themes import tag_themes
+
+if TYPE_CHECKING:
+    from nps_loop.models import User
+
+logger = logging.getLogger(__name__)
+
+CATEGORY_RANK = {Category.DETRACTOR: 0, Category.PASSIVE: 1, Category.PROMOTER: 2}
+BASE_PRIORITY = {
+    Category.DETRACTOR: CasePriority.NORMAL,
+    Category.PASSIVE: CasePriority.LOW,
+    Category.PROMOTER: CasePriority.LOW,
+}
+
+
+@dataclass(frozen=True)
+class Processed:
+    """What processing an answer did; `already` when an earlier run had done it."""
+
+    response_id: int
+    case_id: int | None
+    already: bool = False
+
+
+def process_response(*, response_id: int) -> Processed:
+    """Classify, tag, open the case with its steps, run the automatic steps, mark processed.
+
+    A second run (or a concurrent one) finds the answer processed and does nothing.
+    """
+    with transaction.atomic():
+        response = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("contact", "account", "account__csm")
+            .filter(pk=response_id)
+            .first()
+        )
+        if response is None:
+            logger.warning("process_response: answer %s does not exist (deleted?)", response_id)
+            return Processed(response_id=response_id, case_id=None, already=True)
+        if response.processed_at is not None:
+            case_id = Case.objects.filter(response=response).values_list("pk", flat=True).first()
+            return Processed(response_id=response_id, case_id=case_id, already=True)
+
+        tag_themes(response=response)
+        _link_follow_up(response)
+        playbook = playbook_for(response=response)
+        case = open_case(response=response, playbook=playbook) if playbook else None
+        if playbook is None:
+            logger.warning(
+                "no active playbook matches answer %s (score %s): no case opened",
+                response.pk,
+                response.score,
+            )
+        Response.objects.filter(pk=response.pk).update(processed_at=timezone.now())
+    logger.info(
+        "answer processed id=%s case=%s playbook=%s",
+        response_id,
+        case.pk if case else None,
+        playbook.pk if playbook else None,
+    )
+    return Processed(response_id=response_id, case_id=case.pk if case else None)
+
+
+def open_case(*, response: Response, playbook: Playbook) -> Case:
+    """Open the answer's case with the playbook's steps copied in, and run the automatic ones."""
+    loop = LoopSettings.current()
+    now = timezone.now()
+    account = response.account
+    owner = _owner_for(response, loop)
+    detractor = response.category == Category.DETRACTOR
+    case = Case.objects.create(
+        response=response,
+        account=account,
+        contact=response.contact,
+        playbook=playbook,
+        owner=owner,
+        category=response.category,
+        status=CaseStatus.NEW,
+        priority=BASE_PRIORITY[response.category],
+        opened_at=now,
+        sla_due_at=_due(now, playbook.sla_business_days, loop),
+        arr_at_risk=account.arr if (account and detractor) else 0,
+        currency=account.currency if account else "",
+    )
+    steps = CaseStep.objects.bulk_create(
+        [
+            _copy_step(case, definition, position, owner, now, loop)
+            for position, definition in enumerate(playbook.steps.all(), start=1)
+        ]
+    )
+    record_event(
+        case=case,
+        kind="opened",
+        message=(
+            f"Case opened by playbook '{playbook.name}' for a score of {response.score} "
+            f"({response.get_category_display().lower()}); owner: {owner or 'the managers'}."
+        ),
+        details={"playbook": playbook.pk, "owner": owner.pk if owner else None},
+    )
+    for step in steps:
+        if step.kind in AUTOMATIC_STEP_KINDS:
+            run_automatic_step(case=case, step=step)
+    return case
+
+
+def _owner_for(response: Response, loop: LoopSettings) -> User | None:
+    """The account's CSM; else the fallback owner; else None, meaning the manager group."""
+    if response.account is not None and response.account.csm is not None:
+        return response.account.csm
+    return loop.fallback_owner
+
+
+def _due(start: dt.datetime, days: int | None, loop: LoopSettings) -> dt.datetime | None:
+    if days is None:
+        return None
+    local = timezone.localtime(start)
+    return add_business_days(
+        local, days, working_days=loop.working_days, holidays=parse_holidays(loop.holidays)
+    )
+
+
+def _copy_step(
+    case: Case,
+    definition: PlaybookStep,
+    position: int,
+    owner: User | None,
+    now: dt.datetime,
+    loop: LoopSettings,
+) -> CaseStep:
+    if definition.assignee_kind == AssigneeKind.USER:
+        assignee = definition.assignee_user or owner
+    elif definition.assignee_kind == AssigneeKind.MANAGERS:
+        assignee = None
+    else:
+        assignee = owner
+    return CaseStep(
+        case=case,
+        position=position,
+        kind=definition.kind,
+        title=definition.title,
+        instructions=definition.instructions,
+        required=definition.required,
+        options=dict(definition.options),
+        assignee_kind=definition.assignee_kind,
+        assignee=assignee,
+        due_at=_due(now, definition.due_in_days, loop),
+    )
+
+
+# --- automatic steps ------------------------------------------------------------------
+
+
+def run_automatic_step(*, case: Case, step: CaseStep) -> None:
+    """Run one of the worker's steps and mark it done with what it found or did."""
+    runner = _RUNNERS[step.kind]
+    result = runner(case, step)
+    step.status, step.done_at, step.result = StepStatus.DONE, timezone.now(), result
+    step.save(update_fields=["status", "done_at", "result"])
+
+
+def _lookup_360(case: Case, step: CaseStep) -> dict[str, Any]:
+    snapshot = account_360(case=case)
+    others = snapshot["other_answers"]
+    confirm = (
+        " It is confirmed by another person's low score."
+        if snapshot["confirms_dissatisfaction"]
+        else ""
+    )
+    record_event(
+        case=case,
+        kind="lookup_360",
+        message=(
+            f"360° view taken: {len(others)} other answer(s) from the account in 12 months, "
+            f"{len(snapshot['interactions'])} interaction(s) in 90 days, "
+            f"{len(snapshot['other_open_cases'])} other open case(s).{confirm}"
+        ),
+    )
+    return snapshot
+
+
+def _suppress_surveys(case: Case, step: CaseStep) -> dict[str, Any]:
+    scope = step.options.get("scope", "contact")
+    suppression = suppression_for_case(case=case, scope=scope)
+    Case.objects.filter(pk=case.pk).update(suppression=suppression)
+    case.suppression = suppression
+    whom = "anyone at the account" if suppression.account_id else "the contact"
+    record_event(
+        case=case,
+        kind="suppression_started",
+        message=f"No survey goes to {whom} while the case is open.",
+        details={"suppression": suppression.pk},
+    )
+    return {
+        "suppression": suppression.pk,
+        "scope": "account" if suppression.account_id else "contact",
+    }
+
+
+def _escalation_rules(case: Case, step: CaseStep) -> dict[str, Any]:
+    limits = escalation_rules.thresholds(step.options)
+    response, account, contact = case.response, case.account, case.contact
+    if response.category != Category.DETRACTOR and not step.options.get("all_categories"):
+        return {"raised": [], "note": "Rules apply to detractors only."}
+    window = dt.timedelta(days=int(limits["detractor_window_days"]))
+    facts = escalation_rules.CaseFacts(
+        arr=account.arr if account else 0,
+        currency=account.currency if account else "",
+        persona=contact.persona,
+        persona_label=str(Persona(contact.persona).label),
+        account_detractors_in_window=account_detractors_since(
+            response=response, since=response.answered_at - window
+        ),
+        renewal_date=account.renewal_date if account else None,
+        today=timezone.localdate(),
+    )
+    raised = []
+    for due in escalation_rules.escalations_due(facts, step.options):
+        escalation, created = Escalation.objects.get_or_create(
+            case=case,
+            rule=due.rule,
+            step=None,
+            defaults={"level": due.level, "reason": due.reason, "raised_at": timezone.now()},
+        )
+        if created:
+            raised.append(escalation)
+            record_event(
+                case=case,
+                kind="escalation_raised",
+                message=f"Escalated (level {due.level}): {due.reason}",
+                details={"escalation": escalation.pk, "rule": due.rule},
+            )
+    if raised:
+        top = max(e.level for e in raised)
+        priority = CasePriority.URGENT if top >= 3 else CasePriority.HIGH
+        if priority > case.priority:
+            Case.objects.filter(pk=case.pk).update(priority=priority)
+            case.priority = priority
+        from playbooks.services.notifications import queue_escalation_emails
+
+        queue_escalation_emails(escalation_ids=[e.pk for e in raised])
+    return {"raised": [e.pk for e in raised], "rules": [e.rule for e in raised]}
+
+
+def _notify(case: Case, step: CaseStep) -> dict[str, Any]:
+    from playbooks.services.notifications import queue_step_delivery
+
+    audience = step.options.get("to", "owner")
+    queue_step_delivery(step_id=step.pk)
+    return {"to": audience, "queued_at": timezone.now().isoformat()}
+
+
+def _acknowledge(case: Case, step: CaseStep) -> dict[str, Any]:
+    from playbooks.services.notifications import queue_step_delivery
+
+    contact = case.contact
+    if contact.opted_out:
+        return {"sent": False, "note": "The contact opted out: no email."}
+    queue_step_delivery(step_id=step.pk)
+    return {"to": contact.email, "queued_at": timezone.now().isoformat()}
+
+
+_RUNNERS = {
+    StepKind.LOOKUP_360: _lookup_360,
+    StepKind.SUPPRESS_SURVEYS: _suppress_surveys,
+    StepKind.ESCALATION: _escalation_rules,
+    StepKind.NOTIFY: _notify,
+    StepKind.ACKNOWLEDGE: _acknowledge,
+}
+
+
+# --- follow-up answers ----------------------------------------------------------------
+
+
+def _link_follow_up(response: Response) -> None:
+    """An answer from a contact whose case asked for a follow-up survey links back to it;
+    a better category than the case's answer marks the case won back."""
+    case = (
+        Case.objects.select_for_update()
+        .filter(
+            contact_id=response.contact_id,
+            follow_up_requested_at__isnull=False,
+            follow_up_requested_at__lte=response.answered_at + dt.timedelta(minutes=5),
+            follow_up_response__isnull=True,
+        )
+        .exclude(response=response)
+        .order_by("-follow_up_requested_at")
+        .first()
+    )
+    if case is None:
+        return
+    fields: dict[str, Any] = {"follow_up_response": response}
+    moved_up = CATEGORY_RANK[response.category] > CATEGORY_RANK[case.category]
+    if moved_up:
+        fields["won_back_at"] = timezone.now()
+    Case.objects.filter(pk=case.pk).update(**fields)
+    label = response.get_category_display().lower()
+    record_event(
+        case=case,
+        kind="follow_up_answered",
+        message=(
+            f"Follow-up answer: {response.score} ({label})." + (" Won back!" if moved_up else "")
+        ),
+        details={"response": response.pk, "won_back": moved_up},
+    )

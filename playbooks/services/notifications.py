@@ -1,0 +1,218 @@
+"""Emails and Slack posts the playbooks send: to the case owner, to managers, to customers.
+
+Queuing happens inside the engine's transaction (a task enqueued on commit);
+delivery happens in its own task, outside any transaction, and stamps when it
+was sent, so a second delivery of the same task sends nothing. What could not
+be queued (the broker was down) is queued again by the periodic sweep.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from nps_loop.models import LoopSettings
+from nps_loop.roles import Role
+from playbooks.models import Case, CaseStep, Escalation, StepKind
+from playbooks.services.cases import record_event
+
+logger = logging.getLogger(__name__)
+
+SLACK_TIMEOUT_SECONDS = 10
+
+
+class DeliveryFailed(Exception):
+    """Sending failed for a reason worth retrying (mail server or Slack unreachable)."""
+
+
+# --- queuing (inside transactions) ---------------------------------------------------
+
+
+def queue_step_delivery(*, step_id: int) -> None:
+    """Deliver a notify or acknowledge step's email once the transaction commits."""
+    from playbooks.tasks import deliver_step
+
+    transaction.on_commit(lambda: deliver_step.delay(step_id=step_id), robust=True)
+
+
+def queue_escalation_emails(*, escalation_ids: Iterable[int]) -> None:
+    """Tell the managers about new escalations once the transaction commits."""
+    from playbooks.tasks import deliver_escalation
+
+    for escalation_id in escalation_ids:
+        transaction.on_commit(
+            lambda escalation_id=escalation_id: deliver_escalation.delay(
+                escalation_id=escalation_id
+            ),
+            robust=True,
+        )
+
+
+# --- delivery (outside transactions) ---------------------------------------------------
+
+
+def deliver_step(*, step_id: int) -> bool:
+    """Send a notify or acknowledge step's message; False when there was nothing to send."""
+    step = (
+        CaseStep.objects.select_related(
+            "case__contact", "case__account", "case__owner", "case__response", "case__playbook"
+        )
+        .filter(pk=step_id, kind__in=(StepKind.NOTIFY, StepKind.ACKNOWLEDGE))
+        .first()
+    )
+    if step is None or step.result.get("sent_at") or step.result.get("sent") is False:
+        return False
+    case = step.case
+    if step.kind == StepKind.ACKNOWLEDGE:
+        recipients = [case.contact.email] if not case.contact.opted_out else []
+        language = case.contact.language or case.response.language or settings.LANGUAGE_CODE
+        template = "acknowledge"
+    else:
+        recipients = _staff_recipients(case, step.options.get("to", "owner"))
+        language = None
+        template = "case_opened"
+    if not recipients:
+        _stamp_step(step, sent=False, note="Nobody to send it to.")
+        return False
+    context = {"case": case, "step": step, "base_url": settings.NPS_BASE_URL}
+    _send_email(template, context, recipients, language=language)
+    if step.kind == StepKind.NOTIFY:
+        _post_to_slack(_slack_text_for_case(case))
+    _stamp_step(step, sent=True, note=", ".join(recipients))
+    return True
+
+
+def deliver_escalation(*, escalation_id: int) -> bool:
+    """Email the managers (and post to Slack) about a new escalation, once."""
+    escalation = (
+        Escalation.objects.select_related("case__contact", "case__account", "case__response")
+        .filter(pk=escalation_id, notified_at__isnull=True)
+        .first()
+    )
+    if escalation is None:
+        return False
+    recipients = _manager_emails()
+    context = {"escalation": escalation, "case": escalation.case, "base_url": settings.NPS_BASE_URL}
+    if recipients:
+        _send_email("escalation", context, recipients, language=None)
+    _post_to_slack(_slack_text_for_escalation(escalation))
+    Escalation.objects.filter(pk=escalation.pk).update(notified_at=timezone.now())
+    return bool(recipients)
+
+
+def deliver_reminder(*, step_id: int) -> bool:
+    """Email a step's assignee (the managers for a group step) that it comes due; once."""
+    from playbooks.services.schedule import mark_reminded
+
+    step = mark_reminded(step_id=step_id)
+    if step is None:
+        return False
+    recipients = [step.assignee.email] if step.assignee and step.assignee.email else []
+    recipients = recipients or _manager_emails()
+    if recipients:
+        context = {"case": step.case, "step": step, "base_url": settings.NPS_BASE_URL}
+        _send_email("step_due", context, recipients, language=None)
+    return bool(recipients)
+
+
+def _staff_recipients(case: Case, audience: str) -> list[str]:
+    if audience == "managers" or case.owner is None:
+        return _manager_emails()
+    return [case.owner.email] if case.owner.email else _manager_emails()
+
+
+def _manager_emails() -> list[str]:
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.MANAGER.value)
+        .exclude(email="")
+    )
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def _send_email(
+    template: str, context: dict, recipients: list[str], *, language: str | None
+) -> None:
+    sender = LoopSettings.current().sender_email or settings.DEFAULT_FROM_EMAIL
+    with translation.override(language) if language else translation.override(None):
+        subject = render_to_string(f"playbooks/email/{template}_subject.txt", context)
+        text = render_to_string(f"playbooks/email/{template}.txt", context)
+        html = render_to_string(f"playbooks/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()), body=text, from_email=sender, to=recipients
+    )
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except OSError as error:  # SMTP refused or unreachable: worth a retry
+        raise DeliveryFailed(f"email to {', '.join(recipients)} failed: {error}") from error
+
+
+def _post_to_slack(text: str) -> None:
+    url = LoopSettings.current().slack_webhook_url
+    if not url:
+        return
+    if not url.startswith("https://"):  # the settings form only accepts https URLs
+        logger.error("Slack webhook URL ignored: it must start with https://")
+        return
+    request = urllib.request.Request(  # noqa: S310 - https only, checked above
+        url,
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=SLACK_TIMEOUT_SECONDS) as reply:  # noqa: S310
+            reply.read()
+    except urllib.error.HTTPError as error:
+        # A 4xx is a wrong or revoked webhook URL: retrying will not help, say it in the log.
+        if error.code < 500:
+            logger.error("Slack refused the notification (%s): check the webhook URL", error.code)
+            return
+        raise DeliveryFailed(f"Slack answered {error.code}") from error
+    except (urllib.error.URLError, TimeoutError) as error:
+        raise DeliveryFailed(f"Slack unreachable: {error}") from error
+
+
+def _slack_text_for_case(case: Case) -> str:
+    response = case.response
+    who = case.contact.name or case.contact.email
+    account = case.account.name if case.account else "no account (unmatched)"
+    comment = f' — "{response.comment[:200]}"' if response.comment else ""
+    return (
+        f"New {response.get_category_display().lower()} case #{case.pk}: {who} at {account} "
+        f"scored {response.score}{comment}. Owner: {case.owner or 'the managers'}."
+    )
+
+
+def _slack_text_for_escalation(escalation: Escalation) -> str:
+    case = escalation.case
+    account = case.account.name if case.account else "an unmatched contact"
+    return f":rotating_light: Case #{case.pk} ({account}) escalated: {escalation.reason}"
+
+
+def _stamp_step(step: CaseStep, *, sent: bool, note: str) -> None:
+    result = {**step.result, "sent": sent}
+    if sent:
+        result["sent_at"] = timezone.now().isoformat()
+        result["sent_to"] = note
+    else:
+        result["note"] = note
+    CaseStep.objects.filter(pk=step.pk).update(result=result)
+    what = "Acknowledgement emailed to" if step.kind == StepKind.ACKNOWLEDGE else "Notified"
+    record_event(
+        case=step.case,
+        kind="notification_sent" if sent else "notification_skipped",
+        message=f"{what} {note}" if sent else f"{step.title}: {note}",
+        details={"step": step.pk},
+    )

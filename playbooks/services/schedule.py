@@ -1,0 +1,253 @@
+"""What the periodic sweeps look for, and the one-case writes they fan out to.
+
+Selecting functions return ids; the tasks enqueue one small task per id, and
+each of those acts only if the row still needs it (a conditional update), so a
+sweep that runs twice, or overlaps the next one, does everything once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from nps_loop.models import LoopSettings
+from playbooks.models import (
+    OPEN_CASE_STATUSES,
+    Case,
+    CaseStatus,
+    CaseStep,
+    Escalation,
+    EscalationRule,
+    ProcessingFailure,
+    StepKind,
+    StepStatus,
+)
+from playbooks.services.cases import record_event
+from surveys.models import Response, Suppression
+from surveys.services.suppressions import lift_suppression
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 5000
+# Beyond this age an unprocessed answer is enqueued again even while the queue is busy.
+STUCK_AFTER = dt.timedelta(minutes=15)
+DEFAULT_FOLLOW_UP_DELAY_DAYS = 14
+
+
+# --- unprocessed answers and undelivered notifications ------------------------------------
+
+
+def unprocessed_response_ids(*, older_than: dt.datetime, queue_busy: bool = False) -> list[int]:
+    """Answers not processed since `older_than` and not dead-lettered, oldest first.
+
+    While the queue holds waiting tasks the answers are most likely among them:
+    only those stuck for STUCK_AFTER are picked then, to avoid flooding the queue
+    with copies during a burst.
+    """
+    if queue_busy:
+        older_than = min(older_than, timezone.now() - STUCK_AFTER)
+    dead = ProcessingFailure.objects.filter(response=OuterRef("pk"), resolved_at__isnull=True)
+    return list(
+        Response.objects.filter(processed_at__isnull=True, created_at__lt=older_than)
+        .exclude(Exists(dead))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def undelivered_notifications(*, older_than: dt.datetime) -> tuple[list[int], list[int]]:
+    """Notify/acknowledge steps and escalations whose message was never sent."""
+    steps = (
+        CaseStep.objects.filter(
+            kind__in=(StepKind.NOTIFY, StepKind.ACKNOWLEDGE),
+            status=StepStatus.DONE,
+            done_at__lt=older_than,
+            done_at__gte=older_than - dt.timedelta(days=2),
+        )
+        .exclude(result__has_key="sent")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    escalations = Escalation.objects.filter(
+        notified_at__isnull=True,
+        raised_at__lt=older_than,
+        raised_at__gte=older_than - dt.timedelta(days=2),
+        raised_by__isnull=True,
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    return list(steps), list(escalations)
+
+
+# --- SLAs ---------------------------------------------------------------------------------
+
+
+def steps_to_remind(*, now: dt.datetime | None = None) -> list[int]:
+    """People's steps coming due within the reminder window, not reminded yet."""
+    now = now or timezone.now()
+    loop = LoopSettings.current()
+    return list(
+        _open_people_steps()
+        .filter(
+            reminded_at__isnull=True,
+            due_at__gt=now,
+            due_at__lte=now + dt.timedelta(hours=loop.sla_reminder_hours),
+        )
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def steps_overdue(*, now: dt.datetime | None = None) -> list[int]:
+    """Required people's steps overdue by more than the grace, not escalated yet."""
+    now = now or timezone.now()
+    loop = LoopSettings.current()
+    return list(
+        _open_people_steps()
+        .filter(
+            required=True,
+            overdue_escalated_at__isnull=True,
+            due_at__lt=now - dt.timedelta(hours=loop.overdue_grace_hours),
+        )
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def _open_people_steps():
+    return CaseStep.objects.filter(
+        status=StepStatus.TODO,
+        due_at__isnull=False,
+        case__status__in=OPEN_CASE_STATUSES,
+    ).exclude(kind__in=[StepKind.FOLLOW_UP_SURVEY, *_automatic_kinds()])
+
+
+def _automatic_kinds() -> list[str]:
+    from playbooks.models import AUTOMATIC_STEP_KINDS
+
+    return list(AUTOMATIC_STEP_KINDS)
+
+
+def mark_reminded(*, step_id: int) -> CaseStep | None:
+    """Stamp the step as reminded; None when it was already (or is no longer due)."""
+    now = timezone.now()
+    stamped = CaseStep.objects.filter(
+        pk=step_id, status=StepStatus.TODO, reminded_at__isnull=True
+    ).update(reminded_at=now)
+    if not stamped:
+        return None
+    step = CaseStep.objects.select_related("case__contact", "case__account", "assignee").get(
+        pk=step_id
+    )
+    record_event(
+        case=step.case,
+        kind="step_reminder",
+        message=(
+            f"Reminder sent: '{step.title}' is due "
+            f"{timezone.localtime(step.due_at):%Y-%m-%d %H:%M}."
+        ),
+        details={"step": step.pk},
+    )
+    return step
+
+
+def escalate_overdue_step(*, step_id: int) -> Escalation | None:
+    """Raise the 'step overdue' escalation of a required step, once."""
+    with transaction.atomic():
+        now = timezone.now()
+        stamped = CaseStep.objects.filter(
+            pk=step_id, status=StepStatus.TODO, overdue_escalated_at__isnull=True
+        ).update(overdue_escalated_at=now)
+        if not stamped:
+            return None
+        step = CaseStep.objects.select_related("case").get(pk=step_id)
+        late = now - step.due_at
+        days, hours = late.days, late.seconds // 3600
+        overdue = f"{days} day(s) {hours} hour(s)" if days else f"{hours} hour(s)"
+        escalation, created = Escalation.objects.get_or_create(
+            case=step.case,
+            rule=EscalationRule.STEP_OVERDUE,
+            step=step,
+            defaults={
+                "level": 1,
+                "reason": (
+                    f"'{step.title}' is overdue by {overdue} "
+                    f"(was due {timezone.localtime(step.due_at):%Y-%m-%d %H:%M})."
+                ),
+                "raised_at": now,
+            },
+        )
+        if not created:
+            return None
+        record_event(
+            case=step.case,
+            kind="escalation_raised",
+            message=f"Escalated (level 1): {escalation.reason}",
+            details={"escalation": escalation.pk, "rule": EscalationRule.STEP_OVERDUE},
+        )
+        from playbooks.services.notifications import queue_escalation_emails
+
+        queue_escalation_emails(escalation_ids=[escalation.pk])
+    return escalation
+
+
+# --- follow-up surveys -----------------------------------------------------------------------
+
+
+def follow_ups_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Follow-up steps of monitored cases whose plan was completed long enough ago."""
+    now = now or timezone.now()
+    candidates = CaseStep.objects.filter(
+        kind=StepKind.FOLLOW_UP_SURVEY,
+        status=StepStatus.TODO,
+        case__status=CaseStatus.MONITORING,
+        case__plan_completed_at__isnull=False,
+    ).values_list("pk", "options", "case__plan_completed_at")
+    due = []
+    for step_id, options, completed_at in candidates.iterator():
+        delay = int((options or {}).get("delay_days", DEFAULT_FOLLOW_UP_DELAY_DAYS))
+        if completed_at + dt.timedelta(days=delay) <= now:
+            due.append(step_id)
+    return due
+
+
+def request_follow_up(*, step_id: int) -> Case | None:
+    """Open the way for a follow-up answer: the case's suppression ends, the case waits for
+    the contact's next answer, which will link back to it."""
+    with transaction.atomic():
+        now = timezone.now()
+        done = CaseStep.objects.filter(
+            pk=step_id, status=StepStatus.TODO, case__status=CaseStatus.MONITORING
+        ).update(status=StepStatus.DONE, done_at=now, result={"requested_at": now.isoformat()})
+        if not done:
+            return None
+        step = CaseStep.objects.select_related("case__suppression", "case__contact").get(pk=step_id)
+        case = step.case
+        Case.objects.filter(pk=case.pk).update(follow_up_requested_at=now)
+        case.follow_up_requested_at = now
+        if case.suppression is not None:
+            lift_suppression(suppression=case.suppression)
+        record_event(
+            case=case,
+            kind="follow_up_requested",
+            message=(
+                f"Follow-up survey due: {case.contact.email} may be surveyed again; "
+                "their next answer links back to this case."
+            ),
+            details={"step": step.pk},
+        )
+    return case
+
+
+# --- suppressions -------------------------------------------------------------------------------
+
+
+def end_suppressions_of_closed_cases() -> int:
+    """Lift suppressions still in force although their case is closed; returns how many."""
+    lifted = 0
+    for suppression in Suppression.objects.filter(
+        lifted_at__isnull=True, case__status=CaseStatus.CLOSED
+    ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()))[:SWEEP_BATCH]:
+        lifted += lift_suppression(suppression=suppression)
+    if lifted:
+        logger.info("lifted %s suppressions of closed cases", lifted)
+    return lifted

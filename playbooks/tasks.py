@@ -1,0 +1,207 @@
+"""Celery entry points of the playbook engine. Each loads by id and calls a service.
+
+Every task is safe to run twice: `process_response` finds the answer processed,
+deliveries find their message stamped as sent, sweeps pick only what is due.
+Periodic sweeps fan out: they select ids and enqueue one small task each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from playbooks.services import engine, notifications, schedule
+from playbooks.services.failures import record_processing_failure
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+PROCESS_MAX_RETRIES = 5
+
+
+@shared_task(
+    name="playbooks.process_response",
+    bind=True,
+    acks_late=True,
+    max_retries=PROCESS_MAX_RETRIES,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def process_response(self, *, response_id: int) -> int | None:
+    """Turn an answer into its case. A second run finds the answer processed and does nothing.
+
+    Database errors are retried with exponential back-off and jitter; an answer that
+    still fails afterwards (or fails for another reason) goes to the dead-letter log,
+    where the periodic re-enqueue leaves it alone until someone looks at it.
+    """
+    try:
+        return engine.process_response(response_id=response_id).case_id
+    except TRANSIENT_DATABASE_ERRORS as error:
+        if self.request.retries < PROCESS_MAX_RETRIES:
+            countdown = _backoff(self.request.retries)
+            logger.warning(
+                "process_response %s: database error, retry %s in %ss: %s",
+                response_id,
+                self.request.retries + 1,
+                countdown,
+                error,
+            )
+            raise self.retry(exc=error, countdown=countdown) from error
+        record_processing_failure(response_id=response_id, error=error)
+        raise
+    except Exception as error:
+        record_processing_failure(response_id=response_id, error=error)
+        raise
+
+
+def _backoff(retries: int) -> int:
+    return min(300, 2 ** (retries + 1)) + random.randint(0, 3)
+
+
+@shared_task(
+    name="playbooks.deliver_step",
+    acks_late=True,
+    autoretry_for=(notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def deliver_step(*, step_id: int) -> bool:
+    """Send a notify or acknowledge step's email (and Slack post); a second run sends nothing."""
+    return notifications.deliver_step(step_id=step_id)
+
+
+@shared_task(
+    name="playbooks.deliver_escalation",
+    acks_late=True,
+    autoretry_for=(notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def deliver_escalation(*, escalation_id: int) -> bool:
+    """Tell the managers about an escalation; a second run sends nothing."""
+    return notifications.deliver_escalation(escalation_id=escalation_id)
+
+
+# --- periodic sweeps (see nps_loop/celery.py) ---------------------------------------------
+
+
+@shared_task(
+    name="playbooks.requeue_unprocessed", acks_late=True, soft_time_limit=50, time_limit=60
+)
+def requeue_unprocessed() -> int:
+    """Enqueue again the answers still unprocessed after a minute (accepted while the broker or
+    the worker was down), and the notifications that were never handed to the broker."""
+    older_than = timezone.now() - dt.timedelta(minutes=1)
+    busy = _queue_length() > 0
+    response_ids = schedule.unprocessed_response_ids(older_than=older_than, queue_busy=busy)
+    for response_id in response_ids:
+        process_response.delay(response_id=response_id)
+    step_ids, escalation_ids = schedule.undelivered_notifications(older_than=older_than)
+    for step_id in step_ids:
+        deliver_step.delay(step_id=step_id)
+    for escalation_id in escalation_ids:
+        deliver_escalation.delay(escalation_id=escalation_id)
+    if response_ids:
+        logger.info("re-enqueued %s unprocessed answers", len(response_ids))
+    return len(response_ids)
+
+
+def _queue_length() -> int:
+    """Tasks waiting in the default queue (0 when the broker cannot say)."""
+    app = requeue_unprocessed.app
+    try:
+        with app.connection_for_read() as connection:
+            declared = connection.default_channel.queue_declare(
+                queue=app.conf.task_default_queue, passive=True
+            )
+            return declared.message_count
+    except Exception:  # noqa: BLE001 - unknown means "not busy": better a copy than a loss
+        return 0
+
+
+@shared_task(name="playbooks.check_slas", acks_late=True, soft_time_limit=120, time_limit=150)
+def check_slas() -> int:
+    """Remind assignees of steps coming due, and escalate required steps overdue past the grace."""
+    reminders, overdue = schedule.steps_to_remind(), schedule.steps_overdue()
+    for step_id in reminders:
+        remind_step.delay(step_id=step_id)
+    for step_id in overdue:
+        escalate_overdue_step.delay(step_id=step_id)
+    return len(reminders) + len(overdue)
+
+
+@shared_task(
+    name="playbooks.remind_step",
+    acks_late=True,
+    autoretry_for=(notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS),
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def remind_step(*, step_id: int) -> bool:
+    """Email the assignee that a step comes due; a second run sends nothing."""
+    return notifications.deliver_reminder(step_id=step_id)
+
+
+@shared_task(
+    name="playbooks.escalate_overdue_step",
+    acks_late=True,
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def escalate_overdue_step(*, step_id: int) -> int | None:
+    """Raise the overdue escalation of a required step; a second run raises nothing."""
+    escalation = schedule.escalate_overdue_step(step_id=step_id)
+    return escalation.pk if escalation else None
+
+
+@shared_task(
+    name="playbooks.request_follow_ups", acks_late=True, soft_time_limit=120, time_limit=150
+)
+def request_follow_ups() -> int:
+    """Find monitored cases whose plan is done (plus the step's delay) and ask each to follow up."""
+    step_ids = schedule.follow_ups_due()
+    for step_id in step_ids:
+        request_follow_up.delay(step_id=step_id)
+    return len(step_ids)
+
+
+@shared_task(
+    name="playbooks.request_follow_up",
+    acks_late=True,
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def request_follow_up(*, step_id: int) -> int | None:
+    """Open a case to its follow-up answer; a second run does nothing."""
+    case = schedule.request_follow_up(step_id=step_id)
+    return case.pk if case else None
+
+
+@shared_task(name="playbooks.end_suppressions", acks_late=True, soft_time_limit=120, time_limit=150)
+def end_suppressions() -> int:
+    """Lift the survey suppressions whose case has closed but which are still in force."""
+    return schedule.end_suppressions_of_closed_cases()
