@@ -105,7 +105,8 @@ def _ensure_open(case: Case) -> None:
 
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock; the caller's copy may be stale."""
-    return Case.objects.select_for_update().select_related("suppression").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("suppression")
+    return locked.get(pk=case.pk)
 
 
 # --- steps --------------------------------------------------------------------------
