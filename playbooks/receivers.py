@@ -7,7 +7,7 @@ import logging
 from django.db import transaction
 from django.dispatch import receiver
 
-from surveys.signals import response_recorded
+from surveys.signals import response_recorded, response_updated
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +23,11 @@ def enqueue_processing(sender, response, **kwargs) -> None:
 
     response_id = response.pk
     transaction.on_commit(lambda: process_response.delay(response_id=response_id), robust=True)
+
+
+@receiver(response_updated, dispatch_uid="playbooks.note_answer_amended")
+def note_answer_amended(sender, response, fields, **kwargs) -> None:
+    """A comment that arrives after the case opened shows on the case's timeline."""
+    from playbooks.services.engine import note_answer_amended
+
+    note_answer_amended(response=response, fields=list(fields))

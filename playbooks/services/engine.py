@@ -307,6 +307,32 @@ _RUNNERS = {
 }
 
 
+# --- answers amended later ------------------------------------------------------------
+
+
+def note_answer_amended(*, response: Response, fields: list[str]) -> None:
+    """A survey tool amended an answer that already has a case: tag the new comment's themes
+    and put the change on the case's timeline for the CSM to see."""
+    case = Case.objects.filter(response=response).first()
+    if case is None:
+        return  # not processed yet: processing will read the amended answer
+    if "comment" in fields:
+        tag_themes(response=response)
+    changes = []
+    if "comment" in fields:
+        changes.append(f'comment: "{response.comment[:500]}"')
+    if "score" in fields:
+        changes.append(f"score corrected to {response.score}")
+    if "language" in fields:
+        changes.append(f"language: {response.language}")
+    record_event(
+        case=case,
+        kind="answer_amended",
+        message="The customer's answer was updated — " + "; ".join(changes) + ".",
+        details={"fields": fields},
+    )
+
+
 # --- follow-up answers ----------------------------------------------------------------
 
 
