@@ -3,12 +3,13 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,9 +17,18 @@ from django.utils.translation import ngettext
 from accounts.admin import MatchedFilter
 from accounts.models import Account, Contact
 from nps_loop.admin import AdminRolePermissionsMixin
-from surveys.models import Campaign, Category, Integration, Response
+from surveys.models import (
+    Campaign,
+    Category,
+    Integration,
+    Response,
+    Suppression,
+    SuppressionReason,
+    Theme,
+)
 from surveys.services import assign_account_to_contact
 from surveys.services.integrations import revoke_integration
+from surveys.services.suppressions import lift_suppression, suppress_surveys
 
 # How many of the selected answers the "assign" page lists before summing up the rest.
 ASSIGN_PAGE_LISTED_ANSWERS = 20
@@ -285,5 +295,187 @@ class IntegrationAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
                 len(active),
             )
             % {"count": len(active)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Theme)
+class ThemeAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
+    list_display = ("name", "name_fr", "active", "keyword_count", "answer_count")
+    list_filter = ("active",)
+    search_fields = ("name", "name_fr", "keywords_en", "keywords_fr")
+    readonly_fields = ("created_at",)
+    fieldsets = (
+        (None, {"fields": ("name", "name_fr", "active")}),
+        (
+            _("Keywords"),
+            {
+                "fields": ("keywords_en", "keywords_fr"),
+                "description": _(
+                    "A new answer is tagged with this theme when its comment holds one of these "
+                    "keywords. Answers already tagged keep their themes when keywords change."
+                ),
+            },
+        ),
+        (_("History"), {"fields": ("created_at",), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Theme]:
+        return super().get_queryset(request).annotate(answer_total=Count("responses"))
+
+    @admin.display(description=_("keywords"))
+    def keyword_count(self, theme: Theme) -> int:
+        return len(theme.keywords)
+
+    @admin.display(description=_("answers"), ordering="answer_total")
+    def answer_count(self, theme: Theme) -> int:
+        return theme.answer_total
+
+
+class SuppressionStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("active", _("Active now")),
+            ("scheduled", _("Starts later")),
+            ("ended", _("Ended")),
+            ("lifted", _("Lifted")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        not_lifted = queryset.filter(lifted_at__isnull=True)
+        if self.value() == "active":
+            running = Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+            return not_lifted.filter(running, starts_at__lte=now)
+        if self.value() == "scheduled":
+            return not_lifted.filter(starts_at__gt=now)
+        if self.value() == "ended":
+            return not_lifted.filter(ends_at__lte=now)
+        if self.value() == "lifted":
+            return queryset.filter(lifted_at__isnull=False)
+        return queryset
+
+
+class ManualSuppressionForm(forms.ModelForm):
+    """Stops surveys to one contact or one whole account, set by hand."""
+
+    starts_at = forms.SplitDateTimeField(
+        label=_("Starts at"),
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text=_("Empty: now."),
+    )
+
+    class Meta:
+        model = Suppression
+        fields = ["contact", "account", "note", "starts_at", "ends_at"]
+        help_texts = {
+            "contact": _("Either one contact…"),
+            "account": _("…or a whole account (everyone there): fill in exactly one."),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        contact, account = cleaned.get("contact"), cleaned.get("account")
+        # Errors go on the fields: the model's own contact-or-account check then stays quiet.
+        if contact is None and account is None:
+            self.add_error(
+                "contact", _("Choose the contact or the account that should get no survey.")
+            )
+        if contact is not None and account is not None:
+            self.add_error(
+                "account",
+                _(
+                    "Choose a contact or an account, not both: to pause everyone at the account, "
+                    "clear the contact."
+                ),
+            )
+        cleaned["starts_at"] = cleaned.get("starts_at") or timezone.now()
+        ends_at = cleaned.get("ends_at")
+        if ends_at is not None and ends_at <= cleaned["starts_at"]:
+            self.add_error("ends_at", _("The end must come after the start (or leave it empty)."))
+        return cleaned
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
+    """Survey pauses: cases set theirs; people add manual ones here and lift them."""
+
+    add_form = ManualSuppressionForm
+    list_display = ("who", "reason", "note", "starts_at", "ends_at", "lifted_at")
+    list_filter = (SuppressionStateFilter, "reason")
+    search_fields = ("contact__email", "contact__name", "account__name", "note")
+    list_select_related = ("contact", "account")
+    autocomplete_fields = ("contact", "account")
+    date_hierarchy = "starts_at"
+    actions = ["lift_now"]
+    add_fieldsets = ((None, {"fields": ("contact", "account", "note", "starts_at", "ends_at")}),)
+    fieldsets = (
+        (None, {"fields": ("who", "reason", "note")}),
+        (_("When"), {"fields": ("starts_at", "ends_at", "lifted_at", "created_at")}),
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A suppression is never edited: lift it, and add a new one if needed.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Lift instead: the row stays as the record of who was not surveyed, and when.
+        return False
+
+    def has_lift_permission(self, request: HttpRequest) -> bool:
+        return AdminRolePermissionsMixin.has_change_permission(self, request)
+
+    def save_model(self, request: HttpRequest, obj: Suppression, form, change: bool) -> None:
+        created = suppress_surveys(
+            contact=obj.contact,
+            account=obj.account,
+            reason=SuppressionReason.MANUAL,
+            note=obj.note,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+        )
+        # The admin goes on with `obj` (history, messages, redirect): make it the saved row.
+        obj.pk, obj.reason, obj.created_at = created.pk, created.reason, created.created_at
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
+    @admin.display(description=_("who"))
+    def who(self, suppression: Suppression) -> str:
+        if suppression.contact_id:
+            return _("Contact %(contact)s") % {"contact": suppression.contact}
+        return _("Account %(account)s") % {"account": suppression.account}
+
+    @admin.action(description=_("Lift now"), permissions=["lift"])
+    def lift_now(self, request: HttpRequest, queryset: QuerySet[Suppression]) -> None:
+        lifted = 0
+        for suppression in queryset.filter(lifted_at__isnull=True):
+            if lift_suppression(suppression=suppression):
+                lifted += 1
+                self.log_change(request, suppression, "Lifted.")
+        if not lifted:
+            self.message_user(
+                request, _("The selected suppressions were already lifted."), messages.WARNING
+            )
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d suppression lifted: surveys may go out again.",
+                "%(count)d suppressions lifted: surveys may go out again.",
+                lifted,
+            )
+            % {"count": lifted},
             messages.SUCCESS,
         )
