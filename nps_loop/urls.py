@@ -42,4 +42,5 @@ urlpatterns = [
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", include("surveys.api_urls")),
+    path("api/v1/", include("playbooks.api_urls")),
 ]

@@ -19,7 +19,7 @@ from playbooks.models import (
     Playbook,
     PlaybookStep,
 )
-from surveys.models import Category, Response
+from surveys.models import Category, Integration, Response
 
 if TYPE_CHECKING:
     from nps_loop.models import User
@@ -181,11 +181,11 @@ def account_detractors_since(*, response: Response, since: dt.datetime) -> int:
     ).count()
 
 
-def cases_visible_to(user: User) -> QuerySet[Case]:
-    """The cases a user may see: managers and admins all; a CSM those of their accounts
-    and those they own or hold a step of."""
+def cases_visible_to(user: User | Integration) -> QuerySet[Case]:
+    """The cases a reader may see: API keys, managers and admins all; a CSM those of their
+    accounts and those they own or hold a step of."""
     cases = Case.objects.all()
-    if has_role(user, Role.MANAGER, Role.ADMIN):
+    if isinstance(user, Integration) or has_role(user, Role.MANAGER, Role.ADMIN):
         return cases
     if not has_role(user, Role.CSM):
         return cases.none()
@@ -193,7 +193,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return cases.filter(Q(account__csm=user) | Q(owner=user) | Exists(holds_step))
 
 
-def case_list(*, user: User) -> QuerySet[Case]:
+def case_list(*, user: User | Integration) -> QuerySet[Case]:
     """Cases for a list: what each row shows, fetched in a fixed number of queries."""
     has_open_escalation = Escalation.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True)
     return (
@@ -203,7 +203,7 @@ def case_list(*, user: User) -> QuerySet[Case]:
     )
 
 
-def case_detail(*, user: User, case_id: int) -> Case | None:
+def case_detail(*, user: User | Integration, case_id: int) -> Case | None:
     """One case with its steps, action items, escalations and timeline, or None if hidden."""
     return (
         case_list(user=user)
@@ -221,3 +221,31 @@ def case_detail(*, user: User, case_id: int) -> Case | None:
         .filter(pk=case_id)
         .first()
     )
+
+
+def filter_cases(
+    cases: QuerySet[Case],
+    *,
+    status: str = "",
+    owner: str = "",
+    escalated: bool | None = None,
+    category: str = "",
+    account: str = "",
+) -> QuerySet[Case]:
+    """Cases matching a list's filters, newest first. `status` "open" means any open status;
+    `owner` is a user id, or "none" for the managers' cases. Needs `case_list`'s annotation."""
+    if status == "open":
+        cases = cases.filter(status__in=OPEN_CASE_STATUSES)
+    elif status:
+        cases = cases.filter(status=status)
+    if owner == "none":
+        cases = cases.filter(owner__isnull=True)
+    elif owner:
+        cases = cases.filter(owner_id=int(owner))
+    if escalated is not None:
+        cases = cases.filter(escalated=escalated)
+    if category:
+        cases = cases.filter(category=category)
+    if account:
+        cases = cases.filter(account__external_id=account)
+    return cases.order_by("-opened_at", "-id")

@@ -1,20 +1,31 @@
 """REST API views: parse, authorise, call a service or selector, answer."""
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from surveys import selectors
 from surveys.models import Source
-from surveys.permissions import CanReadNps, CanSendAnswers
+from surveys.permissions import CanReadNps, CanReadSuppressions, CanSendAnswers
 from surveys.serializers import (
+    ApiErrorSerializer,
     NpsOutSerializer,
     NpsQuerySerializer,
     ResponseInSerializer,
     ResponseOutSerializer,
+    SuppressionCheckQuerySerializer,
+    SuppressionSerializer,
+    SurveyClearanceSerializer,
 )
 from surveys.services import record_response
 
@@ -95,3 +106,72 @@ class NpsView(APIView):
             persona=params.get("persona", ""),
         )
         return ApiResponse(selectors.nps_for(responses).as_dict())
+
+
+class ApiPagination(PageNumberPagination):
+    """Pages of 50 by default (`?page_size=` up to 200), numbered from 1 with `?page=`."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    invalid_page_message = (
+        "There is no page '{page_number}' ({message}). Pages start at 1; follow 'next'."
+    )
+
+
+NOT_SIGNED_IN = OpenApiResponse(
+    ApiErrorSerializer, description="No API key and no signed-in session, or an unknown key."
+)
+NO_ACCESS = OpenApiResponse(
+    ApiErrorSerializer, description="Signed in, but without a role that may read this."
+)
+
+
+class SuppressionCheckView(APIView):
+    permission_classes = [CanReadSuppressions]
+
+    @extend_schema(
+        parameters=[SuppressionCheckQuerySerializer],
+        responses={
+            200: SurveyClearanceSerializer,
+            400: OpenApiResponse(ApiErrorSerializer, description="Missing or malformed email."),
+            401: NOT_SIGNED_IN,
+            403: NO_ACCESS,
+        },
+        summary="May this address be surveyed now?",
+        description=(
+            "Call it before you send a survey. `allowed` is false when the contact opted out, "
+            "or when a suppression is in force for them or for their whole account (a case is "
+            "open, or someone set one by hand); `reasons` says why in plain words. An address "
+            "NPS Loop does not know is allowed."
+        ),
+    )
+    def get(self, request: Request) -> ApiResponse:
+        query = SuppressionCheckQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        clearance = selectors.survey_clearance(email=query.validated_data["email"])
+        return ApiResponse(SurveyClearanceSerializer(clearance).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        responses={
+            200: SuppressionSerializer(many=True),
+            401: NOT_SIGNED_IN,
+            403: NO_ACCESS,
+            404: OpenApiResponse(ApiErrorSerializer, description="No such page."),
+        },
+        summary="Suppressions in force",
+        description=(
+            "Every suppression in force now, newest first, 50 a page: the contacts, and the "
+            "accounts, that must get no survey. Follow `next` for the following page."
+        ),
+    )
+)
+class SuppressionListView(ListAPIView):
+    permission_classes = [CanReadSuppressions]
+    serializer_class = SuppressionSerializer
+    pagination_class = ApiPagination
+
+    def get_queryset(self):
+        return selectors.active_suppressions()

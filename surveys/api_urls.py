@@ -6,6 +6,12 @@ from surveys import api, api_hooks
 urlpatterns = [
     path("responses", api.ResponseCreateView.as_view(), name="api-responses"),
     path("nps", api.NpsView.as_view(), name="api-nps"),
+    path("suppressions", api.SuppressionListView.as_view(), name="api-suppressions"),
+    path(
+        "suppressions/check",
+        api.SuppressionCheckView.as_view(),
+        name="api-suppression-check",
+    ),
     path("hooks/delighted", api_hooks.DelightedHookView.as_view(), name="api-hook-delighted"),
     path("hooks/typeform", api_hooks.TypeformHookView.as_view(), name="api-hook-typeform"),
     path("hooks/formbricks", api_hooks.FormbricksHookView.as_view(), name="api-hook-formbricks"),

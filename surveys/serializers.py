@@ -1,7 +1,10 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Persona, Segment
-from surveys.models import Response
+from surveys.models import Response, Suppression
+
+SUPPRESSION_SCOPES = [("contact", "One contact"), ("account", "Everyone at the account")]
 
 
 class ResponseInSerializer(serializers.Serializer):
@@ -77,3 +80,90 @@ class NpsOutSerializer(serializers.Serializer):
     detractors = serializers.IntegerField()
     margin_of_error = serializers.FloatField(allow_null=True)
     ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+
+
+class ApiErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable and machine-readable: `invalid`, `not_found`…")
+    message = serializers.CharField(help_text="What is wrong and how to fix it, for a person.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="For `invalid`: the messages per field or query parameter.",
+    )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The one shape of every error the API answers."""
+
+    error = ApiErrorBodySerializer()
+
+
+class SuppressionCheckQuerySerializer(serializers.Serializer):
+    """The query of `GET /api/v1/suppressions/check`."""
+
+    email = serializers.EmailField(
+        max_length=254,
+        help_text="The address you are about to survey.",
+        error_messages={
+            "required": "Give the address to check: ?email=person@example.com.",
+            "blank": "Give the address to check: ?email=person@example.com.",
+            "invalid": "This is not an email address; give one like person@example.com.",
+        },
+    )
+
+
+class SuppressionSerializer(serializers.ModelSerializer):
+    """A suppression in force: no survey goes to its contact, or to anyone at its account."""
+
+    scope = serializers.SerializerMethodField(
+        help_text="`contact`: one person; `account`: everyone at the account."
+    )
+    contact_email = serializers.EmailField(
+        read_only=True,
+        source="contact.email",
+        default=None,
+        allow_null=True,
+        help_text="Set for `contact` scope.",
+    )
+    account_external_id = serializers.CharField(
+        read_only=True,
+        source="account.external_id",
+        default=None,
+        allow_null=True,
+        help_text="The account's CRM id; set for `account` scope.",
+    )
+    account_name = serializers.CharField(
+        read_only=True, source="account.name", default=None, allow_null=True
+    )
+
+    class Meta:
+        model = Suppression
+        fields = [
+            "id",
+            "scope",
+            "contact_email",
+            "account_external_id",
+            "account_name",
+            "reason",
+            "note",
+            "starts_at",
+            "ends_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"ends_at": {"help_text": "Null: until it is lifted."}}
+
+    @extend_schema_field(serializers.ChoiceField(choices=SUPPRESSION_SCOPES))
+    def get_scope(self, suppression: Suppression) -> str:
+        return "contact" if suppression.contact_id else "account"
+
+
+class SurveyClearanceSerializer(serializers.Serializer):
+    """Whether an address may be surveyed now, and every reason it may not."""
+
+    email = serializers.EmailField(help_text="The address checked, trimmed and lower-cased.")
+    allowed = serializers.BooleanField(help_text="False when the person must not be surveyed.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why not, in plain words (opt-out, suppressions); empty when allowed.",
+    )
+    suppressions = SuppressionSerializer(many=True)

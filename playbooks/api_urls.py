@@ -1,0 +1,8 @@
+from django.urls import path
+
+from playbooks import api
+
+urlpatterns = [
+    path("cases", api.CaseListView.as_view(), name="api-cases"),
+    path("cases/<int:case_id>", api.CaseDetailView.as_view(), name="api-case"),
+]

@@ -1,0 +1,18 @@
+from nps_loop.roles import Role
+from surveys.models import Integration, IntegrationKind
+from surveys.permissions import IsIntegrationOrRole
+
+
+class CanReadCases(IsIntegrationOrRole):
+    """REST API keys (BI tools, the team's scripts) and every role; which cases a person then
+    sees is the selectors' business (a CSM sees their own). Survey-tool webhook keys may not:
+    they live in third-party tools, and cases hold comments and ARR."""
+
+    roles = (Role.CSM, Role.MANAGER, Role.ADMIN)
+    message = "Reading cases needs a REST API key or a CSM, manager or admin role."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if isinstance(user, Integration) and user.kind != IntegrationKind.API:
+            return False
+        return super().has_permission(request, view)

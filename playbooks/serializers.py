@@ -1,0 +1,278 @@
+"""The shapes of cases in the REST API, and the filters of the case list."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Account, Contact, Segment
+from playbooks.models import (
+    ActionItem,
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseStatus,
+    CaseStep,
+    Escalation,
+    EscalationRule,
+)
+from surveys.models import Category
+
+OPEN_STATUSES = "open"
+NO_OWNER = "none"
+
+
+class CaseQuerySerializer(serializers.Serializer):
+    """Filters of `GET /api/v1/cases`; an empty parameter is the same as none."""
+
+    status = serializers.ChoiceField(
+        choices=[(OPEN_STATUSES, "Every open status"), *CaseStatus.choices],
+        required=False,
+        allow_blank=True,
+        help_text="A case status, or `open` for every status but `closed`.",
+        error_messages={
+            "invalid_choice": (
+                "'{input}' is not a case status: use open, " + ", ".join(CaseStatus.values) + "."
+            )
+        },
+    )
+    owner = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="A user id, or `none` for the cases the manager group owns.",
+    )
+    escalated = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="`true`: cases with an unresolved escalation; `false`: the others.",
+        error_messages={"invalid": "Use true or false."},
+    )
+    category = serializers.ChoiceField(
+        choices=Category.choices,
+        required=False,
+        allow_blank=True,
+        error_messages={
+            "invalid_choice": "'{input}' is not a category: use " + ", ".join(Category.values) + "."
+        },
+    )
+    account = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="The account's external (CRM) id.",
+    )
+
+    def validate_owner(self, value: str) -> str:
+        value = value.strip().lower()
+        if value and value != NO_OWNER and not value.isdecimal():
+            raise serializers.ValidationError(
+                "Give a user id (a whole number), or 'none' for the cases the managers own."
+            )
+        return value
+
+
+# Steps and action items have a `status` too: a named schema keeps the case's apart.
+@extend_schema_field({"type": "string", "enum": CaseStatus.values}, component_name="CaseStatusEnum")
+class CaseStatusField(serializers.ChoiceField):
+    """A case's status."""
+
+
+class StaffMemberSerializer(serializers.Serializer):
+    """A person of the Customer Success team."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+# Choice fields that may be empty are declared: a generated read-only field would leave
+# "" out of the schema's enum, and strict clients would reject the empty value.
+
+
+class CaseAccountSerializer(serializers.ModelSerializer):
+    segment = serializers.ChoiceField(choices=Segment.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = Account
+        fields = ["id", "external_id", "name", "arr", "currency", "segment"]
+        read_only_fields = fields
+
+
+class CaseContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "email", "persona"]
+        read_only_fields = fields
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as the case list shows it: the answer, who answered, who owns the follow-up."""
+
+    status = CaseStatusField(choices=CaseStatus.choices, read_only=True)
+    score = serializers.IntegerField(
+        read_only=True, source="response.score", help_text="The answer, 0–10."
+    )
+    comment = serializers.CharField(read_only=True, source="response.comment")
+    answered_at = serializers.DateTimeField(read_only=True, source="response.answered_at")
+    account = CaseAccountSerializer(
+        read_only=True, allow_null=True, help_text="Null while the answer is matched to no account."
+    )
+    contact = CaseContactSerializer(read_only=True)
+    owner = StaffMemberSerializer(
+        read_only=True, allow_null=True, help_text="Null: the manager group owns the case."
+    )
+    playbook = serializers.CharField(
+        read_only=True, source="playbook.name", help_text="The playbook's name."
+    )
+    outcome = serializers.ChoiceField(
+        choices=CaseOutcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty until the case is closed.",
+    )
+    escalated = serializers.BooleanField(
+        read_only=True, help_text="The case has an unresolved escalation."
+    )
+    won_back = serializers.BooleanField(
+        read_only=True, help_text="The follow-up survey's answer moved up a category."
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "status",
+            "priority",
+            "category",
+            "score",
+            "comment",
+            "answered_at",
+            "account",
+            "contact",
+            "owner",
+            "playbook",
+            "opened_at",
+            "sla_due_at",
+            "first_contact_at",
+            "closed_at",
+            "outcome",
+            "escalated",
+            "won_back",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "sla_due_at": {"help_text": "By when someone must have reached out to the customer."},
+        }
+
+
+class CaseStepSerializer(serializers.ModelSerializer):
+    assignee = StaffMemberSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Null with `assignee_kind` `managers`: any manager.",
+    )
+    done_by = serializers.CharField(
+        read_only=True,
+        source="done_by.name",
+        default=None,
+        allow_null=True,
+        help_text="Who did it; null when the system did, or while it is to do.",
+    )
+
+    class Meta:
+        model = CaseStep
+        fields = [
+            "id",
+            "position",
+            "kind",
+            "title",
+            "status",
+            "required",
+            "assignee_kind",
+            "assignee",
+            "due_at",
+            "done_at",
+            "done_by",
+            "result",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "result": {"help_text": "What the step found or recorded; its shape depends on kind."}
+        }
+
+
+class ActionItemSerializer(serializers.ModelSerializer):
+    owner = StaffMemberSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ActionItem
+        fields = ["id", "audience", "text", "owner", "due_date", "status", "created_at", "done_at"]
+        read_only_fields = fields
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    rule = serializers.ChoiceField(
+        choices=EscalationRule.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The rule that raised it; empty when a person did.",
+    )
+    raised_by = serializers.CharField(
+        read_only=True,
+        source="raised_by.name",
+        default="system",
+        help_text="The person who raised it, or `system` when a rule did.",
+    )
+    acknowledged_by = serializers.CharField(
+        read_only=True, source="acknowledged_by.name", default=None, allow_null=True
+    )
+    resolved_by = serializers.CharField(
+        read_only=True, source="resolved_by.name", default=None, allow_null=True
+    )
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "level",
+            "rule",
+            "reason",
+            "raised_by",
+            "raised_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "resolved_by",
+            "resolution",
+        ]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    when = serializers.DateTimeField(read_only=True, source="created_at")
+    actor = serializers.CharField(
+        read_only=True,
+        source="actor.name",
+        default=None,
+        allow_null=True,
+        help_text="Who did it; null when the system did.",
+    )
+
+    class Meta:
+        model = CaseEvent
+        fields = ["when", "actor", "kind", "message"]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """A case with its steps, action plan, escalations and timeline (oldest event first)."""
+
+    steps = CaseStepSerializer(read_only=True, many=True)
+    action_items = ActionItemSerializer(read_only=True, many=True)
+    escalations = EscalationSerializer(read_only=True, many=True, help_text="Newest first.")
+    timeline = CaseEventSerializer(
+        read_only=True, source="events", many=True, help_text="Oldest first."
+    )
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "steps", "action_items", "escalations", "timeline"]
+        read_only_fields = fields
