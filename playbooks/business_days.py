@@ -33,8 +33,9 @@ def add_business_days(
     """
     if days < 0:
         raise ValueError("days must be 0 or more")
-    if not working_days:
-        raise ValueError("at least one weekday must be a working day")
+    # Values outside 0–6 (a hand-edited setting) would otherwise loop for ever.
+    if not any(weekday in working_days for weekday in range(7)):
+        raise ValueError("at least one weekday (0 = Monday … 6 = Sunday) must be a working day")
     current = start
     if not is_working_day(current.date(), working_days=working_days, holidays=holidays):
         current = current.replace(hour=0, minute=0, second=0, microsecond=0)

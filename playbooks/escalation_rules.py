@@ -86,8 +86,11 @@ def escalations_due(facts: CaseFacts, step_settings: dict[str, Any]) -> list[Esc
             )
         )
 
-    count, window = int(limits["detractor_count"]), int(limits["detractor_window_days"])
-    if count > 0 and facts.account_detractors_in_window >= count:
+    # The rule is about the dissatisfaction of several people: below 2 it would fire on
+    # every detractor, which the other rules and the case itself already cover.
+    count = max(2, int(limits["detractor_count"]))
+    window = int(limits["detractor_window_days"])
+    if facts.account_detractors_in_window >= count:
         due.append(
             EscalationDue(
                 rule=EscalationRule.REPEATED_DETRACTORS,

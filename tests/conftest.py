@@ -3,6 +3,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from nps_loop.roles import Role, set_role
+from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
 from tests.factories import UserFactory
 
@@ -48,3 +49,9 @@ def api_client(api_key) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
     return client
+
+
+@pytest.fixture
+def default_themes(db) -> None:
+    """The shipped themes (a database flushed by a transactional test has lost them)."""
+    install_default_themes()

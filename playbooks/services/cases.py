@@ -21,6 +21,7 @@ from playbooks.models import (
     ActionAudience,
     ActionItem,
     ActionStatus,
+    AssigneeKind,
     Case,
     CaseEvent,
     CaseOutcome,
@@ -170,9 +171,15 @@ def log_call(
 def complete_step(
     *, step: CaseStep, actor: User, note: str = "", result: dict[str, Any] | None = None
 ) -> CaseStep:
-    """Mark a people's step done, with an optional note."""
-    if step.kind in (StepKind.POST_MORTEM,):
+    """Mark a people's step done, with an optional note.
+
+    In a playbook without a qualification call (a promoter's thanks), the first step a
+    person completes is the case's first contact.
+    """
+    if step.kind == StepKind.POST_MORTEM:
         raise CaseActionRefused("The post-mortem is written when the case is closed.")
+    if step.kind == StepKind.QUALIFICATION_CALL:
+        raise CaseActionRefused("Log the call instead: reached or not, when, and what you heard.")
     if step.is_automatic:
         raise CaseActionRefused("This step is done by the system.")
     with transaction.atomic():
@@ -185,7 +192,7 @@ def complete_step(
             result={**step.result, **(result or {}), "note": note.strip()},
         )
         if not done:
-            raise CaseActionRefused(f"'{step.title}' is already {step.get_status_display()}.")
+            raise _already_closed(step)
         step.refresh_from_db()
         record_event(
             case=case,
@@ -194,6 +201,10 @@ def complete_step(
             message=f"Done: {step.title}." + (f" {note.strip()}" if note.strip() else ""),
             details={"step": step.pk},
         )
+        has_call = case.steps.filter(kind=StepKind.QUALIFICATION_CALL).exists()
+        if case.first_contact_at is None and not has_call:
+            Case.objects.filter(pk=case.pk).update(first_contact_at=step.done_at)
+            case.first_contact_at = step.done_at
         _start_if_new(case, actor)
     return step
 
@@ -214,7 +225,7 @@ def skip_step(*, step: CaseStep, actor: User, reason: str) -> CaseStep:
             result={**step.result, "skip_reason": reason.strip()},
         )
         if not skipped:
-            raise CaseActionRefused(f"'{step.title}' is already {step.get_status_display()}.")
+            raise _already_closed(step)
         step.refresh_from_db()
         record_event(
             case=case,
@@ -224,6 +235,13 @@ def skip_step(*, step: CaseStep, actor: User, reason: str) -> CaseStep:
             details={"step": step.pk},
         )
     return step
+
+
+def _already_closed(step: CaseStep) -> CaseActionRefused:
+    # The caller's copy may be stale: say what the step is now, not what it was.
+    status = CaseStep.objects.filter(pk=step.pk).values_list("status", flat=True).first()
+    label = str(dict(StepStatus.choices).get(status, status)).lower()
+    return CaseActionRefused(f"'{step.title}' is already {label}.")
 
 
 # --- action plan --------------------------------------------------------------------
@@ -262,16 +280,21 @@ def add_action_item(
             details={"action_item": item.pk},
         )
         if case.status in (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.MONITORING):
-            move_case(
-                case=case,
-                target=CaseStatus.PLAN_IN_PROGRESS,
-                actor=actor,
-                fields={"plan_completed_at": None},
-            )
-            CaseStep.objects.filter(
-                case=case, kind=StepKind.ACTION_PLAN, status=StepStatus.DONE
-            ).update(status=StepStatus.TODO, done_by=None, done_at=None)
+            _plan_in_progress(case, actor)
     return item
+
+
+def _plan_in_progress(case: Case, actor: User | None) -> None:
+    """The plan has open items again: the case leaves monitoring and its plan step is to do."""
+    move_case(
+        case=case,
+        target=CaseStatus.PLAN_IN_PROGRESS,
+        actor=actor,
+        fields={"plan_completed_at": None},
+    )
+    CaseStep.objects.filter(case=case, kind=StepKind.ACTION_PLAN, status=StepStatus.DONE).update(
+        status=StepStatus.TODO, done_by=None, done_at=None
+    )
 
 
 def set_action_item_status(*, item: ActionItem, actor: User, status: str) -> ActionItem:
@@ -296,14 +319,19 @@ def set_action_item_status(*, item: ActionItem, actor: User, status: str) -> Act
             message=f"Action '{item.text}': {previous} → {item.get_status_display()}.",
             details={"action_item": item.pk, "status": status},
         )
-        _complete_plan_if_done(case, actor)
+        _follow_plan(case, actor)
     return item
 
 
-def _complete_plan_if_done(case: Case, actor: User | None) -> None:
+def _follow_plan(case: Case, actor: User | None) -> None:
+    """Complete the plan when its items are; take a monitored case back when they are not
+    any more (an item reopened, the only done one cancelled): no follow-up survey may go
+    out while the plan is still being worked on."""
     statuses = list(case.action_items.values_list("status", flat=True))
     open_items = [s for s in statuses if s in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)]
     if not statuses or open_items or ActionStatus.DONE not in statuses:
+        if case.status == CaseStatus.MONITORING:
+            _plan_in_progress(case, actor)
         return
     now = timezone.now()
     CaseStep.objects.filter(case=case, kind=StepKind.ACTION_PLAN, status=StepStatus.TODO).update(
@@ -411,9 +439,14 @@ def reassign_case(*, case: Case, actor: User, owner: User | None) -> Case:
         if previous == owner:
             return case
         Case.objects.filter(pk=case.pk).update(owner=owner, updated_at=timezone.now())
-        CaseStep.objects.filter(case=case, status=StepStatus.TODO, assignee=previous).exclude(
-            assignee__isnull=True
-        ).update(assignee=owner)
+        held = CaseStep.objects.filter(case=case, status=StepStatus.TODO)
+        if previous is None:
+            # The manager group held the case: the steps meant for its owner had nobody yet
+            # (those assigned to the manager group stay theirs).
+            held = held.filter(assignee__isnull=True).exclude(assignee_kind=AssigneeKind.MANAGERS)
+        else:
+            held = held.filter(assignee=previous)
+        held.update(assignee=owner)
         case.owner = owner
         record_event(
             case=case,
@@ -451,9 +484,14 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
         CaseStep.objects.filter(
             case=case, kind=StepKind.POST_MORTEM, status=StepStatus.TODO
         ).update(status=StepStatus.DONE, done_by=actor, done_at=now)
-        CaseStep.objects.filter(case=case, status=StepStatus.TODO).update(
-            status=StepStatus.SKIPPED, done_at=now, result={"skip_reason": "Case closed."}
-        )
+        for step in steps:
+            if step.is_open and step.kind != StepKind.POST_MORTEM:
+                # Keep what the step recorded (call attempts...): only add why it was skipped.
+                CaseStep.objects.filter(pk=step.pk, status=StepStatus.TODO).update(
+                    status=StepStatus.SKIPPED,
+                    done_at=now,
+                    result={**step.result, "skip_reason": "Case closed."},
+                )
         move_case(
             case=case,
             target=CaseStatus.CLOSED,

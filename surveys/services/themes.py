@@ -9,10 +9,13 @@ from collections.abc import Iterable
 
 from surveys.models import Response, Theme
 
+# Phones and word processors type ’ where keywords are written with ' ("haven't heard").
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
+
 
 def fold(text: str) -> str:
     """Lower case without accents, so that 'Facturation', 'FACTURÉ' and 'facture' compare."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(APOSTROPHES))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 

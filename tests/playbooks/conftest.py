@@ -3,7 +3,6 @@ from django.core.cache import cache
 
 from playbooks.defaults import install_default_playbooks
 from playbooks.models import Playbook
-from surveys.defaults import install_default_themes
 
 
 @pytest.fixture(autouse=True)
@@ -23,8 +22,3 @@ def default_playbooks(db) -> dict[str, Playbook]:
         "passive": Playbook.objects.get(name="Passive engagement"),
         "promoter": Playbook.objects.get(name="Promoter thanks"),
     }
-
-
-@pytest.fixture
-def default_themes(db) -> None:
-    install_default_themes()

@@ -1,0 +1,208 @@
+"""Closing the loop (outcome and post-mortem) and reopening a case."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from playbooks.models import (
+    ActionAudience,
+    ActionStatus,
+    Case,
+    CaseOutcome,
+    CaseStatus,
+    StepKind,
+    StepStatus,
+)
+from playbooks.services.cases import (
+    CaseActionRefused,
+    add_action_item,
+    close_case,
+    log_call,
+    reopen_case,
+    set_action_item_status,
+)
+from playbooks.services.engine import process_response
+from surveys.selectors import survey_clearance
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    PlaybookFactory,
+    PlaybookStepFactory,
+    ResponseFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+POST_MORTEM = "Invoices were wrong after the migration; billing fixed the export."
+
+
+@pytest.fixture
+def case(default_playbooks, csm):
+    account = AccountFactory(csm=csm, arr=Decimal("20000"), renewal_date=None)
+    response = ResponseFactory(contact=ContactFactory(account=account), score=3)
+    return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
+
+
+@pytest.fixture
+def worked_case(case, csm):
+    """The detractor case with its call logged and its plan done: ready to close."""
+    log_call(step=case.steps.get(kind=StepKind.QUALIFICATION_CALL), actor=csm, reached=True)
+    item = add_action_item(
+        case=case, actor=csm, audience=ActionAudience.CUSTOMER, text="Fix the invoices"
+    )
+    set_action_item_status(item=item, actor=csm, status=ActionStatus.DONE)
+    case.refresh_from_db()
+    return case
+
+
+@pytest.fixture
+def closed_case(worked_case, csm):
+    return close_case(
+        case=worked_case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM
+    )
+
+
+def step_status(case, kind):
+    return case.steps.get(kind=kind).status
+
+
+def test_a_case_with_open_required_steps_cannot_close_and_the_message_names_them(case, csm):
+    with pytest.raises(CaseActionRefused) as refused:
+        close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+
+    assert str(refused.value) == (
+        "Required steps are still open: Call the customer to understand; "
+        "Agree a realistic action plan. Complete them before closing."
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW
+
+
+def test_a_case_whose_playbook_has_a_post_mortem_cannot_close_without_one(worked_case, csm):
+    with pytest.raises(ValidationError) as refused:
+        close_case(case=worked_case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=" ")
+
+    assert "post_mortem" in refused.value.message_dict
+    worked_case.refresh_from_db()
+    assert worked_case.status == CaseStatus.MONITORING
+
+
+def test_an_unknown_outcome_is_refused(worked_case, csm):
+    with pytest.raises(ValidationError) as refused:
+        close_case(case=worked_case, actor=csm, outcome="happy", post_mortem=POST_MORTEM)
+
+    assert "outcome" in refused.value.message_dict
+
+
+def test_a_worked_case_closes_with_its_outcome_and_post_mortem(closed_case):
+    closed_case.refresh_from_db()
+    assert closed_case.status == CaseStatus.CLOSED
+    assert closed_case.outcome == CaseOutcome.RESOLVED
+    assert closed_case.post_mortem == POST_MORTEM
+    assert closed_case.closed_at is not None
+
+
+def test_closing_marks_the_post_mortem_step_done(closed_case):
+    assert step_status(closed_case, StepKind.POST_MORTEM) == StepStatus.DONE
+
+
+def test_closing_skips_the_optional_steps_left_open(closed_case):
+    assert step_status(closed_case, StepKind.SHARE_WITH_CHAMPION) == StepStatus.SKIPPED
+    assert step_status(closed_case, StepKind.FOLLOW_UP_SURVEY) == StepStatus.SKIPPED
+
+
+def test_closing_keeps_what_an_optional_step_left_open_had_recorded(csm):
+    playbook = PlaybookFactory(priority=100)
+    PlaybookStepFactory(
+        playbook=playbook, kind=StepKind.QUALIFICATION_CALL, title="Try a call", required=False
+    )
+    response = ResponseFactory(score=2)
+    case = Case.objects.get(pk=process_response(response_id=response.pk).case_id)
+    call = case.steps.get()
+    log_call(step=call, actor=csm, reached=False, notes="Voicemail")
+
+    close_case(case=case, actor=csm, outcome=CaseOutcome.UNREACHABLE, post_mortem="")
+
+    call.refresh_from_db()
+    assert call.status == StepStatus.SKIPPED
+    assert call.result["attempts"][0]["notes"] == "Voicemail"
+
+
+def test_closing_lifts_the_survey_suppression(closed_case):
+    assert survey_clearance(email=closed_case.contact.email).allowed
+
+
+def test_closing_is_on_the_timeline_with_who_closed(closed_case, csm):
+    event = closed_case.events.filter(kind="status_changed").last()
+
+    assert event.actor == csm
+    assert event.message == "Closed: Resolved."
+
+
+def test_a_playbook_without_post_mortem_step_closes_without_one(csm):
+    playbook = PlaybookFactory(for_promoters=True, for_detractors=False, priority=100)
+    PlaybookStepFactory(playbook=playbook, title="Say thanks", required=False)
+    response = ResponseFactory(score=10)
+    case = Case.objects.get(pk=process_response(response_id=response.pk).case_id)
+
+    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="")
+
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+
+
+def test_a_closed_case_cannot_close_again(closed_case, csm):
+    with pytest.raises(CaseActionRefused, match="closed"):
+        close_case(
+            case=closed_case, actor=csm, outcome=CaseOutcome.CHURNED, post_mortem=POST_MORTEM
+        )
+
+    closed_case.refresh_from_db()
+    assert closed_case.outcome == CaseOutcome.RESOLVED
+
+
+def test_reopening_needs_a_reason(closed_case, csm):
+    with pytest.raises(ValidationError) as refused:
+        reopen_case(case=closed_case, actor=csm, reason=" ")
+
+    assert "reason" in refused.value.message_dict
+
+
+def test_a_reopened_case_is_in_progress_again_and_counts_the_reopening(closed_case, csm):
+    reopen_case(case=closed_case, actor=csm, reason="The invoices are wrong again")
+
+    closed_case.refresh_from_db()
+    assert closed_case.status == CaseStatus.IN_PROGRESS
+    assert closed_case.reopened_count == 1
+    assert closed_case.closed_at is None
+    assert closed_case.outcome == ""
+
+
+def test_a_reopened_case_needs_a_new_post_mortem(closed_case, csm):
+    reopen_case(case=closed_case, actor=csm, reason="The invoices are wrong again")
+
+    assert step_status(closed_case, StepKind.POST_MORTEM) == StepStatus.TODO
+
+
+def test_reopening_suppresses_surveys_again(closed_case, csm):
+    old_suppression = closed_case.suppression
+
+    reopen_case(case=closed_case, actor=csm, reason="The invoices are wrong again")
+
+    closed_case.refresh_from_db()
+    assert closed_case.suppression != old_suppression
+    assert not survey_clearance(email=closed_case.contact.email).allowed
+
+
+def test_reopening_is_on_the_timeline_with_the_reason(closed_case, csm):
+    reopen_case(case=closed_case, actor=csm, reason="The invoices are wrong again")
+
+    event = closed_case.events.filter(kind="status_changed").last()
+    assert event.actor == csm
+    assert event.message == "Reopened: The invoices are wrong again"
+
+
+def test_an_open_case_cannot_be_reopened(case, csm):
+    with pytest.raises(CaseActionRefused, match="open already"):
+        reopen_case(case=case, actor=csm, reason="Why not")

@@ -1,0 +1,123 @@
+"""Escalations people raise, and that managers acknowledge and resolve."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from playbooks.models import Case, CaseStatus
+from playbooks.services.cases import (
+    CaseActionRefused,
+    acknowledge_escalation,
+    raise_escalation,
+    resolve_escalation,
+)
+from playbooks.services.engine import process_response
+from tests.factories import AccountFactory, ContactFactory, ResponseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(default_playbooks, csm):
+    account = AccountFactory(csm=csm, arr=Decimal("20000"), renewal_date=None)
+    response = ResponseFactory(contact=ContactFactory(account=account), score=3)
+    return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
+
+
+@pytest.fixture
+def escalation(case, csm):
+    return raise_escalation(case=case, actor=csm, reason="They threaten to leave", level=2)
+
+
+def test_a_csm_raises_an_escalation_with_a_reason(escalation, csm):
+    assert escalation.raised_by == csm
+    assert escalation.level == 2
+    assert escalation.reason == "They threaten to leave"
+    assert escalation.is_open
+
+
+def test_a_raised_escalation_is_on_the_timeline(case, escalation, csm):
+    event = case.events.get(kind="escalation_raised", actor=csm)
+
+    assert event.message == "Escalated (level 2): They threaten to leave"
+
+
+def test_an_escalation_needs_a_reason(case, csm):
+    with pytest.raises(ValidationError) as refused:
+        raise_escalation(case=case, actor=csm, reason="  ")
+
+    assert "reason" in refused.value.message_dict
+
+
+def test_an_escalation_level_is_1_2_or_3(case, csm):
+    with pytest.raises(ValidationError) as refused:
+        raise_escalation(case=case, actor=csm, reason="Big account", level=4)
+
+    assert "level" in refused.value.message_dict
+
+
+def test_a_closed_case_cannot_be_escalated(case, csm):
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED)
+
+    with pytest.raises(CaseActionRefused, match="reopen it first"):
+        raise_escalation(case=case, actor=csm, reason="Too late")
+
+
+def test_a_manager_acknowledges_an_escalation(escalation, manager):
+    acknowledge_escalation(escalation=escalation, actor=manager)
+
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_by == manager
+    assert escalation.acknowledged_at is not None
+
+
+def test_an_acknowledgement_is_on_the_timeline(case, escalation, manager):
+    acknowledge_escalation(escalation=escalation, actor=manager)
+
+    assert case.events.get(kind="escalation_acknowledged").actor == manager
+
+
+def test_a_csm_cannot_acknowledge_an_escalation(escalation, csm):
+    with pytest.raises(PermissionDenied, match="Only a manager"):
+        acknowledge_escalation(escalation=escalation, actor=csm)
+
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_at is None
+
+
+def test_acknowledging_twice_is_refused(escalation, manager):
+    acknowledge_escalation(escalation=escalation, actor=manager)
+
+    with pytest.raises(CaseActionRefused, match="already acknowledged"):
+        acknowledge_escalation(escalation=escalation, actor=manager)
+
+
+def test_a_manager_resolves_an_escalation_with_a_resolution(case, escalation, manager):
+    resolve_escalation(escalation=escalation, actor=manager, resolution="Discount agreed")
+
+    escalation.refresh_from_db()
+    assert not escalation.is_open
+    assert escalation.resolved_by == manager
+    assert escalation.resolution == "Discount agreed"
+    event = case.events.get(kind="escalation_resolved")
+    assert (event.actor, event.message) == (manager, "Escalation resolved. Discount agreed")
+
+
+def test_resolving_an_unacknowledged_escalation_acknowledges_it_too(escalation, manager):
+    resolve_escalation(escalation=escalation, actor=manager)
+
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_by == manager
+
+
+def test_a_csm_cannot_resolve_an_escalation(escalation, csm):
+    with pytest.raises(PermissionDenied):
+        resolve_escalation(escalation=escalation, actor=csm)
+
+
+def test_resolving_twice_is_refused(escalation, manager):
+    resolve_escalation(escalation=escalation, actor=manager)
+
+    with pytest.raises(CaseActionRefused, match="already resolved"):
+        resolve_escalation(escalation=escalation, actor=manager)
