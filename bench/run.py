@@ -5,7 +5,10 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
 1. answers per second through `POST /api/v1/responses`, served by gunicorn with two
    sync workers, beside `GET /healthz` (one `SELECT 1`) under the same load;
 2. rows per second through `manage.py import_responses FILE`, beside a PostgreSQL
-   `COPY` of the same file into a plain table.
+   `COPY` of the same file into a plain table;
+3. the playbook engine with one Celery worker: seconds from posting a detractor to
+   its case being readable through `GET /api/v1/cases/{id}`, and minutes to turn a
+   burst of answers into cases.
 
 The app runs as in production (DJANGO_DEBUG=false, manifest static storage), in a
 database of its own, nps_loop_bench, created at the start and dropped at the end.
@@ -15,6 +18,7 @@ results.json and the logs of the server and the commands.
 
     make bench
     make bench BENCH_ARGS="--requests 2000 --rows 20000"   # a shorter run
+    make bench BENCH_ARGS="--parts engine"                 # only the engine
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nps_loop python -m bench.run --help
 """
 
@@ -41,7 +45,7 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 from psycopg import sql
 
-from bench import generate
+from bench import engine, generate
 from bench.load import Call, LoadReport, drive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,17 +96,20 @@ def main() -> int:
             add_customers(bench_url, customers)
             key = manage(env, "create_api_key", "bench", timeout=60).strip().splitlines()[-1]
 
-            print(f"HTTP: {args.requests} requests each, {args.clients} clients...", flush=True)
-            healthz, api = bench_http(env, args, key, api_answers)
-            results["healthz"], results["api"] = healthz.as_dict(), api.as_dict()
-            results["api"]["answers_stored"] = count(bench_url, "surveys_response", "api")
+            if "ingest" in args.parts:
+                print(f"HTTP: {args.requests} requests each, {args.clients} clients...", flush=True)
+                healthz, api = bench_http(env, args, key, api_answers)
+                results["healthz"], results["api"] = healthz.as_dict(), api.as_dict()
+                results["api"]["answers_stored"] = count(bench_url, "surveys_response", "api")
 
-            csv_path = scratch_dir / "answers.csv"
-            generate.write_csv(csv_path, csv_answers)
-            size = csv_path.stat().st_size // 1024
-            print(f"Import: {args.rows} rows, {size} KiB of CSV...", flush=True)
-            results["import"] = bench_import(env, args, bench_url, csv_path)
-            results["copy"] = bench_copy(bench_url, csv_path)
+                csv_path = scratch_dir / "answers.csv"
+                generate.write_csv(csv_path, csv_answers)
+                size = csv_path.stat().st_size // 1024
+                print(f"Import: {args.rows} rows, {size} KiB of CSV...", flush=True)
+                results["import"] = bench_import(env, args, bench_url, csv_path)
+                results["copy"] = bench_copy(bench_url, csv_path)
+            if "engine" in args.parts:
+                results["engine"] = bench_engine(env, args, bench_url, key, people, scratch_dir)
             if args.purge_broker:
                 manage_celery(env, "purge", "-f")
     except BenchError as error:
@@ -111,7 +118,10 @@ def main() -> int:
 
     results["machine"]["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print_table(results, args)
+    if "healthz" in results:
+        print_table(results, args)
+    if "engine" in results:
+        print_engine(results)
     print(f"\nWritten: {(OUT / 'results.json').relative_to(ROOT)}")
     return 0
 
@@ -129,6 +139,18 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--import-timeout", type=float, default=900, help="seconds for the import (900)"
+    )
+    parser.add_argument(
+        "--parts",
+        type=lambda value: set(value.split(",")),
+        default={"ingest", "engine"},
+        help="what to measure: ingest (API and import), engine, or ingest,engine (both)",
+    )
+    parser.add_argument(
+        "--engine-answers", type=int, default=200, help="detractors timed one by one (200)"
+    )
+    parser.add_argument(
+        "--burst", type=int, default=10_000, help="answers of the burst one worker drains (10000)"
     )
     parser.add_argument(
         "--purge-broker",
@@ -418,6 +440,57 @@ def bench_copy(database_url: str, csv_path: Path) -> dict[str, object]:
     return {"rows": rows, "seconds": round(seconds, 3), "per_second": round(rows / seconds, 1)}
 
 
+# --- 3. the playbook engine -----------------------------------------------------------------
+
+
+def bench_engine(
+    env: dict[str, str],
+    args: argparse.Namespace,
+    database_url: str,
+    key: str,
+    people: list[generate.Person],
+    scratch: Path,
+) -> dict[str, object]:
+    """Latency of one detractor to its case, then one worker draining a burst."""
+    env = {**env, "EMAIL_URL": f"filemail:///{scratch / 'mail'}"}
+    manage_celery(env, "purge", "-f")
+    # Answers of the other parts are not the engine's to process here: set them aside.
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(
+            "UPDATE surveys_response SET processed_at = now() WHERE processed_at IS NULL"
+        )
+    rng = random.Random(args.seed + 1)
+    now = dt.datetime.now(dt.UTC)
+    detractors = [
+        {**answer, "score": str(rng.randint(0, 6))}
+        for answer in generate.make_answers(
+            rng, people, args.engine_answers + 5, id_prefix="engine", now=now
+        )
+    ]
+    port = free_port()
+    worker_log = OUT / "worker.log"
+    print(f"Engine: {args.engine_answers} detractors, one at a time, one worker...", flush=True)
+    try:
+        with gunicorn(env, port), engine.celery_worker(env, ROOT, worker_log):
+            common = {"host": HOST, "port": port, "key": key, "database_url": database_url}
+            engine.latency(answers=detractors[:5], **common)  # warm-up
+            latency = engine.latency(answers=detractors[5:], **common)
+
+        burst_csv = scratch / "burst.csv"
+        generate.write_csv(
+            burst_csv, generate.make_answers(rng, people, args.burst, id_prefix="burst", now=now)
+        )
+        print(f"Engine: a burst of {args.burst} answers queued, then one worker...", flush=True)
+        manage(env, "import_responses", str(burst_csv), timeout=args.import_timeout)
+        with engine.celery_worker(env, ROOT, worker_log):
+            burst = engine.drain(
+                database_url=database_url, expected=args.burst, timeout=args.import_timeout
+            )
+    except engine.EngineBenchError as error:
+        raise BenchError(f"{error} (worker log: {worker_log})") from error
+    return {"latency": latency, "burst": burst}
+
+
 # --- the report -----------------------------------------------------------------------------
 
 
@@ -446,6 +519,19 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
     for row in rows:
         cells = [cell.rjust(width) for cell, width in zip(row, widths, strict=True)]
         print("  ".join([row[0].ljust(widths[0]), *cells[1:]]))
+
+
+def print_engine(results: dict) -> None:
+    latency, burst = results["engine"]["latency"], results["engine"]["burst"]
+    print(
+        f"\nPlaybook engine, one worker:\n"
+        f"  detractor posted -> case readable at GET /api/v1/cases/{{id}}: "
+        f"median {latency['median_s']:.3f} s, p95 {latency['p95_s']:.3f} s, "
+        f"max {latency['max_s']:.3f} s over {latency['answers']} answers\n"
+        f"  burst of {burst['answers']} answers -> {burst['cases']} cases in "
+        f"{burst['minutes']:.2f} min ({burst['per_second']:.1f} answers/s)"
+        + (f", {burst['left_unprocessed']} left (timed out)" if burst["timed_out"] else "")
+    )
 
 
 def _rate(result: dict) -> str:

@@ -1,6 +1,9 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -98,6 +101,31 @@ class LoopSettings(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(self.CACHE_KEY)
+
+    def clean(self) -> None:
+        """Working days are weekdays 0–6, at least one; holidays are ISO dates."""
+        errors = {}
+        days = self.working_days
+        if (
+            not isinstance(days, list)
+            or not days
+            or not all(isinstance(day, int) and 0 <= day <= 6 for day in days)
+        ):
+            errors["working_days"] = _(
+                "Give at least one working day, as numbers from 0 (Monday) to 6 (Sunday)."
+            )
+        bad = []
+        for value in self.holidays if isinstance(self.holidays, list) else [self.holidays]:
+            try:
+                dt.date.fromisoformat(str(value))
+            except ValueError:
+                bad.append(str(value))
+        if bad:
+            errors["holidays"] = _("Not dates (write YYYY-MM-DD): %(values)s") % {
+                "values": ", ".join(bad)
+            }
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def current(cls) -> "LoopSettings":

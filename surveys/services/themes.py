@@ -36,7 +36,11 @@ def themes_in(comment: str, themes: Iterable[Theme]) -> list[Theme]:
 
 def tag_themes(*, response: Response) -> list[Theme]:
     """Add to the answer the active themes its comment mentions; returns the ones added."""
+    if not response.comment.strip():
+        return []
     themes = themes_in(response.comment, Theme.objects.filter(active=True))
+    if not themes:
+        return []
     already = set(response.themes.values_list("pk", flat=True))
     added = [theme for theme in themes if theme.pk not in already]
     if added:

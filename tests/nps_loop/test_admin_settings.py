@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from nps_loop.models import LoopSettings
@@ -150,3 +151,22 @@ def test_a_staff_manager_without_the_admin_role_cannot_open_the_settings(client,
     assert client.get(SETTINGS_PAGE).status_code == 403
     assert client.post(SETTINGS_PAGE, settings_form(working_days=["5"])).status_code == 403
     assert LoopSettings.objects.get().working_days == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("working_days", []),
+        ("working_days", [7]),
+        ("working_days", ["mon"]),
+        ("holidays", ["31/12"]),
+    ],
+)
+def test_the_settings_row_refuses_values_that_would_break_due_dates(field, value):
+    row = LoopSettings.current()
+    setattr(row, field, value)
+
+    with pytest.raises(ValidationError) as refused:
+        row.full_clean()
+
+    assert field in refused.value.message_dict
