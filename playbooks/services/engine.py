@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     AssigneeKind,
     Case,
+    CaseEvent,
     CasePriority,
     CaseStatus,
     CaseStep,
@@ -127,19 +128,44 @@ def open_case(*, response: Response, playbook: Playbook) -> Case:
             for position, definition in enumerate(playbook.steps.all(), start=1)
         ]
     )
-    record_event(
-        case=case,
-        kind="opened",
-        message=(
-            f"Case opened by playbook '{playbook.name}' for a score of {response.score} "
-            f"({response.get_category_display().lower()}); owner: {owner or 'the managers'}."
-        ),
-        details={"playbook": playbook.pk, "owner": owner.pk if owner else None},
+    opening = _Opening(case=case)
+    opening.event(
+        "opened",
+        f"Case opened by playbook '{playbook.name}' for a score of {response.score} "
+        f"({response.get_category_display().lower()}); owner: {owner or 'the managers'}.",
+        playbook=playbook.pk,
+        owner=owner.pk if owner else None,
     )
+    done = []
     for step in steps:
         if step.kind in AUTOMATIC_STEP_KINDS:
-            run_automatic_step(case=case, step=step)
+            step.result = _RUNNERS[step.kind](opening, step)
+            step.status, step.done_at = StepStatus.DONE, timezone.now()
+            done.append(step)
+    # One write per table for everything the automatic steps did.
+    if done:
+        CaseStep.objects.bulk_update(done, ["status", "done_at", "result"])
+    if opening.case_fields:
+        Case.objects.filter(pk=case.pk).update(**opening.case_fields)
+    CaseEvent.objects.bulk_create(opening.events)
     return case
+
+
+@dataclass
+class _Opening:
+    """What the automatic steps of a case being opened write, gathered to be written at once."""
+
+    case: Case
+    events: list[CaseEvent] = field(default_factory=list)
+    case_fields: dict[str, Any] = field(default_factory=dict)
+
+    def event(self, kind: str, message: str, **details: Any) -> None:
+        self.events.append(CaseEvent(case=self.case, kind=kind, message=message, details=details))
+
+    def set(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(self.case, name, value)
+        self.case_fields.update(fields)
 
 
 def _owner_for(response: Response, loop: LoopSettings) -> User | None:
@@ -189,45 +215,32 @@ def _copy_step(
 # --- automatic steps ------------------------------------------------------------------
 
 
-def run_automatic_step(*, case: Case, step: CaseStep) -> None:
-    """Run one of the worker's steps and mark it done with what it found or did."""
-    runner = _RUNNERS[step.kind]
-    result = runner(case, step)
-    step.status, step.done_at, step.result = StepStatus.DONE, timezone.now(), result
-    step.save(update_fields=["status", "done_at", "result"])
-
-
-def _lookup_360(case: Case, step: CaseStep) -> dict[str, Any]:
-    snapshot = account_360(case=case)
+def _lookup_360(opening: _Opening, step: CaseStep) -> dict[str, Any]:
+    snapshot = account_360(case=opening.case)
     others = snapshot["other_answers"]
     confirm = (
         " It is confirmed by another person's low score."
         if snapshot["confirms_dissatisfaction"]
         else ""
     )
-    record_event(
-        case=case,
-        kind="lookup_360",
-        message=(
-            f"360° view taken: {len(others)} other answer(s) from the account in 12 months, "
-            f"{len(snapshot['interactions'])} interaction(s) in 90 days, "
-            f"{len(snapshot['other_open_cases'])} other open case(s).{confirm}"
-        ),
+    opening.event(
+        "lookup_360",
+        f"360° view taken: {len(others)} other answer(s) from the account in 12 months, "
+        f"{len(snapshot['interactions'])} interaction(s) in 90 days, "
+        f"{len(snapshot['other_open_cases'])} other open case(s).{confirm}",
     )
     return snapshot
 
 
-def _suppress_surveys(case: Case, step: CaseStep) -> dict[str, Any]:
+def _suppress_surveys(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     scope = step.options.get("scope", "contact")
-    suppression = suppression_for_case(case=case, scope=scope)
-    Case.objects.filter(pk=case.pk).update(suppression=suppression)
-    case.suppression = suppression
+    suppression = suppression_for_case(case=opening.case, scope=scope)
+    opening.set(suppression=suppression)
     whom = "anyone at the account" if suppression.account_id else "the contact"
-    record_event(
-        case=case,
-        kind="suppression_started",
-        message=f"No survey goes to {whom} while the case is open.",
-        details={"suppression": suppression.pk},
+    opening.event(
+        "suppression_started",
+        f"No survey goes to {whom} while the case is open.",
+        suppression=suppression.pk,
     )
     return {
         "suppression": suppression.pk,
@@ -235,7 +248,8 @@ def _suppress_surveys(case: Case, step: CaseStep) -> dict[str, Any]:
     }
 
 
-def _escalation_rules(case: Case, step: CaseStep) -> dict[str, Any]:
+def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
+    case = opening.case
     limits = escalation_rules.thresholds(step.options)
     response, account, contact = case.response, case.account, case.contact
     if response.category != Category.DETRACTOR and not step.options.get("all_categories"):
@@ -252,35 +266,33 @@ def _escalation_rules(case: Case, step: CaseStep) -> dict[str, Any]:
         renewal_date=account.renewal_date if account else None,
         today=timezone.localdate(),
     )
-    raised = []
-    for due in escalation_rules.escalations_due(facts, step.options):
-        escalation, created = Escalation.objects.get_or_create(
-            case=case,
-            rule=due.rule,
-            step=None,
-            defaults={"level": due.level, "reason": due.reason, "raised_at": timezone.now()},
+    # A case just opened has no escalation yet; the unique constraints stand behind this.
+    now = timezone.now()
+    raised = Escalation.objects.bulk_create(
+        [
+            Escalation(case=case, rule=due.rule, level=due.level, reason=due.reason, raised_at=now)
+            for due in escalation_rules.escalations_due(facts, step.options)
+        ]
+    )
+    for escalation in raised:
+        opening.event(
+            "escalation_raised",
+            f"Escalated (level {escalation.level}): {escalation.reason}",
+            escalation=escalation.pk,
+            rule=escalation.rule,
         )
-        if created:
-            raised.append(escalation)
-            record_event(
-                case=case,
-                kind="escalation_raised",
-                message=f"Escalated (level {due.level}): {due.reason}",
-                details={"escalation": escalation.pk, "rule": due.rule},
-            )
     if raised:
         top = max(e.level for e in raised)
         priority = CasePriority.URGENT if top >= 3 else CasePriority.HIGH
         if priority > case.priority:
-            Case.objects.filter(pk=case.pk).update(priority=priority)
-            case.priority = priority
+            opening.set(priority=priority)
         from playbooks.services.notifications import queue_escalation_emails
 
         queue_escalation_emails(escalation_ids=[e.pk for e in raised])
     return {"raised": [e.pk for e in raised], "rules": [e.rule for e in raised]}
 
 
-def _notify(case: Case, step: CaseStep) -> dict[str, Any]:
+def _notify(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     from playbooks.services.notifications import queue_step_delivery
 
     audience = step.options.get("to", "owner")
@@ -288,10 +300,10 @@ def _notify(case: Case, step: CaseStep) -> dict[str, Any]:
     return {"to": audience, "queued_at": timezone.now().isoformat()}
 
 
-def _acknowledge(case: Case, step: CaseStep) -> dict[str, Any]:
+def _acknowledge(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     from playbooks.services.notifications import queue_step_delivery
 
-    contact = case.contact
+    contact = opening.case.contact
     if contact.opted_out:
         return {"sent": False, "note": "The contact opted out: no email."}
     queue_step_delivery(step_id=step.pk)
