@@ -37,6 +37,7 @@ from playbooks.models import (
 )
 from playbooks.selectors import account_360, account_detractors_since, playbook_for
 from playbooks.services.cases import record_event, suppression_for_case
+from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
 from surveys.models import Category, Response
 from surveys.services.themes import tag_themes
 
@@ -286,23 +287,17 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
         priority = CasePriority.URGENT if top >= 3 else CasePriority.HIGH
         if priority > case.priority:
             opening.set(priority=priority)
-        from playbooks.services.notifications import queue_escalation_emails
-
         queue_escalation_emails(escalation_ids=[e.pk for e in raised])
     return {"raised": [e.pk for e in raised], "rules": [e.rule for e in raised]}
 
 
 def _notify(opening: _Opening, step: CaseStep) -> dict[str, Any]:
-    from playbooks.services.notifications import queue_step_delivery
-
     audience = step.options.get("to", "owner")
     queue_step_delivery(step_id=step.pk)
     return {"to": audience, "queued_at": timezone.now().isoformat()}
 
 
 def _acknowledge(opening: _Opening, step: CaseStep) -> dict[str, Any]:
-    from playbooks.services.notifications import queue_step_delivery
-
     contact = opening.case.contact
     if contact.opted_out:
         return {"sent": False, "note": "The contact opted out: no email."}

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from nps_loop.models import LoopSettings
 from playbooks.models import (
+    AUTOMATIC_STEP_KINDS,
     OPEN_CASE_STATUSES,
     Case,
     CaseStatus,
@@ -27,6 +28,7 @@ from playbooks.models import (
     StepStatus,
 )
 from playbooks.services.cases import record_event
+from playbooks.services.notifications import queue_escalation_emails
 from surveys.models import Response, Suppression
 from surveys.services.suppressions import lift_suppression
 
@@ -118,13 +120,7 @@ def _open_people_steps():
         status=StepStatus.TODO,
         due_at__isnull=False,
         case__status__in=OPEN_CASE_STATUSES,
-    ).exclude(kind__in=[StepKind.FOLLOW_UP_SURVEY, *_automatic_kinds()])
-
-
-def _automatic_kinds() -> list[str]:
-    from playbooks.models import AUTOMATIC_STEP_KINDS
-
-    return list(AUTOMATIC_STEP_KINDS)
+    ).exclude(kind__in=[StepKind.FOLLOW_UP_SURVEY, *AUTOMATIC_STEP_KINDS])
 
 
 def mark_reminded(*, step_id: int) -> CaseStep | None:
@@ -184,8 +180,6 @@ def escalate_overdue_step(*, step_id: int) -> Escalation | None:
             message=f"Escalated (level 1): {escalation.reason}",
             details={"escalation": escalation.pk, "rule": EscalationRule.STEP_OVERDUE},
         )
-        from playbooks.services.notifications import queue_escalation_emails
-
         queue_escalation_emails(escalation_ids=[escalation.pk])
     return escalation
 
