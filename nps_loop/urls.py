@@ -43,4 +43,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("surveys.api_urls")),
     path("api/v1/", include("playbooks.api_urls")),
+    path("", include("playbooks.urls")),
 ]

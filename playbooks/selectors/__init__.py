@@ -1,0 +1,26 @@
+"""Reads of the `playbooks` app: which playbook fits an answer, the 360° view, cases, the queue."""
+
+from playbooks.selectors.cases import (
+    account_360,
+    account_detractors_since,
+    case_detail,
+    case_list,
+    cases_visible_to,
+    filter_cases,
+    playbook_for,
+)
+from playbooks.selectors.queue import QueueCounts, QueueFilters, queue_counts, queue_for
+
+__all__ = [
+    "QueueCounts",
+    "QueueFilters",
+    "account_360",
+    "account_detractors_since",
+    "case_detail",
+    "case_list",
+    "cases_visible_to",
+    "filter_cases",
+    "playbook_for",
+    "queue_counts",
+    "queue_for",
+]

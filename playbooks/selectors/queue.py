@@ -1,0 +1,161 @@
+"""The CSM's queue: open cases, those that need action first, with what each row shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as Conditional
+from django.utils import timezone
+
+from playbooks.models import (
+    AUTOMATIC_STEP_KINDS,
+    OPEN_CASE_STATUSES,
+    Case,
+    CaseStatus,
+    CaseStep,
+    Escalation,
+    StepStatus,
+)
+from playbooks.selectors.cases import case_list, cases_visible_to
+
+if TYPE_CHECKING:
+    from nps_loop.models import User
+
+OPEN = "open"
+ALL = "all"
+MINE = "me"
+NOBODY = "none"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue page was asked for; empty values filter nothing."""
+
+    status: str = OPEN  # "open", "all", or one CaseStatus
+    category: str = ""
+    segment: str = ""
+    owner: str = ""  # "", "me", "none" (the managers' cases) or a user id
+    overdue: bool = False
+    escalated: bool = False
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """How many cases each status and flag would show, the other filters applied."""
+
+    by_status: dict[str, int]
+    open: int
+    all: int
+    overdue: int
+    escalated: int
+
+
+def _late_step(now: dt.datetime) -> Exists:
+    return Exists(
+        CaseStep.objects.filter(
+            case=OuterRef("pk"), status=StepStatus.TODO, due_at__lt=now
+        ).exclude(kind__in=AUTOMATIC_STEP_KINDS)
+    )
+
+
+def _overdue(now: dt.datetime) -> Q:
+    """Open, and its first contact or one of its people's steps is past due."""
+    first_contact_late = Q(first_contact_at__isnull=True, sla_due_at__lt=now)
+    return Q(status__in=OPEN_CASE_STATUSES) & (first_contact_late | Q(_late_step(now)))
+
+
+def _escalated() -> Exists:
+    return Exists(Escalation.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True))
+
+
+def _annotated(user: User, now: dt.datetime) -> QuerySet[Case]:
+    next_step = (
+        CaseStep.objects.filter(case=OuterRef("pk"), status=StepStatus.TODO)
+        .exclude(kind__in=AUTOMATIC_STEP_KINDS)
+        .order_by("position")
+    )
+    return case_list(user=user).annotate(
+        next_step_title=Subquery(next_step.values("title")[:1]),
+        next_step_due=Subquery(next_step.values("due_at")[:1]),
+        overdue=ExpressionWrapper(_overdue(now), output_field=BooleanField()),
+        mine=Conditional(
+            When(owner=user, then=Value(1)), default=Value(0), output_field=IntegerField()
+        ),
+    )
+
+
+def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, status: bool = True):
+    if status:
+        if filters.status == OPEN:
+            cases = cases.filter(status__in=OPEN_CASE_STATUSES)
+        elif filters.status != ALL:
+            cases = cases.filter(status=filters.status)
+    if filters.category:
+        cases = cases.filter(category=filters.category)
+    if filters.segment:
+        cases = cases.filter(account__segment=filters.segment)
+    if filters.owner == MINE:
+        cases = cases.filter(owner=user)
+    elif filters.owner == NOBODY:
+        cases = cases.filter(owner__isnull=True)
+    elif filters.owner:
+        cases = cases.filter(owner_id=int(filters.owner))
+    if filters.search:
+        words = filters.search.split()
+        for word in words[:5]:
+            cases = cases.filter(
+                Q(account__name__icontains=word)
+                | Q(account__external_id__iexact=word)
+                | Q(contact__name__icontains=word)
+                | Q(contact__email__icontains=word)
+            )
+    return cases
+
+
+def queue_for(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):
+    """The cases of the queue, in the order they need action: the reader's own first, then
+    overdue, escalated, higher priority, and the oldest answer first."""
+    now = now or timezone.now()
+    cases = _filtered(_annotated(user, now), filters, user)
+    if filters.overdue:
+        cases = cases.filter(_overdue(now))
+    if filters.escalated:
+        cases = cases.filter(_escalated())
+    return cases.order_by("-mine", "-overdue", "-escalated", "-priority", "opened_at", "id")
+
+
+def queue_counts(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):
+    """Counts for the queue's status tabs and flags, in one query."""
+    now = now or timezone.now()
+    cases = _filtered(cases_visible_to(user), filters, user, status=False)
+    open_q = Q(status__in=OPEN_CASE_STATUSES)
+    figures = cases.aggregate(
+        all=Count("pk"),
+        open=Count("pk", filter=open_q),
+        overdue=Count("pk", filter=_overdue(now)),
+        escalated=Count("pk", filter=open_q & Q(_escalated())),
+        **{status: Count("pk", filter=Q(status=status)) for status in CaseStatus.values},
+    )
+    return QueueCounts(
+        by_status={status: figures[status] for status in CaseStatus.values},
+        open=figures["open"],
+        all=figures["all"],
+        overdue=figures["overdue"],
+        escalated=figures["escalated"],
+    )

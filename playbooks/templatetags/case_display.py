@@ -1,0 +1,77 @@
+"""Formatting helpers for case pages: score badges, SLA state, renewal countdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from playbooks.models import Case
+
+register = template.Library()
+
+
+@register.filter
+def first_line(text: str) -> str:
+    """The first non-empty line of a text."""
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+@register.filter
+def category_class(category: str) -> str:
+    """The CSS modifier of a score badge."""
+    return {"detractor": "detractor", "passive": "passive", "promoter": "promoter"}.get(
+        category, "passive"
+    )
+
+
+@register.simple_tag
+def renewal_in(renewal_date: dt.date | None, today: dt.date) -> str:
+    """'in 12 days', 'today', '3 days ago', or '' without a date."""
+    if renewal_date is None:
+        return ""
+    days = (renewal_date - today).days
+    if days == 0:
+        return _("today")
+    if days > 0:
+        return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
+    return ngettext("%(days)d day ago", "%(days)d days ago", -days) % {"days": -days}
+
+
+@register.simple_tag
+def sla_state(case: Case, now: dt.datetime) -> dict[str, str]:
+    """The first-contact SLA of a case as a label and a tone (ok, warning, late, done)."""
+    if case.first_contact_at is not None:
+        if case.sla_due_at and case.first_contact_at > case.sla_due_at:
+            return {"label": _("Contacted late"), "tone": "warning"}
+        return {"label": _("Contacted in time"), "tone": "done"}
+    if not case.is_open:
+        return {"label": _("Closed"), "tone": "done"}
+    if case.sla_due_at is None:
+        return {"label": _("No SLA"), "tone": "ok"}
+    left = case.sla_due_at - now
+    if left.total_seconds() < 0:
+        return {"label": _("Overdue by %(time)s") % {"time": _span(-left)}, "tone": "late"}
+    tone = "warning" if left < dt.timedelta(hours=24) else "ok"
+    return {"label": _("Due in %(time)s") % {"time": _span(left)}, "tone": tone}
+
+
+def _span(delta: dt.timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours < 1:
+        return _("less than an hour")
+    if hours < 48:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    days = hours // 24
+    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+
+
+@register.filter
+def local(moment: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(moment) if moment else None

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from playbooks import views
+
+urlpatterns = [
+    path("cases/", views.case_queue, name="case-queue"),
+]

@@ -1,0 +1,173 @@
+"""The queue page: a CSM's open cases, those that need action first."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Segment
+from nps_loop.roles import Role, set_role
+from playbooks.models import Case, CaseStatus, CaseStep, StepKind
+from playbooks.services.engine import process_response
+from tests.factories import AccountFactory, ContactFactory, ResponseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("case-queue")
+
+
+def open_case(owner, score=3, comment="", segment=Segment.MID_MARKET, **account) -> Case:
+    account = AccountFactory(csm=owner, segment=segment, **account)
+    response = ResponseFactory(
+        contact=ContactFactory(account=account), score=score, comment=comment
+    )
+    return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
+
+
+def rows(reply) -> list[int]:
+    return [case.pk for case in reply.context["page"].object_list]
+
+
+@pytest.fixture
+def other_csm(db):
+    user = UserFactory()
+    set_role(user, Role.CSM)
+    return user
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client):
+    reply = client.get(URL)
+
+    assert reply.status_code == 302
+    assert reply.url.startswith(reverse("login"))
+
+
+def test_a_user_without_a_role_is_refused(client):
+    client.force_login(UserFactory())
+
+    assert client.get(URL).status_code == 403
+
+
+def test_a_csm_sees_their_cases_and_not_another_csms(client, default_playbooks, csm, other_csm):
+    mine = open_case(csm, comment="Invoices are wrong")
+    theirs = open_case(other_csm)
+    client.force_login(csm)
+
+    reply = client.get(URL)
+
+    assert reply.status_code == 200
+    assert rows(reply) == [mine.pk]
+    assert theirs.pk not in rows(reply)
+    assert "Invoices are wrong" in reply.content.decode()
+
+
+def test_a_manager_sees_every_open_case_their_own_first(client, default_playbooks, manager, csm):
+    csm_case = open_case(csm)
+    manager_case = open_case(manager)
+    client.force_login(manager)
+
+    assert rows(client.get(URL)) == [manager_case.pk, csm_case.pk]
+
+
+def test_overdue_and_escalated_cases_come_before_the_others(client, default_playbooks, csm):
+    calm = open_case(csm, score=8)
+    escalated = open_case(csm, score=3, arr=500_000)
+    overdue = open_case(csm, score=8)
+    Case.objects.filter(pk=overdue.pk).update(sla_due_at=timezone.now() - dt.timedelta(hours=2))
+    client.force_login(csm)
+
+    assert rows(client.get(URL)) == [overdue.pk, escalated.pk, calm.pk]
+
+
+def test_filters_narrow_the_queue_and_counts_follow(client, default_playbooks, csm):
+    detractor = open_case(csm, score=2, segment=Segment.ENTERPRISE)
+    open_case(csm, score=8, segment=Segment.SMB)
+    client.force_login(csm)
+
+    reply = client.get(URL, {"category": "detractor"})
+    assert rows(reply) == [detractor.pk]
+    assert rows(client.get(URL, {"segment": "enterprise"})) == [detractor.pk]
+    counts = client.get(URL).context["counts"]
+    assert counts.open == 2
+    assert counts.by_status[CaseStatus.NEW] == 2
+
+
+def test_search_finds_cases_by_account_or_contact(client, default_playbooks, csm):
+    wanted = open_case(csm, name="Globex Corporation")
+    open_case(csm, name="Initech")
+    client.force_login(csm)
+
+    assert rows(client.get(URL, {"q": "globex"})) == [wanted.pk]
+    assert rows(client.get(URL, {"q": wanted.contact.email})) == [wanted.pk]
+
+
+def test_the_closed_tab_shows_closed_cases_only(client, default_playbooks, csm):
+    closed = open_case(csm, score=9)
+    open_case(csm, score=9)
+    Case.objects.filter(pk=closed.pk).update(status=CaseStatus.CLOSED)
+    client.force_login(csm)
+
+    assert rows(client.get(URL, {"status": "closed"})) == [closed.pk]
+
+
+def test_a_wrong_filter_value_is_ignored_not_an_error(client, default_playbooks, csm):
+    case = open_case(csm)
+    client.force_login(csm)
+
+    reply = client.get(URL, {"category": "angry", "owner": "12345678"})
+
+    assert reply.status_code == 200
+    assert rows(reply) == [case.pk]
+
+
+def test_each_row_shows_the_next_step_and_the_sla(client, default_playbooks, csm):
+    open_case(csm)
+    client.force_login(csm)
+
+    page = client.get(URL).content.decode()
+
+    assert "Call the customer to understand" in page
+    assert "Due in" in page
+
+
+def test_an_empty_queue_says_what_happens_next(client, default_playbooks, csm):
+    client.force_login(csm)
+
+    page = client.get(URL).content.decode()
+
+    assert "Nothing to follow up right now" in page
+
+
+def test_an_htmx_request_gets_only_the_results(client, default_playbooks, csm):
+    open_case(csm)
+    client.force_login(csm)
+
+    reply = client.get(URL, headers={"HX-Request": "true"})
+
+    page = reply.content.decode()
+    assert 'id="queue-results"' in page
+    assert "<html" not in page
+
+
+def test_comments_are_escaped(client, default_playbooks, csm):
+    open_case(csm, comment="<script>alert(1)</script>")
+    client.force_login(csm)
+
+    page = client.get(URL).content.decode()
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize("cases", [3, 30])
+def test_the_query_count_does_not_grow_with_the_cases(
+    client, default_playbooks, csm, cases, django_assert_max_num_queries
+):
+    for _ in range(cases):
+        open_case(csm)
+    CaseStep.objects.filter(kind=StepKind.QUALIFICATION_CALL).update(due_at=timezone.now())
+    client.force_login(csm)
+
+    with django_assert_max_num_queries(12):
+        assert client.get(URL).status_code == 200
