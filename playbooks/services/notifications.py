@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 
 from nps_loop.models import LoopSettings
 from nps_loop.roles import Role
-from playbooks.models import Case, CaseStep, Escalation, StepKind
+from playbooks.models import Case, CaseStep, Escalation, StepKind, StepStatus
 from playbooks.services.cases import record_event
 
 logger = logging.getLogger(__name__)
@@ -120,10 +120,17 @@ def deliver_escalation(*, escalation_id: int) -> bool:
 
 
 def deliver_reminder(*, step_id: int) -> bool:
-    """Email a step's assignee (the managers for a group step) that it comes due; once."""
+    """Email a step's assignee (the managers for a group step) that it comes due; once.
+
+    The step is stamped as reminded after the email went out, so a failed send is retried.
+    """
     from playbooks.services.schedule import mark_reminded
 
-    step = mark_reminded(step_id=step_id)
+    step = (
+        CaseStep.objects.select_related("case__contact", "case__account", "assignee")
+        .filter(pk=step_id, status=StepStatus.TODO, reminded_at__isnull=True)
+        .first()
+    )
     if step is None:
         return False
     recipients = [step.assignee.email] if step.assignee and step.assignee.email else []
@@ -131,7 +138,7 @@ def deliver_reminder(*, step_id: int) -> bool:
     if recipients:
         context = {"case": step.case, "step": step, "base_url": settings.NPS_BASE_URL}
         _send_email("step_due", context, recipients, language=None)
-    return bool(recipients)
+    return mark_reminded(step_id=step_id) is not None and bool(recipients)
 
 
 def _staff_recipients(case: Case, audience: str) -> list[str]:

@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from nps_loop.roles import Role, set_role
 from playbooks.models import ActionAudience, Case, CaseStatus, EscalationRule
 from playbooks.services.cases import (
     add_action_item,
@@ -31,13 +30,6 @@ LIST_QUERIES = 5
 @pytest.fixture(autouse=True)
 def playbooks(default_playbooks):
     return default_playbooks
-
-
-@pytest.fixture
-def other_csm(db):
-    user = UserFactory()
-    set_role(user, Role.CSM)
-    return user
 
 
 def a_case(*, csm=None, score=3, arr="20000", comment="", **account_fields) -> Case:

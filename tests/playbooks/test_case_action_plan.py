@@ -1,23 +1,12 @@
 """The action plan: items for the customer and internal ones; done, the case is monitored."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import ValidationError
 
 from playbooks.models import ActionAudience, ActionStatus, Case, CaseStatus, StepKind, StepStatus
 from playbooks.services.cases import CaseActionRefused, add_action_item, set_action_item_status
-from playbooks.services.engine import process_response
-from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(default_playbooks, csm):
-    account = AccountFactory(csm=csm, arr=Decimal("20000"), renewal_date=None)
-    response = ResponseFactory(contact=ContactFactory(account=account), score=3)
-    return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
 
 
 @pytest.fixture

@@ -1,11 +1,8 @@
 """Working a case's steps, reassigning it, and changes made meanwhile by someone else."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from nps_loop.roles import Role, set_role
 from playbooks.models import (
     AssigneeKind,
     Case,
@@ -35,20 +32,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(default_playbooks, csm):
-    account = AccountFactory(csm=csm, arr=Decimal("20000"), renewal_date=None)
-    response = ResponseFactory(contact=ContactFactory(account=account), score=3)
-    return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
-
-
-@pytest.fixture
-def other_csm(db):
-    user = UserFactory()
-    set_role(user, Role.CSM)
-    return user
 
 
 def step(case, kind):

@@ -1,7 +1,6 @@
 """Logging the qualification call: reached or not, when, the reasons heard and the notes."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,18 +8,9 @@ from django.utils import timezone
 
 from playbooks.models import Case, CaseStatus, StepKind, StepStatus
 from playbooks.services.cases import CaseActionRefused, log_call
-from playbooks.services.engine import process_response
 from surveys.models import Theme
-from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(default_playbooks, csm):
-    account = AccountFactory(csm=csm, arr=Decimal("20000"), renewal_date=None)
-    response = ResponseFactory(contact=ContactFactory(account=account), score=3)
-    return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
 
 
 @pytest.fixture

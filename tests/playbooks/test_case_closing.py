@@ -1,7 +1,5 @@
 """Closing the loop (outcome and post-mortem) and reopening a case."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -25,8 +23,6 @@ from playbooks.services.cases import (
 from playbooks.services.engine import process_response
 from surveys.selectors import survey_clearance
 from tests.factories import (
-    AccountFactory,
-    ContactFactory,
     PlaybookFactory,
     PlaybookStepFactory,
     ResponseFactory,
@@ -35,13 +31,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 POST_MORTEM = "Invoices were wrong after the migration; billing fixed the export."
-
-
-@pytest.fixture
-def case(default_playbooks, csm):
-    account = AccountFactory(csm=csm, arr=Decimal("20000"), renewal_date=None)
-    response = ResponseFactory(contact=ContactFactory(account=account), score=3)
-    return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """Escalations people raise, and that managers acknowledge and resolve."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -12,17 +10,8 @@ from playbooks.services.cases import (
     raise_escalation,
     resolve_escalation,
 )
-from playbooks.services.engine import process_response
-from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(default_playbooks, csm):
-    account = AccountFactory(csm=csm, arr=Decimal("20000"), renewal_date=None)
-    response = ResponseFactory(contact=ContactFactory(account=account), score=3)
-    return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
 
 
 @pytest.fixture

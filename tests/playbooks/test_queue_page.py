@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Segment
-from nps_loop.roles import Role, set_role
 from playbooks.models import Case, CaseStatus, CaseStep, StepKind
 from playbooks.services.engine import process_response
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory, UserFactory
@@ -27,13 +26,6 @@ def open_case(owner, score=3, comment="", segment=Segment.MID_MARKET, **account)
 
 def rows(reply) -> list[int]:
     return [case.pk for case in reply.context["page"].object_list]
-
-
-@pytest.fixture
-def other_csm(db):
-    user = UserFactory()
-    set_role(user, Role.CSM)
-    return user
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client):

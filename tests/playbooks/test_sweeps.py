@@ -21,7 +21,7 @@ from playbooks.models import (
 from playbooks.services import schedule
 from playbooks.services.cases import add_action_item, set_action_item_status
 from playbooks.services.engine import process_response
-from playbooks.services.notifications import deliver_escalation, deliver_reminder
+from playbooks.services.notifications import DeliveryFailed, deliver_escalation, deliver_reminder
 from playbooks.services.schedule import (
     end_suppressions_of_closed_cases,
     escalate_overdue_step,
@@ -249,3 +249,18 @@ def test_suppressions_left_behind_by_closed_cases_are_lifted(default_playbooks, 
     assert end_suppressions_of_closed_cases() == 1
     assert Suppression.objects.get(pk=case.suppression_id).lifted_at is not None
     assert end_suppressions_of_closed_cases() == 0
+
+
+def test_a_reminder_that_failed_to_send_is_sent_by_the_retry(default_playbooks, account, settings):
+    case = open_case(account)
+    call = case.steps.get(kind=StepKind.QUALIFICATION_CALL)
+    CaseStep.objects.filter(pk=call.pk).update(due_at=timezone.now() + dt.timedelta(hours=3))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+
+    with pytest.raises(DeliveryFailed):
+        deliver_reminder(step_id=call.pk)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+    assert deliver_reminder(step_id=call.pk) is True
+    assert len(mail.outbox) == 1
