@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -18,6 +18,18 @@ def home(request: HttpRequest) -> HttpResponse:
     sees_everything = has_role(request.user, Role.MANAGER, Role.ADMIN)
     overview = selectors.answer_overview(csm=None if sees_everything else request.user)
     return render(request, "home.html", {"overview": overview, "sees_everything": sees_everything})
+
+
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """Where signing in leads when no page was asked for: each role to its workspace."""
+    if has_role(request.user, Role.ADMIN):
+        return redirect("admin:playbooks_playbook_changelist")
+    if has_role(request.user, Role.MANAGER):
+        return redirect("home")  # the manager dashboard takes this place
+    if has_role(request.user, Role.CSM):
+        return redirect("case-queue")
+    return redirect("home")
 
 
 @never_cache

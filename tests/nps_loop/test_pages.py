@@ -57,16 +57,26 @@ def test_wrong_password_shows_an_error_and_does_not_sign_in(client, csm):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("role_fixture", ["csm", "manager", "admin_user"])
-def test_each_role_signs_in_and_lands_on_home_with_their_name(client, request, role_fixture):
+@pytest.mark.parametrize(
+    ("role_fixture", "workspace", "shown"),
+    [
+        ("csm", "case-queue", "Cases"),
+        ("manager", "home", "Welcome"),
+        ("admin_user", "admin:playbooks_playbook_changelist", "Select playbook to change"),
+    ],
+)
+def test_each_role_signs_in_and_lands_on_its_workspace(
+    client, request, role_fixture, workspace, shown
+):
     user = request.getfixturevalue(role_fixture)
 
     response = client.post(
         reverse("login"), {"username": user.username, "password": PASSWORD}, follow=True
     )
 
-    assert response.redirect_chain == [(reverse("home"), 302)]
-    assert user.name in response.content.decode()
+    assert response.redirect_chain == [(reverse("landing"), 302), (reverse(workspace), 302)]
+    assert response.status_code == 200
+    assert shown in response.content.decode()
 
 
 def test_sign_in_returns_to_the_page_first_asked_for(client, manager):
