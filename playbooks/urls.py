@@ -4,4 +4,5 @@ from playbooks import views
 
 urlpatterns = [
     path("cases/", views.case_queue, name="case-queue"),
+    path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
 ]

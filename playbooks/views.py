@@ -1,11 +1,11 @@
-"""Pages of the CSM workspace: the queue of cases."""
+"""Pages of the CSM workspace: the queue of cases and the case page."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -36,3 +36,19 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     }
     template = "playbooks/queue.html#results" if request.htmx else "playbooks/queue.html"
     return render(request, template, context)
+
+
+@login_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """One case: the answer, the 360° view, the steps, the action plan and the timeline.
+
+    A case the reader may not see is a 404, as if it did not exist.
+    """
+    if not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
+        raise PermissionDenied
+    now = timezone.now()
+    page = selectors.case_page(user=request.user, case_id=case_id, now=now)
+    if page is None:
+        raise Http404("No such case.")
+    context = {"page": page, "case": page.case, "now": now, "today": timezone.localdate(now)}
+    return render(request, "playbooks/case.html", context)

@@ -9,7 +9,7 @@ THEMES = [
         "Billing",
         "Facturation",
         ["invoice*", "billing", "billed", "charged twice", "credit note", "overcharg*"],
-        ["factur*", "avoir", "prélèvement*", "double paiement"],
+        ["factur*", "note d'avoir", "prélèvement*", "double paiement", "remboursement*"],
     ),
     (
         "Pricing and value",

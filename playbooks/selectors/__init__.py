@@ -1,5 +1,6 @@
 """Reads of the `playbooks` app: which playbook fits an answer, the 360° view, cases, the queue."""
 
+from playbooks.selectors.case_page import CasePage, case_page
 from playbooks.selectors.cases import (
     account_360,
     account_detractors_since,
@@ -12,6 +13,8 @@ from playbooks.selectors.cases import (
 from playbooks.selectors.queue import QueueCounts, QueueFilters, queue_counts, queue_for
 
 __all__ = [
+    "CasePage",
+    "case_page",
     "QueueCounts",
     "QueueFilters",
     "account_360",

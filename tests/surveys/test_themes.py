@@ -139,3 +139,12 @@ def test_a_comment_without_any_keyword_gets_no_theme(default_themes):
     response = ResponseFactory(comment="Nothing to add")
 
     assert tag_themes(response=response) == []
+
+
+def test_the_french_verb_avoir_is_not_taken_for_a_credit_note(default_themes):
+    response = ResponseFactory(comment="Impossible d'avoir des tableaux de bord par agence.")
+
+    names = {theme.name for theme in tag_themes(response=response)}
+
+    assert "Billing" not in names
+    assert "Reporting" in names

@@ -1,0 +1,78 @@
+"""What the case page shows: the case with its work, and the live 360° view around it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from accounts.models import Interaction
+from playbooks.models import OPEN_CASE_STATUSES, Case
+from playbooks.selectors.cases import (
+    ANSWER_HISTORY_DAYS,
+    INTERACTION_HISTORY_DAYS,
+    SNAPSHOT_LIMIT,
+    case_detail,
+)
+from surveys.models import Category, Response, Theme
+
+if TYPE_CHECKING:
+    from nps_loop.models import User
+
+
+@dataclass(frozen=True)
+class CasePage:
+    case: Case
+    other_answers: list[Response]  # the account's, last 12 months, newest first
+    confirmed_by_others: bool  # another person at the account was a detractor too
+    interactions: list[Interaction]  # the account's, last 90 days, newest first
+    other_open_cases: list[Case]
+    themes: list[Theme]
+
+
+def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> CasePage | None:
+    """The case and its 360° view, or None when the reader may not see the case."""
+    case = case_detail(user=user, case_id=case_id)
+    if case is None:
+        return None
+    now = now or timezone.now()
+    account = case.account
+    other_answers: list[Response] = []
+    interactions: list[Interaction] = []
+    other_cases: list[Case] = []
+    if account is not None:
+        other_answers = list(
+            Response.objects.filter(
+                account=account, answered_at__gte=now - dt.timedelta(days=ANSWER_HISTORY_DAYS)
+            )
+            .exclude(pk=case.response_id)
+            .select_related("contact")
+            .order_by("-answered_at")[:SNAPSHOT_LIMIT]
+        )
+        interactions = list(
+            Interaction.objects.filter(
+                account=account,
+                occurred_at__gte=now - dt.timedelta(days=INTERACTION_HISTORY_DAYS),
+            )
+            .select_related("contact")
+            .order_by("-occurred_at")[:SNAPSHOT_LIMIT]
+        )
+        other_cases = list(
+            Case.objects.filter(account=account, status__in=OPEN_CASE_STATUSES)
+            .exclude(pk=case.pk)
+            .select_related("contact", "response", "owner")
+            .order_by("-opened_at")[:SNAPSHOT_LIMIT]
+        )
+    return CasePage(
+        case=case,
+        other_answers=other_answers,
+        confirmed_by_others=any(
+            answer.category == Category.DETRACTOR and answer.contact_id != case.contact_id
+            for answer in other_answers
+        ),
+        interactions=interactions,
+        other_open_cases=other_cases,
+        themes=list(case.response.themes.all()),
+    )
