@@ -5,4 +5,5 @@ from playbooks import views
 urlpatterns = [
     path("cases/", views.case_queue, name="case-queue"),
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
+    path("cases/<int:case_id>/<slug:action>/", views.case_action, name="case-action"),
 ]

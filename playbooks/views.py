@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from nps_loop.roles import Role, has_role
+from playbooks import forms as forms_
 from playbooks import selectors
 from playbooks.forms import QueueFilterForm
+from playbooks.models import ActionItem, Case, CaseStep
+from playbooks.services import cases
+from playbooks.services.cases import CaseActionRefused
+from playbooks.transitions import TransitionNotAllowed
 
 QUEUE_PAGE_SIZE = 25
 
@@ -46,9 +58,154 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """
     if not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
         raise PermissionDenied
+    return _case_page(request, case_id)
+
+
+def _case_page(
+    request: HttpRequest, case_id: int, *, status: int = 200, invalid: dict | None = None
+) -> HttpResponse:
     now = timezone.now()
     page = selectors.case_page(user=request.user, case_id=case_id, now=now)
     if page is None:
         raise Http404("No such case.")
-    context = {"page": page, "case": page.case, "now": now, "today": timezone.localdate(now)}
-    return render(request, "playbooks/case.html", context)
+    action_forms = {name: spec.form(prefix=name) for name, spec in CASE_ACTIONS.items()}
+    action_forms.update(invalid or {})
+    context = {
+        "page": page,
+        "case": page.case,
+        "now": now,
+        "today": timezone.localdate(now),
+        "forms": action_forms,
+        "can_reassign": has_role(request.user, Role.MANAGER, Role.ADMIN),
+    }
+    return render(request, "playbooks/case.html", context, status=status)
+
+
+# --- actions on a case ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Action:
+    form: type[forms.Form]
+    run: Callable[[HttpRequest, Case, dict], str]  # does it; returns the success message
+
+
+def _step_of(case: Case, request: HttpRequest) -> CaseStep:
+    step = case.steps.filter(pk=_id(request.POST.get("step"))).first()
+    if step is None:
+        raise CaseActionRefused(_("That step is not part of this case: reload the page."))
+    return step
+
+
+def _item_of(case: Case, request: HttpRequest) -> ActionItem:
+    item = case.action_items.filter(pk=_id(request.POST.get("item"))).first()
+    if item is None:
+        raise CaseActionRefused(_("That action is not part of this case: reload the page."))
+    return item
+
+
+def _id(value: str | None) -> int:
+    return int(value) if value and value.isdecimal() and len(value) < 12 else 0
+
+
+def _log_call(request, case, data) -> str:
+    cases.log_call(
+        step=_step_of(case, request),
+        actor=request.user,
+        reached=data["reached"],
+        called_at=data["called_at"],
+        themes=data["themes"],
+        notes=data["notes"],
+    )
+    return _("Call logged.") if data["reached"] else _("Attempt logged: try again soon.")
+
+
+def _complete(request, case, data) -> str:
+    step = cases.complete_step(step=_step_of(case, request), actor=request.user, note=data["note"])
+    return _("Done: %(step)s.") % {"step": step.title}
+
+
+def _skip(request, case, data) -> str:
+    step = cases.skip_step(step=_step_of(case, request), actor=request.user, reason=data["reason"])
+    return _("Skipped: %(step)s.") % {"step": step.title}
+
+
+def _add_item(request, case, data) -> str:
+    cases.add_action_item(case=case, actor=request.user, **data)
+    return _("Action added to the plan.")
+
+
+def _item_status(request, case, data) -> str:
+    item = cases.set_action_item_status(
+        item=_item_of(case, request), actor=request.user, status=data["status"]
+    )
+    return _("'%(item)s' is now %(status)s.") % {
+        "item": item.text,
+        "status": item.get_status_display().lower(),
+    }
+
+
+def _escalate(request, case, data) -> str:
+    cases.raise_escalation(case=case, actor=request.user, **data)
+    return _("Escalated: the managers will see it on their dashboard.")
+
+
+def _close(request, case, data) -> str:
+    cases.close_case(case=case, actor=request.user, **data)
+    return _("Case closed. Loop closed.")
+
+
+def _reopen(request, case, data) -> str:
+    cases.reopen_case(case=case, actor=request.user, reason=data["reason"])
+    return _("Case reopened.")
+
+
+def _reassign(request, case, data) -> str:
+    cases.reassign_case(case=case, actor=request.user, owner=data["owner"])
+    who = data["owner"].name if data["owner"] else _("the managers")
+    return _("Case given to %(who)s.") % {"who": who}
+
+
+CASE_ACTIONS: dict[str, _Action] = {
+    "log-call": _Action(forms_.LogCallForm, _log_call),
+    "complete-step": _Action(forms_.CompleteStepForm, _complete),
+    "skip-step": _Action(forms_.SkipStepForm, _skip),
+    "add-action": _Action(forms_.ActionItemForm, _add_item),
+    "action-status": _Action(forms_.ActionStatusForm, _item_status),
+    "escalate": _Action(forms_.EscalationForm, _escalate),
+    "close": _Action(forms_.CloseCaseForm, _close),
+    "reopen": _Action(forms_.ReopenCaseForm, _reopen),
+    "reassign": _Action(forms_.ReassignCaseForm, _reassign),
+}
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """Do one thing on a case, then show the case again with what happened."""
+    spec = CASE_ACTIONS.get(action)
+    if spec is None or not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
+        raise Http404("No such action.")
+    case = selectors.case_detail(user=request.user, case_id=case_id)
+    if case is None:
+        raise Http404("No such case.")
+    form = spec.form(request.POST, prefix=action)
+    if not form.is_valid():
+        messages.error(request, _("Check the form: %(errors)s") % {"errors": _errors(form)})
+        return _case_page(request, case_id, status=422, invalid={action: form})
+    try:
+        done = spec.run(request, case, form.cleaned_data)
+    except (CaseActionRefused, TransitionNotAllowed) as refused:
+        messages.error(request, str(refused))
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, done)
+    return redirect("case-detail", case_id=case_id)
+
+
+def _errors(form: forms.Form) -> str:
+    return " ".join(
+        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".strip(": ")
+        for name, errors in form.errors.items()
+    )

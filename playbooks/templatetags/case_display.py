@@ -75,3 +75,15 @@ def _span(delta: dt.timedelta) -> str:
 @register.filter
 def local(moment: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(moment) if moment else None
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    """mapping[key] in a template (forms by action name)."""
+    return mapping.get(key)
+
+
+@register.filter
+def field_choices(form, name: str):
+    """The choices of one of a form's fields."""
+    return form.fields[name].choices
