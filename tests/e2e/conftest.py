@@ -74,7 +74,15 @@ def page(browser: Browser, live_server, broken_requests: list[str]) -> Iterator[
             else None
         ),
     )
-    page.on("requestfailed", lambda request: broken_requests.append(f"failed {request.url}"))
+    # A load the browser abandons because the page navigated away is not a broken request.
+    page.on(
+        "requestfailed",
+        lambda request: (
+            None
+            if "ERR_ABORTED" in (request.failure or "")
+            else broken_requests.append(f"failed {request.url} ({request.failure})")
+        ),
+    )
     yield page
     context.close()
 
