@@ -81,6 +81,19 @@ def _case_page(
     return render(request, "playbooks/case.html", context, status=status)
 
 
+@login_required
+def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    """An account: its NPS over time and by persona, people, answers, cases, interactions."""
+    if not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
+        raise PermissionDenied
+    now = timezone.now()
+    page = selectors.account_page(user=request.user, account_id=account_id, now=now)
+    if page is None:
+        raise Http404("No such account.")
+    context = {"page": page, "account": page.account, "now": now, "today": timezone.localdate(now)}
+    return render(request, "playbooks/account.html", context)
+
+
 # --- actions on a case ------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Reads of the `playbooks` app: which playbook fits an answer, the 360° view, cases, the queue."""
 
+from playbooks.selectors.account_page import AccountPage, account_page, accounts_visible_to
 from playbooks.selectors.case_page import CasePage, case_page
 from playbooks.selectors.cases import (
     account_360,
@@ -13,6 +14,9 @@ from playbooks.selectors.cases import (
 from playbooks.selectors.queue import QueueCounts, QueueFilters, queue_counts, queue_for
 
 __all__ = [
+    "AccountPage",
+    "account_page",
+    "accounts_visible_to",
     "CasePage",
     "case_page",
     "QueueCounts",
