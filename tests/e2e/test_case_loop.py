@@ -100,6 +100,13 @@ def test_a_detractor_is_followed_up_from_the_api_to_the_post_mortem(
         screenshots("case")
         assert serious_accessibility_violations() == []
 
+        # The account behind it, then back to the case.
+        page.get_by_role("link", name="Globex Logistics").click()
+        expect(page.get_by_role("heading", name="NPS by persona")).to_be_visible()
+        screenshots("account")
+        assert serious_accessibility_violations() == []
+        page.go_back()
+
         # The qualification call.
         page.get_by_text("Log the call").click()
         page.get_by_label("Reached", exact=True).check()
