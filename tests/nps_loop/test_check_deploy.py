@@ -55,3 +55,18 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
     assert "long random string" in result.stderr
+
+
+def test_manage_py_defaults_to_development_mode_for_a_developers_commands():
+    # No DJANGO_* variable at all (and no .env in a fresh checkout): commands work.
+    result = manage("check")
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_a_missing_setting_is_one_clear_line_not_a_traceback():
+    result = manage("check", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="")
+
+    assert result.stderr.startswith("Error: DJANGO_SECRET_KEY is not set.")
+    assert "Traceback" not in result.stderr
