@@ -71,7 +71,7 @@ def record_response(
 
     Raises `ValidationError` with a message per field when the input is wrong.
     """
-    answer = _clean(
+    answer = validate_response(
         source=source,
         external_id=external_id,
         email=email,
