@@ -8,11 +8,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Segment
+from accounts.models import Account, Segment
 from nps_loop.roles import Role, has_role
 from playbooks.models import ActionAudience, ActionStatus, CaseOutcome, CaseStatus
+from playbooks.selectors.answers import UNMATCHED, WITH, WITHOUT, AnswerFilters
 from playbooks.selectors.queue import ALL, MINE, NOBODY, OPEN, QueueFilters
-from surveys.models import Category, Theme
+from surveys.models import Campaign, Category, Theme
 
 if TYPE_CHECKING:
     from nps_loop.models import User
@@ -72,6 +73,82 @@ class QueueFilterForm(forms.Form):
             escalated=bool(data.get("escalated")),
             search=(data.get("q") or "").strip(),
         )
+
+
+class AnswerFilterForm(forms.Form):
+    """The answers page's filters, read from the query string; a wrong value is dropped."""
+
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("", _("All answers")), (UNMATCHED, _("Unmatched"))],
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("Any category")), *Category.choices]
+    )
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        required=False,
+        queryset=Campaign.objects.order_by("-started_at", "name"),
+        empty_label=_("Any campaign"),
+    )
+    answered_from = forms.DateField(
+        label=_("Answered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    answered_to = forms.DateField(
+        label=_("Answered until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    segment = forms.ChoiceField(
+        label=_("Segment"), required=False, choices=[("", _("Any segment")), *Segment.choices]
+    )
+    comment = forms.ChoiceField(
+        label=_("Comment"),
+        required=False,
+        choices=[("", _("With or without")), (WITH, _("With a comment")), (WITHOUT, _("Without"))],
+    )
+    case = forms.ChoiceField(
+        label=_("Case"),
+        required=False,
+        choices=[("", _("With or without")), (WITH, _("With a case")), (WITHOUT, _("Without"))],
+    )
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("Account, contact, email or comment")}),
+    )
+
+    def filters(self) -> AnswerFilters:
+        """The valid filters; fields with a wrong value count as not given."""
+        if not self.is_bound:
+            return AnswerFilters()
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+        campaign = data.get("campaign")
+        return AnswerFilters(
+            category=data.get("category", ""),
+            campaign=campaign.pk if campaign else None,
+            answered_from=data.get("answered_from"),
+            answered_to=data.get("answered_to"),
+            segment=data.get("segment", ""),
+            comment=data.get("comment", ""),
+            case=data.get("case", ""),
+            unmatched=data.get("show") == UNMATCHED,
+            search=(data.get("q") or "").strip(),
+        )
+
+
+class AssignAccountForm(forms.Form):
+    """The account an unmatched answer's contact belongs to."""
+
+    account = forms.ModelChoiceField(
+        queryset=Account.objects.all(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choose the account to assign."),
+            "invalid_choice": _("That account does not exist any more: search again."),
+        },
+    )
 
 
 def _people() -> forms.ModelChoiceField:

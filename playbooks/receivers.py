@@ -7,7 +7,7 @@ import logging
 from django.db import transaction
 from django.dispatch import receiver
 
-from surveys.signals import response_recorded, response_updated
+from surveys.signals import contact_matched, response_recorded, response_updated
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +31,13 @@ def note_answer_amended(sender, response, fields, **kwargs) -> None:
     from playbooks.services.engine import note_answer_amended
 
     note_answer_amended(response=response, fields=list(fields))
+
+
+@receiver(contact_matched, dispatch_uid="playbooks.cases_follow_their_account")
+def cases_follow_their_account(sender, contact, account, response_ids, actor, **kwargs) -> None:
+    """Cases opened while their answer matched no account join it, in the same transaction."""
+    from playbooks.models import Case
+    from playbooks.services.cases import match_case_to_account
+
+    for case in Case.objects.filter(response_id__in=response_ids, account__isnull=True):
+        match_case_to_account(case=case, account=account, actor=actor)

@@ -7,4 +7,6 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
     path("cases/<int:case_id>/<slug:action>/", views.case_action, name="case-action"),
     path("accounts/<int:account_id>/", views.account_detail, name="account-detail"),
+    path("responses/", views.answer_list, name="answer-list"),
+    path("responses/<int:response_id>/assign/", views.assign_answer, name="answer-assign"),
 ]

@@ -1,4 +1,4 @@
-"""Pages of the CSM workspace: the queue of cases and the case page."""
+"""Pages of the CSM workspace: the queue of cases, the case page, accounts and answers."""
 
 from __future__ import annotations
 
@@ -12,18 +12,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nps_loop.roles import Role, has_role
 from playbooks import forms as forms_
 from playbooks import selectors
-from playbooks.forms import QueueFilterForm
+from playbooks.forms import AnswerFilterForm, QueueFilterForm
 from playbooks.models import ActionItem, Case, CaseStep
 from playbooks.services import cases
 from playbooks.services.cases import CaseActionRefused
 from playbooks.transitions import TransitionNotAllowed
+from surveys.models import Response
+from surveys.services import assign_account_to_contact
 
 QUEUE_PAGE_SIZE = 25
 
@@ -92,6 +96,81 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         raise Http404("No such account.")
     context = {"page": page, "account": page.account, "now": now, "today": timezone.localdate(now)}
     return render(request, "playbooks/account.html", context)
+
+
+ANSWERS_PAGE_SIZE = 50
+
+
+@login_required
+def answer_list(request: HttpRequest) -> HttpResponse:
+    """Every answer the reader may see, not only those with a case; filters and figures."""
+    if not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
+        raise PermissionDenied
+    form = AnswerFilterForm(request.GET or None)
+    filters = form.filters()
+    answers = selectors.answer_list(user=request.user, filters=filters)
+    sorts_out_unmatched = has_role(request.user, Role.MANAGER, Role.ADMIN)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": Paginator(answers, ANSWERS_PAGE_SIZE).get_page(request.GET.get("page")),
+        "summary": selectors.answer_summary(user=request.user, filters=filters),
+        "unmatched_count": (
+            selectors.unmatched_count(user=request.user) if sorts_out_unmatched else None
+        ),
+        "can_assign": has_role(request.user, Role.ADMIN),
+        "is_manager": sorts_out_unmatched,
+    }
+    template = "playbooks/answers.html#results" if request.htmx else "playbooks/answers.html"
+    return render(request, template, context)
+
+
+@login_required
+def assign_answer(request: HttpRequest, response_id: int) -> HttpResponse:
+    """An admin tells which account an unmatched answer's contact belongs to; the contact's
+    other unmatched answers, and their cases, follow."""
+    if not has_role(request.user, Role.ADMIN):
+        raise PermissionDenied
+    answer = selectors.unmatched_answer(response_id=response_id)
+    if answer is None:
+        if not Response.objects.filter(pk=response_id).exists():
+            raise Http404("No such answer.")
+        messages.info(request, _("This answer is already matched to an account."))
+        return redirect(f"{reverse('answer-list')}?show=unmatched")
+    form = forms_.AssignAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account = form.cleaned_data["account"]
+        contact = answer.contact
+        matched = assign_account_to_contact(contact=contact, account=account, actor=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(who)s is now a contact of %(account)s, with %(count)d answer.",
+                "%(who)s is now a contact of %(account)s, with %(count)d answers.",
+                matched,
+            )
+            % {"who": contact.name or contact.email, "account": account.name, "count": matched},
+        )
+        return redirect(f"{reverse('answer-list')}?show=unmatched")
+    search = request.GET.get("q", "").strip()[:100]
+    hint = _search_hint(answer.contact.email)
+    accounts = selectors.accounts_matching(search or hint)
+    if not accounts and not search:
+        accounts = selectors.accounts_like(hint)
+    context = {
+        "answer": answer,
+        "form": form,
+        "search": search or hint,
+        "suggested": bool(accounts) and not search,
+        "accounts": accounts,
+    }
+    status = 422 if form.errors else 200
+    return render(request, "playbooks/assign_answer.html", context, status=status)
+
+
+def _search_hint(email: str) -> str:
+    """What to search for first: the mail domain's name ("north wind" for a@north-wind.com)."""
+    return email.rsplit("@", 1)[-1].split(".")[0].replace("-", " ")
 
 
 # --- actions on a case ------------------------------------------------------------------------

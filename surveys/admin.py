@@ -197,7 +197,9 @@ class ResponseAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
         with transaction.atomic():
             matched = 0
             for contact in list(contacts):
-                matched += assign_account_to_contact(contact=contact, account=account)
+                matched += assign_account_to_contact(
+                    contact=contact, account=account, actor=request.user
+                )
                 self.log_change(
                     request, contact, f"Assigned to account {account} with its unmatched answers."
                 )

@@ -7,9 +7,15 @@ start work elsewhere (a Celery task) must defer it with `transaction.on_commit`.
 `response_updated(sender=Response, response=<Response>, fields=[...])` is sent
 when a survey tool amends an answer it delivered before (a comment added
 later, a corrected score).
+
+`contact_matched(sender=Contact, contact=<Contact>, account=<Account>,
+response_ids=[...], actor=<User or None>)` is sent inside the transaction that
+attached an unmatched contact to an account, with the answers that followed it
+(actor None: matched automatically by a later answer).
 """
 
 from django.dispatch import Signal
 
 response_recorded = Signal()
 response_updated = Signal()
+contact_matched = Signal()

@@ -1,6 +1,17 @@
 """Reads of the `playbooks` app: which playbook fits an answer, the 360° view, cases, the queue."""
 
 from playbooks.selectors.account_page import AccountPage, account_page, accounts_visible_to
+from playbooks.selectors.answers import (
+    AnswerFilters,
+    AnswerSummary,
+    accounts_like,
+    accounts_matching,
+    answer_list,
+    answer_summary,
+    answers_visible_to,
+    unmatched_answer,
+    unmatched_count,
+)
 from playbooks.selectors.case_page import CasePage, case_page
 from playbooks.selectors.cases import (
     account_360,
@@ -14,6 +25,15 @@ from playbooks.selectors.cases import (
 from playbooks.selectors.queue import QueueCounts, QueueFilters, queue_counts, queue_for
 
 __all__ = [
+    "AnswerFilters",
+    "AnswerSummary",
+    "accounts_like",
+    "accounts_matching",
+    "answer_list",
+    "answer_summary",
+    "answers_visible_to",
+    "unmatched_answer",
+    "unmatched_count",
     "AccountPage",
     "account_page",
     "accounts_visible_to",

@@ -16,8 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from nps_loop.models import LoopSettings
 from nps_loop.roles import Role, has_role
 from playbooks.models import (
+    OPEN_CASE_STATUSES,
     ActionAudience,
     ActionItem,
     ActionStatus,
@@ -32,10 +34,11 @@ from playbooks.models import (
     StepStatus,
 )
 from playbooks.transitions import TransitionNotAllowed, check_transition
-from surveys.models import Suppression, SuppressionReason, Theme
+from surveys.models import Category, Suppression, SuppressionReason, Theme
 from surveys.services.suppressions import lift_suppression, suppress_surveys
 
 if TYPE_CHECKING:
+    from accounts.models import Account
     from nps_loop.models import User
 
 
@@ -438,22 +441,70 @@ def reassign_case(*, case: Case, actor: User, owner: User | None) -> Case:
         previous = case.owner
         if previous == owner:
             return case
-        Case.objects.filter(pk=case.pk).update(owner=owner, updated_at=timezone.now())
-        held = CaseStep.objects.filter(case=case, status=StepStatus.TODO)
-        if previous is None:
-            # The manager group held the case: the steps meant for its owner had nobody yet
-            # (those assigned to the manager group stay theirs).
-            held = held.filter(assignee__isnull=True).exclude(assignee_kind=AssigneeKind.MANAGERS)
-        else:
-            held = held.filter(assignee=previous)
-        held.update(assignee=owner)
-        case.owner = owner
+        _hand_over(case, owner)
         record_event(
             case=case,
             kind="reassigned",
             actor=actor,
             message=f"Reassigned from {previous or 'the managers'} to {owner or 'the managers'}.",
             details={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
+        )
+    return case
+
+
+def _hand_over(case: Case, owner: User | None) -> None:
+    """Make `owner` the case's owner, with the open steps its previous owner held."""
+    previous = case.owner
+    Case.objects.filter(pk=case.pk).update(owner=owner, updated_at=timezone.now())
+    held = CaseStep.objects.filter(case=case, status=StepStatus.TODO)
+    if previous is None:
+        # The manager group held the case: the steps meant for its owner had nobody yet
+        # (those assigned to the manager group stay theirs).
+        held = held.filter(assignee__isnull=True).exclude(assignee_kind=AssigneeKind.MANAGERS)
+    else:
+        held = held.filter(assignee=previous)
+    held.update(assignee=owner)
+    case.owner = owner
+
+
+def match_case_to_account(*, case: Case, account: Account, actor: User | None) -> Case:
+    """The case's answer was matched to an account after the case opened (its contact was
+    assigned): the case follows, with the ARR at risk of a detractor, and an open case that
+    only the managers or the fallback owner held goes to the account's CSM."""
+    with transaction.atomic():
+        case = _lock(case)
+        if case.account_id is not None:
+            return case
+        fields: dict[str, Any] = {"account": account, "currency": account.currency}
+        if case.category == Category.DETRACTOR:
+            fields["arr_at_risk"] = account.arr
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now(), **fields)
+        for name, value in fields.items():
+            setattr(case, name, value)
+        message = f"Matched to account {account.name}."
+        previous = case.owner
+        fallback_owner = LoopSettings.current().fallback_owner
+        takes_over = (
+            case.status in OPEN_CASE_STATUSES
+            and account.csm is not None
+            and account.csm != previous
+            and (previous is None or previous == fallback_owner)
+        )
+        if takes_over:
+            _hand_over(case, account.csm)
+            message += f" {account.csm}, the account's CSM, takes it over from " + (
+                f"{previous}." if previous else "the managers."
+            )
+        record_event(
+            case=case,
+            kind="account_matched",
+            actor=actor,
+            message=message,
+            details={
+                "account": account.pk,
+                "owner_from": previous.pk if previous else None,
+                "owner_to": case.owner.pk if case.owner else None,
+            },
         )
     return case
 

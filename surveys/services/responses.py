@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -15,7 +15,10 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact
 from surveys.models import Campaign, Response, Source
-from surveys.signals import response_recorded, response_updated
+from surveys.signals import contact_matched, response_recorded, response_updated
+
+if TYPE_CHECKING:
+    from nps_loop.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -154,17 +157,29 @@ def validate_response(
     )
 
 
-def assign_account_to_contact(*, contact: Contact, account: Account) -> int:
+def assign_account_to_contact(
+    *, contact: Contact, account: Account, actor: User | None = None
+) -> int:
     """Attach an unmatched contact to an account; its unmatched answers follow.
 
-    Returns how many answers were matched by it.
+    Returns how many answers were matched by it. `actor` is the person who matched
+    it, None when a later answer matched it automatically.
     """
     with transaction.atomic():
-        Contact.objects.filter(pk=contact.pk).update(account=account, updated_at=timezone.now())
+        now = timezone.now()
+        Contact.objects.filter(pk=contact.pk).update(account=account, updated_at=now)
         contact.account = account
-        return Response.objects.filter(contact=contact, account__isnull=True).update(
-            account=account, updated_at=timezone.now()
+        answers = Response.objects.select_for_update().filter(contact=contact, account__isnull=True)
+        response_ids = list(answers.values_list("pk", flat=True))
+        Response.objects.filter(pk__in=response_ids).update(account=account, updated_at=now)
+        contact_matched.send(
+            sender=Contact,
+            contact=contact,
+            account=account,
+            response_ids=response_ids,
+            actor=actor,
         )
+        return len(response_ids)
 
 
 def opt_out_contact(*, email: str) -> Contact | None:

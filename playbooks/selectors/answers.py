@@ -1,0 +1,194 @@
+"""The answers page: every answer, not only those with a case, and the unmatched ones.
+
+It lives in `playbooks` because whether an answer has a case, and who may see it,
+depend on cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Lower, Replace
+
+from accounts.models import Account, AccountDomain
+from nps_loop.roles import Role, has_role
+from playbooks.models import Case
+from playbooks.selectors.cases import cases_visible_to
+from surveys.models import Category, Response, Theme
+from surveys.nps import NpsSummary, summarize_counts
+
+if TYPE_CHECKING:
+    from nps_loop.models import User
+
+WITH = "with"
+WITHOUT = "without"
+UNMATCHED = "unmatched"
+ACCOUNT_CHOICES_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class AnswerFilters:
+    """What the answers page was asked for; empty values filter nothing."""
+
+    category: str = ""
+    campaign: int | None = None
+    answered_from: dt.date | None = None
+    answered_to: dt.date | None = None
+    segment: str = ""
+    comment: str = ""  # "", "with" or "without"
+    case: str = ""  # "", "with" or "without"
+    unmatched: bool = False
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerSummary:
+    """The filtered answers in figures: their NPS, and how many have a comment or a case."""
+
+    nps: NpsSummary
+    with_comment: int
+    with_case: int
+
+
+def answers_visible_to(user: User) -> QuerySet[Response]:
+    """Managers and admins see every answer; a CSM the answers of their accounts and of the
+    cases they may see. Unmatched answers are the admins' and managers' to sort out."""
+    answers = Response.objects.all()
+    if has_role(user, Role.MANAGER, Role.ADMIN):
+        return answers
+    if not has_role(user, Role.CSM):
+        return answers.none()
+    visible_case = cases_visible_to(user).filter(response=OuterRef("pk"))
+    return answers.filter(Q(account__csm=user) | Exists(visible_case))
+
+
+def _filtered(answers: QuerySet[Response], filters: AnswerFilters) -> QuerySet[Response]:
+    if filters.unmatched:
+        answers = answers.filter(account__isnull=True)
+    if filters.category:
+        answers = answers.filter(category=filters.category)
+    if filters.campaign is not None:
+        answers = answers.filter(campaign_id=filters.campaign)
+    if filters.answered_from:
+        answers = answers.filter(answered_at__date__gte=filters.answered_from)
+    if filters.answered_to:
+        answers = answers.filter(answered_at__date__lte=filters.answered_to)
+    if filters.segment:
+        answers = answers.filter(account__segment=filters.segment)
+    if filters.comment == WITH:
+        answers = answers.exclude(comment="")
+    elif filters.comment == WITHOUT:
+        answers = answers.filter(comment="")
+    has_case = Exists(Case.objects.filter(response=OuterRef("pk")))
+    if filters.case == WITH:
+        answers = answers.filter(has_case)
+    elif filters.case == WITHOUT:
+        answers = answers.filter(~has_case)
+    for word in filters.search.split()[:5]:
+        answers = answers.filter(
+            Q(account__name__icontains=word)
+            | Q(account__external_id__iexact=word)
+            | Q(contact__name__icontains=word)
+            | Q(contact__email__icontains=word)
+            | Q(comment__icontains=word)
+        )
+    return answers
+
+
+def answer_list(*, user: User, filters: AnswerFilters) -> QuerySet[Response]:
+    """The answers the reader may see that match the filters, newest first, with what each
+    row shows fetched in a fixed number of queries (a page of them: the list, the themes)."""
+    return (
+        _filtered(answers_visible_to(user), filters)
+        .select_related("account", "contact", "campaign", "case")
+        .prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
+        .order_by("-answered_at", "-id")
+    )
+
+
+def answer_summary(*, user: User, filters: AnswerFilters) -> AnswerSummary:
+    """NPS, comment and case counts of the answers the page lists, in one query."""
+    figures = _filtered(answers_visible_to(user), filters).aggregate(
+        promoters=Count("pk", filter=Q(category=Category.PROMOTER)),
+        passives=Count("pk", filter=Q(category=Category.PASSIVE)),
+        detractors=Count("pk", filter=Q(category=Category.DETRACTOR)),
+        with_comment=Count("pk", filter=~Q(comment="")),
+        with_case=Count("case"),
+    )
+    return AnswerSummary(
+        nps=summarize_counts(figures["promoters"], figures["passives"], figures["detractors"]),
+        with_comment=figures["with_comment"],
+        with_case=figures["with_case"],
+    )
+
+
+def unmatched_count(*, user: User) -> int:
+    """How many answers wait for an account, for the page's tab (none for a CSM)."""
+    return answers_visible_to(user).filter(account__isnull=True).count()
+
+
+def unmatched_answer(*, response_id: int) -> Response | None:
+    """An answer still waiting for an account, with its contact and how many answers that
+    contact left without an account; None when it is matched or does not exist."""
+    return (
+        Response.objects.filter(pk=response_id, account__isnull=True)
+        .select_related("contact", "campaign", "case")
+        .annotate(
+            contact_unmatched=Count(
+                "contact__responses", filter=Q(contact__responses__account__isnull=True)
+            )
+        )
+        .first()
+    )
+
+
+def accounts_matching(search: str) -> list[Account]:
+    """Accounts an admin may assign an answer to: name (spaces ignored, so "kestrelrobotics"
+    finds "Kestrel Robotics"), CRM id or mail domain contain each word searched for; the
+    largest ARR first."""
+    words = search.split()[:5]
+    if not words:
+        return []
+    accounts = Account.objects.select_related("csm").annotate(
+        compact_name=Replace(Lower("name"), Value(" "), Value(""))
+    )
+    for word in words:
+        accounts = accounts.filter(
+            Q(compact_name__contains=word.lower().replace(" ", ""))
+            | Q(external_id__iexact=word)
+            | Exists(AccountDomain.objects.filter(account=OuterRef("pk"), domain__icontains=word))
+        )
+    return list(accounts.order_by("-arr", "name")[:ACCOUNT_CHOICES_LIMIT])
+
+
+def accounts_like(domain_name: str) -> list[Account]:
+    """Accounts whose name begins the most like a mail domain's name, the closest first:
+    "kestrelrobotics" suggests "Kestrel Field Robotics" before "Kestrel Bank". Names must
+    share at least their first four letters."""
+    label = domain_name.lower().replace(" ", "")
+    if len(label) < 4:
+        return []
+    candidates = (
+        Account.objects.select_related("csm")
+        .annotate(compact_name=Replace(Lower("name"), Value(" "), Value("")))
+        .filter(compact_name__startswith=label[:4])
+        .order_by("-arr", "name")
+    )
+
+    def shared(account: Account) -> int:
+        return len(os.path.commonprefix([account.compact_name, label]))
+
+    def likeness(account: Account) -> float:
+        return difflib.SequenceMatcher(None, account.compact_name, label).ratio()
+
+    candidates = list(candidates[:200])
+    if not candidates:
+        return []
+    best = max(shared(account) for account in candidates)
+    closest = [account for account in candidates if shared(account) == best]
+    return sorted(closest, key=likeness, reverse=True)[:ACCOUNT_CHOICES_LIMIT]
