@@ -142,6 +142,15 @@ def test_a_detractor_is_followed_up_from_the_api_to_the_post_mortem(
     page.goto(f"/cases/{case.pk}/")
     for line in ("Call logged: reached.", "Action added", "Closed: Resolved."):
         expect(page.get_by_text(line).first).to_be_visible()
+
+    # ...and finds the answer among all answers, filtered in place.
+    page.get_by_role("link", name="Answers", exact=True).click()
+    page.get_by_label("Category").select_option("detractor")
+    expect(page).to_have_url(re.compile(r"category=detractor"))
+    expect(page.get_by_role("link", name=f"Case #{case.pk}")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^\s*1 answer\b"))).to_be_visible()
+    screenshots("answers")
+    assert serious_accessibility_violations() == []
     sign_out(page, manager)
 
     # Another CSM gets a 404.
