@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -94,8 +96,36 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     page = selectors.account_page(user=request.user, account_id=account_id, now=now)
     if page is None:
         raise Http404("No such account.")
-    context = {"page": page, "account": page.account, "now": now, "today": timezone.localdate(now)}
+    context = {
+        "page": page,
+        "account": page.account,
+        "now": now,
+        "today": timezone.localdate(now),
+        "month_series": _month_series(page, timezone.localdate(now)),
+    }
     return render(request, "playbooks/account.html", context)
+
+
+def _month_series(page: selectors.AccountPage, today: dt.date) -> list[dict]:
+    """The account's NPS by month for the chart, months without an answer included (as
+    gaps), from its first month with answers to this month."""
+    if not page.by_month:
+        return []
+    figures = {entry.month: entry.nps for entry in page.by_month}
+    month, series = page.by_month[0].month, []
+    while month <= today:
+        nps = figures.get(month)
+        series.append(
+            {
+                "label": date_format(month, "YEAR_MONTH_FORMAT"),
+                "nps": nps.nps if nps else None,
+                "low": nps.ci95[0] if nps and nps.ci95 else None,
+                "high": nps.ci95[1] if nps and nps.ci95 else None,
+                "answers": nps.responses if nps else 0,
+            }
+        )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return series
 
 
 ANSWERS_PAGE_SIZE = 50

@@ -1,7 +1,11 @@
 """The account page: its NPS over time and by persona, its people, answers and cases."""
 
+import datetime as dt
+import json
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Persona
 from playbooks.models import Case
@@ -105,3 +109,25 @@ def test_the_query_count_does_not_grow_with_the_answers(
 
     with django_assert_max_num_queries(20):
         assert client.get(url(account)).status_code == 200
+
+
+def test_the_nps_chart_has_every_month_since_the_first_answer_gaps_included(client, account, csm):
+    contact = ContactFactory(account=account)
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    three_months_ago = (this_month - dt.timedelta(days=80)).replace(day=1)  # always M-3
+    ResponseFactory(contact=contact, score=10, answered_at=timezone.now())
+    ResponseFactory(
+        contact=contact,
+        score=0,
+        answered_at=timezone.make_aware(dt.datetime.combine(three_months_ago, dt.time(12))),
+    )
+    client.force_login(csm)
+
+    html = client.get(url(account)).content.decode()
+    series = json.loads(html.split('id="nps-by-month" type="application/json">')[1].split("<")[0])
+
+    assert [point["nps"] for point in series] == [-100.0, None, None, 100.0]
+    assert [point["answers"] for point in series] == [1, 0, 0, 1]
+    assert series[0]["low"] < -50 < 50 < series[-1]["high"]
+    assert 'data-chart-table="nps-by-month" open' in html  # readable without JavaScript
