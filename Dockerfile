@@ -34,7 +34,8 @@ COPY . .
 COPY --from=assets /src/static/vendor static/vendor
 # Collected with the production storage, so the hashed names and the manifest exist.
 # The key only lets the settings load; it is not kept in the image's environment.
-RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-at-build-time-only \
+RUN python scripts/compile_messages.py \
+    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-at-build-time-only \
     NPS_DATA_DIR=/tmp/build python manage.py collectstatic --noinput \
     && rm -rf /tmp/build
 

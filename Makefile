@@ -13,7 +13,7 @@ TEST_ENV := DJANGO_DEBUG=true DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_UR
 
 VENDOR := static/vendor
 
-.PHONY: run install assets migrate demo test lint check-deploy bench clean
+.PHONY: run install assets messages migrate demo test lint check-deploy bench clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)."; exit 1; }
@@ -38,18 +38,22 @@ $(VENDOR)/.built: package.json package-lock.json
 
 assets: $(VENDOR)/.built
 
+# The French interface: compiled from the committed .po files (scripts/compile_messages.py).
+messages: install
+	@$(BIN)/python scripts/compile_messages.py
+
 migrate: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py seed_demo
 
-run: install assets
+run: install assets messages
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py seed_demo
 	@PORT=$(PORT) BIN=$(BIN) ./scripts/run-dev
 
-test: install assets
+test: install assets messages
 	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -67,9 +71,10 @@ check-deploy: install
 # It creates and drops its own database, nps_loop_bench, on the TEST_DATABASE_URL server,
 # and empties the Celery queue of BENCH_BROKER_URL, a Redis database for it alone.
 BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
-bench: install assets
+bench: install assets messages
 	@$(TEST_ENV) CELERY_BROKER_URL=$(BENCH_BROKER_URL) $(BIN)/python scripts/check_services.py
 	$(TEST_ENV) CELERY_BROKER_URL=$(BENCH_BROKER_URL) $(BIN)/python -m bench.run --purge-broker $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles var
+	find locale -name "*.mo" -delete

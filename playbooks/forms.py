@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Segment
 from nps_loop.roles import Role, has_role
@@ -25,7 +26,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[(OPEN, _("Open")), *CaseStatus.choices, (ALL, _("All"))],
+        choices=[(OPEN, pgettext_lazy("cases", "Open")), *CaseStatus.choices, (ALL, _("All"))],
     )
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("Any category")), *Category.choices]
@@ -81,7 +82,7 @@ class AnswerFilterForm(forms.Form):
     show = forms.ChoiceField(
         label=_("Show"),
         required=False,
-        choices=[("", _("All answers")), (UNMATCHED, _("Unmatched"))],
+        choices=[("", _("All answers")), (UNMATCHED, pgettext_lazy("answers", "Unmatched"))],
     )
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("Any category")), *Category.choices]

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from nps_loop.models import LoopSettings
+from nps_loop.models import LoopSettings, User
 from nps_loop.roles import Role
 from playbooks.models import Case, CaseStep, Escalation, StepKind, StepStatus
 from playbooks.services.cases import record_event
@@ -75,25 +75,24 @@ def deliver_step(*, step_id: int) -> bool:
         return False
     case = step.case
     if step.kind == StepKind.ACKNOWLEDGE:
-        recipients = [case.contact.email] if not case.contact.opted_out else []
         language = case.contact.language or case.response.language or settings.LANGUAGE_CODE
+        recipients = [(case.contact.email, language)] if not case.contact.opted_out else []
         template = "acknowledge"
     else:
         recipients = _staff_recipients(case, step.options.get("to", "owner"))
-        language = None
         template = "case_opened"
     if not recipients:
         _stamp_step(step, sent=False, note="Nobody to send it to.")
         return False
     if not step.result.get("emailed_at"):
         context = {"case": case, "step": step, "base_url": settings.NPS_BASE_URL}
-        _send_email(template, context, recipients, language=language)
+        _send_email(template, context, recipients)
         # Stamped at once: if Slack fails below, the retry does not email again.
         step.result = {**step.result, "emailed_at": timezone.now().isoformat()}
         CaseStep.objects.filter(pk=step.pk).update(result=step.result)
     if step.kind == StepKind.NOTIFY:
         _post_to_slack(_slack_text_for_case(case))
-    _stamp_step(step, sent=True, note=", ".join(recipients))
+    _stamp_step(step, sent=True, note=", ".join(email for email, _ in recipients))
     return True
 
 
@@ -109,7 +108,7 @@ def deliver_escalation(*, escalation_id: int) -> bool:
     recipients = _manager_emails()
     context = {"escalation": escalation, "case": escalation.case, "base_url": settings.NPS_BASE_URL}
     if recipients:
-        _send_email("escalation", context, recipients, language=None)
+        _send_email("escalation", context, recipients)
     # Stamped before Slack: a retry must not email the managers twice.
     Escalation.objects.filter(pk=escalation.pk).update(notified_at=timezone.now())
     try:
@@ -133,45 +132,61 @@ def deliver_reminder(*, step_id: int) -> bool:
     )
     if step is None:
         return False
-    recipients = [step.assignee.email] if step.assignee and step.assignee.email else []
-    recipients = recipients or _manager_emails()
+    assignee = step.assignee
+    recipients = [_recipient(assignee)] if assignee and assignee.email else _manager_emails()
     if recipients:
         context = {"case": step.case, "step": step, "base_url": settings.NPS_BASE_URL}
-        _send_email("step_due", context, recipients, language=None)
+        _send_email("step_due", context, recipients)
     return mark_reminded(step_id=step_id) is not None and bool(recipients)
 
 
-def _staff_recipients(case: Case, audience: str) -> list[str]:
+# An email address and the language the email is written in for it.
+Recipient = tuple[str, str]
+
+
+def _recipient(user: User) -> Recipient:
+    """A person of the team, who reads in the language of their profile."""
+    return (user.email, user.language or settings.LANGUAGE_CODE)
+
+
+def _staff_recipients(case: Case, audience: str) -> list[Recipient]:
     if audience == "managers" or case.owner is None:
         return _manager_emails()
-    return [case.owner.email] if case.owner.email else _manager_emails()
+    return [_recipient(case.owner)] if case.owner.email else _manager_emails()
 
 
-def _manager_emails() -> list[str]:
+def _manager_emails() -> list[Recipient]:
     users = (
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.MANAGER.value)
         .exclude(email="")
+        .distinct()
+        .order_by("email")
     )
-    return sorted(set(users.values_list("email", flat=True)))
+    return [_recipient(user) for user in users]
 
 
-def _send_email(
-    template: str, context: dict, recipients: list[str], *, language: str | None
-) -> None:
+def _send_email(template: str, context: dict, recipients: list[Recipient]) -> None:
+    """One email per language, to everyone who reads it. Should a later language's send
+    fail, the retry sends the earlier ones again: a rare duplicate, never a lost email."""
     sender = LoopSettings.current().sender_email or settings.DEFAULT_FROM_EMAIL
-    with translation.override(language) if language else translation.override(None):
-        subject = render_to_string(f"playbooks/email/{template}_subject.txt", context)
-        text = render_to_string(f"playbooks/email/{template}.txt", context)
-        html = render_to_string(f"playbooks/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, from_email=sender, to=recipients
-    )
-    message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except OSError as error:  # SMTP refused or unreachable: worth a retry
-        raise DeliveryFailed(f"email to {', '.join(recipients)} failed: {error}") from error
+    by_language: dict[str, list[str]] = {}
+    for email, language in recipients:
+        if email not in by_language.setdefault(language, []):
+            by_language[language].append(email)
+    for language, emails in sorted(by_language.items()):
+        with translation.override(language):
+            subject = render_to_string(f"playbooks/email/{template}_subject.txt", context)
+            text = render_to_string(f"playbooks/email/{template}.txt", context)
+            html = render_to_string(f"playbooks/email/{template}.html", context)
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()), body=text, from_email=sender, to=emails
+        )
+        message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except OSError as error:  # SMTP refused or unreachable: worth a retry
+            raise DeliveryFailed(f"email to {', '.join(emails)} failed: {error}") from error
 
 
 def _post_to_slack(text: str) -> None:

@@ -58,3 +58,24 @@ def test_sign_out_from_the_user_menu_returns_to_the_sign_in_page(page, csm):
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/"))
+
+
+def test_a_csm_switches_the_interface_to_french_from_the_user_menu(
+    page, live_server, csm, screenshots, serious_accessibility_violations
+):
+    page.goto("/")
+    sign_in(page, username=csm.username, password=PASSWORD)
+    page.goto("/responses/")
+
+    page.get_by_role("button", name=csm.name).click()
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(f"{live_server.url}/responses/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Réponses")
+    expect(page.get_by_text("La langue de l'interface est enregistrée")).to_be_visible()
+    assert page.get_attribute("html", "lang") == "fr"
+    page.get_by_role("link", name="Dossiers").click()
+    expect(page.get_by_role("heading", name="Rien à suivre pour le moment")).to_be_visible()
+    screenshots("queue-french")
+    assert serious_accessibility_violations() == []

@@ -183,7 +183,7 @@ def test_comments_are_escaped_clipped_and_themes_shown(client, manager, account,
 
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<details class=\"answer-comment\">" in html  # the long comment opens on demand
+    assert '<details class="answer-comment">' in html  # the long comment opens on demand
     assert "Billing" in html.split("theme-badge")[1][:40]
 
 

@@ -87,3 +87,28 @@ def test_a_case_without_owner_notifies_the_managers(manager):
     deliver_step(step_id=step.pk)
 
     assert mail.outbox[0].to == [manager.email]
+
+
+def test_each_manager_reads_the_notification_in_the_language_of_their_profile(csm, manager):
+    french = UserFactory(email="m2@nps-loop.test", language="fr")
+    set_role(french, Role.MANAGER)
+    playbook_with(StepKind.NOTIFY, to="managers")
+
+    step = run(ContactFactory(account=AccountFactory(csm=csm, name="Globex")))
+    deliver_step(step_id=step.pk)
+
+    by_recipient = {tuple(message.to): message for message in mail.outbox}
+    assert set(by_recipient) == {(manager.email,), (french.email,)}
+    assert by_recipient[(manager.email,)].subject.startswith("[NPS Loop] New")
+    assert by_recipient[(french.email,)].subject.startswith("[NPS Loop] Nouveau dossier")
+    assert "Globex" in by_recipient[(french.email,)].body
+
+
+def test_the_acknowledgement_speaks_the_contacts_language(csm):
+    playbook_with(StepKind.ACKNOWLEDGE)
+    contact = ContactFactory(account=AccountFactory(csm=csm), name="Léa Roux", language="fr")
+
+    deliver_step(step_id=run(contact).pk)
+
+    assert "Merci" in mail.outbox[0].body
+    assert "Thank you" not in mail.outbox[0].body
