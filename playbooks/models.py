@@ -511,7 +511,10 @@ class CaseEvent(models.Model):
         verbose_name=_("by"),
     )
     kind = models.CharField(_("kind"), max_length=40)
-    message = models.TextField(_("what"))
+    message = models.TextField(_("what"))  # in English
+    # The message untranslated, with its parameters, for the reader's language
+    # (see playbooks.timeline); empty on events written before it was kept.
+    said = models.JSONField(_("message to translate"), default=dict, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 

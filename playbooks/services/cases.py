@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from nps_loop.models import LoopSettings
 from nps_loop.roles import Role, has_role
 from playbooks.models import (
     OPEN_CASE_STATUSES,
-    ActionAudience,
     ActionItem,
     ActionStatus,
     AssigneeKind,
@@ -33,6 +33,7 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
+from playbooks.timeline import Said, choice, say, someone
 from playbooks.transitions import TransitionNotAllowed, check_transition
 from surveys.models import Category, Suppression, SuppressionReason, Theme
 from surveys.services.suppressions import lift_suppression, suppress_surveys
@@ -53,13 +54,18 @@ def record_event(
     *,
     case: Case,
     kind: str,
-    message: str,
+    message: Said,
     actor: User | None = None,
     details: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Append a line to the case's timeline (actor None: the system)."""
     return CaseEvent.objects.create(
-        case=case, kind=kind, message=message, actor=actor, details=details or {}
+        case=case,
+        kind=kind,
+        message=message.english(),
+        said=message.as_json(),
+        actor=actor,
+        details=details or {},
     )
 
 
@@ -68,7 +74,7 @@ def move_case(
     case: Case,
     target: str,
     actor: User | None,
-    message: str = "",
+    message: Said | None = None,
     fields: dict[str, Any] | None = None,
 ) -> None:
     """Move the case to `target` if the lifecycle allows it and nobody moved it meanwhile."""
@@ -87,12 +93,15 @@ def move_case(
     case.status = target
     for name, value in fields.items():
         setattr(case, name, value)
-    labels = dict(CaseStatus.choices)
     record_event(
         case=case,
         kind="status_changed",
         actor=actor,
-        message=message or f"Status: {labels[current]} → {labels[target]}.",
+        message=message
+        or say(
+            gettext_noop("Status: %(from)s → %(to)s."),
+            **{"from": choice("case_status", current), "to": choice("case_status", target)},
+        ),
         details={"from": current, "to": target},
     )
 
@@ -159,12 +168,16 @@ def log_call(
         if case.first_contact_at is None:
             Case.objects.filter(pk=case.pk).update(first_contact_at=called_at)
             case.first_contact_at = called_at
-        outcome = "reached" if reached else "not reached"
         record_event(
             case=case,
             kind="call_logged",
             actor=actor,
-            message=f"Call logged: {outcome}." + (f" {notes.strip()}" if notes.strip() else ""),
+            message=say(
+                gettext_noop("Call logged: reached. %(notes)s")
+                if reached
+                else gettext_noop("Call logged: not reached. %(notes)s"),
+                notes=notes.strip(),
+            ),
             details=attempt,
         )
         _start_if_new(case, actor)
@@ -201,7 +214,9 @@ def complete_step(
             case=case,
             kind="step_done",
             actor=actor,
-            message=f"Done: {step.title}." + (f" {note.strip()}" if note.strip() else ""),
+            message=say(
+                gettext_noop("Done: %(step)s. %(note)s"), step=step.title, note=note.strip()
+            ),
             details={"step": step.pk},
         )
         has_call = case.steps.filter(kind=StepKind.QUALIFICATION_CALL).exists()
@@ -234,7 +249,11 @@ def skip_step(*, step: CaseStep, actor: User, reason: str) -> CaseStep:
             case=case,
             kind="step_skipped",
             actor=actor,
-            message=f"Skipped: {step.title}. {reason.strip()}",
+            message=say(
+                gettext_noop("Skipped: %(step)s. %(reason)s"),
+                step=step.title,
+                reason=reason.strip(),
+            ),
             details={"step": step.pk},
         )
     return step
@@ -274,12 +293,15 @@ def add_action_item(
         _ensure_open(case)
         item.case = case
         item.save()
-        audience_label = dict(ActionAudience.choices)[audience].lower()
         record_event(
             case=case,
             kind="action_added",
             actor=actor,
-            message=f"Action added ({audience_label}): {item.text}",
+            message=say(
+                gettext_noop("Action added (%(audience)s): %(text)s"),
+                audience=choice("audience", audience, lower=True),
+                text=item.text,
+            ),
             details={"action_item": item.pk},
         )
         if case.status in (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.MONITORING):
@@ -311,7 +333,7 @@ def set_action_item_status(*, item: ActionItem, actor: User, status: str) -> Act
         item = ActionItem.objects.select_for_update().get(pk=item.pk)
         if item.status == status:
             return item
-        previous = item.get_status_display()
+        previous = item.status
         item.status = status
         item.done_at = timezone.now() if status == ActionStatus.DONE else None
         item.save(update_fields=["status", "done_at"])
@@ -319,7 +341,14 @@ def set_action_item_status(*, item: ActionItem, actor: User, status: str) -> Act
             case=case,
             kind="action_status",
             actor=actor,
-            message=f"Action '{item.text}': {previous} → {item.get_status_display()}.",
+            message=say(
+                gettext_noop("Action '%(text)s': %(from)s → %(to)s."),
+                **{
+                    "text": item.text,
+                    "from": choice("action_status", previous),
+                    "to": choice("action_status", status),
+                },
+            ),
             details={"action_item": item.pk, "status": status},
         )
         _follow_plan(case, actor)
@@ -348,7 +377,7 @@ def _follow_plan(case: Case, actor: User | None) -> None:
             case=case,
             target=CaseStatus.MONITORING,
             actor=actor,
-            message="Action plan complete: the case is monitored.",
+            message=say(gettext_noop("Action plan complete: the case is monitored.")),
             fields={"plan_completed_at": now},
         )
 
@@ -372,7 +401,11 @@ def raise_escalation(*, case: Case, actor: User, reason: str, level: int = 1) ->
             case=case,
             kind="escalation_raised",
             actor=actor,
-            message=f"Escalated (level {level}): {escalation.reason}",
+            message=say(
+                gettext_noop("Escalated (level %(level)s): %(reason)s"),
+                level=level,
+                reason=escalation.reason,
+            ),
             details={"escalation": escalation.pk},
         )
     return escalation
@@ -398,7 +431,9 @@ def acknowledge_escalation(*, escalation: Escalation, actor: User) -> Escalation
             case=escalation.case,
             kind="escalation_acknowledged",
             actor=actor,
-            message=f"Escalation acknowledged: {escalation.reason}",
+            message=say(
+                gettext_noop("Escalation acknowledged: %(reason)s"), reason=escalation.reason
+            ),
             details={"escalation": escalation.pk},
         )
     return escalation
@@ -422,7 +457,9 @@ def resolve_escalation(*, escalation: Escalation, actor: User, resolution: str =
             case=escalation.case,
             kind="escalation_resolved",
             actor=actor,
-            message="Escalation resolved." + (f" {resolution.strip()}" if resolution else ""),
+            message=say(
+                gettext_noop("Escalation resolved. %(resolution)s"), resolution=resolution.strip()
+            ),
             details={"escalation": escalation.pk},
         )
     return escalation
@@ -446,7 +483,10 @@ def reassign_case(*, case: Case, actor: User, owner: User | None) -> Case:
             case=case,
             kind="reassigned",
             actor=actor,
-            message=f"Reassigned from {previous or 'the managers'} to {owner or 'the managers'}.",
+            message=say(
+                gettext_noop("Reassigned from %(from)s to %(to)s."),
+                **{"from": someone(previous), "to": someone(owner)},
+            ),
             details={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
         )
     return case
@@ -481,7 +521,6 @@ def match_case_to_account(*, case: Case, account: Account, actor: User | None) -
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now(), **fields)
         for name, value in fields.items():
             setattr(case, name, value)
-        message = f"Matched to account {account.name}."
         previous = case.owner
         fallback_owner = LoopSettings.current().fallback_owner
         takes_over = (
@@ -490,10 +529,14 @@ def match_case_to_account(*, case: Case, account: Account, actor: User | None) -
             and account.csm != previous
             and (previous is None or previous == fallback_owner)
         )
+        message = say(gettext_noop("Matched to account %(account)s."), account=account.name)
         if takes_over:
             _hand_over(case, account.csm)
-            message += f" {account.csm}, the account's CSM, takes it over from " + (
-                f"{previous}." if previous else "the managers."
+            message = say(
+                gettext_noop(
+                    "Matched to account %(account)s. %(csm)s, its CSM, takes it over from %(from)s."
+                ),
+                **{"account": account.name, "csm": str(account.csm), "from": someone(previous)},
             )
         record_event(
             case=case,
@@ -547,14 +590,14 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
             case=case,
             target=CaseStatus.CLOSED,
             actor=actor,
-            message=f"Closed: {dict(CaseOutcome.choices)[outcome]}.",
+            message=say(gettext_noop("Closed: %(outcome)s."), outcome=choice("outcome", outcome)),
             fields={"closed_at": now, "outcome": outcome, "post_mortem": post_mortem.strip()},
         )
         if case.suppression and lift_suppression(suppression=case.suppression):
             record_event(
                 case=case,
                 kind="suppression_lifted",
-                message="Surveys may reach the customer again.",
+                message=say(gettext_noop("Surveys may reach the customer again.")),
             )
     return case
 
@@ -587,7 +630,7 @@ def reopen_case(*, case: Case, actor: User, reason: str) -> Case:
             case=case,
             target=CaseStatus.IN_PROGRESS,
             actor=actor,
-            message=f"Reopened: {reason.strip()}",
+            message=say(gettext_noop("Reopened: %(reason)s"), reason=reason.strip()),
             fields=fields,
         )
     return case

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Persona
 from nps_loop.models import LoopSettings
@@ -38,6 +39,7 @@ from playbooks.models import (
 from playbooks.selectors import account_360, account_detractors_since, playbook_for
 from playbooks.services.cases import record_event, suppression_for_case
 from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
+from playbooks.timeline import Said, choice, phrase, say, sentences, someone
 from surveys.models import Category, Response
 from surveys.services.themes import tag_themes
 
@@ -132,8 +134,16 @@ def open_case(*, response: Response, playbook: Playbook) -> Case:
     opening = _Opening(case=case)
     opening.event(
         "opened",
-        f"Case opened by playbook '{playbook.name}' for a score of {response.score} "
-        f"({response.get_category_display().lower()}); owner: {owner or 'the managers'}.",
+        say(
+            gettext_noop(
+                "Case opened by playbook '%(playbook)s' for a score of %(score)s "
+                "(%(category)s); owner: %(owner)s."
+            ),
+            playbook=playbook.name,
+            score=response.score,
+            category=choice("category", response.category, lower=True),
+            owner=someone(owner),
+        ),
         playbook=playbook.pk,
         owner=owner.pk if owner else None,
     )
@@ -160,8 +170,16 @@ class _Opening:
     events: list[CaseEvent] = field(default_factory=list)
     case_fields: dict[str, Any] = field(default_factory=dict)
 
-    def event(self, kind: str, message: str, **details: Any) -> None:
-        self.events.append(CaseEvent(case=self.case, kind=kind, message=message, details=details))
+    def event(self, kind: str, message: Said, **details: Any) -> None:
+        self.events.append(
+            CaseEvent(
+                case=self.case,
+                kind=kind,
+                message=message.english(),
+                said=message.as_json(),
+                details=details,
+            )
+        )
 
     def set(self, **fields: Any) -> None:
         for name, value in fields.items():
@@ -219,16 +237,23 @@ def _copy_step(
 def _lookup_360(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     snapshot = account_360(case=opening.case)
     others = snapshot["other_answers"]
-    confirm = (
-        " It is confirmed by another person's low score."
-        if snapshot["confirms_dissatisfaction"]
-        else ""
-    )
     opening.event(
         "lookup_360",
-        f"360° view taken: {len(others)} other answer(s) from the account in 12 months, "
-        f"{len(snapshot['interactions'])} interaction(s) in 90 days, "
-        f"{len(snapshot['other_open_cases'])} other open case(s).{confirm}",
+        say(
+            gettext_noop(
+                "360° view taken: %(answers)s other answer(s) from the account in 12 months, "
+                "%(interactions)s interaction(s) in 90 days, %(cases)s other open case(s). "
+                "%(confirmed)s"
+            ),
+            answers=len(others),
+            interactions=len(snapshot["interactions"]),
+            cases=len(snapshot["other_open_cases"]),
+            confirmed=(
+                phrase(gettext_noop("It is confirmed by another person's low score."))
+                if snapshot["confirms_dissatisfaction"]
+                else ""
+            ),
+        ),
     )
     return snapshot
 
@@ -237,10 +262,11 @@ def _suppress_surveys(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     scope = step.options.get("scope", "contact")
     suppression = suppression_for_case(case=opening.case, scope=scope)
     opening.set(suppression=suppression)
-    whom = "anyone at the account" if suppression.account_id else "the contact"
     opening.event(
         "suppression_started",
-        f"No survey goes to {whom} while the case is open.",
+        say(gettext_noop("No survey goes to anyone at the account while the case is open."))
+        if suppression.account_id
+        else say(gettext_noop("No survey goes to the contact while the case is open.")),
         suppression=suppression.pk,
     )
     return {
@@ -278,7 +304,11 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     for escalation in raised:
         opening.event(
             "escalation_raised",
-            f"Escalated (level {escalation.level}): {escalation.reason}",
+            say(
+                gettext_noop("Escalated (level %(level)s): %(reason)s"),
+                level=escalation.level,
+                reason=escalation.reason,
+            ),
             escalation=escalation.pk,
             rule=escalation.rule,
         )
@@ -327,15 +357,18 @@ def note_answer_amended(*, response: Response, fields: list[str]) -> None:
         tag_themes(response=response)
     changes = []
     if "comment" in fields:
-        changes.append(f'comment: "{response.comment[:500]}"')
+        changes.append(say(gettext_noop('Comment: "%(comment)s"'), comment=response.comment[:500]))
     if "score" in fields:
-        changes.append(f"score corrected to {response.score}")
+        changes.append(say(gettext_noop("Score corrected to %(score)s."), score=response.score))
     if "language" in fields:
-        changes.append(f"language: {response.language}")
+        changes.append(say(gettext_noop("Language: %(language)s."), language=response.language))
     record_event(
         case=case,
         kind="answer_amended",
-        message="The customer's answer was updated — " + "; ".join(changes) + ".",
+        message=say(
+            gettext_noop("The customer's answer was updated. %(changes)s"),
+            changes=sentences(*changes),
+        ),
         details={"fields": fields},
     )
 
@@ -365,12 +398,15 @@ def _link_follow_up(response: Response) -> None:
     if moved_up:
         fields["won_back_at"] = timezone.now()
     Case.objects.filter(pk=case.pk).update(**fields)
-    label = response.get_category_display().lower()
     record_event(
         case=case,
         kind="follow_up_answered",
-        message=(
-            f"Follow-up answer: {response.score} ({label})." + (" Won back!" if moved_up else "")
+        message=say(
+            gettext_noop("Follow-up answer: %(score)s (%(category)s). Won back!")
+            if moved_up
+            else gettext_noop("Follow-up answer: %(score)s (%(category)s)."),
+            score=response.score,
+            category=choice("category", response.category, lower=True),
         ),
         details={"response": response.pk, "won_back": moved_up},
     )

@@ -21,11 +21,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from nps_loop.models import LoopSettings, User
 from nps_loop.roles import Role
 from playbooks.models import Case, CaseStep, Escalation, StepKind, StepStatus
 from playbooks.services.cases import record_event
+from playbooks.timeline import say
 
 logger = logging.getLogger(__name__)
 
@@ -248,10 +250,15 @@ def _stamp_step(step: CaseStep, *, sent: bool, note: str) -> None:
     else:
         result["note"] = note
     CaseStep.objects.filter(pk=step.pk).update(result=result)
-    what = "Acknowledgement emailed to" if step.kind == StepKind.ACKNOWLEDGE else "Notified"
+    if not sent:
+        message = say(gettext_noop("%(step)s: nobody to send it to."), step=step.title)
+    elif step.kind == StepKind.ACKNOWLEDGE:
+        message = say(gettext_noop("Acknowledgement emailed to %(to)s"), to=note)
+    else:
+        message = say(gettext_noop("Notified %(to)s"), to=note)
     record_event(
         case=step.case,
         kind="notification_sent" if sent else "notification_skipped",
-        message=f"{what} {note}" if sent else f"{step.title}: {note}",
+        message=message,
         details={"step": step.pk},
     )

@@ -13,6 +13,7 @@ import logging
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from nps_loop.models import LoopSettings
 from playbooks.models import (
@@ -29,6 +30,7 @@ from playbooks.models import (
 )
 from playbooks.services.cases import record_event
 from playbooks.services.notifications import queue_escalation_emails
+from playbooks.timeline import say
 from surveys.models import Response, Suppression
 from surveys.services.suppressions import lift_suppression
 
@@ -137,9 +139,10 @@ def mark_reminded(*, step_id: int) -> CaseStep | None:
     record_event(
         case=step.case,
         kind="step_reminder",
-        message=(
-            f"Reminder sent: '{step.title}' is due "
-            f"{timezone.localtime(step.due_at):%Y-%m-%d %H:%M}."
+        message=say(
+            gettext_noop("Reminder sent: '%(step)s' is due %(due)s."),
+            step=step.title,
+            due=f"{timezone.localtime(step.due_at):%Y-%m-%d %H:%M}",
         ),
         details={"step": step.pk},
     )
@@ -177,7 +180,11 @@ def escalate_overdue_step(*, step_id: int) -> Escalation | None:
         record_event(
             case=step.case,
             kind="escalation_raised",
-            message=f"Escalated (level 1): {escalation.reason}",
+            message=say(
+                gettext_noop("Escalated (level %(level)s): %(reason)s"),
+                level=1,
+                reason=escalation.reason,
+            ),
             details={"escalation": escalation.pk, "rule": EscalationRule.STEP_OVERDUE},
         )
         queue_escalation_emails(escalation_ids=[escalation.pk])
@@ -223,9 +230,12 @@ def request_follow_up(*, step_id: int) -> Case | None:
         record_event(
             case=case,
             kind="follow_up_requested",
-            message=(
-                f"Follow-up survey due: {case.contact.email} may be surveyed again; "
-                "their next answer links back to this case."
+            message=say(
+                gettext_noop(
+                    "Follow-up survey due: %(email)s may be surveyed again; "
+                    "their next answer links back to this case."
+                ),
+                email=case.contact.email,
             ),
             details={"step": step.pk},
         )

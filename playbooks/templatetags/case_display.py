@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from playbooks import timeline
 from playbooks.models import Case
 
 register = template.Library()
@@ -87,3 +88,9 @@ def get_item(mapping: dict, key: str):
 def field_choices(form, name: str):
     """The choices of one of a form's fields."""
     return form.fields[name].choices
+
+
+@register.filter
+def event_text(event) -> str:
+    """A timeline event's sentence in the reader's language."""
+    return timeline.event_text(event)
