@@ -140,6 +140,9 @@ def test_an_htmx_request_gets_only_the_results(client, default_playbooks, csm):
     page = reply.content.decode()
     assert 'id="queue-results"' in page
     assert "<html" not in page
+    # The header's counts follow the filters too, swapped out of band.
+    assert 'id="queue-summary" class="text-body-secondary mb-0" hx-swap-oob="true"' in page
+    assert "1 open case" in page
 
 
 def test_comments_are_escaped(client, default_playbooks, csm):
