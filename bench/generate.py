@@ -144,10 +144,10 @@ def make_people(rng: random.Random, customers: list[Customer], count: int) -> li
     people, emails = [], set()
     for number in range(count):
         customer = rng.choices(customers, weights=weights)[0]
-        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        first, last = person_name(rng)
         public = rng.random() < 0.03
         domain = rng.choice(PUBLIC_MAIL_DOMAINS) if public else customer.domain
-        local = _ascii(f"{first}.{last}").replace("'", "")
+        local = mail_local_part(first, last)
         email = f"{local}@{domain}"
         if email in emails:
             email = f"{local}.{number}@{domain}"
@@ -177,7 +177,7 @@ def make_answers(
     for number in range(count):
         person = rng.choice(people)
         score = rng.choices(range(11), weights=SCORE_WEIGHTS)[0]
-        category = "detractor" if score <= 6 else "passive" if score <= 8 else "promoter"
+        category = category_of(score)
         # Detractors explain themselves more often than promoters.
         with_comment = (
             rng.random() < {"detractor": 0.75, "passive": 0.5, "promoter": 0.45}[category]
@@ -188,9 +188,7 @@ def make_answers(
                 "external_id": f"{id_prefix}-{number:07d}",
                 "email": person.email,
                 "score": str(score),
-                "comment": (
-                    rng.choice(_COMMENTS[person.language][category]) if with_comment else ""
-                ),
+                "comment": comment_for(rng, person.language, category) if with_comment else "",
                 "answered_at": answered_at.isoformat(timespec="seconds"),
                 "account_external_id": (person.account_external_id if rng.random() < 0.6 else ""),
                 "contact_name": person.name if rng.random() < 0.8 else "",
@@ -199,6 +197,25 @@ def make_answers(
             }
         )
     return answers
+
+
+def person_name(rng: random.Random) -> tuple[str, str]:
+    """A first and a last name, from several languages."""
+    return rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+
+
+def mail_local_part(first: str, last: str) -> str:
+    """`first.last` in plain ASCII, as mail servers spell it."""
+    return _ascii(f"{first}.{last}").replace("'", "")
+
+
+def category_of(score: int) -> str:
+    return "detractor" if score <= 6 else "passive" if score <= 8 else "promoter"
+
+
+def comment_for(rng: random.Random, language: str, category: str) -> str:
+    """A comment in `language` ("en", "fr" or "de") that fits the category of the score."""
+    return rng.choice(_COMMENTS[language][category])
 
 
 def api_body(answer: dict[str, str]) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""How fast NPS answers get in, through the REST API and through the CSV import.
+"""How fast NPS answers get in and become cases, and how fast the workspace pages answer.
 
 On this machine, against the PostgreSQL server of DATABASE_URL:
 
@@ -8,10 +8,15 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
    `COPY` of the same file into a plain table;
 3. the playbook engine with one Celery worker: seconds from posting a detractor to
    its case being readable through `GET /api/v1/cases/{id}`, and minutes to turn a
-   burst of answers into cases.
+   burst of answers into cases;
+4. the CSM workspace pages (queue, search, case, account, answers when it exists),
+   through Django's test client in-process, as a CSM and as a manager: server time
+   (median and p95) and queries per page, on the demo data and on a large data set
+   (5 000 accounts, 100 000 answers, their cases) that bench/pages.py writes with COPY.
 
 The app runs as in production (DJANGO_DEBUG=false, manifest static storage), in a
-database of its own, nps_loop_bench, created at the start and dropped at the end.
+database of its own, nps_loop_bench (`--database`), created at the start and dropped
+at the end.
 Everything listens on 127.0.0.1 only, every step has a time limit, and every
 process started here is stopped here. A table is printed; bench/out/ receives
 results.json and the logs of the server and the commands.
@@ -19,6 +24,7 @@ results.json and the logs of the server and the commands.
     make bench
     make bench BENCH_ARGS="--requests 2000 --rows 20000"   # a shorter run
     make bench BENCH_ARGS="--parts engine"                 # only the engine
+    make bench BENCH_ARGS="--parts pages"                  # only the pages
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nps_loop python -m bench.run --help
 """
 
@@ -50,8 +56,8 @@ from bench.load import Call, LoadReport, drive
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-BENCH_DATABASE = "nps_loop_bench"
 HOST = "127.0.0.1"
+PARTS = {"ingest", "engine", "pages"}
 
 
 class BenchError(Exception):
@@ -69,7 +75,7 @@ def main() -> int:
         )
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
-    bench_url = urlunparse(urlparse(database_url)._replace(path=f"/{BENCH_DATABASE}"))
+    bench_url = urlunparse(urlparse(database_url)._replace(path=f"/{args.database}"))
     rng = random.Random(args.seed)
     now = dt.datetime.now(dt.UTC)
     customers = generate.make_customers(rng, args.accounts)
@@ -86,15 +92,16 @@ def main() -> int:
     try:
         with (
             tempfile.TemporaryDirectory(prefix="nps-bench-") as scratch,
-            bench_database(database_url),
+            bench_database(database_url, args.database),
         ):
             scratch_dir = Path(scratch)
             env = app_environment(bench_url, scratch_dir)
-            print(f"Setting up {BENCH_DATABASE} (migrate, collectstatic, accounts)...", flush=True)
+            print(f"Setting up {args.database} (migrate, collectstatic, accounts)...", flush=True)
             manage(env, "migrate", "--noinput", timeout=300)
             manage(env, "collectstatic", "--noinput", timeout=300)
-            add_customers(bench_url, customers)
-            key = manage(env, "create_api_key", "bench", timeout=60).strip().splitlines()[-1]
+            if args.parts & {"ingest", "engine"}:
+                add_customers(bench_url, customers)
+                key = manage(env, "create_api_key", "bench", timeout=60).strip().splitlines()[-1]
 
             if "ingest" in args.parts:
                 print(f"HTTP: {args.requests} requests each, {args.clients} clients...", flush=True)
@@ -110,6 +117,8 @@ def main() -> int:
                 results["copy"] = bench_copy(bench_url, csv_path)
             if "engine" in args.parts:
                 results["engine"] = bench_engine(env, args, bench_url, key, people, scratch_dir)
+            if "pages" in args.parts:
+                results["pages"] = bench_pages(env, args)
             if args.purge_broker:
                 manage_celery(env, "purge", "-f")
     except BenchError as error:
@@ -122,6 +131,8 @@ def main() -> int:
         print_table(results, args)
     if "engine" in results:
         print_engine(results)
+    if "pages" in results:
+        print_pages(results, args)
     print(f"\nWritten: {(OUT / 'results.json').relative_to(ROOT)}")
     return 0
 
@@ -143,8 +154,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--parts",
         type=lambda value: set(value.split(",")),
-        default={"ingest", "engine"},
-        help="what to measure: ingest (API and import), engine, or ingest,engine (both)",
+        default=PARTS,
+        help="what to measure, comma-separated: ingest (API and import), engine, pages (all three)",
     )
     parser.add_argument(
         "--engine-answers", type=int, default=200, help="detractors timed one by one (200)"
@@ -153,23 +164,46 @@ def parse_arguments() -> argparse.Namespace:
         "--burst", type=int, default=10_000, help="answers of the burst one worker drains (10000)"
     )
     parser.add_argument(
+        "--large-accounts", type=int, default=5000, help="pages: accounts of the large set (5000)"
+    )
+    parser.add_argument(
+        "--large-answers",
+        type=int,
+        default=100_000,
+        help="pages: answers of the large set (100000)",
+    )
+    parser.add_argument(
+        "--page-requests", type=int, default=50, help="pages: timed requests per page (50)"
+    )
+    parser.add_argument(
+        "--pages-timeout", type=float, default=900, help="pages: seconds per data set (900)"
+    )
+    parser.add_argument(
+        "--database",
+        default="nps_loop_bench",
+        help="the database created, used and dropped (nps_loop_bench)",
+    )
+    parser.add_argument(
         "--purge-broker",
         action="store_true",
         help="empty the Celery queue of CELERY_BROKER_URL at the end: the tasks the run "
         "queued name answers of the dropped database. Only for a broker of its own.",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.parts - PARTS:
+        parser.error(f"--parts: unknown {', '.join(sorted(args.parts - PARTS))}")
+    return args
 
 
 # --- the set-up -----------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def bench_database(database_url: str) -> Iterator[None]:
-    """Create nps_loop_bench afresh on the server of `database_url`; drop it afterwards."""
+def bench_database(database_url: str, name: str) -> Iterator[None]:
+    """Create the database `name` afresh on the server of `database_url`; drop it afterwards."""
     statements = [
-        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DATABASE)),
-        sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)),
+        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)),
+        sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)),
     ]
     with psycopg.connect(database_url, dbname="postgres", autocommit=True) as connection:
         for statement in statements:
@@ -491,6 +525,50 @@ def bench_engine(
     return {"latency": latency, "burst": burst}
 
 
+# --- 4. the pages ---------------------------------------------------------------------------
+
+
+def bench_pages(env: dict[str, str], args: argparse.Namespace) -> dict[str, object]:
+    """The workspace pages on the demo data, then on the large set: `python -m bench.pages`."""
+    # Everything stays on this machine: no email leaves, even if a page sent one.
+    env = {**env, "EMAIL_URL": "memorymail://"}
+    log_path = OUT / "pages.log"
+    log_path.write_text("")
+    started = time.perf_counter()
+    outcome: dict[str, object] = {}
+    large = [
+        *("--accounts", str(args.large_accounts), "--answers", str(args.large_answers)),
+        *("--seed", str(args.seed)),
+    ]
+    for data_set, options, what in (
+        ("demo", [], "seed_demo, its cases"),
+        ("large", large, f"{args.large_accounts} accounts, {args.large_answers} answers"),
+    ):
+        print(f"Pages: {data_set} data set ({what}), then the pages...", flush=True)
+        command = [sys.executable, "-m", "bench.pages", data_set, *options]
+        command += ["--requests", str(args.page_requests)]
+        with log_path.open("a") as log:
+            try:
+                result = subprocess.run(
+                    command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    text=True,
+                    timeout=args.pages_timeout,
+                )
+            except subprocess.TimeoutExpired as error:
+                raise BenchError(
+                    f"pages, {data_set}: over {args.pages_timeout} s; see {log_path}"
+                ) from error
+        if result.returncode != 0:
+            raise BenchError(f"pages, {data_set}: failed; see {log_path}")
+        outcome[data_set] = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome["seconds"] = round(time.perf_counter() - started, 1)
+    return outcome
+
+
 # --- the report -----------------------------------------------------------------------------
 
 
@@ -532,6 +610,44 @@ def print_engine(results: dict) -> None:
         f"{burst['minutes']:.2f} min ({burst['per_second']:.1f} answers/s)"
         + (f", {burst['left_unprocessed']} left (timed out)" if burst["timed_out"] else "")
     )
+
+
+def print_pages(results: dict, args: argparse.Namespace) -> None:
+    pages, m = results["pages"], results["machine"]
+    print(
+        f"\nWorkspace pages, Django test client in-process (server time, no network), "
+        f"{args.page_requests} requests each after 3 to warm up; {m['cpus']} CPUs, "
+        f"load average {m['load_average_at_start'][0]} at start, "
+        f"{m['load_average_at_end'][0]} at end:"
+    )
+    for data_set in ("demo", "large"):
+        r = pages[data_set]
+        rows, loaded = r["rows"], f"set up in {r['setup_seconds']:.0f} s"
+        if "copy_seconds" in r:
+            loaded += (
+                f" (generated {r['generate_seconds']:.0f} s, COPY {r['copy_seconds']:.0f} s, "
+                f"VACUUM ANALYZE {r['vacuum_analyze_seconds']:.0f} s)"
+            )
+        print(
+            f"  {data_set}: {rows['accounts']} accounts, {rows['contacts']} contacts, "
+            f"{rows['answers']} answers, {rows['interactions']} interactions, {rows['cases']} "
+            f"cases ({rows['open_cases']} open), {rows['case_steps']} steps, "
+            f"{rows['case_events']} events; {loaded}; CSM {r['csm']['username']} owns "
+            f"{r['csm']['open_cases']} open cases"
+        )
+    table = [("data set", "as", "page", "", "median ms", "p95 ms", "queries")]
+    for data_set in ("demo", "large"):
+        for p in pages[data_set]["pages"]:
+            median, p95 = _ms(p["median_ms"]), _ms(p["p95_ms"])
+            table.append(
+                (data_set, p["role"], p["page"], p["note"], median, p95, str(p["queries"]))
+            )
+    widths = [max(len(cell) for cell in column) for column in zip(*table, strict=True)]
+    for row in table:
+        left = [cell.ljust(width) for cell, width in zip(row[:4], widths[:4], strict=True)]
+        right = [cell.rjust(width) for cell, width in zip(row[4:], widths[4:], strict=True)]
+        print("  " + "  ".join(left + right))
+    print(f"  the pages part took {pages['seconds'] / 60:.1f} min")
 
 
 def _rate(result: dict) -> str:
