@@ -1,9 +1,11 @@
-"""The demo data set: users of every role, customer accounts, their people, a year of answers.
+"""The demo data set: users of every role, customer accounts, their people, a year of answers,
+and the cases the team worked on them (`nps_loop.demo_cases`).
 
 `seed_demo()` plans every row from seeded random generators, so each run plans the same
 data; it then creates only the rows that are missing (keyed on usernames, CRM ids, emails,
-campaign names and external ids) and never changes a row that exists. Running it again
-changes nothing, and a demo someone edited by hand keeps its edits.
+campaign names and external ids) and never changes a row that exists. An answer's case is
+opened and worked only when the answer was not processed yet. Running it again changes
+nothing, and a demo someone edited by hand keeps its edits.
 
 Dates are relative to the day the demo was first seeded (read back from the onboarding
 campaign), so running it again months later does not add a second, shifted year.
@@ -36,8 +38,10 @@ from accounts.models import (
     Persona,
     Segment,
 )
+from nps_loop.demo_cases import DemoCases
 from nps_loop.models import User
 from nps_loop.roles import Role, set_role
+from playbooks.models import OPEN_CASE_STATUSES, Case
 from surveys.models import Campaign, Response, Source
 from surveys.services import record_response
 
@@ -75,11 +79,13 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 
 @dataclass(frozen=True)
 class SeededRows:
-    """How many rows of one kind the database holds, and how many this run created."""
+    """How many rows of one kind the database holds, how many this run created, and how
+    they break down (open and closed cases)."""
 
     label: str
     total: int
     created: int
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -1140,10 +1146,18 @@ def seed_demo() -> DemoSummary:
         _seed_domains(plan, accounts)
         _seed_contacts(plan, accounts)
         campaigns_created = _seed_campaigns(plan)
-        # Recording an answer from an unknown address creates its (unmatched) contact too.
-        answers_created = _seed_answers(plan)
+        # Before the answers: the 360° view taken when a case opens shows the interactions.
         interactions_created = _seed_interactions(plan, accounts)
+        cases = DemoCases(
+            manager=users["manager"],
+            csms=[users[login.username] for login in DEMO_LOGINS if login.role == Role.CSM],
+        )
+        # Recording an answer from an unknown address creates its (unmatched) contact too.
+        answers_created = _seed_answers(plan, cases)
+        cases_created = cases.finish()
         contacts = Contact.objects.count()
+    open_cases = Case.objects.filter(status__in=OPEN_CASE_STATUSES).count()
+    all_cases = Case.objects.count()
     rows = (
         SeededRows("users", User.objects.count(), users_created),
         SeededRows("accounts", Account.objects.count(), accounts_created),
@@ -1151,6 +1165,12 @@ def seed_demo() -> DemoSummary:
         SeededRows("campaigns", Campaign.objects.count(), campaigns_created),
         SeededRows("answers", Response.objects.count(), answers_created),
         SeededRows("interactions", Interaction.objects.count(), interactions_created),
+        SeededRows(
+            "cases",
+            all_cases,
+            cases_created,
+            detail=f"{open_cases} open, {all_cases - open_cases} closed",
+        ),
     )
     return DemoSummary(
         rows=rows, unmatched_answers=Response.objects.filter(account__isnull=True).count()
@@ -1272,33 +1292,42 @@ def _seed_campaigns(plan: _DemoPlan) -> int:
     return len(missing)
 
 
-def _seed_answers(plan: _DemoPlan) -> int:
-    existing = set(
-        Response.objects.filter(
+def _seed_answers(plan: _DemoPlan, cases: DemoCases) -> int:
+    """Record the missing answers in the order they came in, each case opened and worked
+    before the next answer arrives, as it happened over the year."""
+    existing = {
+        (source, external_id): (pk, processed_at)
+        for source, external_id, pk, processed_at in Response.objects.filter(
             source__in=[Source.CSV, Source.MANUAL],
             external_id__in=[a.external_id for a in plan.answers],
-        ).values_list("source", "external_id")
-    )
+        ).values_list("source", "external_id", "pk", "processed_at")
+    }
     campaigns = {
         c.name: c for c in Campaign.objects.filter(name__in={a.campaign for a in plan.answers})
     }
     created = 0
-    for answer in plan.answers:
-        if (answer.source, answer.external_id) in existing:
+    for answer in sorted(plan.answers, key=lambda a: a.answered_at):
+        response_id, processed_at = existing.get((answer.source, answer.external_id), (None, None))
+        if processed_at is not None:
             continue
-        recorded = record_response(
-            source=answer.source,
-            external_id=answer.external_id,
-            email=answer.email,
-            score=answer.score,
-            comment=answer.comment,
-            answered_at=answer.answered_at,
-            account_external_id=answer.account_external_id,
-            contact_name=answer.contact_name,
-            language=answer.language,
-            campaign=campaigns.get(answer.campaign),
+        if response_id is None:
+            recorded = record_response(
+                source=answer.source,
+                external_id=answer.external_id,
+                email=answer.email,
+                score=answer.score,
+                comment=answer.comment,
+                answered_at=answer.answered_at,
+                account_external_id=answer.account_external_id,
+                contact_name=answer.contact_name,
+                language=answer.language,
+                campaign=campaigns.get(answer.campaign),
+            )
+            created += recorded.created
+            response_id = recorded.response.pk
+        cases.open_and_work(
+            response_id=response_id, answered_at=answer.answered_at, seed=answer.external_id
         )
-        created += recorded.created
     return created
 
 

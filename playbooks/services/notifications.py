@@ -64,8 +64,12 @@ def queue_escalation_emails(*, escalation_ids: Iterable[int]) -> None:
 # --- delivery (outside transactions) ---------------------------------------------------
 
 
-def deliver_step(*, step_id: int) -> bool:
-    """Send a notify or acknowledge step's message; False when there was nothing to send."""
+def deliver_step(*, step_id: int, send: bool = True) -> bool:
+    """Send a notify or acknowledge step's message; False when there was nothing to send.
+
+    `send=False` records the delivery (stamps, timeline) without emailing or posting
+    anything: for a history written after the fact, as the demo data's.
+    """
     step = (
         CaseStep.objects.select_related(
             "case__contact", "case__account", "case__owner", "case__response", "case__playbook"
@@ -88,18 +92,20 @@ def deliver_step(*, step_id: int) -> bool:
         return False
     if not step.result.get("emailed_at"):
         context = {"case": case, "step": step, "base_url": settings.NPS_BASE_URL}
-        _send_email(template, context, recipients)
+        if send:
+            _send_email(template, context, recipients)
         # Stamped at once: if Slack fails below, the retry does not email again.
         step.result = {**step.result, "emailed_at": timezone.now().isoformat()}
         CaseStep.objects.filter(pk=step.pk).update(result=step.result)
-    if step.kind == StepKind.NOTIFY:
+    if step.kind == StepKind.NOTIFY and send:
         _post_to_slack(_slack_text_for_case(case))
     _stamp_step(step, sent=True, note=", ".join(email for email, _ in recipients))
     return True
 
 
-def deliver_escalation(*, escalation_id: int) -> bool:
-    """Email the managers (and post to Slack) about a new escalation, once."""
+def deliver_escalation(*, escalation_id: int, send: bool = True) -> bool:
+    """Email the managers (and post to Slack) about a new escalation, once; `send=False`
+    only records it as notified (see `deliver_step`)."""
     escalation = (
         Escalation.objects.select_related("case__contact", "case__account", "case__response")
         .filter(pk=escalation_id, notified_at__isnull=True)
@@ -109,10 +115,12 @@ def deliver_escalation(*, escalation_id: int) -> bool:
         return False
     recipients = _manager_emails()
     context = {"escalation": escalation, "case": escalation.case, "base_url": settings.NPS_BASE_URL}
-    if recipients:
+    if recipients and send:
         _send_email("escalation", context, recipients)
     # Stamped before Slack: a retry must not email the managers twice.
     Escalation.objects.filter(pk=escalation.pk).update(notified_at=timezone.now())
+    if not send:
+        return bool(recipients)
     try:
         _post_to_slack(_slack_text_for_escalation(escalation))
     except DeliveryFailed as error:  # the email went out: Slack is a copy, not worth a retry

@@ -7,17 +7,33 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact, Interaction, Persona, Segment
-from nps_loop.demo import DEMO_PASSWORD, plan_demo
+from nps_loop.demo import DEMO_LOGINS, DEMO_PASSWORD, plan_demo
 from nps_loop.models import User
 from nps_loop.roles import Role, roles_of
-from surveys.models import Campaign, Response, Source
+from playbooks import tasks
+from playbooks.models import (
+    OPEN_CASE_STATUSES,
+    ActionAudience,
+    ActionItem,
+    ActionStatus,
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseStatus,
+    CaseStep,
+    Escalation,
+    StepKind,
+    StepStatus,
+)
+from surveys.models import Campaign, Category, Response, Source
 from surveys.selectors import nps_for
 
 ROLE_NAMES = {role.value for role in Role}
+DEMO_CSMS = [login.username for login in DEMO_LOGINS if login.role == Role.CSM]
 
 
 def _seed(*args: str) -> str:
@@ -28,7 +44,19 @@ def _seed(*args: str) -> str:
 
 
 def _counts() -> dict[str, int]:
-    models = (User, Account, AccountDomain, Contact, Campaign, Response, Interaction)
+    models = (
+        User,
+        Account,
+        AccountDomain,
+        Contact,
+        Campaign,
+        Response,
+        Interaction,
+        Case,
+        CaseEvent,
+        ActionItem,
+        Escalation,
+    )
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -127,6 +155,91 @@ class TestSeededDemo:
         assert all(account.recent >= 3 for account in accounts)
         kinds = set(Interaction.objects.values_list("kind", flat=True))
         assert {"sales", "support_ticket", "meeting", "email", "qbr"} <= kinds
+
+    def test_every_answer_has_its_case(self, seeded, db):
+        assert not Response.objects.filter(processed_at__isnull=True).exists()
+        assert not Response.objects.filter(case__isnull=True).exists()
+
+    def test_cases_open_on_their_answers_day_over_the_whole_year(self, seeded, db):
+        cases = Case.objects.select_related("response")
+        for case in cases:
+            answered = case.response.answered_at
+            assert answered <= case.opened_at <= answered + dt.timedelta(hours=3)
+            assert case.opened_at < case.sla_due_at <= case.opened_at + dt.timedelta(days=9)
+        span = cases.aggregate(first=Min("opened_at"), last=Max("opened_at"))
+        assert span["last"] - span["first"] >= dt.timedelta(days=330)
+        assert not cases.filter(opened_at__date=timezone.localdate()).exists()
+
+    def test_timelines_and_escalations_are_dated_in_the_story(self, seeded, db):
+        assert not CaseEvent.objects.filter(created_at__lt=F("case__opened_at")).exists()
+        assert not CaseStep.objects.filter(done_at__lt=F("case__opened_at")).exists()
+        # The rules raise escalations when the case opens; managers answer later.
+        escalations = Escalation.objects.all()
+        assert escalations.count() >= 50
+        assert not escalations.exclude(raised_at=F("case__opened_at")).exists()
+        assert not escalations.filter(acknowledged_at__lte=F("raised_at")).exists()
+        opened = CaseEvent.objects.filter(kind="opened")
+        assert not opened.exclude(created_at=F("case__opened_at")).exists()
+
+    def test_cases_older_than_a_month_are_closed_with_an_outcome_and_post_mortem(self, seeded, db):
+        old = Case.objects.filter(opened_at__lt=timezone.now() - dt.timedelta(days=30))
+        closed = old.filter(status=CaseStatus.CLOSED)
+        assert closed.count() >= 0.9 * old.count()
+        assert not closed.filter(Q(outcome="") | Q(post_mortem="")).exists()
+        outcomes = set(closed.values_list("outcome", flat=True))
+        assert {CaseOutcome.RESOLVED, CaseOutcome.NOT_RESOLVED} <= outcomes
+
+    def test_some_closed_cases_missed_their_first_contact_sla(self, seeded, db):
+        closed = Case.objects.filter(status=CaseStatus.CLOSED)
+        late = closed.filter(first_contact_at__gt=F("sla_due_at")).count()
+        assert 0.02 * closed.count() <= late <= 0.2 * closed.count()
+
+    def test_closed_detractor_cases_went_through_call_plan_and_managers(self, seeded, db):
+        cases = Case.objects.filter(category=Category.DETRACTOR, status=CaseStatus.CLOSED)
+        assert cases.count() >= 50
+        for case in cases.prefetch_related("steps", "action_items", "escalations"):
+            call = next(s for s in case.steps.all() if s.kind == StepKind.QUALIFICATION_CALL)
+            assert call.status == StepStatus.DONE
+            assert call.result["attempts"][-1]["reached"]
+            assert call.result["attempts"][-1]["themes"]
+            assert call.result["attempts"][-1]["notes"]
+            items = case.action_items.all()
+            assert {i.audience for i in items} == {ActionAudience.CUSTOMER, ActionAudience.INTERNAL}
+            assert {i.status for i in items} <= {ActionStatus.DONE, ActionStatus.CANCELLED}
+            assert all(e.acknowledged_at and e.resolved_at for e in case.escalations.all())
+            assert all(e.acknowledged_by and e.resolution for e in case.escalations.all())
+
+    def test_recent_cases_are_caught_at_every_stage(self, seeded, db):
+        recent = Case.objects.filter(opened_at__gte=timezone.now() - dt.timedelta(days=21))
+        open_recent = recent.filter(status__in=OPEN_CASE_STATUSES)
+        assert len(set(open_recent.values_list("status", flat=True))) >= 3
+        assert recent.filter(status=CaseStatus.CLOSED).exists()
+        assert open_recent.filter(first_contact_at__isnull=False).exists()
+        assert ActionItem.objects.filter(case__in=open_recent, status=ActionStatus.OPEN).exists()
+
+    def test_every_demo_csm_has_a_queue_of_open_cases(self, seeded, db):
+        for username in DEMO_CSMS:
+            owned = Case.objects.filter(owner__username=username, status__in=OPEN_CASE_STATUSES)
+            assert 5 <= owned.count() <= 25, username
+
+    def test_the_summary_counts_open_and_closed_cases(self, seeded, db):
+        open_cases = Case.objects.filter(status__in=OPEN_CASE_STATUSES).count()
+        closed = Case.objects.filter(status=CaseStatus.CLOSED).count()
+        line = next(line for line in seeded.splitlines() if line.split()[:1] == ["cases"])
+        assert f"{open_cases} open, {closed} closed" in line
+
+    def test_the_worker_later_finds_nothing_left_to_do(self, seeded, db, mailoutbox):
+        before = _counts()
+        for response_id in Response.objects.values_list("pk", flat=True):
+            tasks.process_response(response_id=response_id)
+        notify = CaseStep.objects.filter(kind=StepKind.NOTIFY)
+        assert notify.exists()
+        for step_id in notify.values_list("pk", flat=True):
+            assert not tasks.deliver_step(step_id=step_id)
+        for escalation_id in Escalation.objects.values_list("pk", flat=True):
+            assert not tasks.deliver_escalation(escalation_id=escalation_id)
+        assert _counts() == before
+        assert mailoutbox == []
 
     def test_every_printed_login_signs_in_with_its_role(self, seeded, db):
         logins = _printed_logins(seeded)

@@ -112,3 +112,17 @@ def test_the_acknowledgement_speaks_the_contacts_language(csm):
 
     assert "Merci" in mail.outbox[0].body
     assert "Thank you" not in mail.outbox[0].body
+
+
+def test_a_delivery_recorded_without_sending_emails_nobody(csm, manager):
+    playbook_with(StepKind.NOTIFY, to="managers")
+    step = run(ContactFactory(account=AccountFactory(csm=csm)))
+
+    assert deliver_step(step_id=step.pk, send=False) is True
+
+    assert mail.outbox == []
+    step.refresh_from_db()
+    assert step.result["sent"] is True
+    assert step.case.events.filter(kind="notification_sent").exists()
+    assert deliver_step(step_id=step.pk) is False  # and the worker does not send it later
+    assert mail.outbox == []

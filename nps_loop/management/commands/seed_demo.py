@@ -5,11 +5,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from nps_loop.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 
+NOISY_LOGS = ("surveys.services.responses", "playbooks.services.engine")
+
 
 class Command(BaseCommand):
     help = (
         "Fill the database with a demo data set (users of every role, accounts, contacts, "
-        "a year of answers, interactions) and print the demo logins. Safe to run again: "
+        "a year of answers, interactions, and the cases a team worked over that year) and "
+        "print the demo logins. Safe to run again: "
         "it only adds what is missing and changes no existing row."
     )
 
@@ -35,17 +38,22 @@ class Command(BaseCommand):
                     f"'{DEMO_PASSWORD}'. Set DJANGO_DEBUG=true, or pass --force if this "
                     "server is only for demos."
                 )
-            # Hundreds of answers go through record_response; one log line each is noise here.
-            answers_log = logging.getLogger("surveys.services.responses")
-            level = answers_log.level
-            answers_log.setLevel(logging.WARNING)
+            # Hundreds of answers are recorded and processed; a log line each is noise here.
+            logs = [logging.getLogger(name) for name in NOISY_LOGS]
+            levels = [log.level for log in logs]
+            for log in logs:
+                log.setLevel(logging.WARNING)
             try:
                 summary = seed_demo()
             finally:
-                answers_log.setLevel(level)
+                for log, level in zip(logs, levels, strict=True):
+                    log.setLevel(level)
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             for rows in summary.rows:
-                self.stdout.write(f"  {rows.label:<13} {rows.total:>5}  ({rows.created} new)")
+                detail = f"  {rows.detail}" if rows.detail else ""
+                self.stdout.write(
+                    f"  {rows.label:<13} {rows.total:>5}  ({rows.created} new){detail}"
+                )
             self.stdout.write(
                 f"  {summary.unmatched_answers} answers match no account yet: "
                 "an admin can assign them."
