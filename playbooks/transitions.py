@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from playbooks.models import CaseStatus
 
 NEW = CaseStatus.NEW
@@ -28,10 +30,10 @@ class TransitionNotAllowed(Exception):
     def __init__(self, current: str, target: str, detail: str = "") -> None:
         self.current, self.target = current, target
         labels = dict(CaseStatus.choices)
-        message = (
-            f"A case that is {labels.get(current, current).lower()} cannot become "
-            f"{labels.get(target, target).lower()}."
-        )
+        message = _("A case that is %(current)s cannot become %(target)s.") % {
+            "current": str(labels.get(current, current)).lower(),
+            "target": str(labels.get(target, target)).lower(),
+        }
         super().__init__(f"{message} {detail}".strip())
 
 

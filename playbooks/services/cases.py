@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from nps_loop.models import LoopSettings
@@ -88,7 +89,7 @@ def move_case(
     if not moved:
         fresh = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first()
         raise TransitionNotAllowed(
-            fresh or current, target, "Someone changed the case meanwhile: reload it."
+            fresh or current, target, _("Someone changed the case meanwhile: reload it.")
         )
     case.status = target
     for name, value in fields.items():
@@ -113,7 +114,7 @@ def _start_if_new(case: Case, actor: User | None) -> None:
 
 def _ensure_open(case: Case) -> None:
     if case.status == CaseStatus.CLOSED:
-        raise CaseActionRefused("The case is closed: reopen it first.")
+        raise CaseActionRefused(_("The case is closed: reopen it first."))
 
 
 def _lock(case: Case) -> Case:
@@ -140,10 +141,10 @@ def log_call(
     that reached the person completes the step; one that did not is kept as an attempt.
     """
     if step.kind != StepKind.QUALIFICATION_CALL:
-        raise CaseActionRefused("Only a qualification call step takes a call log.")
+        raise CaseActionRefused(_("Only a qualification call step takes a call log."))
     called_at = called_at or timezone.now()
     if called_at > timezone.now() + dt.timedelta(minutes=5):
-        raise ValidationError({"called_at": "The call cannot be in the future."})
+        raise ValidationError({"called_at": _("The call cannot be in the future.")})
     themes = list(themes)
     with transaction.atomic():
         case = _lock(step.case)
@@ -193,11 +194,13 @@ def complete_step(
     person completes is the case's first contact.
     """
     if step.kind == StepKind.POST_MORTEM:
-        raise CaseActionRefused("The post-mortem is written when the case is closed.")
+        raise CaseActionRefused(_("The post-mortem is written when the case is closed."))
     if step.kind == StepKind.QUALIFICATION_CALL:
-        raise CaseActionRefused("Log the call instead: reached or not, when, and what you heard.")
+        raise CaseActionRefused(
+            _("Log the call instead: reached or not, when, and what you heard.")
+        )
     if step.is_automatic:
-        raise CaseActionRefused("This step is done by the system.")
+        raise CaseActionRefused(_("This step is done by the system."))
     with transaction.atomic():
         case = _lock(step.case)
         _ensure_open(case)
@@ -230,9 +233,11 @@ def complete_step(
 def skip_step(*, step: CaseStep, actor: User, reason: str) -> CaseStep:
     """Skip an optional step, saying why; required steps cannot be skipped."""
     if step.required:
-        raise CaseActionRefused(f"'{step.title}' is required: it cannot be skipped.")
+        raise CaseActionRefused(
+            _("'%(step)s' is required: it cannot be skipped.") % {"step": step.title}
+        )
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the step is skipped."})
+        raise ValidationError({"reason": _("Say why the step is skipped.")})
     with transaction.atomic():
         case = _lock(step.case)
         _ensure_open(case)
@@ -263,7 +268,9 @@ def _already_closed(step: CaseStep) -> CaseActionRefused:
     # The caller's copy may be stale: say what the step is now, not what it was.
     status = CaseStep.objects.filter(pk=step.pk).values_list("status", flat=True).first()
     label = str(dict(StepStatus.choices).get(status, status)).lower()
-    return CaseActionRefused(f"'{step.title}' is already {label}.")
+    return CaseActionRefused(
+        _("'%(step)s' is already %(status)s.") % {"step": step.title, "status": label}
+    )
 
 
 # --- action plan --------------------------------------------------------------------
@@ -326,7 +333,9 @@ def set_action_item_status(*, item: ActionItem, actor: User, status: str) -> Act
     """Move an action item (open, in progress, done, cancelled). When every item is
     closed and one at least is done, the plan is complete and the case is monitored."""
     if status not in ActionStatus.values:
-        raise ValidationError({"status": f"Choose one of {', '.join(ActionStatus.values)}."})
+        raise ValidationError(
+            {"status": _("Choose one of %(values)s.") % {"values": ", ".join(ActionStatus.values)}}
+        )
     with transaction.atomic():
         case = _lock(item.case)
         _ensure_open(case)
@@ -388,9 +397,9 @@ def _follow_plan(case: Case, actor: User | None) -> None:
 def raise_escalation(*, case: Case, actor: User, reason: str, level: int = 1) -> Escalation:
     """Bring the case to the managers' attention, with a reason."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the case needs a manager."})
+        raise ValidationError({"reason": _("Say why the case needs a manager.")})
     if level not in (1, 2, 3):
-        raise ValidationError({"level": "The level is 1, 2 or 3."})
+        raise ValidationError({"level": _("The level is 1, 2 or 3.")})
     with transaction.atomic():
         case = _lock(case)
         _ensure_open(case)
@@ -412,20 +421,21 @@ def raise_escalation(*, case: Case, actor: User, reason: str, level: int = 1) ->
 
 
 def _require_manager(actor: User, action: str) -> None:
+    """`action` is a translated phrase: "acknowledge an escalation"..."""
     if not has_role(actor, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied(f"Only a manager can {action}.")
+        raise PermissionDenied(_("Only a manager can %(action)s.") % {"action": action})
 
 
 def acknowledge_escalation(*, escalation: Escalation, actor: User) -> Escalation:
     """A manager has seen the escalation and takes it on."""
-    _require_manager(actor, "acknowledge an escalation")
+    _require_manager(actor, _("acknowledge an escalation"))
     with transaction.atomic():
         now = timezone.now()
         done = Escalation.objects.filter(pk=escalation.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=now, acknowledged_by=actor
         )
         if not done:
-            raise CaseActionRefused("The escalation was already acknowledged.")
+            raise CaseActionRefused(_("The escalation was already acknowledged."))
         escalation.refresh_from_db()
         record_event(
             case=escalation.case,
@@ -441,14 +451,14 @@ def acknowledge_escalation(*, escalation: Escalation, actor: User) -> Escalation
 
 def resolve_escalation(*, escalation: Escalation, actor: User, resolution: str = "") -> Escalation:
     """A manager closes the escalation (acknowledging it too if nobody had)."""
-    _require_manager(actor, "resolve an escalation")
+    _require_manager(actor, _("resolve an escalation"))
     with transaction.atomic():
         now = timezone.now()
         done = Escalation.objects.filter(pk=escalation.pk, resolved_at__isnull=True).update(
             resolved_at=now, resolved_by=actor, resolution=resolution.strip()
         )
         if not done:
-            raise CaseActionRefused("The escalation was already resolved.")
+            raise CaseActionRefused(_("The escalation was already resolved."))
         Escalation.objects.filter(pk=escalation.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=now, acknowledged_by=actor
         )
@@ -470,9 +480,9 @@ def resolve_escalation(*, escalation: Escalation, actor: User, resolution: str =
 
 def reassign_case(*, case: Case, actor: User, owner: User | None) -> Case:
     """Give the case (and its steps held by the previous owner) to another person."""
-    _require_manager(actor, "reassign a case")
+    _require_manager(actor, _("reassign a case"))
     if owner is not None and not has_role(owner, Role.CSM, Role.MANAGER, Role.ADMIN):
-        raise ValidationError({"owner": f"{owner} has no role in NPS Loop."})
+        raise ValidationError({"owner": _("%(owner)s has no role in NPS Loop.") % {"owner": owner}})
     with transaction.atomic():
         case = _lock(case)
         previous = case.owner
@@ -555,24 +565,35 @@ def match_case_to_account(*, case: Case, account: Account, actor: User | None) -
 def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Case:
     """Close the loop: outcome and post-mortem; refused while a required step is open."""
     if outcome not in CaseOutcome.values:
-        raise ValidationError({"outcome": f"Choose one of {', '.join(CaseOutcome.values)}."})
+        raise ValidationError(
+            {"outcome": _("Choose one of %(values)s.") % {"values": ", ".join(CaseOutcome.values)}}
+        )
     with transaction.atomic():
         case = _lock(case)
         _ensure_open(case)
         steps = list(case.steps.all())
         needs_post_mortem = any(step.kind == StepKind.POST_MORTEM for step in steps)
         if needs_post_mortem and not post_mortem.strip():
-            raise ValidationError({"post_mortem": "Write the post-mortem: what happened, and why."})
+            raise ValidationError(
+                {"post_mortem": _("Write the post-mortem: what happened, and why.")}
+            )
         blocking = [
             step.title
             for step in steps
             if step.is_open and step.required and step.kind != StepKind.POST_MORTEM
         ]
+        if outcome == CaseOutcome.UNREACHABLE:
+            # Nobody to call back, nothing to agree with: the attempts are the work done.
+            tried = any(step.result.get("attempts") for step in steps)
+            if not tried:
+                raise CaseActionRefused(
+                    _("Log your call attempts before closing the case as unreachable.")
+                )
+            blocking = []
         if blocking:
             raise CaseActionRefused(
-                "Required steps are still open: "
-                + "; ".join(blocking)
-                + ". Complete them before closing."
+                _("Required steps are still open: %(steps)s. Complete them before closing.")
+                % {"steps": "; ".join(blocking)}
             )
         now = timezone.now()
         CaseStep.objects.filter(
@@ -605,11 +626,11 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
 def reopen_case(*, case: Case, actor: User, reason: str) -> Case:
     """Reopen a closed case; its survey suppression starts again."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the case is reopened."})
+        raise ValidationError({"reason": _("Say why the case is reopened.")})
     with transaction.atomic():
         case = _lock(case)
         if case.status != CaseStatus.CLOSED:
-            raise CaseActionRefused("The case is open already.")
+            raise CaseActionRefused(_("The case is open already."))
         fields: dict[str, Any] = {
             "closed_at": None,
             "outcome": "",

@@ -195,3 +195,28 @@ def test_reopening_is_on_the_timeline_with_the_reason(closed_case, csm):
 def test_an_open_case_cannot_be_reopened(case, csm):
     with pytest.raises(CaseActionRefused, match="open already"):
         reopen_case(case=case, actor=csm, reason="Why not")
+
+
+def test_a_customer_never_reached_closes_as_unreachable_after_attempts(case, csm):
+    call = case.steps.get(kind=StepKind.QUALIFICATION_CALL)
+    with pytest.raises(CaseActionRefused, match="Log your call attempts"):
+        close_case(case=case, actor=csm, outcome=CaseOutcome.UNREACHABLE, post_mortem="Tried.")
+    for _ in range(3):
+        log_call(step=call, actor=csm, reached=False, notes="Voicemail.")
+
+    close_case(
+        case=case, actor=csm, outcome=CaseOutcome.UNREACHABLE, post_mortem="Three voicemails."
+    )
+
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (CaseStatus.CLOSED, CaseOutcome.UNREACHABLE)
+    call.refresh_from_db()
+    assert call.status == StepStatus.SKIPPED
+    assert len(call.result["attempts"]) == 3  # the attempts stay on the step
+
+
+def test_attempts_do_not_let_a_case_close_as_resolved(case, csm):
+    log_call(step=case.steps.get(kind=StepKind.QUALIFICATION_CALL), actor=csm, reached=False)
+
+    with pytest.raises(CaseActionRefused, match="Required steps are still open"):
+        close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="Done.")

@@ -1,4 +1,4 @@
-"""The timeline is written once and read in each reader's language."""
+"""The case page in the reader's language: the timeline, written once, and refusals."""
 
 import pytest
 from django.urls import reverse
@@ -59,3 +59,19 @@ def test_an_event_written_before_sentences_were_kept_shows_its_message(case):
 
     with translation.override("fr"):
         assert event_text(old) == "Written long ago."
+
+
+def test_a_refused_action_says_why_in_the_readers_language(client, case, csm):
+    csm.language = "fr"
+    csm.save()
+    client.force_login(csm)
+
+    refused = client.post(
+        reverse("case-action", args=[case.pk, "close"]),
+        {"close-outcome": "resolved", "close-post_mortem": "Fait."},
+        follow=True,
+    )
+
+    page = refused.content.decode()
+    assert "Des étapes obligatoires sont encore ouvertes" in page
+    assert "Required steps" not in page
