@@ -131,6 +131,18 @@ def _month_series(page: selectors.AccountPage, today: dt.date) -> list[dict]:
 ANSWERS_PAGE_SIZE = 50
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told how many objects there are, for lists whose count is known."""
+
+    def __init__(self, object_list, per_page, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 @login_required
 def answer_list(request: HttpRequest) -> HttpResponse:
     """Every answer the reader may see, not only those with a case; filters and figures."""
@@ -139,12 +151,15 @@ def answer_list(request: HttpRequest) -> HttpResponse:
     form = AnswerFilterForm(request.GET or None)
     filters = form.filters()
     answers = selectors.answer_list(user=request.user, filters=filters)
+    summary = selectors.answer_summary(user=request.user, filters=filters)
+    # The summary has counted the answers already: the paginator need not count again.
+    paginator = _CountedPaginator(answers, ANSWERS_PAGE_SIZE, count=summary.nps.responses)
     sorts_out_unmatched = has_role(request.user, Role.MANAGER, Role.ADMIN)
     context = {
         "form": form,
         "filters": filters,
-        "page": Paginator(answers, ANSWERS_PAGE_SIZE).get_page(request.GET.get("page")),
-        "summary": selectors.answer_summary(user=request.user, filters=filters),
+        "page": paginator.get_page(request.GET.get("page")),
+        "summary": summary,
         "unmatched_count": (
             selectors.unmatched_count(user=request.user) if sorts_out_unmatched else None
         ),
