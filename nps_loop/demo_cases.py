@@ -317,6 +317,9 @@ _RESOLUTIONS = {
     ),
     _NOT_RESOLVED: ("The fix is not there yet: the account stays on the renewal risk list.",),
     _CHURNED: ("They will not renew; the loss is in the forecast.",),
+    CaseOutcome.UNREACHABLE: (
+        "Nobody answers at the customer: the account is on the risk list, sales is told.",
+    ),
 }
 
 # --- the moments of a story ---------------------------------------------------------------
@@ -697,6 +700,9 @@ class _Story:
     # -- the three kinds of case
 
     def _detractor(self, start: dt.datetime) -> None:
+        if self.rng.random() < 0.05:
+            self._never_reached(start)
+            return
         theme = self._heard(_DETRACTOR_THEMES)
         remedy = _REMEDIES[theme.name if theme else "Account management"]
         outcome = self.rng.choices((_RESOLVED, _NOT_RESOLVED, _CHURNED), weights=(62, 32, 6))[0]
@@ -730,6 +736,31 @@ class _Story:
             )
         )
         self._close(closing, outcome, post_mortem)
+
+    def _never_reached(self, start: dt.datetime) -> None:
+        """Three calls over a week, no answer: the case closes as unreachable."""
+        step = self._step(StepKind.QUALIFICATION_CALL)
+        if step is None:
+            return
+        moment = self._first_contact(start, self.case.sla_due_at, on_time=0.85)
+        for _ in range(3):
+            attempt = partial(
+                log_call,
+                step=step,
+                actor=self.owner,
+                reached=False,
+                called_at=moment,
+                notes=self.rng.choice(_NOT_REACHED),
+            )
+            self._at(moment, attempt)
+            moment = self._later(moment, 30, 60)
+        self._escalations(plan_done=moment, outcome=CaseOutcome.UNREACHABLE)
+        self._close(
+            moment,
+            CaseOutcome.UNREACHABLE,
+            "Three calls and two emails over a week, no answer; the champion did not reply "
+            "either. The account is flagged to sales before the renewal.",
+        )
 
     def _passive(self, start: dt.datetime) -> None:
         theme = self._heard(_PASSIVE_THEMES)

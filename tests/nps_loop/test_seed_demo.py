@@ -195,7 +195,9 @@ class TestSeededDemo:
         assert 0.02 * closed.count() <= late <= 0.2 * closed.count()
 
     def test_closed_detractor_cases_went_through_call_plan_and_managers(self, seeded, db):
-        cases = Case.objects.filter(category=Category.DETRACTOR, status=CaseStatus.CLOSED)
+        cases = Case.objects.filter(category=Category.DETRACTOR, status=CaseStatus.CLOSED).exclude(
+            outcome=CaseOutcome.UNREACHABLE
+        )
         assert cases.count() >= 50
         for case in cases.prefetch_related("steps", "action_items", "escalations"):
             call = next(s for s in case.steps.all() if s.kind == StepKind.QUALIFICATION_CALL)
@@ -267,6 +269,15 @@ class TestSeededDemo:
         _seed("--force")
         assert authenticate(username="csm", password="my own secret phrase") is not None
         assert authenticate(username="csm", password=DEMO_PASSWORD) is None
+
+    def test_a_few_detractors_were_never_reached_and_closed_as_unreachable(self, seeded, db):
+        cases = Case.objects.filter(outcome=CaseOutcome.UNREACHABLE).prefetch_related("steps")
+        assert cases.exists()
+        for case in cases:
+            call = next(s for s in case.steps.all() if s.kind == StepKind.QUALIFICATION_CALL)
+            assert call.status == StepStatus.SKIPPED
+            assert [a["reached"] for a in call.result["attempts"]] == [False, False, False]
+            assert case.post_mortem
 
 
 def test_the_same_day_plans_the_same_demo():
