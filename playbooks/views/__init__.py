@@ -1,0 +1,20 @@
+"""Pages of `playbooks`: the CSM workspace (queue, case, account, answers), the managers'
+dashboard and escalations."""
+
+from playbooks.views.workspace import (
+    account_detail,
+    answer_list,
+    assign_answer,
+    case_action,
+    case_detail,
+    case_queue,
+)
+
+__all__ = [
+    "account_detail",
+    "answer_list",
+    "assign_answer",
+    "case_action",
+    "case_detail",
+    "case_queue",
+]
