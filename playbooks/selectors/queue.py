@@ -80,6 +80,11 @@ def _overdue(now: dt.datetime) -> Q:
     return Q(status__in=OPEN_CASE_STATUSES) & (first_contact_late | Q(_late_step(now)))
 
 
+def overdue_cases(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
+    """Of `cases`, those open whose first contact or one of their people's steps is late."""
+    return cases.filter(_overdue(now))
+
+
 def _escalated() -> Exists:
     return Exists(Escalation.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True))
 

@@ -1,0 +1,426 @@
+"""The managers' dashboard: NPS of a slice, how the loop is closed, ARR at risk, themes.
+
+Every figure reads one slice: the answers given between two dates (inclusive, in the
+server's time zone), narrowed by segment, tier, persona, CSM and campaign. NPS figures
+pool the slice's answers (never an average of averages). Figures about cases read the
+cases of the slice's answers, except those that say "now" (open, overdue), which read
+the open cases of the slice's accounts and people whatever the answer's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts.models import Account, Persona, Segment
+from playbooks.models import OPEN_CASE_STATUSES, Case, CaseOutcome
+from playbooks.selectors.queue import overdue_cases
+from surveys.models import Campaign, Category, Response, Theme
+from surveys.nps import NpsSummary, summarize_counts
+
+RENEWAL_WINDOW_DAYS = 90
+_NONE = summarize_counts(0, 0, 0)
+TOP_THEMES = 10
+NO_VALUE = ""
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which answers the dashboard reads. Empty values narrow nothing."""
+
+    start: dt.date
+    end: dt.date
+    segment: str = ""
+    tier: str = ""
+    persona: str = ""
+    csm: int | None = None
+    campaign: int | None = None
+
+    def answers(self) -> QuerySet[Response]:
+        """The slice's answers."""
+        return self.people(Response.objects.all(), prefix="").filter(
+            answered_at__date__gte=self.start, answered_at__date__lte=self.end
+        )
+
+    def people(self, rows: QuerySet, *, prefix: str) -> QuerySet:
+        """`rows` narrowed to the slice's accounts, people and campaign, whatever the dates;
+        `prefix` leads from a row to its answer ("response__" from a case)."""
+        if self.segment:
+            rows = rows.filter(**{f"{prefix}account__segment": self.segment})
+        if self.tier:
+            rows = rows.filter(**{f"{prefix}account__tier": self.tier})
+        if self.persona:
+            rows = rows.filter(**{f"{prefix}contact__persona": self.persona})
+        if self.csm is not None:
+            rows = rows.filter(**{f"{prefix}account__csm_id": self.csm})
+        if self.campaign is not None:
+            rows = rows.filter(**{f"{prefix}campaign_id": self.campaign})
+        return rows
+
+    def cases(self) -> QuerySet[Case]:
+        """The cases of the slice's answers."""
+        return self.people(Case.objects.all(), prefix="response__").filter(
+            response__answered_at__date__gte=self.start,
+            response__answered_at__date__lte=self.end,
+        )
+
+
+def months_of(part: Slice) -> list[dt.date]:
+    """The first day of every month the period touches."""
+    months, month = [], part.start.replace(day=1)
+    while month <= part.end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month(value: dt.date | dt.datetime) -> dt.date:
+    """A TruncMonth value as a date (PostgreSQL gives an aware datetime)."""
+    return timezone.localtime(value).date() if isinstance(value, dt.datetime) else value
+
+
+def _pooled(rows: QuerySet) -> NpsSummary:
+    figures = rows.aggregate(
+        promoters=Count("pk", filter=Q(category=Category.PROMOTER)),
+        passives=Count("pk", filter=Q(category=Category.PASSIVE)),
+        detractors=Count("pk", filter=Q(category=Category.DETRACTOR)),
+    )
+    return summarize_counts(figures["promoters"], figures["passives"], figures["detractors"])
+
+
+def _grouped(rows: QuerySet, key: str) -> dict:
+    """NPS summaries per value of `key`, in one query."""
+    counts: dict = defaultdict(lambda: {c: 0 for c in Category.values})
+    for row in rows.values(key, "category").annotate(n=Count("pk")).order_by():
+        counts[row[key]][row["category"]] += row["n"]
+    return {
+        value: summarize_counts(c[Category.PROMOTER], c[Category.PASSIVE], c[Category.DETRACTOR])
+        for value, c in counts.items()
+    }
+
+
+# --- NPS ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """The NPS of one group of the slice (a month, a segment, a persona...)."""
+
+    key: object
+    label: str
+    nps: NpsSummary
+
+
+def nps_of(part: Slice) -> NpsSummary:
+    return _pooled(part.answers())
+
+
+def nps_by_month(part: Slice) -> list[Group]:
+    """Every month of the period, those without answers included (NPS None)."""
+    by_month = {
+        _month(month): nps
+        for month, nps in _grouped(
+            part.answers().annotate(month=TruncMonth("answered_at")), "month"
+        ).items()
+    }
+    return [
+        Group(key=month, label=month.isoformat()[:7], nps=by_month.get(month) or _NONE)
+        for month in months_of(part)
+    ]
+
+
+def nps_by(part: Slice, dimension: str) -> list[Group]:
+    """NPS per segment, tier or persona, each pooled on its own answers; the groups
+    with the most answers first. Answers without a value count under NO_VALUE."""
+    key, labels = {
+        "segment": ("account__segment", dict(Segment.choices)),
+        "tier": ("account__tier", {}),
+        "persona": ("contact__persona", dict(Persona.choices)),
+    }[dimension]
+    groups = [
+        Group(key=value or NO_VALUE, label=str(labels.get(value, value or "")), nps=nps)
+        for value, nps in _grouped(part.answers(), key).items()
+    ]
+    return sorted(groups, key=lambda g: (-g.nps.responses, g.label))
+
+
+def score_distribution(part: Slice) -> list[tuple[int, int]]:
+    """How many answers gave each score 0–10."""
+    counts = dict(part.answers().values_list("score").annotate(n=Count("pk")).order_by())
+    return [(score, counts.get(score, 0)) for score in range(11)]
+
+
+# --- closing the loop -----------------------------------------------------------------------
+
+
+class _Median(Aggregate):
+    """PostgreSQL's exact median of an interval."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+@dataclass(frozen=True)
+class LoopFigures:
+    open_cases: int  # now
+    overdue_cases: int  # now
+    opened: int  # cases of the period's answers
+    closed: int  # closed within the period
+    detractor_cases_due: int  # detractor cases whose first contact was due, or done
+    contacted_within_sla: int
+    median_first_contact: dt.timedelta | None  # answer → first contact
+    won_back: int  # within the period
+    outcomes: dict[str, int]  # of the cases closed within the period
+
+    @property
+    def sla_share(self) -> float | None:
+        if not self.detractor_cases_due:
+            return None
+        return 100 * self.contacted_within_sla / self.detractor_cases_due
+
+
+def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
+    now = now or timezone.now()
+    of_people = part.people(Case.objects.all(), prefix="response__")
+    open_now = of_people.filter(status__in=OPEN_CASE_STATUSES)
+    in_period = {"__date__gte": part.start, "__date__lte": part.end}
+    closed = of_people.filter(**{f"closed_at{k}": v for k, v in in_period.items()})
+    opened = part.cases()
+    detractors = opened.filter(category=Category.DETRACTOR, sla_due_at__isnull=False).filter(
+        Q(first_contact_at__isnull=False) | Q(sla_due_at__lt=now)
+    )
+    figures = {
+        "open_cases": open_now.count(),
+        "overdue_cases": overdue_cases(open_now, now=now).count(),
+        **opened.aggregate(opened=Count("pk")),
+        **closed.aggregate(closed=Count("pk")),
+        **detractors.aggregate(
+            detractor_cases_due=Count("pk"),
+            contacted_within_sla=Count("pk", filter=Q(first_contact_at__lte=F("sla_due_at"))),
+        ),
+        "won_back": of_people.filter(
+            **{f"won_back_at{k}": v for k, v in in_period.items()}
+        ).count(),
+    }
+    outcomes = dict(closed.values_list("outcome").annotate(n=Count("pk")).order_by())
+    return LoopFigures(
+        **figures,
+        median_first_contact=_median_first_contact(opened),
+        outcomes={outcome: outcomes.get(outcome, 0) for outcome in CaseOutcome.values},
+    )
+
+
+def _median_first_contact(cases: QuerySet[Case]) -> dt.timedelta | None:
+    contacted = cases.filter(first_contact_at__isnull=False)
+    wait = F("first_contact_at") - F("response__answered_at")
+    if connection.vendor == "postgresql":
+        return contacted.aggregate(median=_Median(wait))["median"]
+    waits = [
+        first - answered
+        for first, answered in contacted.values_list("first_contact_at", "response__answered_at")
+    ]
+    return statistics.median(waits) if waits else None
+
+
+# --- ARR at risk ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenewalAtRisk:
+    account: Account
+    detractors: int
+    last_detractor_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ArrAtRisk:
+    open_detractor_accounts: int
+    open_detractor_arr: Decimal
+    by_latest_category: dict[str, tuple[int, Decimal]]  # category or "" → (accounts, ARR)
+    renewals: list[RenewalAtRisk]
+
+
+def arr_at_risk(part: Slice, *, today: dt.date | None = None) -> ArrAtRisk:
+    """ARR of the accounts with an open detractor case now; ARR by the category of each
+    account's latest answer in the period; accounts renewing within 90 days of `today`
+    that had a detractor in the period."""
+    today = today or timezone.localdate()
+    accounts = _accounts_of(part)
+    open_detractor = accounts.filter(
+        cases__status__in=OPEN_CASE_STATUSES, cases__category=Category.DETRACTOR
+    ).distinct()
+    at_risk = Account.objects.filter(pk__in=open_detractor.values("pk")).aggregate(
+        n=Count("pk"), arr=Sum("arr")
+    )
+    latest = (
+        part.answers()
+        .filter(account=OuterRef("pk"))
+        .order_by("-answered_at", "-pk")
+        .values("category")[:1]
+    )
+    by_latest: dict[str, tuple[int, Decimal]] = {}
+    for row in (
+        accounts.annotate(latest=Subquery(latest))
+        .values("latest")
+        .annotate(n=Count("pk"), arr=Sum("arr"))
+        .order_by()
+    ):
+        by_latest[row["latest"] or NO_VALUE] = (row["n"], row["arr"] or Decimal(0))
+    renewing = (
+        accounts.filter(
+            renewal_date__gte=today,
+            renewal_date__lte=today + dt.timedelta(days=RENEWAL_WINDOW_DAYS),
+        )
+        .filter(
+            responses__in=part.answers().filter(category=Category.DETRACTOR),
+        )
+        .annotate(detractors=Count("responses", distinct=True))
+        .annotate(last_detractor_at=Max("responses__answered_at"))
+        .select_related("csm")
+        .order_by("renewal_date", "-arr")
+    )
+    return ArrAtRisk(
+        open_detractor_accounts=at_risk["n"],
+        open_detractor_arr=at_risk["arr"] or Decimal(0),
+        by_latest_category=by_latest,
+        renewals=[
+            RenewalAtRisk(a, detractors=a.detractors, last_detractor_at=a.last_detractor_at)
+            for a in renewing
+        ],
+    )
+
+
+def _accounts_of(part: Slice) -> QuerySet[Account]:
+    """The slice's accounts: its segment, tier and CSM (persona and campaign are about
+    answers, not accounts)."""
+    accounts = Account.objects.all()
+    if part.segment:
+        accounts = accounts.filter(segment=part.segment)
+    if part.tier:
+        accounts = accounts.filter(tier=part.tier)
+    if part.csm is not None:
+        accounts = accounts.filter(csm_id=part.csm)
+    return accounts
+
+
+# --- campaigns and comments -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignRates:
+    campaign: Campaign
+    answers: int
+    with_comment: int
+
+    @property
+    def response_rate(self) -> float | None:
+        sent = self.campaign.invitations_sent
+        return 100 * self.answers / sent if sent else None
+
+    @property
+    def comment_rate(self) -> float | None:
+        return 100 * self.with_comment / self.answers if self.answers else None
+
+
+def campaign_rates(part: Slice) -> list[CampaignRates]:
+    """Answers, response rate (where the campaign knows its invitations) and comment rate
+    of each campaign with answers in the slice, oldest campaign first."""
+    rows = (
+        part.answers()
+        .filter(campaign__isnull=False)
+        .values("campaign")
+        .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
+        .order_by()
+    )
+    figures = {row["campaign"]: row for row in rows}
+    campaigns = Campaign.objects.filter(pk__in=figures).order_by("started_at", "name")
+    return [
+        CampaignRates(c, answers=figures[c.pk]["n"], with_comment=figures[c.pk]["commented"])
+        for c in campaigns
+    ]
+
+
+def comment_rate_by_month(part: Slice) -> list[tuple[dt.date, int, int]]:
+    """(month, answers, answers with a comment) for every month of the period."""
+    rows = {
+        _month(row["month"]): row
+        for row in part.answers()
+        .annotate(month=TruncMonth("answered_at"))
+        .values("month")
+        .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
+        .order_by()
+    }
+    empty = {"n": 0, "commented": 0}
+    return [
+        (month, rows.get(month, empty)["n"], rows.get(month, empty)["commented"])
+        for month in months_of(part)
+    ]
+
+
+# --- themes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeTrend:
+    theme: Theme
+    detractors: int
+    passives: int
+    by_month: list[int]  # detractors and passives together, per month of the period
+
+    @property
+    def total(self) -> int:
+        return self.detractors + self.passives
+
+
+def recurring_themes(part: Slice) -> list[ThemeTrend]:
+    """The themes detractors and passives raised in the period, the most frequent first
+    (at most TOP_THEMES), with their count per month."""
+    unhappy = part.answers().filter(category__in=(Category.DETRACTOR, Category.PASSIVE))
+    tags = Response.themes.through.objects.filter(response__in=unhappy)
+    rows = (
+        tags.annotate(month=TruncMonth("response__answered_at"))
+        .values("theme_id", "response__category", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    months = months_of(part)
+    counts: dict[int, dict] = defaultdict(
+        lambda: {"detractor": 0, "passive": 0, "months": dict.fromkeys(months, 0)}
+    )
+    for row in rows:
+        entry = counts[row["theme_id"]]
+        entry[row["response__category"]] += row["n"]
+        month = _month(row["month"])
+        entry["months"][month] = entry["months"].get(month, 0) + row["n"]
+    themes = Theme.objects.in_bulk(list(counts))
+    trends = [
+        ThemeTrend(
+            theme=themes[pk],
+            detractors=c["detractor"],
+            passives=c["passive"],
+            by_month=[c["months"].get(month, 0) for month in months],
+        )
+        for pk, c in counts.items()
+    ]
+    trends.sort(key=lambda t: (-t.total, t.theme.name))
+    return trends[:TOP_THEMES]
