@@ -31,7 +31,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     if has_role(request.user, Role.ADMIN):
         return redirect("admin:playbooks_playbook_changelist")
     if has_role(request.user, Role.MANAGER):
-        return redirect("home")  # the manager dashboard takes this place
+        return redirect("dashboard")
     if has_role(request.user, Role.CSM):
         return redirect("case-queue")
     return redirect("home")

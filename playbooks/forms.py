@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -9,10 +10,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Account, Segment
+from accounts.models import Account, Persona, Segment
 from nps_loop.roles import Role, has_role
 from playbooks.models import ActionAudience, ActionStatus, CaseOutcome, CaseStatus
 from playbooks.selectors.answers import UNMATCHED, WITH, WITHOUT, AnswerFilters
+from playbooks.selectors.dashboard import Slice
 from playbooks.selectors.queue import ALL, MINE, NOBODY, OPEN, QueueFilters
 from surveys.models import Campaign, Category, Theme
 
@@ -112,6 +114,12 @@ class AnswerFilterForm(forms.Form):
         required=False,
         choices=[("", _("With or without")), (WITH, _("With a case")), (WITHOUT, _("Without"))],
     )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"),
+        required=False,
+        queryset=Theme.objects.order_by("name"),
+        empty_label=_("Any theme"),
+    )
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -125,8 +133,9 @@ class AnswerFilterForm(forms.Form):
             return AnswerFilters()
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
-        campaign = data.get("campaign")
+        campaign, theme = data.get("campaign"), data.get("theme")
         return AnswerFilters(
+            theme=theme.pk if theme else None,
             category=data.get("category", ""),
             campaign=campaign.pk if campaign else None,
             answered_from=data.get("answered_from"),
@@ -137,6 +146,73 @@ class AnswerFilterForm(forms.Form):
             unmatched=data.get("show") == UNMATCHED,
             search=(data.get("q") or "").strip(),
         )
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's period and slice, read from the query string. A wrong value is
+    dropped, and a period that ends before it starts falls back to the last 12 months."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    segment = forms.ChoiceField(
+        label=_("Segment"), required=False, choices=[("", _("Any segment")), *Segment.choices]
+    )
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    persona = forms.ChoiceField(
+        label=_("Persona"), required=False, choices=[("", _("Any persona")), *Persona.choices]
+    )
+    csm = forms.TypedChoiceField(label=_("CSM"), required=False, coerce=int, empty_value=None)
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        required=False,
+        queryset=Campaign.objects.order_by("-started_at", "name"),
+        empty_label=_("Any campaign"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        tiers = (
+            Account.objects.exclude(tier="").values_list("tier", flat=True).distinct()
+        ).order_by("tier")
+        self.fields["tier"].choices = [("", _("Any tier")), *((t, t) for t in tiers)]
+        csms = (
+            get_user_model()
+            .objects.filter(groups__name=Role.CSM)
+            .distinct()
+            .order_by("display_name", "username")
+        )
+        self.fields["csm"].choices = [("", _("Any CSM")), *((u.pk, u.name) for u in csms)]
+
+    def slice(self, *, today: dt.date) -> Slice:
+        """The valid choices; the period defaults to the 12 months up to today."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        end = data.get("end") or today
+        start = data.get("start") or _twelve_months_to(end)
+        if start > end:
+            end, start = today, _twelve_months_to(today)
+        campaign = data.get("campaign")
+        return Slice(
+            start=start,
+            end=end,
+            segment=data.get("segment", ""),
+            tier=data.get("tier", ""),
+            persona=data.get("persona", ""),
+            csm=data.get("csm"),
+            campaign=campaign.pk if campaign else None,
+        )
+
+
+def _twelve_months_to(end: dt.date) -> dt.date:
+    """The first day of the month eleven months before `end`'s: twelve calendar months."""
+    months = end.year * 12 + end.month - 1 - 11
+    return dt.date(months // 12, months % 12 + 1, 1)
 
 
 class AssignAccountForm(forms.Form):
@@ -239,3 +315,49 @@ class ReopenCaseForm(forms.Form):
 
 class ReassignCaseForm(forms.Form):
     owner = _people()
+
+
+class EscalationFilterForm(forms.Form):
+    """The escalations page's tab and filters, read from the query string; a wrong value is
+    dropped. The tabs are those of `playbooks.selectors.escalations`."""
+
+    tab = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("waiting", pgettext_lazy("escalations", "Waiting")),
+            ("acknowledged", pgettext_lazy("escalations", "Acknowledged")),
+            ("resolved", pgettext_lazy("escalations", "Resolved")),
+            ("all", pgettext_lazy("escalations", "All")),
+        ],
+    )
+    segment = forms.ChoiceField(
+        label=_("Segment"), required=False, choices=[("", _("Any segment")), *Segment.choices]
+    )
+    q = forms.CharField(
+        label=_("Account"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("Name of the account")}),
+    )
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters, as the fields of `EscalationFilters`."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+        return {
+            "tab": data.get("tab") or "waiting",
+            "segment": data.get("segment", ""),
+            "search": (data.get("q") or "").strip(),
+        }
+
+
+class ResolveEscalationForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("What was done (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,4 +1,5 @@
-"""Reads of the `playbooks` app: which playbook fits an answer, the 360° view, cases, the queue."""
+"""Reads of the `playbooks` app: which playbook fits an answer, the 360° view, cases, the queue,
+the escalations."""
 
 from playbooks.selectors.account_page import AccountPage, account_page, accounts_visible_to
 from playbooks.selectors.answers import (
@@ -22,6 +23,12 @@ from playbooks.selectors.cases import (
     filter_cases,
     playbook_for,
 )
+from playbooks.selectors.escalations import (
+    EscalationFilters,
+    escalation_counts,
+    escalation_list,
+    escalation_row,
+)
 from playbooks.selectors.queue import QueueCounts, QueueFilters, queue_counts, queue_for
 
 __all__ = [
@@ -39,6 +46,10 @@ __all__ = [
     "accounts_visible_to",
     "CasePage",
     "case_page",
+    "EscalationFilters",
+    "escalation_counts",
+    "escalation_list",
+    "escalation_row",
     "QueueCounts",
     "QueueFilters",
     "account_360",

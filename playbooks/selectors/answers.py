@@ -42,6 +42,7 @@ class AnswerFilters:
     comment: str = ""  # "", "with" or "without"
     case: str = ""  # "", "with" or "without"
     unmatched: bool = False
+    theme: int | None = None
     search: str = ""
 
 
@@ -82,6 +83,8 @@ def _filtered(answers: QuerySet[Response], filters: AnswerFilters) -> QuerySet[R
         answers = answers.filter(answered_at__date__lte=filters.answered_to)
     if filters.segment:
         answers = answers.filter(account__segment=filters.segment)
+    if filters.theme is not None:
+        answers = answers.filter(themes=filters.theme)
     if filters.comment == WITH:
         answers = answers.exclude(comment="")
     elif filters.comment == WITHOUT:

@@ -391,6 +391,10 @@ class ThemeTrend:
     def total(self) -> int:
         return self.detractors + self.passives
 
+    @property
+    def peak(self) -> int:
+        return max(self.by_month, default=0)
+
 
 def recurring_themes(part: Slice) -> list[ThemeTrend]:
     """The themes detractors and passives raised in the period, the most frequent first

@@ -94,3 +94,20 @@ def field_choices(form, name: str):
 def event_text(event) -> str:
     """A timeline event's sentence in the reader's language."""
     return timeline.event_text(event)
+
+
+@register.filter
+def duration_text(wait: dt.timedelta | None) -> str:
+    """A wait in words, to the hour: '2 days, 5 hours', '3 hours', 'under an hour'."""
+    if wait is None:
+        return ""
+    hours = int(wait.total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    if not days and not hours:
+        return _("under an hour")
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    return ", ".join(parts)

@@ -1,6 +1,8 @@
 """Pages of `playbooks`: the CSM workspace (queue, case, account, answers), the managers'
 dashboard and escalations."""
 
+from playbooks.views.dashboard import dashboard, dashboard_export
+from playbooks.views.escalations import escalation_action, escalation_list
 from playbooks.views.workspace import (
     account_detail,
     answer_list,
@@ -17,4 +19,8 @@ __all__ = [
     "case_action",
     "case_detail",
     "case_queue",
+    "dashboard",
+    "dashboard_export",
+    "escalation_action",
+    "escalation_list",
 ]

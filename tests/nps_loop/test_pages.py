@@ -61,7 +61,7 @@ def test_wrong_password_shows_an_error_and_does_not_sign_in(client, csm):
     ("role_fixture", "workspace", "shown"),
     [
         ("csm", "case-queue", "Cases"),
-        ("manager", "home", "Welcome"),
+        ("manager", "dashboard", "Closing the loop"),
         ("admin_user", "admin:playbooks_playbook_changelist", "Select playbook to change"),
     ],
 )

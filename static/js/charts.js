@@ -1,15 +1,22 @@
 /*
- * NPS over time as a line with its 95 % confidence band, drawn with Chart.js.
+ * The product's charts, drawn with Chart.js from data the page carries.
  *
- * Markup: <div data-nps-chart="ID" hidden><canvas></canvas></div>, the series in
- * {{ series|json_script:"ID" }} as [{label, nps, low, high, answers}], and the same
- * figures as a table in <details data-chart-table="ID" open>. Without JavaScript the
- * table stays open and the chart hidden; with it, the chart shows and the table folds.
+ * - NPS over time as a line with its 95 % confidence band:
+ *   <div data-nps-chart="ID" hidden><canvas></canvas></div>, the series in
+ *   {{ series|json_script:"ID" }} as [{label, nps, low, high, answers}].
+ * - Answers per score 0–10 as bars coloured by category:
+ *   <div data-score-chart="ID" hidden><canvas></canvas></div>, [[score, answers], ...].
+ *
+ * The same figures are in a table, <details data-chart-table="ID" open>. Without
+ * JavaScript the table stays open and the chart hidden; with it, the chart shows and
+ * the table folds. Charts inside content that htmx swaps in are drawn too.
  */
 (function () {
   "use strict";
 
   function draw(container) {
+    if (container.dataset.drawn) return;
+    container.dataset.drawn = "yes";
     var id = container.dataset.npsChart;
     var source = document.getElementById(id);
     if (!source || typeof Chart === "undefined") return;
@@ -86,13 +93,55 @@
     if (table) table.open = false;
   }
 
-  function drawAll() {
-    document.querySelectorAll("[data-nps-chart]").forEach(draw);
+  function drawScores(container) {
+    if (container.dataset.drawn) return;
+    container.dataset.drawn = "yes";
+    var id = container.dataset.scoreChart;
+    var source = document.getElementById(id);
+    if (!source || typeof Chart === "undefined") return;
+    var counts = JSON.parse(source.textContent);
+    var colours = counts.map(function (pair) {
+      return pair[0] <= 6 ? "#e02424" : pair[0] <= 8 ? "#e3a008" : "#0e9f6e";
+    });
+    var muted = getComputedStyle(document.documentElement).getPropertyValue("--nl-muted").trim();
+    container.hidden = false;
+    new Chart(container.querySelector("canvas"), {
+      type: "bar",
+      data: {
+        labels: counts.map(function (pair) { return String(pair[0]); }),
+        datasets: [{
+          label: container.dataset.answersLabel || "answers",
+          data: counts.map(function (pair) { return pair[1]; }),
+          backgroundColor: colours,
+          borderRadius: 3,
+        }],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: false } },
+        scales: {
+          y: { beginAtZero: true, ticks: { precision: 0, color: muted } },
+          x: { ticks: { color: muted } },
+        },
+      },
+    });
+    var table = document.querySelector('[data-chart-table="' + id + '"]');
+    if (table) table.open = false;
+  }
+
+  function drawAll(root) {
+    root = root || document;
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("[data-nps-chart]").forEach(draw);
+    root.querySelectorAll("[data-score-chart]").forEach(drawScores);
   }
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
+    document.addEventListener("DOMContentLoaded", function () { drawAll(); });
   } else {
     drawAll();
   }
+  document.addEventListener("htmx:load", function (event) { drawAll(event.detail.elt); });
 })();

@@ -1,0 +1,218 @@
+"""The managers' dashboard: where the company's attention goes, for a period and a slice."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from nps_loop.roles import Role, has_role
+from playbooks.forms import DashboardFilterForm
+from playbooks.models import CaseOutcome
+from playbooks.selectors import dashboard as figures
+from playbooks.selectors.dashboard import Slice
+from surveys.models import Category
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not has_role(request.user, Role.MANAGER, Role.ADMIN):
+        raise PermissionDenied
+
+
+def _slice(request: HttpRequest) -> tuple[DashboardFilterForm, Slice]:
+    form = DashboardFilterForm(request.GET or None)
+    return form, form.slice(today=timezone.localdate())
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Every figure of the period and slice chosen, with a chart or a table for each."""
+    _require_manager(request)
+    form, part = _slice(request)
+    now = timezone.now()
+    by_month = figures.nps_by_month(part)
+    context = {
+        "form": form,
+        "part": part,
+        "nps": figures.nps_of(part),
+        "by_month": by_month,
+        "month_series": [
+            {
+                "label": date_format(group.key, "M Y"),
+                "nps": group.nps.nps,
+                "low": group.nps.ci95[0] if group.nps.ci95 else None,
+                "high": group.nps.ci95[1] if group.nps.ci95 else None,
+                "answers": group.nps.responses,
+            }
+            for group in by_month
+        ],
+        "by_segment": figures.nps_by(part, "segment"),
+        "by_tier": figures.nps_by(part, "tier"),
+        "by_persona": figures.nps_by(part, "persona"),
+        "distribution": figures.score_distribution(part),
+        "loop": figures.loop_figures(part, now=now),
+        "outcome_labels": dict(CaseOutcome.choices),
+        "arr": figures.arr_at_risk(part, today=timezone.localdate(now)),
+        "category_labels": dict(Category.choices),
+        "campaigns": figures.campaign_rates(part),
+        "comments_by_month": figures.comment_rate_by_month(part),
+        "themes": figures.recurring_themes(part),
+        "query": request.GET.urlencode(),
+    }
+    template = "playbooks/dashboard.html#body" if request.htmx else "playbooks/dashboard.html"
+    return render(request, template, context)
+
+
+# --- CSV exports ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One dashboard table as CSV: its header and its rows for a slice."""
+
+    header: Callable[[], list[str]]
+    rows: Callable[[Slice], Iterable[list]]
+
+
+def _nps_rows(groups) -> Iterable[list]:
+    for group in groups:
+        nps = group.nps
+        yield [
+            group.label,
+            nps.responses,
+            nps.promoters,
+            nps.passives,
+            nps.detractors,
+            _number(nps.nps),
+            _number(nps.margin_of_error),
+        ]
+
+
+def _nps_header(first: str) -> Callable[[], list[str]]:
+    return lambda: [
+        first,
+        _("Answers"),
+        _("Promoters"),
+        _("Passives"),
+        _("Detractors"),
+        _("NPS"),
+        _("Margin of error"),
+    ]
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+TABLES: dict[str, _Table] = {
+    "nps-by-month": _Table(_nps_header(_("Month")), lambda p: _nps_rows(figures.nps_by_month(p))),
+    "nps-by-segment": _Table(
+        _nps_header(_("Segment")), lambda p: _nps_rows(figures.nps_by(p, "segment"))
+    ),
+    "nps-by-tier": _Table(_nps_header(_("Tier")), lambda p: _nps_rows(figures.nps_by(p, "tier"))),
+    "nps-by-persona": _Table(
+        _nps_header(_("Persona")), lambda p: _nps_rows(figures.nps_by(p, "persona"))
+    ),
+    "scores": _Table(
+        lambda: [_("Score"), _("Answers")], lambda p: map(list, figures.score_distribution(p))
+    ),
+    "outcomes": _Table(
+        lambda: [_("Outcome"), _("Cases closed")],
+        lambda p: (
+            [str(dict(CaseOutcome.choices)[o]), n]
+            for o, n in figures.loop_figures(p).outcomes.items()
+        ),
+    ),
+    "arr-by-category": _Table(
+        lambda: [_("Latest answer"), _("Accounts"), _("ARR")],
+        lambda p: (
+            [str(dict(Category.choices).get(c, _("No answer"))), n, arr]
+            for c, (n, arr) in figures.arr_at_risk(p).by_latest_category.items()
+        ),
+    ),
+    "renewals": _Table(
+        lambda: [
+            _("Account"),
+            _("CRM id"),
+            _("ARR"),
+            _("Renewal"),
+            _("CSM"),
+            _("Detractors"),
+            _("Last detractor"),
+        ],
+        lambda p: (
+            [
+                r.account.name,
+                r.account.external_id,
+                r.account.arr,
+                r.account.renewal_date.isoformat(),
+                r.account.csm.name if r.account.csm else "",
+                r.detractors,
+                timezone.localtime(r.last_detractor_at).date().isoformat(),
+            ]
+            for r in figures.arr_at_risk(p).renewals
+        ),
+    ),
+    "campaigns": _Table(
+        lambda: [
+            _("Campaign"),
+            _("Invitations"),
+            _("Answers"),
+            _("Response rate %"),
+            _("Comment rate %"),
+        ],
+        lambda p: (
+            [
+                c.campaign.name,
+                c.campaign.invitations_sent or "",
+                c.answers,
+                _number(c.response_rate),
+                _number(c.comment_rate),
+            ]
+            for c in figures.campaign_rates(p)
+        ),
+    ),
+    "comments-by-month": _Table(
+        lambda: [_("Month"), _("Answers"), _("With a comment")],
+        lambda p: ([m.isoformat()[:7], n, c] for m, n, c in figures.comment_rate_by_month(p)),
+    ),
+    "themes": _Table(
+        lambda: [_("Theme"), _("Detractors"), _("Passives"), _("Total")],
+        lambda p: (
+            [t.theme.name, t.detractors, t.passives, t.total] for t in figures.recurring_themes(p)
+        ),
+    ),
+}
+
+
+@login_required
+def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
+    """One of the dashboard's tables as a CSV file, for the same period and slice."""
+    _require_manager(request)
+    spec = TABLES.get(table)
+    if spec is None:
+        raise Http404("No such table.")
+    _, part = _slice(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"nps-{table}-{part.start.isoformat()}-{part.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # so that spreadsheet programs read the accents right
+    writer = csv.writer(response)
+    writer.writerow(spec.header())
+    writer.writerows([_cell(value) for value in row] for row in spec.rows(part))
+    return response
+
+
+def _cell(value: object) -> object:
+    """A text a spreadsheet would run as a formula (=, +, -, @) is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,206 @@
+"""The managers' dashboard page and its CSV exports: who may see them, what they show."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Segment
+from playbooks.services.engine import process_response
+from surveys.services.themes import tag_themes
+from tests.factories import (
+    AccountFactory,
+    CampaignFactory,
+    ContactFactory,
+    ResponseFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("dashboard")
+
+
+def export(table: str) -> str:
+    return reverse("dashboard-export", args=[table])
+
+
+def read_csv(reply) -> list[list[str]]:
+    text = reply.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.fixture
+def answers(default_playbooks, default_themes):
+    smb = AccountFactory(segment=Segment.SMB, name="Small Co", tier="Silver")
+    big = AccountFactory(
+        segment=Segment.ENTERPRISE,
+        name="=cmd|' /C calc'!A0",
+        tier="Gold",
+        renewal_date=timezone.localdate() + dt.timedelta(days=40),
+    )
+    campaign = CampaignFactory(name="Q4 survey", invitations_sent=10)
+    made = []
+    for account, score, comment in (
+        (smb, 10, "Great"),
+        (smb, 9, ""),
+        (big, 3, "Billing is wrong on every invoice"),
+        (big, 2, "Support is slow"),
+        (big, 7, ""),
+    ):
+        answer = ResponseFactory(
+            contact=ContactFactory(account=account), score=score, comment=comment, campaign=campaign
+        )
+        tag_themes(response=answer)
+        if score <= 8:
+            process_response(response_id=answer.pk)
+        made.append(answer)
+    return made
+
+
+@pytest.mark.parametrize("url", [URL, export("scores")])
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, url):
+    assert client.get(url)["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("url", [URL, export("scores")])
+def test_csms_and_people_without_a_role_are_refused(client, csm, url):
+    client.force_login(csm)
+    assert client.get(url).status_code == 403
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 403
+
+
+def test_a_manager_lands_on_the_dashboard_after_signing_in(client, manager):
+    client.force_login(manager)
+
+    assert client.get(reverse("landing"))["Location"] == URL
+
+
+def test_managers_and_admins_see_the_figures(client, manager, admin_user, answers):
+    for user in (manager, admin_user):
+        client.force_login(user)
+        page = client.get(URL)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert page.context["nps"].responses == 5
+        assert page.context["nps"].nps == 0.0  # 2 promoters, 2 detractors of 5
+        assert "Recurring themes of detractors and passives" in html
+        assert "Billing" in html
+
+
+def test_the_slice_follows_the_pickers(client, manager, answers):
+    client.force_login(manager)
+
+    enterprise = client.get(URL, {"segment": "enterprise"}).context
+
+    assert enterprise["nps"].responses == 3
+    assert [g.key for g in enterprise["by_segment"]] == [Segment.ENTERPRISE]
+    assert enterprise["arr"].open_detractor_accounts == 1
+
+
+def test_the_period_defaults_to_twelve_calendar_months(client, manager):
+    client.force_login(manager)
+    today = timezone.localdate()
+
+    part = client.get(URL).context["part"]
+
+    assert part.end == today
+    assert part.start.day == 1
+    assert len({(d.year, d.month) for d in _days(part.start, part.end)}) == 12
+
+
+def _days(start: dt.date, end: dt.date):
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def test_a_period_ending_before_it_starts_falls_back_to_the_default(client, manager):
+    client.force_login(manager)
+
+    part = client.get(URL, {"start": "2026-05-01", "end": "2026-01-01"}).context["part"]
+
+    assert part.end == timezone.localdate()
+
+
+def test_an_htmx_request_gets_only_the_figures(client, manager, answers):
+    client.force_login(manager)
+
+    html = client.get(URL, {"segment": "smb"}, headers={"HX-Request": "true"}).content.decode()
+
+    assert html.lstrip().startswith('<div id="dashboard-body"')
+    assert "<form" not in html
+
+
+def test_every_table_exports_as_csv_for_the_same_slice(client, manager, answers):
+    client.force_login(manager)
+    from playbooks.views.dashboard import TABLES
+
+    for table in TABLES:
+        reply = client.get(export(table), {"segment": "enterprise"})
+        assert reply.status_code == 200, table
+        assert reply["Content-Type"].startswith("text/csv")
+        assert f"nps-{table}-" in reply["Content-Disposition"]
+        assert len(read_csv(reply)) >= 2, table  # a header and rows
+
+
+def test_the_segment_export_has_the_pooled_figures(client, manager, answers):
+    client.force_login(manager)
+
+    rows = read_csv(client.get(export("nps-by-segment")))
+
+    assert rows[0][:2] == ["Segment", "Answers"]
+    assert rows[rows.index(next(r for r in rows if r[0] == "SMB"))][:6] == [
+        "SMB",
+        "2",
+        "2",
+        "0",
+        "0",
+        "100.0",
+    ]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text(client, manager, answers):
+    client.force_login(manager)
+
+    rows = read_csv(client.get(export("renewals")))
+
+    names = [row[0] for row in rows[1:]]
+    assert "'=cmd|' /C calc'!A0" in names
+
+
+def test_an_unknown_table_is_a_404(client, manager):
+    client.force_login(manager)
+
+    assert client.get(export("salaries")).status_code == 404
+
+
+def test_the_query_count_does_not_grow_with_the_data(
+    client, manager, default_playbooks, default_themes, django_assert_max_num_queries
+):
+    client.force_login(manager)
+
+    def add(count: int) -> None:
+        for n in range(count):
+            account = AccountFactory(renewal_date=timezone.localdate() + dt.timedelta(days=30))
+            answer = ResponseFactory(
+                contact=ContactFactory(account=account),
+                score=n % 11,
+                comment="Support is slow, billing is wrong",
+                campaign=CampaignFactory(),
+            )
+            tag_themes(response=answer)
+            if answer.score <= 6:
+                process_response(response_id=answer.pk)
+
+    add(3)
+    with django_assert_max_num_queries(40) as few:
+        client.get(URL)
+    add(30)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(URL).context["nps"].responses == 33
