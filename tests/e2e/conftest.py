@@ -95,6 +95,8 @@ def screenshots(page: Page) -> Callable[[str], None]:
         ARTIFACTS.mkdir(exist_ok=True)
         for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(viewport)
+            # Let charts follow the new width (Chart.js resizes on a ResizeObserver callback).
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 150)))")
             page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
         page.set_viewport_size(DESKTOP)
 

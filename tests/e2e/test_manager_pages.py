@@ -1,0 +1,72 @@
+"""A manager's week in the browser: the dashboard follows its pickers, an escalation is
+acknowledged from the list."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Segment
+from playbooks.defaults import install_default_playbooks
+from playbooks.models import Escalation
+from playbooks.services.engine import process_response
+from surveys.defaults import install_default_themes
+from surveys.services.themes import tag_themes
+from tests.factories import AccountFactory, ContactFactory, ResponseFactory
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct horse battery staple"  # the factories' password
+
+
+@pytest.fixture
+def answers():
+    install_default_playbooks()
+    install_default_themes()
+    big = AccountFactory(name="Globex", segment=Segment.ENTERPRISE, arr=900_000)
+    small = AccountFactory(name="Initech", segment=Segment.SMB, arr=9_000)
+    for account, score, comment in (
+        (big, 2, "Billing is wrong every month"),
+        (big, 9, ""),
+        (small, 10, "Love it"),
+        (small, 6, "Support is slow"),
+    ):
+        answer = ResponseFactory(
+            contact=ContactFactory(account=account), score=score, comment=comment
+        )
+        tag_themes(response=answer)
+        if score <= 6:
+            process_response(response_id=answer.pk)
+
+
+def sign_in(page, user) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_the_dashboard_follows_the_pickers_and_an_escalation_is_acknowledged(
+    page, manager, answers, screenshots, serious_accessibility_violations, broken_requests
+):
+    sign_in(page, manager)
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.get_by_text("4 answers", exact=False).first).to_be_visible()
+    expect(page.locator("[data-nps-chart] canvas")).to_be_visible()  # drawn by Chart.js
+    screenshots("dashboard")
+    assert serious_accessibility_violations() == []
+
+    page.get_by_label("Segment", exact=True).select_option("enterprise")
+    expect(page).to_have_url(re.compile(r"segment=enterprise"))
+    expect(page.get_by_text("2 answers", exact=False).first).to_be_visible()
+    expect(page.locator("[data-score-chart] canvas")).to_be_visible()  # redrawn after the swap
+
+    page.get_by_role("link", name="Escalations", exact=True).click()
+    waiting = Escalation.objects.filter(acknowledged_at__isnull=True).count()
+    assert waiting >= 1
+    screenshots("escalations")
+    assert serious_accessibility_violations() == []
+    page.get_by_role("button", name=re.compile("^Acknowledge")).first.click()
+    expect(page.get_by_text(re.compile(r"Escalation of case #\d+ acknowledged\.")).first).to_be_visible()
+    assert Escalation.objects.filter(acknowledged_at__isnull=True).count() == waiting - 1
+    assert broken_requests == []
