@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def landing(request: HttpRequest) -> HttpResponse:
     """Where signing in leads when no page was asked for: each role to its workspace."""
     if has_role(request.user, Role.ADMIN):
-        return redirect("admin:playbooks_playbook_changelist")
+        return redirect("playbook-list")
     if has_role(request.user, Role.MANAGER):
         return redirect("dashboard")
     if has_role(request.user, Role.CSM):

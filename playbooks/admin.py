@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from nps_loop.admin import AdminRolePermissionsMixin, people_with_a_role
+from playbooks.forms import PlaybookForm
 from playbooks.models import (
     ActionItem,
     AssigneeKind,
@@ -51,49 +52,6 @@ def _case_link(case: Case) -> str:
 
 
 # --- playbooks ------------------------------------------------------------------------------
-
-
-class PlaybookForm(forms.ModelForm):
-    class Meta:
-        model = Playbook
-        fields = [
-            "name",
-            "description",
-            "active",
-            "for_detractors",
-            "for_passives",
-            "for_promoters",
-            "min_score",
-            "max_score",
-            "segment",
-            "tier",
-            "min_arr",
-            "priority",
-            "sla_business_days",
-        ]
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        for name in ("min_score", "max_score"):
-            value = cleaned.get(name)
-            if value is not None and value > 10:
-                self.add_error(name, _("Scores go from 0 to 10: enter 10 or less, or leave empty."))
-        low, high = cleaned.get("min_score"), cleaned.get("max_score")
-        if low is not None and high is not None and low > high:
-            self.add_error(
-                "max_score",
-                _("The highest score is below the lowest score: no answer could match."),
-            )
-        categories = ("for_detractors", "for_passives", "for_promoters")
-        if cleaned.get("active") and not any(cleaned.get(name) for name in categories):
-            self.add_error(
-                "for_detractors",
-                _(
-                    "Tick at least one category (detractors, passives or promoters): "
-                    "an active playbook without one never matches an answer."
-                ),
-            )
-        return cleaned
 
 
 class PlaybookStepForm(forms.ModelForm):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,7 +13,17 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Persona, Segment
 from nps_loop.roles import Role, has_role
-from playbooks.models import ActionAudience, ActionStatus, CaseOutcome, CaseStatus
+from playbooks.escalation_rules import DEFAULT_THRESHOLDS
+from playbooks.models import (
+    ActionAudience,
+    ActionStatus,
+    AssigneeKind,
+    CaseOutcome,
+    CaseStatus,
+    Playbook,
+    PlaybookStep,
+    StepKind,
+)
 from playbooks.selectors.answers import UNMATCHED, WITH, WITHOUT, AnswerFilters
 from playbooks.selectors.dashboard import Slice
 from playbooks.selectors.queue import ALL, MINE, NOBODY, OPEN, QueueFilters
@@ -361,3 +372,207 @@ class ResolveEscalationForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# --- the playbook editor ------------------------------------------------------------------
+
+
+class PlaybookForm(forms.ModelForm):
+    class Meta:
+        model = Playbook
+        fields = [
+            "name",
+            "description",
+            "active",
+            "for_detractors",
+            "for_passives",
+            "for_promoters",
+            "min_score",
+            "max_score",
+            "segment",
+            "tier",
+            "min_arr",
+            "priority",
+            "sla_business_days",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", _("Any segment")), *Segment.choices]
+        self.fields["description"].widget.attrs["rows"] = 3
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ("min_score", "max_score"):
+            value = cleaned.get(name)
+            if value is not None and value > 10:
+                self.add_error(name, _("Scores go from 0 to 10: enter 10 or less, or leave empty."))
+        low, high = cleaned.get("min_score"), cleaned.get("max_score")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "max_score",
+                _("The highest score is below the lowest score: no answer could match."),
+            )
+        categories = ("for_detractors", "for_passives", "for_promoters")
+        if cleaned.get("active") and not any(cleaned.get(name) for name in categories):
+            self.add_error(
+                "for_detractors",
+                _(
+                    "Tick at least one category (detractors, passives or promoters): "
+                    "an active playbook without one never matches an answer."
+                ),
+            )
+        return cleaned
+
+
+class StepForm(forms.ModelForm):
+    """A playbook step, with the settings of its kind as fields of their own (the model
+    keeps them in `options`): those of other kinds are ignored."""
+
+    scope = forms.ChoiceField(
+        label=_("Pause surveys to"),
+        required=False,
+        choices=[
+            ("contact", _("the contact who answered")),
+            ("account", _("everyone at the account")),
+        ],
+        initial="contact",
+    )
+    notify_to = forms.ChoiceField(
+        label=_("Tell"),
+        required=False,
+        choices=[("owner", _("the case's owner")), ("managers", _("the managers"))],
+        initial="owner",
+    )
+    delay_days = forms.IntegerField(
+        label=_("Survey again after (days)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        initial=14,
+        help_text=_("Counted from the day the action plan is complete."),
+    )
+    arr_threshold = forms.DecimalField(
+        label=_("Escalate from this ARR"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=0,
+        initial=DEFAULT_THRESHOLDS["arr_threshold"],
+    )
+    key_personas = forms.MultipleChoiceField(
+        label=_("Escalate when the detractor is"),
+        required=False,
+        choices=Persona.choices,
+        initial=DEFAULT_THRESHOLDS["key_personas"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    detractor_count = forms.IntegerField(
+        label=_("Escalate from this many detractors at the account"),
+        required=False,
+        min_value=2,
+        max_value=100,
+        initial=DEFAULT_THRESHOLDS["detractor_count"],
+    )
+    detractor_window_days = forms.IntegerField(
+        label=_("…within (days)"),
+        required=False,
+        min_value=1,
+        max_value=730,
+        initial=DEFAULT_THRESHOLDS["detractor_window_days"],
+    )
+    renewal_within_days = forms.IntegerField(
+        label=_("Escalate when the renewal is within (days)"),
+        required=False,
+        min_value=0,
+        max_value=730,
+        initial=DEFAULT_THRESHOLDS["renewal_within_days"],
+        help_text=_("0 switches this rule off."),
+    )
+    all_categories = forms.BooleanField(
+        label=_("Apply the rules to passives and promoters too"),
+        required=False,
+        help_text=_("By default only detractors are escalated."),
+    )
+
+    # Which settings each kind of step takes, and the key each is stored under.
+    SETTINGS: dict[str, tuple[tuple[str, str], ...]] = {
+        StepKind.SUPPRESS_SURVEYS: (("scope", "scope"),),
+        StepKind.NOTIFY: (("notify_to", "to"),),
+        StepKind.FOLLOW_UP_SURVEY: (("delay_days", "delay_days"),),
+        StepKind.ESCALATION: (
+            ("arr_threshold", "arr_threshold"),
+            ("key_personas", "key_personas"),
+            ("detractor_count", "detractor_count"),
+            ("detractor_window_days", "detractor_window_days"),
+            ("renewal_within_days", "renewal_within_days"),
+            ("all_categories", "all_categories"),
+        ),
+    }
+
+    class Meta:
+        model = PlaybookStep
+        fields = [
+            "kind",
+            "title",
+            "instructions",
+            "required",
+            "due_in_days",
+            "assignee_kind",
+            "assignee_user",
+        ]
+        widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee_user"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=[Role.CSM, Role.MANAGER, Role.ADMIN])
+            .distinct()
+            .order_by("display_name", "username")
+        )
+        if self.instance.pk:
+            for field, key in self.SETTINGS.get(self.instance.kind, ()):
+                if key in self.instance.options:
+                    self.initial[field] = self.instance.options[key]
+
+    def setting_fields(self, kind: str) -> list:
+        """The bound fields of one kind's settings, for the template."""
+        return [self[field] for field, _key in self.SETTINGS.get(kind, ())]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        kind, user = cleaned.get("assignee_kind"), cleaned.get("assignee_user")
+        if kind == AssigneeKind.USER and user is None:
+            self.add_error(
+                "assignee_user",
+                _("Choose the person, or give the step to the account's CSM or the managers."),
+            )
+        if kind and kind != AssigneeKind.USER:
+            cleaned["assignee_user"] = None
+        return cleaned
+
+    def options(self) -> dict[str, Any]:
+        """The settings of the step's kind, as the engine reads them."""
+        options: dict[str, Any] = {}
+        for field, key in self.SETTINGS.get(self.cleaned_data.get("kind"), ()):
+            value = self.cleaned_data.get(field)
+            if value is None or value == "":
+                continue  # not given: the engine's default applies (an empty list is kept)
+            options[key] = int(value) if isinstance(value, Decimal) else value
+        return options
+
+    def save(self, commit: bool = True) -> PlaybookStep:
+        self.instance.options = self.options()
+        return super().save(commit=commit)
+
+
+class PreviewForm(forms.Form):
+    """A sample answer, to see which playbook and steps it would get."""
+
+    score = forms.IntegerField(label=_("Score"), min_value=0, max_value=10, initial=3)
+    segment = forms.ChoiceField(
+        label=_("Segment"), required=False, choices=[("", _("No account")), *Segment.choices]
+    )
+    tier = forms.CharField(label=_("Tier"), required=False, max_length=50)
+    arr = forms.DecimalField(label=_("ARR"), required=False, min_value=0, max_digits=14)

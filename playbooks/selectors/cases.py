@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -35,21 +36,35 @@ def playbook_for(*, response: Response) -> Playbook | None:
     Ties go to the playbook with the most conditions (the most specific), then by name.
     """
     account = response.account
+    return playbook_matching(
+        category=response.category,
+        score=response.score,
+        segment=account.segment if account else None,
+        tier=account.tier if account else None,
+        arr=account.arr if account else None,
+    )
+
+
+def playbook_matching(
+    *, category: str, score: int, segment: str | None, tier: str | None, arr: Decimal | None
+) -> Playbook | None:
+    """The active playbook an answer with these facts would get (None for the account's
+    facts: the answer matches no account), as `playbook_for` chooses it."""
     matches = []
     for playbook in Playbook.objects.filter(active=True).prefetch_related(
         Prefetch("steps", queryset=PlaybookStep.objects.select_related("assignee_user"))
     ):
-        if response.category not in playbook.categories:
+        if category not in playbook.categories:
             continue
-        if playbook.min_score is not None and response.score < playbook.min_score:
+        if playbook.min_score is not None and score < playbook.min_score:
             continue
-        if playbook.max_score is not None and response.score > playbook.max_score:
+        if playbook.max_score is not None and score > playbook.max_score:
             continue
-        if playbook.segment and (account is None or account.segment != playbook.segment):
+        if playbook.segment and segment != playbook.segment:
             continue
-        if playbook.tier and (account is None or account.tier.lower() != playbook.tier.lower()):
+        if playbook.tier and (tier is None or tier.lower() != playbook.tier.lower()):
             continue
-        if playbook.min_arr is not None and (account is None or account.arr < playbook.min_arr):
+        if playbook.min_arr is not None and (arr is None or arr < playbook.min_arr):
             continue
         matches.append(playbook)
     if not matches:

@@ -111,3 +111,9 @@ def duration_text(wait: dt.timedelta | None) -> str:
     if hours:
         parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
     return ", ".join(parts)
+
+
+@register.filter
+def step_settings(form, kind: str) -> list:
+    """The settings fields of one kind of step, from the playbook editor's step form."""
+    return form.setting_fields(kind)

@@ -1,7 +1,15 @@
 """Pages of `playbooks`: the CSM workspace (queue, case, account, answers), the managers'
-dashboard and escalations."""
+dashboard and escalations, the playbook editor."""
 
 from playbooks.views.dashboard import dashboard, dashboard_export
+from playbooks.views.editor import (
+    playbook_action,
+    playbook_edit,
+    playbook_list,
+    playbook_new,
+    step_action,
+    step_form,
+)
 from playbooks.views.escalations import escalation_action, escalation_list
 from playbooks.views.workspace import (
     account_detail,
@@ -22,5 +30,11 @@ __all__ = [
     "dashboard",
     "dashboard_export",
     "escalation_action",
+    "playbook_action",
+    "playbook_edit",
+    "playbook_list",
+    "playbook_new",
+    "step_action",
+    "step_form",
     "escalation_list",
 ]

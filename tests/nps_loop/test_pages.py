@@ -62,7 +62,7 @@ def test_wrong_password_shows_an_error_and_does_not_sign_in(client, csm):
     [
         ("csm", "case-queue", "Cases"),
         ("manager", "dashboard", "Closing the loop"),
-        ("admin_user", "admin:playbooks_playbook_changelist", "Select playbook to change"),
+        ("admin_user", "playbook-list", "Which playbook would an answer get?"),
     ],
 )
 def test_each_role_signs_in_and_lands_on_its_workspace(

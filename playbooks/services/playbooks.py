@@ -1,0 +1,122 @@
+"""What admins do to playbooks in the editor: create, change, duplicate, switch on or off,
+and add, change, move and remove steps.
+
+Running cases never change: each case copied its steps when it opened. Steps keep
+positions 1..n with no gap; every change here renumbers them in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from playbooks.models import Playbook, PlaybookStep
+
+
+class PlaybookEditRefused(Exception):
+    """The change cannot be made; the message says why."""
+
+
+def save_playbook(*, playbook: Playbook) -> Playbook:
+    """Create or update a playbook from a validated form's instance."""
+    playbook.save()
+    return playbook
+
+
+def set_playbook_active(*, playbook: Playbook, active: bool) -> Playbook:
+    """Switch a playbook on or off. One that matches no category cannot be switched on."""
+    if active and not playbook.categories:
+        raise PlaybookEditRefused(
+            _("Tick at least one category in its trigger first: it would never match an answer.")
+        )
+    Playbook.objects.filter(pk=playbook.pk).update(active=active)
+    playbook.active = active
+    return playbook
+
+
+def delete_playbook(*, playbook: Playbook) -> None:
+    """Delete a playbook that never opened a case (one that did stays, for its cases)."""
+    if playbook.cases.exists():
+        raise PlaybookEditRefused(
+            _("“%(name)s” has opened cases, so it stays: switch it off instead.")
+            % {"name": playbook.name}
+        )
+    playbook.delete()
+
+
+def duplicate_playbook(*, playbook: Playbook) -> Playbook:
+    """A switched-off copy with the same trigger and steps, named "<name> (copy)", "(copy 2)"..."""
+    with transaction.atomic():
+        steps = list(playbook.steps.order_by("position", "id"))
+        copy = Playbook.objects.get(pk=playbook.pk)
+        copy.pk = None
+        copy.name = _copy_name(playbook.name)
+        copy.active = False
+        copy.save()
+        for step in steps:
+            step.pk = None
+            step.playbook = copy
+        PlaybookStep.objects.bulk_create(steps)
+    return copy
+
+
+def _copy_name(name: str) -> str:
+    taken = set(Playbook.objects.values_list("name", flat=True))
+    candidate, number = _("%(name)s (copy)") % {"name": name}, 2
+    while candidate in taken:
+        candidate = _("%(name)s (copy %(number)d)") % {"name": name, "number": number}
+        number += 1
+    return candidate[: Playbook._meta.get_field("name").max_length]
+
+
+def add_step(*, playbook: Playbook, step: PlaybookStep) -> PlaybookStep:
+    """Append a validated step at the end of the playbook."""
+    with transaction.atomic():
+        Playbook.objects.select_for_update().get(pk=playbook.pk)
+        last = playbook.steps.aggregate(last=Max("position"))["last"] or 0
+        step.playbook = playbook
+        step.position = last + 1
+        step.save()
+    return step
+
+
+def update_step(*, step: PlaybookStep, fields: dict[str, Any]) -> PlaybookStep:
+    for name, value in fields.items():
+        setattr(step, name, value)
+    step.save()
+    return step
+
+
+def move_step(*, step: PlaybookStep, offset: int) -> PlaybookStep:
+    """Move a step up (offset -1) or down (+1); at either end it stays where it is."""
+    with transaction.atomic():
+        Playbook.objects.select_for_update().get(pk=step.playbook_id)
+        steps = list(PlaybookStep.objects.filter(playbook_id=step.playbook_id))
+        steps.sort(key=lambda s: (s.position, s.pk))
+        index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
+        target = index + offset
+        if 0 <= target < len(steps):
+            steps[index], steps[target] = steps[target], steps[index]
+        _renumber(steps)
+    return next(s for s in steps if s.pk == step.pk)
+
+
+def remove_step(*, step: PlaybookStep) -> None:
+    """Remove a step from the playbook (the cases that copied it keep their copy)."""
+    with transaction.atomic():
+        Playbook.objects.select_for_update().get(pk=step.playbook_id)
+        playbook_id = step.playbook_id
+        step.delete()
+        steps = list(PlaybookStep.objects.filter(playbook_id=playbook_id))
+        steps.sort(key=lambda s: (s.position, s.pk))
+        _renumber(steps)
+
+
+def _renumber(steps: list[PlaybookStep]) -> None:
+    """Positions 1..n in the list's order."""
+    for number, step in enumerate(steps, start=1):
+        step.position = number
+    PlaybookStep.objects.bulk_update(steps, ["position"])
