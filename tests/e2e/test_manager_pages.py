@@ -67,6 +67,8 @@ def test_the_dashboard_follows_the_pickers_and_an_escalation_is_acknowledged(
     screenshots("escalations")
     assert serious_accessibility_violations() == []
     page.get_by_role("button", name=re.compile("^Acknowledge")).first.click()
-    expect(page.get_by_text(re.compile(r"Escalation of case #\d+ acknowledged\.")).first).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Escalation of case #\d+ acknowledged\.")).first
+    ).to_be_visible()
     assert Escalation.objects.filter(acknowledged_at__isnull=True).count() == waiting - 1
     assert broken_requests == []
