@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -15,6 +16,7 @@ from accounts.models import Account, Persona, Segment
 from nps_loop.roles import Role, has_role
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
+    OPEN_CASE_STATUSES,
     ActionAudience,
     ActionStatus,
     AssigneeKind,
@@ -62,9 +64,14 @@ class QueueFilterForm(forms.Form):
         owners = [("", _("Anyone")), (MINE, _("Me"))]
         if has_role(user, Role.MANAGER, Role.ADMIN):
             owners.append((NOBODY, _("The managers (no owner)")))
+            # Deactivated people who still own open cases stay, so their cases can be found
+            # and reassigned.
             people = (
                 get_user_model()
-                .objects.filter(is_active=True, groups__name__in=[Role.CSM, Role.MANAGER])
+                .objects.filter(
+                    Q(is_active=True, groups__name__in=[Role.CSM, Role.MANAGER])
+                    | Q(owned_cases__status__in=OPEN_CASE_STATUSES)
+                )
                 .exclude(pk=user.pk)
                 .distinct()
                 .order_by("display_name", "username")

@@ -166,3 +166,17 @@ def test_the_query_count_does_not_grow_with_the_cases(
 
     with django_assert_max_num_queries(12):
         assert client.get(URL).status_code == 200
+
+
+def test_a_deactivated_owner_of_open_cases_can_still_be_filtered_on(
+    client, default_playbooks, csm, other_csm, manager
+):
+    mine = open_case(csm)
+    open_case(other_csm)
+    csm.is_active = False
+    csm.save()
+    client.force_login(manager)
+
+    page = client.get(URL, {"owner": str(csm.pk)})
+
+    assert [case.pk for case in page.context["page"].object_list] == [mine.pk]
