@@ -40,6 +40,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/language/", views.choose_language, name="choose-language"),
+    path("configure/", include("nps_loop.configure.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from accounts.admin import MatchedFilter
 from accounts.models import Account, Contact
 from nps_loop.admin import AdminRolePermissionsMixin
+from nps_loop.configure.forms import ThemeForm
 from surveys.models import (
     Campaign,
     Category,
@@ -303,6 +304,7 @@ class IntegrationAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
 
 @admin.register(Theme)
 class ThemeAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
+    form = ThemeForm
     list_display = ("name", "name_fr", "active", "keyword_count", "answer_count")
     list_filter = ("active",)
     search_fields = ("name", "name_fr", "keywords_en", "keywords_fr")

@@ -41,6 +41,11 @@ def playbook_list(request: HttpRequest) -> HttpResponse:
     context = {
         "playbooks": selectors.playbook_list(),
         "coverage": selectors.coverage(),
+        "category_groups": {
+            "detractor": _("detractors"),
+            "passive": _("passives"),
+            "promoter": _("promoters"),
+        },
         "preview_form": preview_form,
         "preview": preview,
     }

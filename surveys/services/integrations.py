@@ -5,13 +5,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from surveys.models import Integration, IntegrationKind
 
 KEY_PREFIX = "npsl_"
+
+# Where each survey tool posts its answers (`surveys/api_urls.py`).
+WEBHOOK_ROUTES = {
+    IntegrationKind.DELIGHTED: "api-hook-delighted",
+    IntegrationKind.TYPEFORM: "api-hook-typeform",
+    IntegrationKind.FORMBRICKS: "api-hook-formbricks",
+}
 
 
 def hash_key(key: str) -> str:
@@ -70,3 +80,13 @@ def revoke_integration(*, integration: Integration) -> None:
         revoked_at=timezone.now()
     )
     integration.refresh_from_db(fields=["revoked_at"])
+
+
+def webhook_url(*, kind: str, key: str = "") -> str:
+    """The URL to paste in the survey tool ("" for a REST API key). With `key`, the URL
+    carries it (`?token=`): for a tool that cannot sign its deliveries."""
+    route = WEBHOOK_ROUTES.get(kind)
+    if route is None:
+        return ""
+    url = settings.NPS_BASE_URL + reverse(route)
+    return f"{url}?{urlencode({'token': key})}" if key else url

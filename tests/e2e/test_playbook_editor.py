@@ -21,7 +21,7 @@ def test_an_admin_builds_a_three_step_playbook_and_previews_it(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/playbooks/$"))
-    expect(page.get_by_text("No active playbook covers Detractors")).to_be_visible()
+    expect(page.get_by_text("No active playbook covers the detractors")).to_be_visible()
 
     page.get_by_role("link", name="New playbook").click()
     page.get_by_label("Name").fill("Enterprise detractors")

@@ -107,9 +107,9 @@ def test_the_list_warns_when_no_active_playbook_covers_a_category(client, admin_
 
     html = client.get(LIST).content.decode()
 
-    assert "No active playbook covers Passives" in html
-    assert "No active playbook covers Promoters" in html
-    assert "covers Detractors" not in html
+    assert "No active playbook covers the passives" in html
+    assert "No active playbook covers the promoters" in html
+    assert "covers the detractors" not in html
 
 
 def test_switching_off_and_on(client, admin_user, playbook):

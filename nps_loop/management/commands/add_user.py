@@ -1,10 +1,10 @@
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from nps_loop.roles import Role, set_role
+from nps_loop.models import User
+from nps_loop.people import invite_person, set_person_password, update_person
+from nps_loop.roles import Role
 
 
 class Command(BaseCommand):
@@ -19,23 +19,37 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, username, role, email, password, name, **options):
-        User = get_user_model()
-        user, created = User.objects.get_or_create(username=username)
-        if email:
-            user.email = email
-        if name:
-            user.display_name = name
-        if password:
-            try:
-                validate_password(password, user)
-            except ValidationError as error:
-                raise CommandError("Password refused: " + " ".join(error.messages)) from error
-            user.set_password(password)
-        elif created:
-            user.set_unusable_password()
-        # Admins also reach the Django admin.
-        user.is_staff = role == Role.ADMIN
-        user.save()
-        set_role(user, Role(role))
-        verb = "Created" if created else "Updated"
+        user = User.objects.filter(username=username).first()
+        try:
+            if user is None:
+                invite_person(
+                    username=username,
+                    email=email,
+                    role=Role(role),
+                    display_name=name,
+                    password=password,
+                )
+            else:
+                update_person(
+                    person=user,
+                    actor=None,
+                    role=Role(role),
+                    email=email or user.email,
+                    display_name=name or user.display_name,
+                    language=user.language,
+                )
+                if password:
+                    set_person_password(person=user, password=password)
+        except ValidationError as error:
+            raise CommandError(_refusal(error)) from error
+        verb = "Created" if user is None else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} {role} '{username}'."))
+
+
+def _refusal(error: ValidationError) -> str:
+    """One line per refused field, the password's in the words the command always used."""
+    lines = []
+    for field, messages in error.message_dict.items():
+        label = "Password refused" if field == "password" else field
+        lines.append(f"{label}: {' '.join(messages)}")
+    return "; ".join(lines)

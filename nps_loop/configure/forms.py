@@ -1,0 +1,302 @@
+"""Forms of the configuration pages, shared with the Django admin so that both check the
+business settings and the themes by the same rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from nps_loop.models import LoopSettings, User
+from nps_loop.roles import Role, roles_of
+from surveys.models import Theme
+from surveys.services.themes import COMMENT_MAX_LENGTH, clean_theme
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+# Long enough for a reminder a month ahead; longer would remind people of steps they cannot
+# act on yet, or escalate what everyone has forgotten.
+MAX_HOURS = 720
+_HOURS_RANGE = _("Give a whole number of hours from 0 to 720 (30 days).")
+HOURS_ERRORS = {
+    "required": _HOURS_RANGE,
+    "invalid": _HOURS_RANGE,
+    "min_value": _HOURS_RANGE,
+    "max_value": _HOURS_RANGE,
+}
+
+# "nps@example.com", or "NPS Loop <nps@example.com>" with a display name.
+SENDER = re.compile(r"(?:(?P<name>[^<>]*?)\s*<(?P<address>[^<>\s]+)>|(?P<plain>[^<>\s]+))")
+# A display name holding one of these must be quoted in a mail header (RFC 5322 specials).
+NAME_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+
+
+class HolidaysField(forms.Field):
+    """Holidays typed one ISO date per line, stored as a sorted list of ISO strings."""
+
+    widget = forms.Textarea(attrs={"rows": 6, "cols": 20})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list | tuple):
+            value = "\n".join(str(day) for day in value)
+        days, errors = set(), []
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                days.add(dt.date.fromisoformat(text))
+            except ValueError:
+                errors.append(
+                    forms.ValidationError(
+                        _("Line %(line)d, “%(text)s”, is not a date: write it as YYYY-MM-DD."),
+                        code="invalid_date",
+                        params={"line": number, "text": text},
+                    )
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+        return [day.isoformat() for day in sorted(days)]
+
+
+class FallbackOwnerField(forms.ModelChoiceField):
+    """A CSM or a manager, named with their role; empty leaves the cases to the managers."""
+
+    def label_from_instance(self, user: User) -> str:
+        roles = roles_of(user)
+        if not user.is_active:
+            role = _("deactivated")
+        elif Role.MANAGER in roles:
+            role = _("manager")
+        elif Role.CSM in roles:
+            role = _("CSM")
+        else:
+            role = _("no role")
+        return f"{user.name} ({role})"
+
+
+def fallback_owner_choices(current: User | None) -> QuerySet[User]:
+    """Active CSMs and managers, and whoever holds the setting now, so that saving the other
+    settings never changes it behind the admin's back."""
+    people = Q(is_active=True, groups__name__in=[Role.CSM.value, Role.MANAGER.value])
+    if current is not None:
+        people |= Q(pk=current.pk)
+    return (
+        User.objects.filter(people)
+        .distinct()
+        .prefetch_related("groups")
+        .order_by("display_name", "username")
+    )
+
+
+class LoopSettingsForm(forms.ModelForm):
+    """The business settings, on the configuration page and in the Django admin."""
+
+    working_days = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Due dates and SLAs count only these days: with Monday to Friday, a step due in "
+            "2 business days that opens on a Friday is due on Tuesday."
+        ),
+        error_messages={
+            "required": _("Tick at least one working day: due dates and SLAs count only those."),
+            "invalid_choice": _(
+                "“%(value)s” is not a day of the week: days go from 0 (Monday) to 6 (Sunday)."
+            ),
+        },
+    )
+    holidays = HolidaysField(
+        label=_("Holidays"),
+        required=False,
+        help_text=_(
+            "Days off that are not counted as working days, one date per line as YYYY-MM-DD "
+            "(e.g. 2025-12-25). Saving drops duplicates and sorts the dates."
+        ),
+    )
+    fallback_owner = FallbackOwnerField(
+        label=_("Fallback owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("The managers"),
+        help_text=_(
+            "Owns the cases of accounts that have no CSM, and of answers that match no account. "
+            "“The managers”: the manager group holds them until a manager hands them out."
+        ),
+    )
+    sla_reminder_hours = forms.IntegerField(
+        label=_("Reminder before a step is due"),
+        min_value=0,
+        max_value=MAX_HOURS,
+        error_messages=HOURS_ERRORS,
+        help_text=_(
+            "Hours before a step is due that its assignee gets a reminder email; 0 sends none. "
+            "Checked every hour."
+        ),
+    )
+    overdue_grace_hours = forms.IntegerField(
+        label=_("Grace before an overdue step is escalated"),
+        min_value=0,
+        max_value=MAX_HOURS,
+        error_messages=HOURS_ERRORS,
+        help_text=_(
+            "Hours a required step may stay overdue before the managers get an escalation; "
+            "0 escalates as soon as it is late. Checked every hour."
+        ),
+    )
+    slack_webhook_url = forms.URLField(
+        label=_("Slack incoming-webhook URL"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_(
+            "An https address from Slack's “Incoming WebHooks” (https://hooks.slack.com/…). "
+            "Notifications are also posted there. Empty: email only."
+        ),
+    )
+    sender_email = forms.CharField(
+        label=_("Sender address"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "The From of every email NPS Loop sends: nps@yourcompany.com, or with a name, "
+            "NPS Loop <nps@yourcompany.com>. Empty: the server's default address."
+        ),
+    )
+
+    class Meta:
+        model = LoopSettings
+        fields = [
+            "working_days",
+            "holidays",
+            "fallback_owner",
+            "sla_reminder_hours",
+            "overdue_grace_hours",
+            "slack_webhook_url",
+            "sender_email",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fallback_owner"].queryset = fallback_owner_choices(
+            self.instance.fallback_owner
+        )
+        self.fields["sender_email"].widget.attrs["placeholder"] = settings.DEFAULT_FROM_EMAIL
+
+    def clean_working_days(self) -> list[int]:
+        return sorted(set(self.cleaned_data["working_days"]))
+
+    def clean_slack_webhook_url(self) -> str:
+        url = self.cleaned_data["slack_webhook_url"]
+        if url and not url.lower().startswith("https://"):
+            raise forms.ValidationError(
+                _(
+                    "Use the https:// address Slack gives for the incoming webhook: "
+                    "notifications are not sent over plain http."
+                )
+            )
+        return url
+
+    def clean_sender_email(self) -> str:
+        """An address, with or without a display name; written back in the form mail headers
+        need (a name holding a comma gets quotes)."""
+        text = " ".join(self.cleaned_data["sender_email"].split())
+        if not text:
+            return ""
+        match = SENDER.fullmatch(text)
+        address = match and (match["address"] or match["plain"])
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise forms.ValidationError(
+                _(
+                    "“%(value)s” is not an email address: write nps@yourcompany.com, "
+                    "or NPS Loop <nps@yourcompany.com> to show a name."
+                ),
+                code="invalid_sender",
+                params={"value": text},
+            ) from None
+        name = (match["name"] or "").strip().strip('"').strip()
+        if not name:
+            return address
+        if NAME_SPECIALS.search(name):
+            name = '"{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))
+        return f"{name} <{address}>"
+
+
+class ThemeForm(forms.ModelForm):
+    """A theme's names and keywords; the rules are the themes service's (`clean_theme`)."""
+
+    THEME_FIELDS = ("name", "name_fr", "keywords_en", "keywords_fr")
+
+    class Meta:
+        model = Theme
+        fields = ["name", "name_fr", "keywords_en", "keywords_fr"]
+        labels = {
+            "name": _("Name"),
+            "name_fr": _("Name in French"),
+            "keywords_en": _("English keywords"),
+            "keywords_fr": _("French keywords"),
+        }
+        help_texts = {
+            "name": _("As managers read it on the dashboard and the answers page."),
+            "name_fr": _("Optional."),
+            "keywords_en": _(
+                "One per line or separated by commas, matched as whole words whatever the case "
+                "and accents. End a word with * to match longer ones: invoic* finds invoice "
+                "and invoicing."
+            ),
+            "keywords_fr": _(
+                "Same rules: factur* finds facture and facturation. A keyword may be a phrase, "
+                "such as trop cher."
+            ),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        candidate = Theme(
+            pk=self.instance.pk, **{name: cleaned.get(name, "") for name in self.THEME_FIELDS}
+        )
+        try:
+            clean_theme(candidate)
+        except ValidationError as refused:
+            for field, errors in refused.error_dict.items():
+                if field not in self.errors:  # a field that failed its own checks says so already
+                    self.add_error(field, errors)
+        # Saved as the service stores them: one keyword per line.
+        for name in ("keywords_en", "keywords_fr"):
+            if name in cleaned:
+                cleaned[name] = getattr(candidate, name)
+        return cleaned
+
+
+class TryCommentForm(forms.Form):
+    """A comment to run through a theme's keywords before saving them."""
+
+    comment = forms.CharField(
+        label=_("A customer's comment"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Paste a comment to try the keywords on.")},
+    )

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("nps_loop.configure.business")),
+    path("", include("nps_loop.configure.access")),
+]
