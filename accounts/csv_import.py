@@ -560,6 +560,7 @@ def run_import(
     skip_invalid: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     commit_each_chunk: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Check every row, then write the valid ones if the file is clean or invalid rows may go.
 
@@ -567,6 +568,10 @@ def run_import(
     each chunk commits on its own, which keeps long imports from holding one
     huge transaction; the checks ran before the first write, and the planners
     are idempotent, so running the same file again completes an interrupted import.
+
+    `progress` is called after each chunk with the rows handled so far: a dry run
+    counts up to the rows of the file, an import that writes counts each row twice
+    (checked, then written), up to twice the rows.
     """
     result = ImportResult(dry_run=dry_run, warnings=list(csv_file.warnings))
     checking = planner()
@@ -579,6 +584,8 @@ def run_import(
                 result.errors.extend(row.errors)
             elif dry_run:
                 result.count(plan.outcome)
+        if progress is not None:
+            progress(result.rows)
     if result.rows == 0:
         raise CsvImportError("The file has a header line but no rows: there is nothing to import.")
     result.warnings.extend(checking.warnings)
@@ -599,6 +606,7 @@ def run_import(
                 skip_invalid,
                 chunk_size,
                 commit_each_chunk,
+                progress,
             )
     except _Rollback:
         result.created = result.updated = result.unchanged = result.skipped = 0
@@ -615,7 +623,9 @@ def _write(
     skip_invalid: bool,
     chunk_size: int,
     commit_each_chunk: bool,
+    progress: Callable[[int], None] | None,
 ) -> None:
+    handled = result.rows  # every row was checked before the first write
     for rows in csv_file.chunks(chunk_size):
         with transaction.atomic() if commit_each_chunk else nullcontext():
             for row, plan in zip(rows, writing.plan(rows), strict=True):
@@ -629,3 +639,6 @@ def _write(
                     result.invalid_rows += 1
                     if not (skip_invalid or commit_each_chunk):
                         raise _Rollback
+        handled += len(rows)
+        if progress is not None:
+            progress(handled)

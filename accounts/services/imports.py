@@ -108,7 +108,7 @@ def import_accounts(
     """Create or update accounts and their email domains from CSV, upserting on external_id."""
     csv_file = open_csv(file, columns=ACCOUNT_COLUMNS, column_map=column_map)
     return run_import(
-        csv_file=csv_file, planner=_AccountPlanner, dry_run=dry_run, skip_invalid=skip_invalid
+        csv_file=csv_file, planner=AccountPlanner, dry_run=dry_run, skip_invalid=skip_invalid
     )
 
 
@@ -122,7 +122,7 @@ def import_contacts(
     """Create or update contacts from CSV, upserting on external_id, else on email."""
     csv_file = open_csv(file, columns=CONTACT_COLUMNS, column_map=column_map)
     return run_import(
-        csv_file=csv_file, planner=_ContactPlanner, dry_run=dry_run, skip_invalid=skip_invalid
+        csv_file=csv_file, planner=ContactPlanner, dry_run=dry_run, skip_invalid=skip_invalid
     )
 
 
@@ -136,7 +136,7 @@ def import_interactions(
     """Create or update interactions from CSV, upserting on (source, external_id)."""
     csv_file = open_csv(file, columns=INTERACTION_COLUMNS, column_map=column_map)
     return run_import(
-        csv_file=csv_file, planner=_InteractionPlanner, dry_run=dry_run, skip_invalid=skip_invalid
+        csv_file=csv_file, planner=InteractionPlanner, dry_run=dry_run, skip_invalid=skip_invalid
     )
 
 
@@ -234,7 +234,7 @@ class _AccountPlan(_Plan):
     domains: set[str] | None = None  # the new set of domains, when it changes
 
 
-class _AccountPlanner:
+class AccountPlanner:
     def __init__(self) -> None:
         self.warnings: list[str] = []
         self._first_lines = FirstLines()
@@ -363,7 +363,7 @@ def _parse_contact_email(value: str) -> str:
     return parse_email(text(254)(value))
 
 
-class _ContactPlanner:
+class ContactPlanner:
     def __init__(self) -> None:
         self._emails = FirstLines()
         self._external_ids = FirstLines()
@@ -496,7 +496,7 @@ class _ContactPlanner:
 # --- interactions -------------------------------------------------------------------
 
 
-class _InteractionPlanner:
+class InteractionPlanner:
     def __init__(self) -> None:
         self.warnings: list[str] = []
         self._keys = FirstLines()

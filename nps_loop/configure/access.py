@@ -3,12 +3,8 @@ people and API keys here. Superusers keep the Django admin besides."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from nps_loop import people
+from nps_loop.configure import admins_only
 from nps_loop.configure.access_forms import (
     BY_EMAIL,
     IntegrationForm,
@@ -29,30 +26,17 @@ from nps_loop.configure.access_forms import (
     PersonFilterForm,
 )
 from nps_loop.models import User
-from nps_loop.roles import Role, has_role
+from nps_loop.roles import Role
 from surveys.models import Integration
 from surveys.services.integrations import create_integration, revoke_integration, webhook_url
 
 PEOPLE_PAGE_SIZE = 50
 
 
-def _admins_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous visitors go to the sign-in page; signed-in people who are not admins get a 403."""
-
-    @wraps(view)
-    @login_required
-    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not has_role(request.user, Role.ADMIN):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return guarded
-
-
 # --- people -----------------------------------------------------------------------------
 
 
-@_admins_only
+@admins_only
 def person_list(request: HttpRequest) -> HttpResponse:
     """Everyone who may sign in: role, language, active or not, last sign-in."""
     form = PersonFilterForm(request.GET or None)
@@ -67,7 +51,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, "configure/users.html", context)
 
 
-@_admins_only
+@admins_only
 @sensitive_post_parameters("password", "password_again")
 def person_new(request: HttpRequest) -> HttpResponse:
     """Add a person with a role, who gets a link to choose their password or one set here."""
@@ -99,7 +83,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
     return render(request, "configure/user_form.html", context, status=422 if form.errors else 200)
 
 
-@_admins_only
+@admins_only
 def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     """A person's name, email, language and role; their access, and their open cases."""
     person = get_object_or_404(User.objects.prefetch_related("groups"), pk=user_id)
@@ -131,7 +115,7 @@ def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "configure/user_form.html", context, status=422 if form.errors else 200)
 
 
-@_admins_only
+@admins_only
 @require_POST
 def person_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     """Deactivate a person (they cannot sign in; their cases stay theirs), or reactivate them."""
@@ -163,7 +147,7 @@ def person_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("configure-user-edit", user_id=person.pk)
 
 
-@_admins_only
+@admins_only
 @require_POST
 def person_invite(request: HttpRequest, user_id: int) -> HttpResponse:
     """Email a person a new link to choose their password."""
@@ -195,7 +179,7 @@ def _invite(request: HttpRequest, person: User, *, added: bool) -> None:
 # --- API keys ---------------------------------------------------------------------------
 
 
-@_admins_only
+@admins_only
 def api_key_list(request: HttpRequest) -> HttpResponse:
     """The API clients and webhooks allowed to send answers, active ones first."""
     integrations = Integration.objects.order_by(F("revoked_at").desc(nulls_first=True), "name")
@@ -203,7 +187,7 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
     return render(request, "configure/api_keys.html", context)
 
 
-@_admins_only
+@admins_only
 @sensitive_post_parameters("signing_secret")
 @sensitive_variables("new", "url_key", "context")
 def api_key_new(request: HttpRequest) -> HttpResponse:
@@ -234,7 +218,7 @@ def api_key_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_admins_only
+@admins_only
 def api_key_revoke(request: HttpRequest, integration_id: int) -> HttpResponse:
     """Ask to confirm, then refuse the key (and the webhook's signatures) from now on."""
     integration = get_object_or_404(Integration, pk=integration_id)

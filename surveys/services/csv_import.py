@@ -68,7 +68,7 @@ def import_responses(
     csv_file = open_csv(file, columns=RESPONSE_COLUMNS, column_map=column_map)
     return run_import(
         csv_file=csv_file,
-        planner=_ResponsePlanner,
+        planner=ResponsePlanner,
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         chunk_size=RESPONSE_CHUNK_SIZE,
@@ -84,7 +84,7 @@ class _ResponsePlan:
     outcome: Outcome
 
 
-class _ResponsePlanner:
+class ResponsePlanner:
     def __init__(self) -> None:
         self._external_ids = FirstLines()
         self._account_known: dict[str, bool] = {}
