@@ -337,6 +337,13 @@ class CaseStep(models.Model):
         ]
         indexes = [
             models.Index(fields=["due_at"], condition=Q(status="todo"), name="case_step_todo_due"),
+            # Whether an open case has a late step (queue, dashboard), from the index alone.
+            models.Index(
+                fields=["case", "due_at"],
+                include=["kind"],
+                condition=Q(status="todo"),
+                name="case_step_todo_case_due",
+            ),
             # Which cases a CSM holds a step of (who may see a case), read from the index
             # alone: a CSM holds tens of thousands of steps over the years.
             models.Index(fields=["assignee", "case"], name="case_step_assignee_case"),

@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import (
@@ -35,7 +37,7 @@ from accounts.models import Account, Persona, Segment
 from playbooks.models import OPEN_CASE_STATUSES, Case, CaseOutcome
 from playbooks.selectors.queue import overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
-from surveys.nps import NpsSummary, summarize_counts
+from surveys.nps import NpsSummary, category_for, summarize_counts
 
 RENEWAL_WINDOW_DAYS = 90
 _NONE = summarize_counts(0, 0, 0)
@@ -57,9 +59,19 @@ class Slice:
 
     def answers(self) -> QuerySet[Response]:
         """The slice's answers."""
-        return self.people(Response.objects.all(), prefix="").filter(
-            answered_at__date__gte=self.start, answered_at__date__lte=self.end
-        )
+        return self.people(Response.objects.all(), prefix="").filter(**self.within("answered_at"))
+
+    def within(self, field: str) -> dict[str, dt.datetime]:
+        """A filter on the moment `field` for the period: from the start day's midnight to
+        the midnight after the end day, in the server's time zone. The same days as a
+        `__date` range, but on the column itself, so that PostgreSQL can use its index and
+        its statistics (on `__date` it guesses a handful of rows and picks nested loops)."""
+        zone = timezone.get_current_timezone()
+        after = self.end + dt.timedelta(days=1)
+        return {
+            f"{field}__gte": dt.datetime.combine(self.start, dt.time.min, tzinfo=zone),
+            f"{field}__lt": dt.datetime.combine(after, dt.time.min, tzinfo=zone),
+        }
 
     def people(self, rows: QuerySet, *, prefix: str) -> QuerySet:
         """`rows` narrowed to the slice's accounts, people and campaign, whatever the dates;
@@ -76,11 +88,35 @@ class Slice:
             rows = rows.filter(**{f"{prefix}campaign_id": self.campaign})
         return rows
 
+    # Every answer figure of the dashboard is a sum of one of these two tallies: a page
+    # reads the period's answers twice, not once per figure. Each is read once per Slice.
+
+    @cached_property
+    def tally(self) -> list[dict]:
+        """The slice's answers counted by month, campaign and score, with how many of them
+        have a comment (month, campaign, score, n, commented)."""
+        return list(
+            self.answers()
+            .annotate(month=TruncMonth("answered_at"))
+            .values("month", "campaign", "score")
+            .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
+            .order_by()
+        )
+
+    @cached_property
+    def people_tally(self) -> list[dict]:
+        """The slice's answers counted by segment, tier, persona and score."""
+        return list(
+            self.answers()
+            .values("account__segment", "account__tier", "contact__persona", "score")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
     def cases(self) -> QuerySet[Case]:
         """The cases of the slice's answers."""
         return self.people(Case.objects.all(), prefix="response__").filter(
-            response__answered_at__date__gte=self.start,
-            response__answered_at__date__lte=self.end,
+            **self.within("response__answered_at")
         )
 
 
@@ -98,20 +134,11 @@ def _month(value: dt.date | dt.datetime) -> dt.date:
     return timezone.localtime(value).date() if isinstance(value, dt.datetime) else value
 
 
-def _pooled(rows: QuerySet) -> NpsSummary:
-    figures = rows.aggregate(
-        promoters=Count("pk", filter=Q(category=Category.PROMOTER)),
-        passives=Count("pk", filter=Q(category=Category.PASSIVE)),
-        detractors=Count("pk", filter=Q(category=Category.DETRACTOR)),
-    )
-    return summarize_counts(figures["promoters"], figures["passives"], figures["detractors"])
-
-
-def _grouped(rows: QuerySet, key: str) -> dict:
-    """NPS summaries per value of `key`, in one query."""
+def _grouped(tally: list[dict], key: Callable[[dict], object]) -> dict:
+    """NPS summaries per value of `key(row)`, summed over the rows of a tally."""
     counts: dict = defaultdict(lambda: {c: 0 for c in Category.values})
-    for row in rows.values(key, "category").annotate(n=Count("pk")).order_by():
-        counts[row[key]][row["category"]] += row["n"]
+    for row in tally:
+        counts[key(row)][category_for(row["score"])] += row["n"]
     return {
         value: summarize_counts(c[Category.PROMOTER], c[Category.PASSIVE], c[Category.DETRACTOR])
         for value, c in counts.items()
@@ -131,17 +158,12 @@ class Group:
 
 
 def nps_of(part: Slice) -> NpsSummary:
-    return _pooled(part.answers())
+    return _grouped(part.tally, lambda row: None).get(None, _NONE)
 
 
 def nps_by_month(part: Slice) -> list[Group]:
     """Every month of the period, those without answers included (NPS None)."""
-    by_month = {
-        _month(month): nps
-        for month, nps in _grouped(
-            part.answers().annotate(month=TruncMonth("answered_at")), "month"
-        ).items()
-    }
+    by_month = _grouped(part.tally, lambda row: _month(row["month"]))
     return [
         Group(key=month, label=month.isoformat()[:7], nps=by_month.get(month) or _NONE)
         for month in months_of(part)
@@ -158,15 +180,17 @@ def nps_by(part: Slice, dimension: str) -> list[Group]:
     }[dimension]
     groups = [
         Group(key=value or NO_VALUE, label=str(labels.get(value, value or "")), nps=nps)
-        for value, nps in _grouped(part.answers(), key).items()
+        for value, nps in _grouped(part.people_tally, lambda row: row[key]).items()
     ]
     return sorted(groups, key=lambda g: (-g.nps.responses, g.label))
 
 
 def score_distribution(part: Slice) -> list[tuple[int, int]]:
     """How many answers gave each score 0–10."""
-    counts = dict(part.answers().values_list("score").annotate(n=Count("pk")).order_by())
-    return [(score, counts.get(score, 0)) for score in range(11)]
+    counts: dict[int, int] = defaultdict(int)
+    for row in part.tally:
+        counts[row["score"]] += row["n"]
+    return [(score, counts[score]) for score in range(11)]
 
 
 # --- closing the loop -----------------------------------------------------------------------
@@ -203,38 +227,37 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     now = now or timezone.now()
     of_people = part.people(Case.objects.all(), prefix="response__")
     open_now = of_people.filter(status__in=OPEN_CASE_STATUSES)
-    in_period = {"__date__gte": part.start, "__date__lte": part.end}
-    closed = of_people.filter(**{f"closed_at{k}": v for k, v in in_period.items()})
+    closed = of_people.filter(**part.within("closed_at"))
     opened = part.cases()
-    detractors = opened.filter(category=Category.DETRACTOR, sla_due_at__isnull=False).filter(
-        Q(first_contact_at__isnull=False) | Q(sla_due_at__lt=now)
+    contacted = Q(first_contact_at__isnull=False)
+    due = Q(category=Category.DETRACTOR, sla_due_at__isnull=False) & (
+        contacted | Q(sla_due_at__lt=now)
     )
-    figures = {
-        "open_cases": open_now.count(),
-        "overdue_cases": overdue_cases(open_now, now=now).count(),
-        **opened.aggregate(opened=Count("pk")),
-        **closed.aggregate(closed=Count("pk")),
-        **detractors.aggregate(
-            detractor_cases_due=Count("pk"),
-            contacted_within_sla=Count("pk", filter=Q(first_contact_at__lte=F("sla_due_at"))),
-        ),
-        "won_back": of_people.filter(
-            **{f"won_back_at{k}": v for k, v in in_period.items()}
-        ).count(),
+    # Every figure about the cases of the period's answers comes from one pass over them.
+    about_opened = {
+        "opened": Count("pk"),
+        "detractor_cases_due": Count("pk", filter=due),
+        "contacted_within_sla": Count("pk", filter=due & Q(first_contact_at__lte=F("sla_due_at"))),
     }
+    if connection.vendor == "postgresql":
+        wait = F("first_contact_at") - F("response__answered_at")
+        about_opened["median_first_contact"] = _Median(wait, filter=contacted)
+    of_opened = opened.aggregate(**about_opened)
+    if "median_first_contact" not in of_opened:
+        of_opened["median_first_contact"] = _median_in_python(opened.filter(contacted))
     outcomes = dict(closed.values_list("outcome").annotate(n=Count("pk")).order_by())
     return LoopFigures(
-        **figures,
-        median_first_contact=_median_first_contact(opened),
+        **of_opened,
+        open_cases=open_now.count(),
+        overdue_cases=overdue_cases(open_now, now=now).count(),
+        closed=sum(outcomes.values()),
+        won_back=of_people.filter(**part.within("won_back_at")).count(),
         outcomes={outcome: outcomes.get(outcome, 0) for outcome in CaseOutcome.values},
     )
 
 
-def _median_first_contact(cases: QuerySet[Case]) -> dt.timedelta | None:
-    contacted = cases.filter(first_contact_at__isnull=False)
-    wait = F("first_contact_at") - F("response__answered_at")
-    if connection.vendor == "postgresql":
-        return contacted.aggregate(median=_Median(wait))["median"]
+def _median_in_python(contacted: QuerySet[Case]) -> dt.timedelta | None:
+    """The median wait from answer to first contact, where the database has no median."""
     waits = [
         first - answered
         for first, answered in contacted.values_list("first_contact_at", "response__answered_at")
@@ -286,26 +309,33 @@ def arr_at_risk(part: Slice, *, today: dt.date | None = None) -> ArrAtRisk:
         .order_by()
     ):
         by_latest[row["latest"] or NO_VALUE] = (row["n"], row["arr"] or Decimal(0))
+    # One pass over the slice's detractors, grouped by account, rather than a join from
+    # the accounts back to every answer they ever had.
     renewing = (
-        accounts.filter(
-            renewal_date__gte=today,
-            renewal_date__lte=today + dt.timedelta(days=RENEWAL_WINDOW_DAYS),
-        )
+        part.answers()
         .filter(
-            responses__in=part.answers().filter(category=Category.DETRACTOR),
+            category=Category.DETRACTOR,
+            account__renewal_date__gte=today,
+            account__renewal_date__lte=today + dt.timedelta(days=RENEWAL_WINDOW_DAYS),
         )
-        .annotate(detractors=Count("responses", distinct=True))
-        .annotate(last_detractor_at=Max("responses__answered_at"))
-        .select_related("csm")
-        .order_by("renewal_date", "-arr")
+        .values("account")
+        .annotate(detractors=Count("pk"), last_detractor_at=Max("answered_at"))
+        .order_by()
     )
+    detractors = {row["account"]: row for row in renewing}
     return ArrAtRisk(
         open_detractor_accounts=at_risk["n"],
         open_detractor_arr=at_risk["arr"] or Decimal(0),
         by_latest_category=by_latest,
         renewals=[
-            RenewalAtRisk(a, detractors=a.detractors, last_detractor_at=a.last_detractor_at)
-            for a in renewing
+            RenewalAtRisk(
+                a,
+                detractors=detractors[a.pk]["detractors"],
+                last_detractor_at=detractors[a.pk]["last_detractor_at"],
+            )
+            for a in Account.objects.filter(pk__in=list(detractors))
+            .select_related("csm")
+            .order_by("renewal_date", "-arr", "pk")
         ],
     )
 
@@ -345,15 +375,12 @@ class CampaignRates:
 def campaign_rates(part: Slice) -> list[CampaignRates]:
     """Answers, response rate (where the campaign knows its invitations) and comment rate
     of each campaign with answers in the slice, oldest campaign first."""
-    rows = (
-        part.answers()
-        .filter(campaign__isnull=False)
-        .values("campaign")
-        .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
-        .order_by()
-    )
-    figures = {row["campaign"]: row for row in rows}
-    campaigns = Campaign.objects.filter(pk__in=figures).order_by("started_at", "name")
+    figures: dict = defaultdict(lambda: {"n": 0, "commented": 0})
+    for row in part.tally:
+        if row["campaign"] is not None:
+            figures[row["campaign"]]["n"] += row["n"]
+            figures[row["campaign"]]["commented"] += row["commented"]
+    campaigns = Campaign.objects.filter(pk__in=list(figures)).order_by("started_at", "name")
     return [
         CampaignRates(c, answers=figures[c.pk]["n"], with_comment=figures[c.pk]["commented"])
         for c in campaigns
@@ -362,19 +389,12 @@ def campaign_rates(part: Slice) -> list[CampaignRates]:
 
 def comment_rate_by_month(part: Slice) -> list[tuple[dt.date, int, int]]:
     """(month, answers, answers with a comment) for every month of the period."""
-    rows = {
-        _month(row["month"]): row
-        for row in part.answers()
-        .annotate(month=TruncMonth("answered_at"))
-        .values("month")
-        .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
-        .order_by()
-    }
-    empty = {"n": 0, "commented": 0}
-    return [
-        (month, rows.get(month, empty)["n"], rows.get(month, empty)["commented"])
-        for month in months_of(part)
-    ]
+    rows: dict = defaultdict(lambda: {"n": 0, "commented": 0})
+    for row in part.tally:
+        month = rows[_month(row["month"])]
+        month["n"] += row["n"]
+        month["commented"] += row["commented"]
+    return [(month, rows[month]["n"], rows[month]["commented"]) for month in months_of(part)]
 
 
 # --- themes ---------------------------------------------------------------------------------
@@ -399,11 +419,11 @@ class ThemeTrend:
 def recurring_themes(part: Slice) -> list[ThemeTrend]:
     """The themes detractors and passives raised in the period, the most frequent first
     (at most TOP_THEMES), with their count per month."""
-    unhappy = part.answers().filter(category__in=(Category.DETRACTOR, Category.PASSIVE))
-    tags = Response.themes.through.objects.filter(response__in=unhappy)
     rows = (
-        tags.annotate(month=TruncMonth("response__answered_at"))
-        .values("theme_id", "response__category", "month")
+        part.answers()
+        .filter(category__in=(Category.DETRACTOR, Category.PASSIVE), themes__isnull=False)
+        .annotate(month=TruncMonth("answered_at"))
+        .values("themes", "category", "month")
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -412,8 +432,8 @@ def recurring_themes(part: Slice) -> list[ThemeTrend]:
         lambda: {"detractor": 0, "passive": 0, "months": dict.fromkeys(months, 0)}
     )
     for row in rows:
-        entry = counts[row["theme_id"]]
-        entry[row["response__category"]] += row["n"]
+        entry = counts[row["themes"]]
+        entry[row["category"]] += row["n"]
         month = _month(row["month"])
         entry["months"][month] = entry["months"].get(month, 0) + row["n"]
     themes = Theme.objects.in_bulk(list(counts))

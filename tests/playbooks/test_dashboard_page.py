@@ -204,3 +204,17 @@ def test_the_query_count_does_not_grow_with_the_data(
     add(30)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(URL).context["nps"].responses == 33
+
+
+def test_the_renewals_card_lists_25_accounts_and_points_to_the_csv(client, manager):
+    for n in range(27):
+        account = AccountFactory(renewal_date=timezone.localdate() + dt.timedelta(days=10 + n))
+        ResponseFactory(contact=ContactFactory(account=account), score=2)
+    client.force_login(manager)
+
+    page = client.get(URL)
+
+    assert len(page.context["arr"].renewals) == 27
+    html = page.content.decode()
+    assert "The first 25 of 27 accounts: the CSV has them all." in html
+    assert len(read_csv(client.get(export("renewals")))) == 28  # header and every account
