@@ -1,13 +1,14 @@
-"""How fast the CSM workspace pages answer, and in how many queries, on small and large data.
+"""How fast the workspace pages answer, and in how many queries, on small and large data.
 
 `python -m bench.run --parts pages` starts this module once per data set, in the
 benchmark's database and with the app's production settings (bench.settings,
-DEBUG off):
+DEBUG off); `--parts dashboard` starts it on the very large set:
 
     python -m bench.pages demo
     python -m bench.pages large --accounts 5000 --answers 100000 --seed 2026
+    python -m bench.pages dashboard --accounts 50000 --answers 1000000 --requests 10
 
-Both first empty the customer data (accounts, contacts, answers and everything
+All first empty the customer data (accounts, contacts, answers and everything
 hanging from them; users and playbooks stay).
 
 - `demo` runs `seed_demo --force`; when no worker turned its answers into cases,
@@ -20,12 +21,18 @@ hanging from them; users and playbooks stay).
   by its CSM: recent cases open at every stage, older ones closed but for a few.
   Promoters get no case: the promoter playbook is switched off, as teams that
   thank promoters in bulk do.
+- `dashboard` writes the same kind of data set, ten times the large one by default,
+  for the managers' dashboard alone. Every detractor and passive still has its case
+  (the loop figures read them all), but only the cases opened in the last
+  DETAILED_DAYS, and those still open, get the rows the dashboard never reads (steps,
+  timeline, 360° snapshot, escalations, action plan, suppression): the set then
+  loads in minutes and fits in about 2 GB.
 
 Each page is then requested through Django's test client, in this process, as the
-CSM with the most open cases and as a manager: a few requests to warm up, then the
-timed ones (middleware, view, queries, templates; no network), then one more to
-count its queries. One JSON object is printed on the last line of stdout; progress
-goes to stderr.
+CSM with the most open cases and as a manager (the managers' pages as the manager
+only): a few requests to warm up, then the timed ones (middleware, view, queries,
+templates; no network), then one more to count its queries and keep the slowest.
+One JSON object is printed on the last line of stdout; progress goes to stderr.
 """
 
 # ruff: noqa: E402 - Django is set up before the app's modules are imported.
@@ -89,6 +96,9 @@ from surveys.models import Campaign, Category, Response, Suppression, Theme
 from surveys.services.themes import themes_in
 
 WARM_UP_REQUESTS = 3
+SLOWEST_QUERIES = 5
+# The dashboard set: cases opened within this many days keep every row of their work.
+DETAILED_DAYS = 180
 
 
 class PageError(Exception):
@@ -101,18 +111,32 @@ def main() -> int:
     if args.data_set == "demo":
         outcome = seed_demo_set()
     else:
-        outcome = load_large_set(accounts=args.accounts, answers=args.answers, seed=args.seed)
+        detailed_days = DETAILED_DAYS if args.data_set == "dashboard" else None
+        outcome = load_large_set(
+            accounts=args.accounts,
+            answers=args.answers,
+            seed=args.seed,
+            detailed_days=detailed_days,
+        )
     outcome["rows"] = row_counts()
+    outcome["database_bytes"] = database_size()
     csm, manager = measured_users()
-    targets = pages_of(csm)
+    if args.data_set == "dashboard":
+        targets, warm_up = dashboard_pages(csm), 2
+    else:
+        targets, warm_up = [*pages_of(csm), *managers_pages(csm)], WARM_UP_REQUESTS
+    if args.warm_up is not None:
+        warm_up = args.warm_up
     outcome["csm"] = {"username": csm.username, "open_cases": open_cases_of(csm)}
     outcome["manager"] = manager.username
+    outcome["warm_up"] = warm_up
     _progress(f"{args.data_set}: measuring {len(targets)} pages, as {csm} and as {manager}")
     measuring = time.perf_counter()
     outcome["pages"] = [
-        {"role": role, **target.as_dict(), **measure(user, target.url, args.requests)}
+        {"role": role, **target.as_dict(), **measure(user, target.url, args.requests, warm_up)}
         for role, user in (("csm", csm), ("manager", manager))
         for target in targets
+        if role in target.roles
     ]
     outcome["measure_seconds"] = round(time.perf_counter() - measuring, 1)
     outcome["seconds"] = round(time.perf_counter() - started, 1)
@@ -122,8 +146,11 @@ def main() -> int:
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_set", choices=["demo", "large"])
+    parser.add_argument("data_set", choices=["demo", "large", "dashboard"])
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page (50)")
+    parser.add_argument(
+        "--warm-up", type=int, help="requests before the timed ones (3; dashboard: 2)"
+    )
     parser.add_argument("--accounts", type=int, default=5000, help="large: accounts (5000)")
     parser.add_argument("--answers", type=int, default=100_000, help="large: answers (100000)")
     parser.add_argument("--seed", type=int, default=2026, help="large: of the generated data")
@@ -183,6 +210,13 @@ def row_counts() -> dict[str, int]:
     counts = {label: model.objects.count() for label, model in counted.items()}
     counts["open_cases"] = Case.objects.filter(status__in=OPEN_CASE_STATUSES).count()
     return counts
+
+
+def database_size() -> int:
+    """Bytes on disk of the benchmark's database, tables and indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return cursor.fetchone()[0]
 
 
 # --- the large data set: the plan ----------------------------------------------------------
@@ -344,10 +378,14 @@ COLUMNS = {
 class LargeSet:
     """Plans the large data set from a seed, then writes it table by table with COPY."""
 
-    def __init__(self, *, accounts: int, answers: int, seed: int) -> None:
+    def __init__(
+        self, *, accounts: int, answers: int, seed: int, detailed_days: int | None = None
+    ) -> None:
         self.rng = random.Random(seed)
         self.now = timezone.now()
         self.account_count, self.answer_count = accounts, answers
+        # Older closed cases get their case row only; None: every case gets all its rows.
+        self.detailed_days = detailed_days
         loop = LoopSettings.current()
         self.working_days, self.holidays = loop.working_days, parse_holidays(loop.holidays)
         self.csms, self.manager = _bench_staff()
@@ -366,6 +404,7 @@ class LargeSet:
         self.campaigns = {name: n for n, name in enumerate(generate.CAMPAIGNS, start=1)}
         self.accounts: list[_Account] = []
         self.contacts: list[_Contact] = []
+        self.answers: list[_Answer] = []  # by answered_at, as they came in
         self.unmatched_answers: list[_Answer] = []
         self.rows: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
         self.ids = {table: itertools.count(1) for table in COLUMNS}
@@ -464,7 +503,7 @@ class LargeSet:
             # Detractors explain themselves more often than promoters.
             with_comment = rng.random() < {"detractor": 0.75, "passive": 0.5}.get(category, 0.45)
             answer = _Answer(
-                id=self.next_id("surveys_response"),
+                id=0,
                 contact=contact,
                 score=score,
                 comment=(
@@ -473,6 +512,13 @@ class LargeSet:
                 answered_at=self.now - dt.timedelta(seconds=rng.randint(60, HISTORY_DAYS * 86400)),
                 campaign=rng.choice(generate.CAMPAIGNS) if rng.random() < 0.9 else "",
             )
+            self.answers.append(answer)
+        # Ids and rows follow the order the answers came in, as in a table that grew with
+        # them: a period's answers sit on neighbouring pages, an account's are spread out.
+        self.answers.sort(key=lambda a: a.answered_at)
+        for answer in self.answers:
+            answer.id = self.next_id("surveys_response")
+            account = answer.contact.account
             (account.answers if account else self.unmatched_answers).append(answer)
 
     def plan_interactions(self) -> None:
@@ -517,6 +563,10 @@ class LargeSet:
                 cases.append(case)
                 if account:
                     account.cases.append(case)
+        # As for the answers: case ids, and rows, in the order the cases opened.
+        cases.sort(key=lambda c: c.opened_at)
+        for number, case in enumerate(cases, start=1):
+            case.id = number
         return cases
 
     def _lifecycle(self, case: _Case) -> _Case:
@@ -565,11 +615,19 @@ class LargeSet:
             self.account_rows(account)
         for contact in self.contacts:
             self.contact_rows(contact)
-        for answers in [*(a.answers for a in self.accounts), self.unmatched_answers]:
-            for answer in answers:
-                self.answer_rows(answer)
+        for answer in self.answers:
+            self.answer_rows(answer)
         for case in cases:
-            self.case_rows(case)
+            if self.detailed(case):
+                self.case_rows(case)
+            else:
+                self.case_row(case, updated_at=case.closed_at)
+
+    def detailed(self, case: _Case) -> bool:
+        """Whether the case gets every row of its work, or only its own row."""
+        if self.detailed_days is None or case.closed_at is None:
+            return True
+        return self.now - case.opened_at < dt.timedelta(days=self.detailed_days)
 
     def account_rows(self, account: _Account) -> None:
         c, now = account.customer, self.now
@@ -625,9 +683,7 @@ class LargeSet:
 
     def case_rows(self, case: _Case) -> None:
         """The rows of one case: what `open_case` writes, then what the CSM's work adds."""
-        answer, contact = case.answer, case.answer.contact
-        account, owner, playbook = contact.account, case.owner, case.playbook
-        detractor = answer.category == Category.DETRACTOR
+        answer, owner, playbook = case.answer, case.owner, case.playbook
         events = _Timeline(case, self.rows["playbooks_caseevent"])
         owner_name = owner.name if owner else "the managers"
         events.add(
@@ -664,7 +720,7 @@ class LargeSet:
                 result = {"to": definition.options.get("to", "owner"),
                           "queued_at": case.opened_at.isoformat()}  # fmt: skip
             steps.append((step_id, position, definition, result))
-        priority = CasePriority.NORMAL if detractor else CasePriority.LOW
+        priority = None
         if escalations:
             priority = (
                 CasePriority.URGENT if max(e[2] for e in escalations) >= 3 else CasePriority.HIGH
@@ -672,6 +728,24 @@ class LargeSet:
         for step_id, position, definition, result in steps:
             self.step_row(case, step_id, position, definition, result, events)
         self.work_rows(case, events)
+        self.case_row(
+            case, updated_at=events.last, priority=priority, suppression_id=suppression_id
+        )
+
+    def case_row(
+        self,
+        case: _Case,
+        *,
+        updated_at: dt.datetime,
+        priority: int | None = None,
+        suppression_id: int | None = None,
+    ) -> None:
+        """The case itself, as it stands now; the priority is the category's unless given."""
+        answer, contact, owner = case.answer, case.answer.contact, case.owner
+        account, playbook = contact.account, case.playbook
+        detractor = answer.category == Category.DETRACTOR
+        if priority is None:
+            priority = CasePriority.NORMAL if detractor else CasePriority.LOW
         self.rows["playbooks_case"].append(
             (case.id, answer.id, account.id if account else None, contact.id, playbook.pk,
              owner.pk if owner else None, answer.category, case.status, priority, case.opened_at,
@@ -680,7 +754,7 @@ class LargeSet:
              "What they told us, what we did, what should change." if case.closed_at else "",
              account.arr if (account and detractor) else 0,
              "EUR" if account else "", suppression_id, case.plan_completed_at, 0,
-             case.opened_at, events.last)
+             case.opened_at, updated_at)
         )  # fmt: skip
 
     def snapshot(self, case: _Case, events: _Timeline) -> dict[str, Any]:
@@ -1020,15 +1094,17 @@ def _staff_member(username: str, role: Role) -> User:
     return user
 
 
-def load_large_set(*, accounts: int, answers: int, seed: int) -> dict[str, Any]:
+def load_large_set(
+    *, accounts: int, answers: int, seed: int, detailed_days: int | None = None
+) -> dict[str, Any]:
     """Plan the large data set, COPY it in, and let PostgreSQL know its statistics."""
     started = time.perf_counter()
     empty_customer_data()
-    data = LargeSet(accounts=accounts, answers=answers, seed=seed)
+    data = LargeSet(accounts=accounts, answers=answers, seed=seed, detailed_days=detailed_days)
     cases = data.plan()
     data.build_rows(cases)
     generated = time.perf_counter()
-    _progress(f"large: {sum(map(len, data.rows.values()))} rows planned, writing them with COPY")
+    _progress(f"{sum(map(len, data.rows.values()))} rows planned, writing them with COPY")
     data.copy()
     copied = time.perf_counter()
     with connection.cursor() as cursor:
@@ -1047,11 +1123,12 @@ def load_large_set(*, accounts: int, answers: int, seed: int) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Target:
-    """A page to measure, with what makes it heavy."""
+    """A page to measure, with what makes it heavy, and who opens it."""
 
     page: str
     url: str
     note: str = ""
+    roles: tuple[str, ...] = ("csm", "manager")
 
     def as_dict(self) -> dict[str, str]:
         return {"page": self.page, "url": self.url, "note": self.note}
@@ -1109,15 +1186,43 @@ def pages_of(csm: User) -> list[Target]:
     return targets
 
 
+def managers_pages(csm: User) -> list[Target]:
+    """The managers' pages: the dashboard, then the escalations."""
+    return [
+        *dashboard_pages(csm),
+        Target("escalations", "/escalations/", "waiting for a manager", roles=("manager",)),
+    ]
+
+
+def dashboard_pages(csm: User) -> list[Target]:
+    """The dashboard for the last 12 months (its default), for a segment, for one CSM."""
+    manager = ("manager",)
+    return [
+        Target("dashboard", "/dashboard/", "last 12 months, everyone", roles=manager),
+        Target(
+            "dashboard, segment",
+            "/dashboard/?segment=enterprise",
+            "last 12 months, enterprise",
+            roles=manager,
+        ),
+        Target(
+            "dashboard, CSM",
+            f"/dashboard/?csm={csm.pk}",
+            f"last 12 months, {csm.username}'s accounts",
+            roles=manager,
+        ),
+    ]
+
+
 def _answers(count: int) -> str:
     return f"{count} answer" if count == 1 else f"{count} answers"
 
 
-def measure(user: User, url: str, requests: int) -> dict[str, Any]:
-    """Server time of `requests` GETs of `url` after a warm-up, and the queries of one."""
+def measure(user: User, url: str, requests: int, warm_up: int) -> dict[str, Any]:
+    """Server time of `requests` GETs of `url` after `warm_up` more, and the queries of one."""
     client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
     client.force_login(user)
-    for _ in range(WARM_UP_REQUESTS):
+    for _ in range(warm_up):
         _get(client, url)
     times = []
     for _ in range(requests):
@@ -1126,16 +1231,17 @@ def measure(user: User, url: str, requests: int) -> dict[str, Any]:
         times.append((time.perf_counter() - started) * 1000)
     with CaptureQueriesContext(connection) as queries:
         _get(client, url)
-    slowest = sorted(queries.captured_queries, key=lambda query: -float(query["time"]))[:3]
+    slowest = sorted(queries.captured_queries, key=lambda query: -float(query["time"]))
     percentiles = statistics.quantiles(times, n=100, method="inclusive")
     return {
         "requests": requests,
         "median_ms": round(percentiles[49], 1),
         "p95_ms": round(percentiles[94], 1),
         "queries": len(queries.captured_queries),
+        "queries_ms": round(sum(float(query["time"]) for query in slowest) * 1000, 1),
         "slowest_queries": [
-            {"ms": round(float(query["time"]) * 1000, 1), "sql": query["sql"][:300]}
-            for query in slowest
+            {"ms": round(float(query["time"]) * 1000, 1), "sql": query["sql"]}
+            for query in slowest[:SLOWEST_QUERIES]
         ],
     }
 

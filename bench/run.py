@@ -9,10 +9,13 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
 3. the playbook engine with one Celery worker: seconds from posting a detractor to
    its case being readable through `GET /api/v1/cases/{id}`, and minutes to turn a
    burst of answers into cases;
-4. the CSM workspace pages (queue, search, case, account, answers when it exists),
-   through Django's test client in-process, as a CSM and as a manager: server time
-   (median and p95) and queries per page, on the demo data and on a large data set
-   (5 000 accounts, 100 000 answers, their cases) that bench/pages.py writes with COPY.
+4. the workspace pages (queue, search, case, account, answers; the dashboard and the
+   escalations as a manager), through Django's test client in-process, as a CSM and
+   as a manager: server time (median and p95) and queries per page, on the demo data
+   and on a large data set (5 000 accounts, 100 000 answers, their cases) that
+   bench/pages.py writes with COPY;
+5. the managers' dashboard on a very large data set of the same kind (50 000
+   accounts, 1 000 000 answers): server time, queries and the slowest of them.
 
 The app runs as in production (DJANGO_DEBUG=false, manifest static storage), in a
 database of its own, nps_loop_bench (`--database`), created at the start and dropped
@@ -25,6 +28,7 @@ results.json and the logs of the server and the commands.
     make bench BENCH_ARGS="--requests 2000 --rows 20000"   # a shorter run
     make bench BENCH_ARGS="--parts engine"                 # only the engine
     make bench BENCH_ARGS="--parts pages"                  # only the pages
+    make bench BENCH_ARGS="--parts dashboard"              # only the dashboard, 1M answers
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nps_loop python -m bench.run --help
 """
 
@@ -57,7 +61,7 @@ from bench.load import Call, LoadReport, drive
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
-PARTS = {"ingest", "engine", "pages"}
+PARTS = {"ingest", "engine", "pages", "dashboard"}
 
 
 class BenchError(Exception):
@@ -119,6 +123,8 @@ def main() -> int:
                 results["engine"] = bench_engine(env, args, bench_url, key, people, scratch_dir)
             if "pages" in args.parts:
                 results["pages"] = bench_pages(env, args)
+            if "dashboard" in args.parts:
+                results["dashboard"] = bench_dashboard(env, args)
             if args.purge_broker:
                 manage_celery(env, "purge", "-f")
     except BenchError as error:
@@ -133,6 +139,8 @@ def main() -> int:
         print_engine(results)
     if "pages" in results:
         print_pages(results, args)
+    if "dashboard" in results:
+        print_dashboard(results)
     print(f"\nWritten: {(OUT / 'results.json').relative_to(ROOT)}")
     return 0
 
@@ -155,7 +163,8 @@ def parse_arguments() -> argparse.Namespace:
         "--parts",
         type=lambda value: set(value.split(",")),
         default=PARTS,
-        help="what to measure, comma-separated: ingest (API and import), engine, pages (all three)",
+        help="what to measure, comma-separated: ingest (API and import), engine, pages, "
+        "dashboard (all four)",
     )
     parser.add_argument(
         "--engine-answers", type=int, default=200, help="detractors timed one by one (200)"
@@ -177,6 +186,24 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--pages-timeout", type=float, default=900, help="pages: seconds per data set (900)"
+    )
+    parser.add_argument(
+        "--dashboard-accounts", type=int, default=50_000, help="dashboard: accounts (50000)"
+    )
+    parser.add_argument(
+        "--dashboard-answers", type=int, default=1_000_000, help="dashboard: answers (1000000)"
+    )
+    parser.add_argument(
+        "--dashboard-requests",
+        type=int,
+        default=10,
+        help="dashboard: timed requests per page, after 2 to warm up (10)",
+    )
+    parser.add_argument(
+        "--dashboard-timeout",
+        type=float,
+        default=1800,
+        help="dashboard: seconds for loading the data set and measuring (1800)",
     )
     parser.add_argument(
         "--database",
@@ -530,8 +557,6 @@ def bench_engine(
 
 def bench_pages(env: dict[str, str], args: argparse.Namespace) -> dict[str, object]:
     """The workspace pages on the demo data, then on the large set: `python -m bench.pages`."""
-    # Everything stays on this machine: no email leaves, even if a page sent one.
-    env = {**env, "EMAIL_URL": "memorymail://"}
     log_path = OUT / "pages.log"
     log_path.write_text("")
     started = time.perf_counter()
@@ -545,28 +570,54 @@ def bench_pages(env: dict[str, str], args: argparse.Namespace) -> dict[str, obje
         ("large", large, f"{args.large_accounts} accounts, {args.large_answers} answers"),
     ):
         print(f"Pages: {data_set} data set ({what}), then the pages...", flush=True)
-        command = [sys.executable, "-m", "bench.pages", data_set, *options]
-        command += ["--requests", str(args.page_requests)]
-        with log_path.open("a") as log:
-            try:
-                result = subprocess.run(
-                    command,
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=log,
-                    text=True,
-                    timeout=args.pages_timeout,
-                )
-            except subprocess.TimeoutExpired as error:
-                raise BenchError(
-                    f"pages, {data_set}: over {args.pages_timeout} s; see {log_path}"
-                ) from error
-        if result.returncode != 0:
-            raise BenchError(f"pages, {data_set}: failed; see {log_path}")
-        outcome[data_set] = json.loads(result.stdout.strip().splitlines()[-1])
+        options = [*options, "--requests", str(args.page_requests)]
+        outcome[data_set] = run_pages(env, data_set, options, args.pages_timeout, log_path)
     outcome["seconds"] = round(time.perf_counter() - started, 1)
     return outcome
+
+
+def bench_dashboard(env: dict[str, str], args: argparse.Namespace) -> dict[str, object]:
+    """The managers' dashboard on the very large set: `python -m bench.pages dashboard`."""
+    log_path = OUT / "dashboard.log"
+    log_path.write_text("")
+    started = time.perf_counter()
+    print(
+        f"Dashboard: very large data set ({args.dashboard_accounts} accounts, "
+        f"{args.dashboard_answers} answers), then the dashboard...",
+        flush=True,
+    )
+    options = [
+        *("--accounts", str(args.dashboard_accounts), "--answers", str(args.dashboard_answers)),
+        *("--seed", str(args.seed), "--requests", str(args.dashboard_requests)),
+    ]
+    outcome = run_pages(env, "dashboard", options, args.dashboard_timeout, log_path)
+    outcome["seconds"] = round(time.perf_counter() - started, 1)
+    return outcome
+
+
+def run_pages(
+    env: dict[str, str], data_set: str, options: list[str], timeout: float, log_path: Path
+) -> dict[str, object]:
+    """`python -m bench.pages DATA_SET OPTIONS`; its progress goes to `log_path`."""
+    # Everything stays on this machine: no email leaves, even if a page sent one.
+    env = {**env, "EMAIL_URL": "memorymail://"}
+    command = [sys.executable, "-m", "bench.pages", data_set, *options]
+    with log_path.open("a") as log:
+        try:
+            result = subprocess.run(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise BenchError(f"pages, {data_set}: over {timeout} s; see {log_path}") from error
+    if result.returncode != 0:
+        raise BenchError(f"pages, {data_set}: failed; see {log_path}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -621,20 +672,7 @@ def print_pages(results: dict, args: argparse.Namespace) -> None:
         f"{m['load_average_at_end'][0]} at end:"
     )
     for data_set in ("demo", "large"):
-        r = pages[data_set]
-        rows, loaded = r["rows"], f"set up in {r['setup_seconds']:.0f} s"
-        if "copy_seconds" in r:
-            loaded += (
-                f" (generated {r['generate_seconds']:.0f} s, COPY {r['copy_seconds']:.0f} s, "
-                f"VACUUM ANALYZE {r['vacuum_analyze_seconds']:.0f} s)"
-            )
-        print(
-            f"  {data_set}: {rows['accounts']} accounts, {rows['contacts']} contacts, "
-            f"{rows['answers']} answers, {rows['interactions']} interactions, {rows['cases']} "
-            f"cases ({rows['open_cases']} open), {rows['case_steps']} steps, "
-            f"{rows['case_events']} events; {loaded}; CSM {r['csm']['username']} owns "
-            f"{r['csm']['open_cases']} open cases"
-        )
+        print_data_set(data_set, pages[data_set])
     table = [("data set", "as", "page", "", "median ms", "p95 ms", "queries")]
     for data_set in ("demo", "large"):
         for p in pages[data_set]["pages"]:
@@ -648,6 +686,60 @@ def print_pages(results: dict, args: argparse.Namespace) -> None:
         right = [cell.rjust(width) for cell, width in zip(row[4:], widths[4:], strict=True)]
         print("  " + "  ".join(left + right))
     print(f"  the pages part took {pages['seconds'] / 60:.1f} min")
+
+
+def print_data_set(data_set: str, r: dict) -> None:
+    rows, loaded = r["rows"], f"set up in {r['setup_seconds']:.0f} s"
+    if "copy_seconds" in r:
+        loaded += (
+            f" (generated {r['generate_seconds']:.0f} s, COPY {r['copy_seconds']:.0f} s, "
+            f"VACUUM ANALYZE {r['vacuum_analyze_seconds']:.0f} s)"
+        )
+    print(
+        f"  {data_set}: {rows['accounts']} accounts, {rows['contacts']} contacts, "
+        f"{rows['answers']} answers, {rows['interactions']} interactions, {rows['cases']} "
+        f"cases ({rows['open_cases']} open), {rows['case_steps']} steps, "
+        f"{rows['case_events']} events; {loaded}; {r['database_bytes'] / 2**20:.0f} MiB on "
+        f"disk; CSM {r['csm']['username']} owns {r['csm']['open_cases']} open cases"
+    )
+
+
+def print_dashboard(results: dict) -> None:
+    r, m = results["dashboard"], results["machine"]
+    requests = r["pages"][0]["requests"]
+    print(
+        f"\nManagers' dashboard on the very large set, Django test client in-process (server "
+        f"time), {requests} requests each after {r['warm_up']} to warm up, as "
+        f"{r['manager']}; load average {m['load_average_at_end'][0]} at end:"
+    )
+    print_data_set("dashboard", r)
+    table = [("page", "", "median ms", "p95 ms", "queries", "in SQL ms")]
+    for p in r["pages"]:
+        median, p95, sql_ms = _ms(p["median_ms"]), _ms(p["p95_ms"]), _ms(p["queries_ms"])
+        table.append((p["page"], p["note"], median, p95, str(p["queries"]), sql_ms))
+    widths = [max(len(cell) for cell in column) for column in zip(*table, strict=True)]
+    for row in table:
+        left = [cell.ljust(width) for cell, width in zip(row[:2], widths[:2], strict=True)]
+        right = [cell.rjust(width) for cell, width in zip(row[2:], widths[2:], strict=True)]
+        print("  " + "  ".join(left + right))
+    for p in r["pages"]:
+        print(f"  slowest queries of {p['url']} (one request):")
+        for query in p["slowest_queries"]:
+            print(f"    {query['ms']:8.1f} ms  {_gist(query['sql'])}")
+    print(f"  the dashboard part took {r['seconds'] / 60:.1f} min")
+
+
+def _gist(statement: str, width: int = 110) -> str:
+    """The tables and conditions of a query, without its long list of columns (which may
+    hold subqueries of their own)."""
+    depth, start = 0, 0
+    for position, character in enumerate(statement):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and statement.startswith(" FROM ", position):
+            start = position + 1
+            break
+    text = " ".join(statement[start:].split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _rate(result: dict) -> str:
