@@ -6,10 +6,14 @@ everything and acknowledges escalations; an admin configures the product.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from functools import wraps
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 
 if TYPE_CHECKING:
     from nps_loop.models import User
@@ -48,3 +52,20 @@ def set_role(user: User, role: Role) -> None:
     user.groups.remove(*[g for name, g in groups.items() if name != role.value])
     user.groups.add(groups[role.value])
     user._nps_roles = None
+
+
+def role_required(*roles: Role) -> Callable:
+    """A view for people holding one of `roles`: anonymous visitors are sent to sign in,
+    anyone else gets a 403."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def guarded(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate

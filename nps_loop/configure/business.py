@@ -7,8 +7,6 @@ for the settings, `surveys.services.themes` for the themes.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,22 +16,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nps_loop.configure.forms import LoopSettingsForm, ThemeForm, TryCommentForm
-from nps_loop.roles import Role, has_role
+from nps_loop.roles import Role, role_required
 from nps_loop.services import stored_loop_settings, update_loop_settings
 from surveys.models import Theme
 from surveys.services import themes as theme_services
 from surveys.services.themes import ThemeEditRefused
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.ADMIN):
-        raise PermissionDenied
-
-
-@login_required
+@role_required(Role.ADMIN)
 def general(request: HttpRequest) -> HttpResponse:
     """Working days and holidays, the fallback owner, SLA hours, Slack and the sender."""
-    _require_admin(request)
     row = stored_loop_settings()
     last_saved = row.updated_at  # the form writes what was typed into the row, valid or not
     form = LoopSettingsForm(request.POST or None, instance=row)
@@ -48,10 +40,9 @@ def general(request: HttpRequest) -> HttpResponse:
     return render(request, "configure/general.html", context, status=422 if form.errors else 200)
 
 
-@login_required
+@role_required(Role.ADMIN)
 def theme_list(request: HttpRequest) -> HttpResponse:
     """Every theme with its keywords and how many answers carry it, those switched on first."""
-    _require_admin(request)
     themes = list(
         Theme.objects.annotate(answer_count=Count("responses")).order_by("-active", "name")
     )
@@ -63,15 +54,13 @@ def theme_list(request: HttpRequest) -> HttpResponse:
     return render(request, "configure/themes.html", context)
 
 
-@login_required
+@role_required(Role.ADMIN)
 def theme_new(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     return _theme_page(request, theme=None)
 
 
-@login_required
+@role_required(Role.ADMIN)
 def theme_edit(request: HttpRequest, theme_id: int) -> HttpResponse:
-    _require_admin(request)
     return _theme_page(request, theme=get_object_or_404(Theme, pk=theme_id))
 
 
@@ -123,11 +112,10 @@ def _save_theme(request: HttpRequest, *, theme: Theme | None, fields: dict) -> H
     return redirect("configure-themes")
 
 
-@login_required
+@role_required(Role.ADMIN)
 @require_POST
 def theme_active(request: HttpRequest, theme_id: int) -> HttpResponse:
     """Switch a theme on or off, then go back to the page the admin came from."""
-    _require_admin(request)
     theme = get_object_or_404(Theme, pk=theme_id)
     active = request.POST.get("active") == "on"
     theme_services.set_theme_active(theme=theme, active=active)
@@ -141,10 +129,9 @@ def theme_active(request: HttpRequest, theme_id: int) -> HttpResponse:
     return redirect("configure-themes")
 
 
-@login_required
+@role_required(Role.ADMIN)
 def theme_delete(request: HttpRequest, theme_id: int) -> HttpResponse:
     """Ask, then delete a theme no answer carries; one in use is switched off instead."""
-    _require_admin(request)
     theme = get_object_or_404(Theme, pk=theme_id)
     answer_count = theme.responses.count()
     if answer_count:

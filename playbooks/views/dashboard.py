@@ -6,15 +6,13 @@ import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from nps_loop.roles import Role, has_role
+from nps_loop.roles import Role, role_required
 from playbooks.forms import DashboardFilterForm
 from playbooks.models import CaseOutcome
 from playbooks.selectors import dashboard as figures
@@ -22,20 +20,14 @@ from playbooks.selectors.dashboard import Slice
 from surveys.models import Category
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied
-
-
 def _slice(request: HttpRequest) -> tuple[DashboardFilterForm, Slice]:
     form = DashboardFilterForm(request.GET or None)
     return form, form.slice(today=timezone.localdate())
 
 
-@login_required
+@role_required(Role.MANAGER, Role.ADMIN)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every figure of the period and slice chosen, with a chart or a table for each."""
-    _require_manager(request)
     form, part = _slice(request)
     now = timezone.now()
     by_month = figures.nps_by_month(part)
@@ -193,10 +185,9 @@ TABLES: dict[str, _Table] = {
 }
 
 
-@login_required
+@role_required(Role.MANAGER, Role.ADMIN)
 def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
     """One of the dashboard's tables as a CSV file, for the same period and slice."""
-    _require_manager(request)
     spec = TABLES.get(table)
     if spec is None:
         raise Http404("No such table.")

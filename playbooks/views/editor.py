@@ -6,15 +6,13 @@ Changes apply to the cases opened afterwards; running cases keep the steps they 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nps_loop.roles import Role, has_role
+from nps_loop.roles import Role, role_required
 from playbooks.forms import PlaybookForm, PreviewForm, StepForm
 from playbooks.models import Playbook, PlaybookStep, StepKind
 from playbooks.selectors import playbooks as selectors
@@ -22,15 +20,9 @@ from playbooks.services import playbooks as services
 from playbooks.services.playbooks import PlaybookEditRefused
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.ADMIN):
-        raise PermissionDenied
-
-
-@login_required
+@role_required(Role.ADMIN)
 def playbook_list(request: HttpRequest) -> HttpResponse:
     """The playbooks, what their triggers leave uncovered, and a preview for a sample answer."""
-    _require_admin(request)
     preview_form = PreviewForm(request.GET if "score" in request.GET else None)
     preview = None
     if preview_form.is_valid():
@@ -54,9 +46,8 @@ def playbook_list(request: HttpRequest) -> HttpResponse:
     return render(request, "playbooks/editor/list.html", context)
 
 
-@login_required
+@role_required(Role.ADMIN)
 def playbook_new(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     form = PlaybookForm(request.POST or None, initial={"active": False, "for_detractors": True})
     if request.method == "POST" and form.is_valid():
         playbook = services.save_playbook(playbook=form.save(commit=False))
@@ -70,10 +61,9 @@ def playbook_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(Role.ADMIN)
 def playbook_edit(request: HttpRequest, playbook_id: int) -> HttpResponse:
     """The playbook's trigger (saved here) and its steps (each edited on its own page)."""
-    _require_admin(request)
     playbook = selectors.playbook_with_steps(playbook_id=playbook_id)
     if playbook is None:
         raise Http404("No such playbook.")
@@ -90,11 +80,10 @@ def playbook_edit(request: HttpRequest, playbook_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(Role.ADMIN)
 @require_POST
 def playbook_action(request: HttpRequest, playbook_id: int, action: str) -> HttpResponse:
     """Duplicate, activate, deactivate or delete a playbook."""
-    _require_admin(request)
     playbook = get_object_or_404(Playbook, pk=playbook_id)
     back = (
         redirect("playbook-edit", playbook_id=playbook.pk)
@@ -131,10 +120,9 @@ def _state_message(playbook: Playbook) -> str:
     }
 
 
-@login_required
+@role_required(Role.ADMIN)
 def step_form(request: HttpRequest, playbook_id: int, step_id: int | None = None) -> HttpResponse:
     """Add a step at the end of the playbook, or change one."""
-    _require_admin(request)
     playbook = get_object_or_404(Playbook, pk=playbook_id)
     step = get_object_or_404(PlaybookStep, pk=step_id, playbook=playbook) if step_id else None
     form = StepForm(
@@ -159,11 +147,10 @@ def step_form(request: HttpRequest, playbook_id: int, step_id: int | None = None
     )
 
 
-@login_required
+@role_required(Role.ADMIN)
 @require_POST
 def step_action(request: HttpRequest, playbook_id: int, step_id: int, action: str) -> HttpResponse:
     """Move a step up or down, or remove it."""
-    _require_admin(request)
     step = get_object_or_404(PlaybookStep, pk=step_id, playbook_id=playbook_id)
     if action in ("up", "down"):
         services.move_step(step=step, offset=-1 if action == "up" else 1)

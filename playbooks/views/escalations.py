@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nps_loop.roles import Role, has_role
+from nps_loop.roles import Role, role_required
 from playbooks import selectors
 from playbooks.forms import EscalationFilterForm, ResolveEscalationForm
 from playbooks.models import Escalation
@@ -27,16 +25,10 @@ ACKNOWLEDGE = "acknowledge"
 RESOLVE = "resolve"
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied
-
-
-@login_required
+@role_required(Role.MANAGER, Role.ADMIN)
 def escalation_list(request: HttpRequest) -> HttpResponse:
     """Escalations for the managers: those waiting for acknowledgement first (the highest
     level, then the oldest), in tabs with their counts; a segment and an account to narrow."""
-    _require_manager(request)
     return _list_page(request)
 
 
@@ -66,12 +58,11 @@ def _tabs(form: EscalationFilterForm, filters: selectors.EscalationFilters) -> l
     return [(value, label, counts[value]) for value, label in form.fields["tab"].choices]
 
 
-@login_required
+@role_required(Role.MANAGER, Role.ADMIN)
 @require_POST
 def escalation_action(request: HttpRequest, escalation_id: int, action: str) -> HttpResponse:
     """Acknowledge or resolve one escalation from the list. With htmx its row is shown again
     in place, with the tab counts and what happened; without, the list comes back."""
-    _require_manager(request)
     if action not in (ACKNOWLEDGE, RESOLVE):
         raise Http404("No such action.")
     escalation = get_object_or_404(Escalation.objects.select_related("case"), pk=escalation_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from nps_loop.roles import Role, has_role
+from nps_loop.roles import Role, has_role, role_required
 from playbooks import forms as forms_
 from playbooks import selectors
 from playbooks.forms import AnswerFilterForm, QueueFilterForm
@@ -34,11 +34,9 @@ from surveys.services import assign_account_to_contact
 QUEUE_PAGE_SIZE = 25
 
 
-@login_required
+@role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
 def case_queue(request: HttpRequest) -> HttpResponse:
     """The cases that need action, the reader's own first; filters, search and counts."""
-    if not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied
     form = QueueFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     now = timezone.now()
@@ -56,14 +54,12 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """One case: the answer, the 360° view, the steps, the action plan and the timeline.
 
     A case the reader may not see is a 404, as if it did not exist.
     """
-    if not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied
     return _case_page(request, case_id)
 
 
@@ -87,11 +83,9 @@ def _case_page(
     return render(request, "playbooks/case.html", context, status=status)
 
 
-@login_required
+@role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     """An account: its NPS over time and by persona, people, answers, cases, interactions."""
-    if not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied
     now = timezone.now()
     page = selectors.account_page(user=request.user, account_id=account_id, now=now)
     if page is None:
@@ -143,11 +137,9 @@ class _CountedPaginator(Paginator):
         return self._known_count
 
 
-@login_required
+@role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
 def answer_list(request: HttpRequest) -> HttpResponse:
     """Every answer the reader may see, not only those with a case; filters and figures."""
-    if not has_role(request.user, Role.CSM, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied
     form = AnswerFilterForm(request.GET or None)
     filters = form.filters()
     answers = selectors.answer_list(user=request.user, filters=filters)
@@ -170,12 +162,10 @@ def answer_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@role_required(Role.ADMIN)
 def assign_answer(request: HttpRequest, response_id: int) -> HttpResponse:
     """An admin tells which account an unmatched answer's contact belongs to; the contact's
     other unmatched answers, and their cases, follow."""
-    if not has_role(request.user, Role.ADMIN):
-        raise PermissionDenied
     answer = selectors.unmatched_answer(response_id=response_id)
     if answer is None:
         if not Response.objects.filter(pk=response_id).exists():
