@@ -17,6 +17,7 @@ from playbooks.forms import DashboardFilterForm
 from playbooks.models import CaseOutcome
 from playbooks.selectors import dashboard as figures
 from playbooks.selectors.dashboard import Slice
+from playbooks.views.workspace import chart_point
 from surveys.models import Category
 
 
@@ -37,14 +38,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "nps": figures.nps_of(part),
         "by_month": by_month,
         "month_series": [
-            {
-                "label": date_format(group.key, "M Y"),
-                "nps": group.nps.nps,
-                "low": group.nps.ci95[0] if group.nps.ci95 else None,
-                "high": group.nps.ci95[1] if group.nps.ci95 else None,
-                "answers": group.nps.responses,
-            }
-            for group in by_month
+            chart_point(date_format(group.key, "M Y"), group.nps) for group in by_month
         ],
         "by_segment": figures.nps_by(part, "segment"),
         "by_tier": figures.nps_by(part, "tier"),

@@ -29,6 +29,7 @@ from playbooks.services import cases
 from playbooks.services.cases import CaseActionRefused
 from playbooks.transitions import TransitionNotAllowed
 from surveys.models import Response
+from surveys.nps import NpsSummary
 from surveys.services import assign_account_to_contact
 
 QUEUE_PAGE_SIZE = 25
@@ -100,6 +101,17 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     return render(request, "playbooks/account.html", context)
 
 
+def chart_point(label: str, nps: NpsSummary | None) -> dict:
+    """One point of an NPS chart (static/js/charts.js): the NPS, its 95% band, the count."""
+    return {
+        "label": label,
+        "nps": nps.nps if nps else None,
+        "low": nps.ci95[0] if nps and nps.ci95 else None,
+        "high": nps.ci95[1] if nps and nps.ci95 else None,
+        "answers": nps.responses if nps else 0,
+    }
+
+
 def _month_series(page: selectors.AccountPage, today: dt.date) -> list[dict]:
     """The account's NPS by month for the chart, months without an answer included (as
     gaps), from its first month with answers to this month."""
@@ -108,16 +120,7 @@ def _month_series(page: selectors.AccountPage, today: dt.date) -> list[dict]:
     figures = {entry.month: entry.nps for entry in page.by_month}
     month, series = page.by_month[0].month, []
     while month <= today:
-        nps = figures.get(month)
-        series.append(
-            {
-                "label": date_format(month, "YEAR_MONTH_FORMAT"),
-                "nps": nps.nps if nps else None,
-                "low": nps.ci95[0] if nps and nps.ci95 else None,
-                "high": nps.ci95[1] if nps and nps.ci95 else None,
-                "answers": nps.responses if nps else 0,
-            }
-        )
+        series.append(chart_point(date_format(month, "YEAR_MONTH_FORMAT"), figures.get(month)))
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return series
 
