@@ -70,10 +70,10 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact, Interaction, InteractionKind, Persona
 from bench import generate
+from nps_loop.business_days import add_business_days, parse_holidays
 from nps_loop.models import LoopSettings, User
 from nps_loop.roles import Role, set_role
 from playbooks import escalation_rules
-from playbooks.business_days import add_business_days, parse_holidays
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     OPEN_CASE_STATUSES,

@@ -18,6 +18,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Survey emails: drip days and scheduled campaigns start on time; lost work resumes.
+    "send-surveys": {
+        "task": "surveys.sending_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "check-slas": {
         "task": "playbooks.check_slas",
         "schedule": crontab(minute=5),

@@ -31,8 +31,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Contact, Persona
+from nps_loop.business_days import add_business_days, parse_holidays
 from nps_loop.models import LoopSettings, User
-from playbooks.business_days import add_business_days, parse_holidays
 from playbooks.models import (
     ActionAudience,
     ActionItem,

@@ -85,6 +85,23 @@ class LoopSettings(models.Model):
         blank=True,
         help_text=_("From address of the emails NPS Loop sends. Empty: DEFAULT_FROM_EMAIL."),
     )
+    survey_throttle_days = models.PositiveSmallIntegerField(
+        _("days between two surveys to one person"),
+        default=90,
+        help_text=_("A contact surveyed or answering within this many days is not surveyed."),
+    )
+    account_survey_quota = models.PositiveIntegerField(
+        _("surveys per account per period"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no limit."),
+    )
+    account_quota_days = models.PositiveSmallIntegerField(
+        _("quota period (days)"), default=30
+    )
+    survey_link_days = models.PositiveSmallIntegerField(
+        _("days a survey link stays valid"), default=30
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -159,6 +159,16 @@ STORAGES = {
     },
 }
 
+# --- Cache ------------------------------------------------------------------
+# Shared by the web processes and the worker: cached settings, and the rate limits of
+# the public survey pages. Redis in production (CACHE_URL=rediscache://host:6379/1);
+# without it, files under NPS_DATA_DIR, shared by the processes of one machine.
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}"
+    )
+}
+
 # --- Email ------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
@@ -223,6 +233,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 NPS_DEFAULT_CURRENCY = env.str("NPS_DEFAULT_CURRENCY", default="EUR")
 # The address people use to reach NPS Loop: links in the emails it sends start with it.
 NPS_BASE_URL = env.str("NPS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Survey emails leave at most this fast, all workers together (the mail provider's limit).
+NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=600)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -27,10 +27,12 @@ def enqueue_processing(sender, response, **kwargs) -> None:
 
 @receiver(response_updated, dispatch_uid="playbooks.note_answer_amended")
 def note_answer_amended(sender, response, fields, **kwargs) -> None:
-    """A comment that arrives after the case opened shows on the case's timeline."""
+    """A comment that arrives after the case opened shows on the case's timeline; a corrected
+    score on an answer processed without a case has it processed again."""
     from playbooks.services.engine import note_answer_amended
 
-    note_answer_amended(response=response, fields=list(fields))
+    if note_answer_amended(response=response, fields=list(fields)):
+        enqueue_processing(sender, response)
 
 
 @receiver(contact_matched, dispatch_uid="playbooks.cases_follow_their_account")

@@ -1,8 +1,13 @@
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Contact
+from accounts.models import Account, Contact, Persona, Segment
 
 
 class Category(models.TextChoices):
@@ -21,11 +26,88 @@ class Source(models.TextChoices):
     MANUAL = "manual", _("Manual entry")
 
 
+STANDARD_QUESTION_EN = "How likely are you to recommend us to a friend or colleague?"
+STANDARD_QUESTION_FR = (
+    "Quelle est la probabilité que vous nous recommandiez à un ami ou un collègue ?"
+)
+
+
+class CampaignChannel(models.TextChoices):
+    EMAIL = "email", _("Sent by NPS Loop")
+    EXTERNAL = "external", _("Another tool")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class Campaign(models.Model):
-    """A round of NPS surveys; answers may point to the campaign they came from."""
+    """A round of NPS surveys: sent by NPS Loop by email, or run by another tool.
+
+    Answers may point to the campaign they came from. An email campaign has an
+    audience (contacts of accounts, narrowed by its filters), a question in
+    English and French, and a schedule: all at once, or spread over working days.
+    """
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
+    channel = models.CharField(
+        _("channel"),
+        max_length=10,
+        choices=CampaignChannel.choices,
+        default=CampaignChannel.EXTERNAL,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    question_en = models.CharField(
+        _("question in English"), max_length=300, default=STANDARD_QUESTION_EN
+    )
+    question_fr = models.CharField(
+        _("question in French"), max_length=300, default=STANDARD_QUESTION_FR
+    )
+    # The audience: contacts of accounts, narrowed by every filter that is set.
+    audience_segment = models.CharField(
+        _("segment"), max_length=20, choices=Segment.choices, blank=True
+    )
+    audience_tier = models.CharField(_("tier"), max_length=50, blank=True)
+    audience_persona = models.CharField(
+        _("persona"), max_length=20, choices=Persona.choices, blank=True
+    )
+    audience_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    audience_csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("CSM"),
+    )
+    sender = models.CharField(
+        _("sender"),
+        max_length=254,
+        blank=True,
+        help_text=_("From address of the survey emails. Empty: the sender of the settings."),
+    )
+    send_at = models.DateTimeField(
+        _("first sending"), null=True, blank=True, help_text=_("Empty: as soon as launched.")
+    )
+    drip_days = models.PositiveSmallIntegerField(
+        _("spread over (working days)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     invitations_sent = models.PositiveIntegerField(
         _("invitations sent"),
         null=True,
@@ -33,15 +115,52 @@ class Campaign(models.Model):
         help_text=_("How many people were asked; needed for the response rate."),
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("launched by"),
+    )
+    planned_at = models.DateTimeField(_("invitations planned at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-started_at", "-created_at"]
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(drip_days__gte=1) & Q(drip_days__lte=60),
+                name="campaign_drip_days_1_60",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_email(self) -> bool:
+        return self.channel == CampaignChannel.EMAIL
+
+    @property
+    def is_editable(self) -> bool:
+        return self.is_email and self.status == CampaignStatus.DRAFT
+
+    def question_in(self, language: str) -> str:
+        return self.question_fr if language == "fr" else self.question_en
 
 
 class Theme(models.Model):
@@ -284,3 +403,142 @@ class Suppression(models.Model):
             and self.starts_at <= moment
             and (self.ends_at is None or moment < self.ends_at)
         )
+
+
+class InvitationPurpose(models.TextChoices):
+    CAMPAIGN = "campaign", _("Campaign")
+    FOLLOW_UP = "follow_up", _("Follow-up of a case")
+
+
+class InvitationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    ANSWERED = "answered", _("Answered")
+    EXCLUDED = "excluded", _("Excluded")
+    BOUNCED = "bounced", _("Bounced")
+    FAILED = "failed", _("Could not be sent")
+    OPTED_OUT = "opted_out", _("Opted out")
+
+
+class Exclusion(models.TextChoices):
+    """Why an invitation was not sent."""
+
+    OPTED_OUT = "opted_out", _("Opted out of surveys")
+    SUPPRESSED = "suppressed", _("Surveys suppressed")
+    THROTTLED = "throttled", _("Surveyed recently")
+    QUOTA = "quota", _("Account quota reached")
+    NO_ACCOUNT = "no_account", _("No longer at an account")
+    CANCELLED = "cancelled", _("Campaign cancelled")
+
+
+def new_invitation_token() -> str:
+    """32 URL-safe characters from 192 random bits: an invitation's link."""
+    return secrets.token_urlsafe(24)
+
+
+class Invitation(models.Model):
+    """One survey email to one contact, and what became of it.
+
+    The token in its links is the only key to the public answer page: long,
+    random and unique, it cannot be guessed or enumerated.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("campaign"),
+    )
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=10,
+        choices=InvitationPurpose.choices,
+        default=InvitationPurpose.CAMPAIGN,
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("contact")
+    )
+    # The contact's account when the invitation was sent (quotas count per account).
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+        verbose_name=_("account"),
+    )
+    token = models.CharField(
+        _("token"), max_length=64, unique=True, editable=False, default=new_invitation_token
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.SCHEDULED,
+    )
+    exclusion = models.CharField(
+        _("excluded because"), max_length=12, choices=Exclusion.choices, blank=True
+    )
+    exclusion_note = models.CharField(_("detail"), max_length=300, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    scheduled_for = models.DateTimeField(_("scheduled for"))
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("sending attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
+    excluded_at = models.DateTimeField(_("excluded at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    response = models.OneToOneField(
+        Response,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+        verbose_name=_("answer"),
+    )
+    bounced_at = models.DateTimeField(_("bounced at"), null=True, blank=True)
+    opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scheduled_for", "id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "contact"],
+                condition=Q(campaign__isnull=False),
+                name="invitation_once_per_campaign",
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose="follow_up") | Q(campaign__isnull=False),
+                name="invitation_campaign_unless_follow_up",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["scheduled_for"],
+                condition=Q(status="scheduled"),
+                name="invitation_due",
+            ),
+            models.Index(fields=["contact", "-sent_at"], name="invitation_contact_sent"),
+            models.Index(fields=["account", "-sent_at"], name="invitation_account_sent"),
+            models.Index(fields=["campaign", "status"], name="invitation_campaign_status"),
+            models.Index(fields=["sent_at"], name="invitation_sent_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} · {self.get_status_display()}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.response_id is not None
+
+    def is_expired(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.expires_at is not None and at >= self.expires_at

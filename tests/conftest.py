@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -22,6 +23,15 @@ def _user_with(role: Role, **kwargs):
     user = UserFactory(**kwargs)
     set_role(user, role)
     return user
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The cache is the test Redis: every test starts without what earlier ones cached
+    (settings rows of rolled-back databases, rate-limit counters)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

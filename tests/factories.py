@@ -7,7 +7,16 @@ from django.utils import timezone
 from accounts.models import Account, AccountDomain, Contact, Interaction, Persona, Segment
 from nps_loop.models import User
 from playbooks.models import Playbook, PlaybookStep, StepKind
-from surveys.models import Campaign, Response, Source
+from surveys.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignStatus,
+    Invitation,
+    InvitationStatus,
+    Response,
+    Source,
+    new_invitation_token,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -66,6 +75,30 @@ class CampaignFactory(factory.django.DjangoModelFactory):
         model = Campaign
 
     name = factory.Sequence(lambda n: f"Campaign {n}")
+
+
+class EmailCampaignFactory(CampaignFactory):
+    """A campaign NPS Loop sends itself, launched."""
+
+    channel = CampaignChannel.EMAIL
+    status = CampaignStatus.SENDING
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation already sent, its link valid for 30 days."""
+
+    class Meta:
+        model = Invitation
+
+    campaign = factory.SubFactory(EmailCampaignFactory)
+    contact = factory.SubFactory(ContactFactory)
+    account = factory.LazyAttribute(lambda i: i.contact.account)
+    token = factory.LazyFunction(new_invitation_token)
+    status = InvitationStatus.SENT
+    language = "en"
+    scheduled_for = factory.LazyFunction(timezone.now)
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda i: i.sent_at + dt.timedelta(days=30))
 
 
 class ResponseFactory(factory.django.DjangoModelFactory):

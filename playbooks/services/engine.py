@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import Persona
+from nps_loop.business_days import add_business_days, parse_holidays
 from nps_loop.models import LoopSettings
 from playbooks import escalation_rules
-from playbooks.business_days import add_business_days, parse_holidays
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     AssigneeKind,
@@ -347,12 +347,24 @@ _RUNNERS = {
 # --- answers amended later ------------------------------------------------------------
 
 
-def note_answer_amended(*, response: Response, fields: list[str]) -> None:
+def note_answer_amended(*, response: Response, fields: list[str]) -> bool:
     """A survey tool amended an answer that already has a case: tag the new comment's themes
-    and put the change on the case's timeline for the CSM to see."""
+    and put the change on the case's timeline for the CSM to see.
+
+    Returns True when the answer must be processed again: it was processed without a
+    case and its score changed, so the new score may call for one (a 9 corrected to 3).
+    """
     case = Case.objects.filter(response=response).first()
     if case is None:
-        return  # not processed yet: processing will read the amended answer
+        if "score" not in fields:
+            return False  # not processed yet: processing will read the amended answer
+        # Conditional: an answer still being processed (its row is locked meanwhile) or
+        # never processed reads the new score anyway; one-case-per-answer backs this up.
+        return bool(
+            Response.objects.filter(pk=response.pk, processed_at__isnull=False).update(
+                processed_at=None
+            )
+        )
     if "comment" in fields:
         tag_themes(response=response)
     changes = []
@@ -371,6 +383,7 @@ def note_answer_amended(*, response: Response, fields: list[str]) -> None:
         ),
         details={"fields": fields},
     )
+    return False
 
 
 # --- follow-up answers ----------------------------------------------------------------

@@ -30,8 +30,9 @@ from playbooks.models import (
 )
 from playbooks.services.cases import record_event
 from playbooks.services.notifications import queue_escalation_emails
-from playbooks.timeline import say
+from playbooks.timeline import Said, say
 from surveys.models import Response, Suppression
+from surveys.services.sending import invite_to_follow_up
 from surveys.services.suppressions import lift_suppression
 
 logger = logging.getLogger(__name__)
@@ -212,8 +213,8 @@ def follow_ups_due(*, now: dt.datetime | None = None) -> list[int]:
 
 
 def request_follow_up(*, step_id: int) -> Case | None:
-    """Open the way for a follow-up answer: the case's suppression ends, the case waits for
-    the contact's next answer, which will link back to it."""
+    """Send the follow-up survey: the case's suppression ends, an invitation goes to the
+    contact through the same rules as any survey, and their next answer links back here."""
     with transaction.atomic():
         now = timezone.now()
         done = CaseStep.objects.filter(
@@ -227,19 +228,57 @@ def request_follow_up(*, step_id: int) -> Case | None:
         case.follow_up_requested_at = now
         if case.suppression is not None:
             lift_suppression(suppression=case.suppression)
+        invitation, verdict = invite_to_follow_up(
+            contact=case.contact,
+            ignore_suppression_ids=[case.suppression_id] if case.suppression_id else [],
+            now=now,
+        )
+        step.result = {
+            "requested_at": now.isoformat(),
+            "invitation": invitation.pk if invitation else None,
+        }
+        step.save(update_fields=["result"])
         record_event(
             case=case,
             kind="follow_up_requested",
-            message=say(
-                gettext_noop(
-                    "Follow-up survey due: %(email)s may be surveyed again; "
-                    "their next answer links back to this case."
-                ),
-                email=case.contact.email,
-            ),
-            details={"step": step.pk},
+            message=_follow_up_message(case, invitation, verdict),
+            details={"step": step.pk, "invitation": invitation.pk if invitation else None},
         )
+        if invitation is not None and invitation.scheduled_for <= now:
+            transaction.on_commit(_start_sender, robust=True)
     return case
+
+
+def _follow_up_message(case: Case, invitation, verdict) -> Said:
+    if invitation is None:
+        return say(
+            gettext_noop(
+                "No follow-up survey sent to %(email)s: %(reason)s Their next answer, "
+                "from any source, still links back to this case."
+            ),
+            email=case.contact.email,
+            reason=verdict.note,
+        )
+    if verdict is not None:
+        return say(
+            gettext_noop(
+                "Follow-up survey to %(email)s scheduled for %(date)s: %(reason)s "
+                "Their answer links back to this case."
+            ),
+            email=case.contact.email,
+            date=f"{timezone.localtime(invitation.scheduled_for):%Y-%m-%d}",
+            reason=verdict.note,
+        )
+    return say(
+        gettext_noop("Follow-up survey sent to %(email)s; their answer links back to this case."),
+        email=case.contact.email,
+    )
+
+
+def _start_sender() -> None:
+    from surveys.tasks import send_invitations
+
+    send_invitations.delay()
 
 
 # --- suppressions -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from playbooks.business_days import add_business_days, is_working_day, parse_holidays
+from nps_loop.business_days import add_business_days, is_working_day, parse_holidays
 
 # November 2026: Friday 20, Saturday 21, Sunday 22, Monday 23, Tuesday 24.
 FRIDAY = dt.datetime(2026, 11, 20, 15, 30)

@@ -1,0 +1,104 @@
+"""The survey email: the question and eleven one-click links, in the contact's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from nps_loop.models import LoopSettings
+from surveys.models import STANDARD_QUESTION_EN, STANDARD_QUESTION_FR, Invitation
+
+# Detractor, passive and promoter scores: white text on each passes WCAG AA.
+SCORE_COLOURS = {"detractor": "#b91c1c", "passive": "#b45309", "promoter": "#15803d"}
+
+
+@dataclass(frozen=True)
+class ScoreLink:
+    score: int
+    url: str
+    colour: str
+
+
+def survey_language(language: str) -> str:
+    """One of the interface's languages: the contact's when known, else the server's."""
+    language = (language or "").split("-")[0].lower()
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def survey_question(invitation: Invitation) -> str:
+    language = survey_language(invitation.language)
+    if invitation.campaign is not None:
+        return invitation.campaign.question_in(language)
+    return STANDARD_QUESTION_FR if language == "fr" else STANDARD_QUESTION_EN
+
+
+def survey_url(invitation: Invitation) -> str:
+    return settings.NPS_BASE_URL + reverse("survey-answer", args=[invitation.token])
+
+
+def unsubscribe_url(invitation: Invitation) -> str:
+    return settings.NPS_BASE_URL + reverse("survey-unsubscribe", args=[invitation.token])
+
+
+def default_sender() -> str:
+    """The From of survey emails whose campaign names none."""
+    return LoopSettings.current().sender_email or settings.DEFAULT_FROM_EMAIL
+
+
+def sender_for(invitation: Invitation) -> str:
+    campaign = invitation.campaign
+    if campaign is not None and campaign.sender:
+        return campaign.sender
+    return default_sender()
+
+
+def invitation_email(invitation: Invitation) -> EmailMultiAlternatives:
+    """The email of one invitation, HTML and plain text, with its unsubscribe headers.
+
+    Needs `invitation.contact` and `invitation.campaign` loaded.
+    """
+    language = survey_language(invitation.language)
+    page = survey_url(invitation)
+    unsubscribe = unsubscribe_url(invitation)
+    context = {
+        "language": language,
+        "purpose": invitation.purpose,
+        "first_name": invitation.contact.first_name,
+        "question": survey_question(invitation),
+        "score_links": [
+            ScoreLink(score, f"{page}?score={score}", _colour(score)) for score in range(11)
+        ],
+        "unsubscribe_url": unsubscribe,
+    }
+    with translation.override(language):
+        subject = render_to_string("surveys/email/invitation_subject.txt", context)
+        text = render_to_string("surveys/email/invitation.txt", context)
+        html = render_to_string("surveys/email/invitation.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=sender_for(invitation),
+        to=[invitation.contact.email],
+        headers={
+            # RFC 2369 and RFC 8058: mail clients offer "Unsubscribe" and POST to it in one click.
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+            "X-NPS-Loop-Invitation": str(invitation.pk),
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _colour(score: int) -> str:
+    if score <= 6:
+        return SCORE_COLOURS["detractor"]
+    if score <= 8:
+        return SCORE_COLOURS["passive"]
+    return SCORE_COLOURS["promoter"]

@@ -1,0 +1,298 @@
+"""Sending survey emails: claim what is due, drop who may not be surveyed, send, stamp.
+
+A round claims due invitations (rows locked and skipped by a concurrent round),
+judges them by the exclusion rules at that moment, marks them `sending` and
+commits; the emails then go out over one connection, outside any transaction;
+each chunk is stamped `sent` as soon as it is through. A worker killed mid-round
+leaves some invitations `sending`: `release_stuck_invitations` puts them back on
+the schedule (the email of the chunk in flight may then go out twice; none is lost).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Contact
+from nps_loop.models import LoopSettings
+from surveys.audience import Member, Rules, Verdict, exclusions_for
+from surveys.emails import invitation_email, survey_language
+from surveys.models import (
+    Campaign,
+    CampaignStatus,
+    Invitation,
+    InvitationPurpose,
+    InvitationStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+# Invitations stamped `sent` together: at most this many may go out twice after a crash.
+STAMP_EVERY = 25
+MAX_ATTEMPTS = 5
+STUCK_AFTER = dt.timedelta(minutes=15)
+
+
+@dataclass
+class SendingRound:
+    """What one round did."""
+
+    claimed: int = 0
+    sent: int = 0
+    excluded: int = 0
+    deferred: int = 0
+    bounced: int = 0
+    failed: int = 0
+    retrying: int = 0
+    campaigns: set[int] = field(default_factory=set)
+
+
+def send_due_invitations(*, limit: int, now: dt.datetime | None = None) -> SendingRound:
+    """Send up to `limit` invitations whose time has come, oldest first."""
+    now = now or timezone.now()
+    outcome = SendingRound()
+    to_send = _claim(limit=limit, now=now, outcome=outcome)
+    if to_send:
+        _send(to_send, outcome)
+    if outcome.campaigns:
+        _mark_progress(outcome.campaigns)
+    return outcome
+
+
+def invitations_due(*, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return Invitation.objects.filter(
+        status=InvitationStatus.SCHEDULED, scheduled_for__lte=now
+    ).exists()
+
+
+def next_due_at() -> dt.datetime | None:
+    """When the next scheduled invitation is due."""
+    first = (
+        Invitation.objects.filter(status=InvitationStatus.SCHEDULED)
+        .order_by("scheduled_for")
+        .values_list("scheduled_for", flat=True)
+        .first()
+    )
+    return first
+
+
+def release_stuck_invitations(*, now: dt.datetime | None = None) -> int:
+    """Put back on the schedule invitations a dead worker left `sending`."""
+    now = now or timezone.now()
+    released = Invitation.objects.filter(
+        status=InvitationStatus.SENDING, claimed_at__lt=now - STUCK_AFTER
+    ).update(status=InvitationStatus.SCHEDULED, scheduled_for=now, claimed_at=None)
+    if released:
+        logger.warning("released %s invitations left 'sending' by a stopped worker", released)
+    return released
+
+
+def invite_to_follow_up(
+    *, contact: Contact, ignore_suppression_ids: list[int], now: dt.datetime | None = None
+) -> tuple[Invitation | None, Verdict | None]:
+    """Schedule the follow-up survey of a case, through the same rules as any survey.
+
+    Only the case's own suppression is ignored. A contact surveyed too recently gets it
+    once the throttling window is over; one who opted out or is suppressed otherwise
+    gets none. Returns the invitation (None when refused) and the verdict that delayed
+    or refused it.
+    """
+    now = now or timezone.now()
+    member = Member(contact.pk, contact.account_id, contact.opted_out)
+    verdict = exclusions_for([member], at=now, ignore_suppression_ids=ignore_suppression_ids).get(
+        contact.pk
+    )
+    if verdict is not None and verdict.available_at is None:
+        return None, verdict
+    invitation = Invitation.objects.create(
+        purpose=InvitationPurpose.FOLLOW_UP,
+        contact=contact,
+        account_id=contact.account_id,
+        language=survey_language(contact.language),
+        scheduled_for=verdict.available_at if verdict else now,
+    )
+    return invitation, verdict
+
+
+# --- claiming ----------------------------------------------------------------------------
+
+
+def _claim(*, limit: int, now: dt.datetime, outcome: SendingRound) -> list[Invitation]:
+    with transaction.atomic():
+        due = list(
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=InvitationStatus.SCHEDULED, scheduled_for__lte=now)
+            .select_related("contact", "campaign")
+            .order_by("scheduled_for", "pk")[:limit]
+        )
+        outcome.claimed = len(due)
+        if not due:
+            return []
+        members = [Member(i.contact_id, i.contact.account_id, i.contact.opted_out) for i in due]
+        verdicts = exclusions_for(members, at=now, rules=Rules.current())
+        to_send, excluded, deferred = [], defaultdict(list), []
+        for invitation in due:
+            outcome.campaigns.add(invitation.campaign_id)
+            verdict = verdicts.get(invitation.contact_id)
+            if verdict is None:
+                to_send.append(invitation)
+            elif invitation.purpose == InvitationPurpose.FOLLOW_UP and verdict.available_at:
+                deferred.append((invitation, verdict.available_at))
+            else:
+                excluded[(verdict.reason, verdict.note)].append(invitation.pk)
+        for (reason, note), ids in excluded.items():
+            outcome.excluded += Invitation.objects.filter(pk__in=ids).update(
+                status=InvitationStatus.EXCLUDED,
+                exclusion=reason,
+                exclusion_note=note[:300],
+                excluded_at=now,
+            )
+        for invitation, available_at in deferred:
+            Invitation.objects.filter(pk=invitation.pk).update(scheduled_for=available_at)
+            outcome.deferred += 1
+        Invitation.objects.filter(pk__in=[i.pk for i in to_send]).update(
+            status=InvitationStatus.SENDING, claimed_at=now
+        )
+        for invitation in to_send:
+            # The account may have changed since planning: quotas count the current one.
+            invitation.account_id = invitation.contact.account_id
+    return to_send
+
+
+# --- sending -----------------------------------------------------------------------------
+
+
+def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
+    link_days = LoopSettings.current().survey_link_days
+    connection = get_connection()
+    try:
+        connection.open()
+        for start in range(0, len(invitations), STAMP_EVERY):
+            chunk = invitations[start : start + STAMP_EVERY]
+            sent = []
+            for invitation in chunk:
+                if _send_one(connection, invitation, outcome):
+                    sent.append(invitation)
+            _stamp_sent(sent, link_days)
+            outcome.sent += len(sent)
+    finally:
+        connection.close()
+
+
+def _send_one(connection, invitation: Invitation, outcome: SendingRound) -> bool:
+    try:
+        connection.send_messages([invitation_email(invitation)])
+    except smtplib.SMTPRecipientsRefused as error:
+        _stamp_bounced(invitation, str(error))
+        outcome.bounced += 1
+    except (smtplib.SMTPException, OSError) as error:
+        # The mail server is unreachable or refused for now: try again later.
+        if _retry_later(invitation, str(error)):
+            outcome.retrying += 1
+        else:
+            outcome.failed += 1
+        try:  # a broken connection is reopened for the next message
+            connection.close()
+            connection.open()
+        except (smtplib.SMTPException, OSError):
+            pass
+    else:
+        return True
+    return False
+
+
+def _stamp_sent(invitations: list[Invitation], link_days: int) -> None:
+    if not invitations:
+        return
+    now = timezone.now()
+    expires_at = now + dt.timedelta(days=link_days)
+    by_account = defaultdict(list)
+    for invitation in invitations:
+        by_account[invitation.account_id].append(invitation.pk)
+    with transaction.atomic():
+        for account_id, ids in by_account.items():
+            Invitation.objects.filter(pk__in=ids, status=InvitationStatus.SENDING).update(
+                status=InvitationStatus.SENT,
+                sent_at=now,
+                expires_at=expires_at,
+                account_id=account_id,
+                attempts=F("attempts") + 1,
+                last_error="",
+            )
+        per_campaign = defaultdict(int)
+        for invitation in invitations:
+            if invitation.campaign_id is not None:
+                per_campaign[invitation.campaign_id] += 1
+        for campaign_id, count in per_campaign.items():
+            # Read by the dashboard's response rate; counted as emails leave.
+            Campaign.objects.filter(pk=campaign_id).update(
+                invitations_sent=Coalesce(F("invitations_sent"), 0) + count,
+                started_at=Coalesce(F("started_at"), Value(now)),
+            )
+
+
+def _stamp_bounced(invitation: Invitation, error: str) -> None:
+    Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.SENDING).update(
+        status=InvitationStatus.BOUNCED,
+        bounced_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error=error[:300],
+    )
+    logger.info("invitation %s bounced: %s", invitation.pk, error)
+
+
+def _retry_later(invitation: Invitation, error: str) -> bool:
+    """Back on the schedule with a growing delay; `failed` after MAX_ATTEMPTS."""
+    attempts = invitation.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.SENDING).update(
+            status=InvitationStatus.FAILED, attempts=attempts, last_error=error[:300]
+        )
+        logger.error("invitation %s not sent after %s attempts: %s", invitation.pk, attempts, error)
+        return False
+    Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.SENDING).update(
+        status=InvitationStatus.SCHEDULED,
+        scheduled_for=timezone.now() + dt.timedelta(minutes=5 * 2**attempts),
+        claimed_at=None,
+        attempts=attempts,
+        last_error=error[:300],
+    )
+    logger.warning("invitation %s not sent (attempt %s): %s", invitation.pk, attempts, error)
+    return True
+
+
+# --- campaign progress ---------------------------------------------------------------------
+
+
+def _mark_progress(campaign_ids: set[int]) -> None:
+    """Scheduled campaigns that sent something are sending; those with nothing left, done."""
+    ids = [pk for pk in campaign_ids if pk is not None]
+    if not ids:
+        return
+    now = timezone.now()
+    Campaign.objects.filter(pk__in=ids, status=CampaignStatus.SCHEDULED).update(
+        status=CampaignStatus.SENDING
+    )
+    waiting = Invitation.objects.filter(
+        campaign_id__in=ids,
+        status__in=(InvitationStatus.SCHEDULED, InvitationStatus.SENDING),
+    ).values_list("campaign_id", flat=True)
+    Campaign.objects.filter(
+        Q(pk__in=ids), status=CampaignStatus.SENDING, planned_at__isnull=False
+    ).exclude(pk__in=waiting).update(status=CampaignStatus.COMPLETED, completed_at=now)
+
+
+def sending_rate_per_minute() -> int:
+    """How many survey emails may leave per minute, all workers together."""
+    return settings.NPS_SURVEY_EMAILS_PER_MINUTE
