@@ -22,6 +22,7 @@ from surveys.models import (
     Campaign,
     Category,
     Integration,
+    Invitation,
     Response,
     Suppression,
     SuppressionReason,
@@ -61,17 +62,77 @@ class CategoryFilter(admin.SimpleListFilter):
 
 @admin.register(Campaign)
 class CampaignAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
-    list_display = ("name", "started_at", "invitations_sent", "answer_count", "created_at")
+    """Campaigns of other tools are kept here; email campaigns are run from /campaigns/,
+    whose services move their status: here those fields are read only."""
+
+    list_display = (
+        "name",
+        "channel",
+        "status",
+        "started_at",
+        "invitations_sent",
+        "answer_count",
+        "created_at",
+    )
+    list_filter = ("channel", "status")
     search_fields = ("name", "description")
     date_hierarchy = "started_at"
-    readonly_fields = ("created_at",)
+    raw_id_fields = ("audience_account",)
+    readonly_fields = (
+        "channel",
+        "status",
+        "created_by",
+        "launched_at",
+        "launched_by",
+        "planned_at",
+        "completed_at",
+        "cancelled_at",
+        "created_at",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return super().get_queryset(request).annotate(answer_count=Count("responses"))
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_email and not obj.is_editable:
+            # Launched: what was sent stays as it was sent.
+            fields += [f.name for f in Campaign._meta.fields if f.name not in fields]
+        return fields
+
     @admin.display(description=_("answers"), ordering="answer_count")
     def answer_count(self, campaign: Campaign) -> int:
         return campaign.answer_count
+
+
+@admin.register(Invitation)
+class InvitationAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
+    """Survey emails and what became of them: for looking, never for editing."""
+
+    list_display = (
+        "contact",
+        "campaign",
+        "purpose",
+        "status",
+        "exclusion",
+        "scheduled_for",
+        "sent_at",
+        "answered_at",
+    )
+    list_filter = ("status", "exclusion", "purpose", "campaign")
+    search_fields = ("contact__email", "contact__name", "campaign__name")
+    list_select_related = ("contact", "campaign")
+    date_hierarchy = "scheduled_for"
+    exclude = ("token",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Response)
