@@ -234,6 +234,15 @@ NPS_DEFAULT_CURRENCY = env.str("NPS_DEFAULT_CURRENCY", default="EUR")
 # The address people use to reach NPS Loop: links in the emails it sends start with it.
 NPS_BASE_URL = env.str("NPS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# The public survey pages (/s/<token>/) answer each client address at most this often per
+# minute, and far less often for links that match no invitation (guessing).
+NPS_PUBLIC_RATE_PER_MINUTE = env.int("NPS_PUBLIC_RATE_PER_MINUTE", default=60)
+NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE = env.int(
+    "NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE", default=10
+)
+# Reverse proxies in front of the app that append to X-Forwarded-For: the client address
+# the rate limits count is that many entries from the right. 0: REMOTE_ADDR.
+NPS_PUBLIC_TRUSTED_PROXIES = env.int("NPS_PUBLIC_TRUSTED_PROXIES", default=0)
 # Survey emails leave at most this fast, all workers together (the mail provider's limit).
 NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=600)
 

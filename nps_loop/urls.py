@@ -44,6 +44,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
+    path("s/", include("surveys.public_urls")),
     path("api/v1/", include("surveys.api_urls")),
     path("api/v1/", include("playbooks.api_urls")),
     path("", include("playbooks.urls")),

@@ -1,0 +1,87 @@
+"""Fixed-window rate limits for the public survey pages, counted in Django's cache.
+
+Each client gets a counter per scope and per window (a minute by default); the first
+request of a window creates it with `cache.add`, later ones `cache.incr` it. With
+Redis both are atomic, so concurrent web processes share one exact count; the file
+cache of the embedded set-up may undercount under races, which a limit tolerates.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+WINDOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `requests` per `seconds` for one client, counted under `scope`."""
+
+    scope: str
+    requests: int
+    seconds: int = WINDOW_SECONDS
+
+
+def public_page_limit() -> Limit:
+    """Every request to a public survey page, whatever its token."""
+    return Limit("survey-page", int(getattr(settings, "NPS_PUBLIC_RATE_PER_MINUTE", 60)))
+
+
+def unknown_token_limit() -> Limit:
+    """Requests for tokens that match no invitation: someone guessing, or a mangled link."""
+    return Limit(
+        "survey-unknown-token",
+        int(getattr(settings, "NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE", 10)),
+    )
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address: REMOTE_ADDR, or the address the trusted proxies saw.
+
+    Behind N reverse proxies (NPS_PUBLIC_TRUSTED_PROXIES = N), REMOTE_ADDR is the last
+    proxy's; the client is the N-th address from the right of X-Forwarded-For, the
+    first one a trusted proxy wrote (those left of it are whatever the client sent).
+    """
+    proxies = int(getattr(settings, "NPS_PUBLIC_TRUSTED_PROXIES", 0))
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def hit(limit: Limit, *, client: str) -> int | None:
+    """Count one request; None while within the limit, else the seconds until the next window."""
+    key, retry_after = _window(limit, client)
+    if cache.add(key, 1, timeout=limit.seconds + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window's counter expired between add and incr
+            cache.add(key, 1, timeout=limit.seconds + 1)
+            count = 1
+    return retry_after if count > limit.requests else None
+
+
+def exhausted(limit: Limit, *, client: str) -> int | None:
+    """Like `hit` without counting: the seconds to wait when the client is over the limit."""
+    key, retry_after = _window(limit, client)
+    return retry_after if (cache.get(key) or 0) >= limit.requests else None
+
+
+def _window(limit: Limit, client: str) -> tuple[str, int]:
+    now = time.time()
+    start = int(now // limit.seconds) * limit.seconds
+    retry_after = max(1, math.ceil(start + limit.seconds - now))
+    return f"ratelimit:{limit.scope}:{client}:{start}", retry_after
