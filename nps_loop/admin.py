@@ -69,6 +69,17 @@ class LoopSettingsAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
         (_("Business days"), {"fields": ("working_days", "holidays")}),
         (_("Cases"), {"fields": ("fallback_owner", "sla_reminder_hours", "overdue_grace_hours")}),
         (_("Notifications"), {"fields": ("slack_webhook_url", "sender_email")}),
+        (
+            _("Surveys"),
+            {
+                "fields": (
+                    "survey_throttle_days",
+                    "account_survey_quota",
+                    "account_quota_days",
+                    "survey_link_days",
+                )
+            },
+        ),
     )
     readonly_fields = ("updated_at",)
 

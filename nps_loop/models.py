@@ -96,9 +96,7 @@ class LoopSettings(models.Model):
         blank=True,
         help_text=_("Empty: no limit."),
     )
-    account_quota_days = models.PositiveSmallIntegerField(
-        _("quota period (days)"), default=30
-    )
+    account_quota_days = models.PositiveSmallIntegerField(_("quota period (days)"), default=30)
     survey_link_days = models.PositiveSmallIntegerField(
         _("days a survey link stays valid"), default=30
     )
@@ -109,6 +107,16 @@ class LoopSettings(models.Model):
         verbose_name_plural = _("settings")
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="loop_settings_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(survey_throttle_days__lte=730)
+                & models.Q(account_quota_days__gte=1, account_quota_days__lte=365)
+                & models.Q(survey_link_days__gte=1, survey_link_days__lte=365)
+                & (
+                    models.Q(account_survey_quota__isnull=True)
+                    | models.Q(account_survey_quota__gte=1)
+                ),
+                name="loop_settings_survey_ranges",
+            ),
         ]
 
     def __str__(self) -> str:

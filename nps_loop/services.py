@@ -27,9 +27,17 @@ def update_loop_settings(
     overdue_grace_hours: int,
     slack_webhook_url: str,
     sender_email: str,
+    survey_throttle_days: int,
+    account_survey_quota: int | None,
+    account_quota_days: int,
+    survey_link_days: int,
 ) -> LoopSettings:
     """Save the business settings; the next read in this process sees them, other processes
-    within `LoopSettings.CACHE_SECONDS`."""
+    within `LoopSettings.CACHE_SECONDS`.
+
+    The survey settings are what the exclusion rules (`surveys.audience.Rules.current()`)
+    judge the next batch of invitations by, and how long the links of the next emails last.
+    """
     with transaction.atomic():
         row, _created = LoopSettings.objects.select_for_update().get_or_create(pk=1)
         row.working_days = working_days
@@ -39,6 +47,10 @@ def update_loop_settings(
         row.overdue_grace_hours = overdue_grace_hours
         row.slack_webhook_url = slack_webhook_url
         row.sender_email = sender_email
+        row.survey_throttle_days = survey_throttle_days
+        row.account_survey_quota = account_survey_quota
+        row.account_quota_days = account_quota_days
+        row.survey_link_days = survey_link_days
         row.full_clean()
         row.save()
         # save() cleared the cache already; a request of this process that read the row

@@ -163,11 +163,7 @@ STORAGES = {
 # Shared by the web processes and the worker: cached settings, and the rate limits of
 # the public survey pages. Redis in production (CACHE_URL=rediscache://host:6379/1);
 # without it, files under NPS_DATA_DIR, shared by the processes of one machine.
-CACHES = {
-    "default": env.cache_url(
-        "CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}"
-    )
-}
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
 
 # --- Email ------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url(

@@ -25,7 +25,8 @@ from surveys.services.themes import ThemeEditRefused
 
 @role_required(Role.ADMIN)
 def general(request: HttpRequest) -> HttpResponse:
-    """Working days and holidays, the fallback owner, SLA hours, Slack and the sender."""
+    """Working days and holidays, the fallback owner, SLA hours, Slack and the sender, and
+    the rules of who may be surveyed and how long a survey link lasts."""
     row = stored_loop_settings()
     last_saved = row.updated_at  # the form writes what was typed into the row, valid or not
     form = LoopSettingsForm(request.POST or None, instance=row)

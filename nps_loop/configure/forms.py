@@ -28,16 +28,23 @@ WEEKDAYS = [
     (6, _("Sunday")),
 ]
 
+
+def _errors_saying(message) -> dict:
+    """The same message for every way a number can be wrong (missing, not a whole number,
+    out of range): the message says the range, which is the fix."""
+    return {"required": message, "invalid": message, "min_value": message, "max_value": message}
+
+
 # Long enough for a reminder a month ahead; longer would remind people of steps they cannot
 # act on yet, or escalate what everyone has forgotten.
 MAX_HOURS = 720
-_HOURS_RANGE = _("Give a whole number of hours from 0 to 720 (30 days).")
-HOURS_ERRORS = {
-    "required": _HOURS_RANGE,
-    "invalid": _HOURS_RANGE,
-    "min_value": _HOURS_RANGE,
-    "max_value": _HOURS_RANGE,
-}
+HOURS_ERRORS = _errors_saying(_("Give a whole number of hours from 0 to 720 (30 days)."))
+
+# Two years: a longer wait would in effect never ask the same person again.
+MAX_THROTTLE_DAYS = 730
+MAX_PERIOD_DAYS = 365
+# Far above any account's number of contacts; keeps the value within the database column.
+MAX_ACCOUNT_QUOTA = 100_000
 
 # "nps@example.com", or "NPS Loop <nps@example.com>" with a display name.
 SENDER = re.compile(r"(?:(?P<name>[^<>]*?)\s*<(?P<address>[^<>\s]+)>|(?P<plain>[^<>\s]+))")
@@ -184,6 +191,56 @@ class LoopSettingsForm(forms.ModelForm):
             "NPS Loop <nps@yourcompany.com>. Empty: the server's default address."
         ),
     )
+    survey_throttle_days = forms.IntegerField(
+        label=_("Days between two surveys to one person"),
+        min_value=0,
+        max_value=MAX_THROTTLE_DAYS,
+        error_messages=_errors_saying(
+            _(
+                "Give a whole number of days from 0 to 730 (two years); 0 lets every campaign "
+                "reach a person however recently they were surveyed."
+            )
+        ),
+        help_text=_(
+            "A person sent a survey, or who answered one, within this many days is left out of "
+            "a campaign; a case's follow-up survey waits until the days have passed. "
+            "0: no waiting time. 90 (the default) surveys a person once a quarter at most."
+        ),
+    )
+    account_survey_quota = forms.IntegerField(
+        label=_("Surveys per account per period"),
+        required=False,
+        min_value=1,
+        max_value=MAX_ACCOUNT_QUOTA,
+        error_messages=_errors_saying(
+            _("Give a whole number of surveys from 1 to 100000, or leave it empty for no limit.")
+        ),
+        help_text=_(
+            "At most this many surveys go to the people of one account within the quota period; "
+            "once it is reached, the account's other contacts are left out of the campaign. "
+            "Empty: no limit."
+        ),
+    )
+    account_quota_days = forms.IntegerField(
+        label=_("Quota period"),
+        min_value=1,
+        max_value=MAX_PERIOD_DAYS,
+        error_messages=_errors_saying(_("Give a whole number of days from 1 to 365.")),
+        help_text=_(
+            "The quota counts the surveys sent to an account over this many past days. "
+            "Used only when a quota is set."
+        ),
+    )
+    survey_link_days = forms.IntegerField(
+        label=_("Days a survey link stays valid"),
+        min_value=1,
+        max_value=MAX_PERIOD_DAYS,
+        error_messages=_errors_saying(_("Give a whole number of days from 1 to 365.")),
+        help_text=_(
+            "Counted from the day the email is sent: after that, the link tells the person the "
+            "survey is closed. A change applies to the emails sent from then on."
+        ),
+    )
 
     class Meta:
         model = LoopSettings
@@ -195,6 +252,10 @@ class LoopSettingsForm(forms.ModelForm):
             "overdue_grace_hours",
             "slack_webhook_url",
             "sender_email",
+            "survey_throttle_days",
+            "account_survey_quota",
+            "account_quota_days",
+            "survey_link_days",
         ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -219,30 +280,34 @@ class LoopSettingsForm(forms.ModelForm):
         return url
 
     def clean_sender_email(self) -> str:
-        """An address, with or without a display name; written back in the form mail headers
-        need (a name holding a comma gets quotes)."""
-        text = " ".join(self.cleaned_data["sender_email"].split())
-        if not text:
-            return ""
-        match = SENDER.fullmatch(text)
-        address = match and (match["address"] or match["plain"])
-        try:
-            validate_email(address)
-        except ValidationError:
-            raise forms.ValidationError(
-                _(
-                    "“%(value)s” is not an email address: write nps@yourcompany.com, "
-                    "or NPS Loop <nps@yourcompany.com> to show a name."
-                ),
-                code="invalid_sender",
-                params={"value": text},
-            ) from None
-        name = (match["name"] or "").strip().strip('"').strip()
-        if not name:
-            return address
-        if NAME_SPECIALS.search(name):
-            name = '"{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))
-        return f"{name} <{address}>"
+        return clean_sender(self.cleaned_data["sender_email"])
+
+
+def clean_sender(text: str) -> str:
+    """An address, with or without a display name, written back in the form mail headers
+    need (a name holding a comma gets quotes); empty stays empty."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    match = SENDER.fullmatch(text)
+    address = match and (match["address"] or match["plain"])
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise forms.ValidationError(
+            _(
+                "“%(value)s” is not an email address: write nps@yourcompany.com, "
+                "or NPS Loop <nps@yourcompany.com> to show a name."
+            ),
+            code="invalid_sender",
+            params={"value": text},
+        ) from None
+    name = (match["name"] or "").strip().strip('"').strip()
+    if not name:
+        return address
+    if NAME_SPECIALS.search(name):
+        name = '"{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))
+    return f"{name} <{address}>"
 
 
 class ThemeForm(forms.ModelForm):

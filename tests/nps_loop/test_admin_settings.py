@@ -37,6 +37,10 @@ def settings_form(**changes) -> dict:
         "overdue_grace_hours": "24",
         "slack_webhook_url": "",
         "sender_email": "",
+        "survey_throttle_days": "90",
+        "account_survey_quota": "",
+        "account_quota_days": "30",
+        "survey_link_days": "30",
         **changes,
     }
 
