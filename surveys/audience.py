@@ -242,6 +242,9 @@ class AudiencePreview:
     audience: int
     excluded_by_reason: dict[Exclusion, int] = field(default_factory=dict)
     examples: list[ExcludedContact] = field(default_factory=list)
+    # When the rules were applied: now, or the first sending when that is later.
+    judged_at: dt.datetime | None = None
+    at_first_sending: bool = False
 
     @property
     def excluded(self) -> int:
@@ -255,7 +258,15 @@ class AudiencePreview:
 def audience_preview(
     campaign: Campaign, *, at: dt.datetime | None = None, examples: int = 20
 ) -> AudiencePreview:
-    """The campaign's audience judged now by the exclusion rules, with a few named examples."""
+    """The campaign's audience judged by the exclusion rules, with a few named examples.
+
+    By default it is judged at the first sending when that is still to come (people
+    surveyed recently may be free again by then), else now.
+    """
+    now = timezone.now()
+    at_first_sending = at is None and campaign.send_at is not None and campaign.send_at > now
+    if at is None:
+        at = campaign.send_at if at_first_sending else now
     members = members_of(campaign_audience(campaign))
     verdicts = exclusions_for(members, at=at)
     by_reason = Counter(verdict.reason for verdict in verdicts.values())
@@ -265,4 +276,6 @@ def audience_preview(
         audience=len(members),
         excluded_by_reason={Exclusion(reason): count for reason, count in by_reason.most_common()},
         examples=[ExcludedContact(contacts[pk], verdicts[pk]) for pk in shown if pk in contacts],
+        judged_at=at,
+        at_first_sending=at_first_sending,
     )

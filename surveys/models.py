@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Contact, Persona, Segment
 
@@ -414,7 +415,7 @@ class InvitationStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
-    ANSWERED = "answered", _("Answered")
+    ANSWERED = "answered", pgettext_lazy("invitation status", "Answered")
     EXCLUDED = "excluded", _("Excluded")
     BOUNCED = "bounced", _("Bounced")
     FAILED = "failed", _("Could not be sent")

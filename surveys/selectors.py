@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Account, Contact
-from surveys.models import Category, Response, Suppression
+from nps_loop.business_days import parse_holidays
+from nps_loop.models import LoopSettings
+from surveys.drip import drip_times, sending_days
+from surveys.models import (
+    Campaign,
+    Category,
+    Exclusion,
+    Invitation,
+    InvitationStatus,
+    Response,
+    Suppression,
+)
 from surveys.nps import NpsSummary, summarize_counts
 
 if TYPE_CHECKING:
@@ -130,4 +144,256 @@ def survey_clearance(*, email: str, at: dt.datetime | None = None) -> SurveyClea
         reasons=reasons,
         contact=contact,
         suppressions=suppressions,
+    )
+
+
+# --- the campaign pages ---------------------------------------------------------------------
+
+SHOW_EXCLUDED_PREFIX = "excluded-"
+ACCOUNT_SUGGESTIONS = 20
+ANSWER_COUNTS = {
+    "promoters": Count("id", filter=Q(category=Category.PROMOTER)),
+    "passives": Count("id", filter=Q(category=Category.PASSIVE)),
+    "detractors": Count("id", filter=Q(category=Category.DETRACTOR)),
+    "commented": Count("id", filter=~Q(comment="")),
+}
+
+
+def campaign_list() -> QuerySet[Campaign]:
+    """Every campaign, sent by NPS Loop or imported from another tool, the latest first: drafts
+    by when they were created, the others by when they were launched or started."""
+    return Campaign.objects.select_related("audience_account", "audience_csm").order_by(
+        Coalesce("launched_at", "started_at", "created_at").desc(), "-pk"
+    )
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """A campaign of the list with its figures."""
+
+    campaign: Campaign
+    sent: int | None
+    nps: NpsSummary
+    with_comment: int
+
+    @property
+    def answered(self) -> int:
+        return self.nps.responses
+
+    @property
+    def response_rate(self) -> float | None:
+        return 100 * self.answered / self.sent if self.sent else None
+
+
+def campaign_rows(campaigns: Sequence[Campaign]) -> list[CampaignRow]:
+    """The figures of a page of campaigns, in two queries whatever their number."""
+    ids = [campaign.pk for campaign in campaigns]
+    counted = (
+        Response.objects.filter(campaign_id__in=ids)
+        .values("campaign")
+        .annotate(**ANSWER_COUNTS)
+        .order_by()
+    )
+    answers = {row["campaign"]: row for row in counted}
+    sent = dict(
+        Invitation.objects.filter(campaign_id__in=ids, sent_at__isnull=False)
+        .values("campaign")
+        .annotate(n=Count("id"))
+        .values_list("campaign", "n")
+        .order_by()
+    )
+    rows = []
+    for campaign in campaigns:
+        counts = answers.get(campaign.pk, {})
+        rows.append(
+            CampaignRow(
+                campaign=campaign,
+                sent=_sent(campaign, sent.get(campaign.pk, 0)),
+                nps=_summary(counts),
+                with_comment=counts.get("commented", 0),
+            )
+        )
+    return rows
+
+
+def _summary(counts: dict) -> NpsSummary:
+    return summarize_counts(
+        counts.get("promoters", 0), counts.get("passives", 0), counts.get("detractors", 0)
+    )
+
+
+def _sent(campaign: Campaign, invitations_sent: int) -> int | None:
+    """Emails NPS Loop sent are counted from their invitations; another tool's campaign
+    says how many people it asked, or nothing."""
+    return invitations_sent if campaign.is_email else campaign.invitations_sent
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    """What became of a campaign's invitations, and of the answers they brought."""
+
+    planned: int  # invitations created (by the planning of an email campaign)
+    waiting: int  # still to send: scheduled, or being sent right now
+    sent: int | None
+    bounced: int
+    failed: int
+    opted_out: int
+    excluded_by_reason: dict[Exclusion, int]
+    nps: NpsSummary
+    with_comment: int
+
+    @property
+    def answered(self) -> int:
+        return self.nps.responses
+
+    @property
+    def excluded(self) -> int:
+        return sum(self.excluded_by_reason.values())
+
+    @property
+    def response_rate(self) -> float | None:
+        return 100 * self.answered / self.sent if self.sent else None
+
+    @property
+    def comment_rate(self) -> float | None:
+        return 100 * self.with_comment / self.answered if self.answered else None
+
+    @property
+    def done(self) -> int:
+        return self.planned - self.waiting
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.done / self.planned) if self.planned else 0
+
+
+def campaign_figures(campaign: Campaign) -> CampaignFigures:
+    """Sent, answered, rates, NPS, bounces, opt-outs and exclusions of one campaign."""
+    rows = (
+        Invitation.objects.filter(campaign=campaign)
+        .values("status", "exclusion")
+        .annotate(
+            n=Count("id"),
+            sent=Count("id", filter=Q(sent_at__isnull=False)),
+            bounced=Count("id", filter=Q(bounced_at__isnull=False)),
+            opted_out=Count("id", filter=Q(opted_out_at__isnull=False)),
+        )
+        .order_by()
+    )
+    totals = {"n": 0, "sent": 0, "bounced": 0, "opted_out": 0, "waiting": 0, "failed": 0}
+    excluded: dict[Exclusion, int] = {}
+    for row in rows:
+        for key in ("n", "sent", "bounced", "opted_out"):
+            totals[key] += row[key]
+        if row["status"] in (InvitationStatus.SCHEDULED, InvitationStatus.SENDING):
+            totals["waiting"] += row["n"]
+        elif row["status"] == InvitationStatus.FAILED:
+            totals["failed"] += row["n"]
+        elif row["status"] == InvitationStatus.EXCLUDED:
+            reason = Exclusion(row["exclusion"])
+            excluded[reason] = excluded.get(reason, 0) + row["n"]
+    counts = Response.objects.filter(campaign=campaign).aggregate(**ANSWER_COUNTS)
+    return CampaignFigures(
+        planned=totals["n"],
+        waiting=totals["waiting"],
+        sent=_sent(campaign, totals["sent"]),
+        bounced=totals["bounced"],
+        failed=totals["failed"],
+        opted_out=totals["opted_out"],
+        excluded_by_reason=dict(sorted(excluded.items(), key=lambda item: -item[1])),
+        nps=_summary(counts),
+        with_comment=counts.get("commented", 0),
+    )
+
+
+@dataclass(frozen=True)
+class DayOfAnswers:
+    day: dt.date
+    detractors: int
+    passives: int
+    promoters: int
+
+    @property
+    def answers(self) -> int:
+        return self.detractors + self.passives + self.promoters
+
+
+def answers_per_day(campaign: Campaign) -> list[DayOfAnswers]:
+    """The campaign's answers by day (in the server's time zone) and category, every day from
+    the first answer to the last one, days without answers included."""
+    rows = (
+        Response.objects.filter(campaign=campaign)
+        .annotate(day=TruncDate("answered_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "category")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[dt.date, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["day"], {})[row["category"]] = row["n"]
+    if not counts:
+        return []
+    days, day = [], min(counts)
+    while day <= max(counts):
+        found = counts.get(day, {})
+        days.append(
+            DayOfAnswers(
+                day=day,
+                detractors=found.get(Category.DETRACTOR, 0),
+                passives=found.get(Category.PASSIVE, 0),
+                promoters=found.get(Category.PROMOTER, 0),
+            )
+        )
+        day += dt.timedelta(days=1)
+    return days
+
+
+def campaign_invitations(campaign: Campaign, *, show: str = "") -> QuerySet[Invitation]:
+    """The campaign's invitations in sending order, with their contact, account and answer;
+    `show` keeps one status, or the invitations excluded for one reason ("excluded-quota")."""
+    invitations = Invitation.objects.filter(campaign=campaign)
+    if show.startswith(SHOW_EXCLUDED_PREFIX):
+        invitations = invitations.filter(
+            status=InvitationStatus.EXCLUDED, exclusion=show.removeprefix(SHOW_EXCLUDED_PREFIX)
+        )
+    elif show:
+        invitations = invitations.filter(status=show)
+    # The answer's case, when the playbooks opened one (read through the reverse relation:
+    # `surveys` does not import `playbooks`).
+    return (
+        invitations.select_related("contact", "account", "response")
+        .annotate(case_id=F("response__case__id"))
+        .order_by("scheduled_for", "pk")
+    )
+
+
+def sending_plan(*, count: int, start: dt.datetime, days: int) -> list[tuple[dt.date, int]]:
+    """How many of `count` invitations a campaign starting at `start` sends on each of its
+    `days` sending days (working days of the business settings)."""
+    loop = LoopSettings.current()
+    rules = {"working_days": loop.working_days, "holidays": parse_holidays(loop.holidays)}
+    start = timezone.localtime(start)
+    per_moment = Counter(drip_times(count, start=start, days=days, **rules))
+    return [
+        (moment.date(), per_moment.get(moment, 0)) for moment in sending_days(start, days, **rules)
+    ]
+
+
+def accounts_named(search: str) -> list[Account]:
+    """Accounts whose name contains `search` or whose CRM id starts with it, A to Z: the
+    suggestions of a campaign's account filter."""
+    search = search.strip()
+    if not search:
+        return []
+    return list(
+        Account.objects.filter(Q(name__icontains=search) | Q(external_id__istartswith=search))
+        .only("pk", "name", "external_id")
+        .order_by("name", "external_id")[:ACCOUNT_SUGGESTIONS]
+    )
+
+
+def account_tiers() -> list[str]:
+    """The tiers accounts have, A to Z: the suggestions of a campaign's tier filter."""
+    return list(
+        Account.objects.exclude(tier="").values_list("tier", flat=True).distinct().order_by("tier")
     )

@@ -6,6 +6,10 @@
  *   {{ series|json_script:"ID" }} as [{label, nps, low, high, answers}].
  * - Answers per score 0–10 as bars coloured by category:
  *   <div data-score-chart="ID" hidden><canvas></canvas></div>, [[score, answers], ...].
+ * - Answers per day as bars stacked by category:
+ *   <div data-daily-chart="ID" data-detractors-label=… data-passives-label=…
+ *   data-promoters-label=… hidden><canvas></canvas></div>,
+ *   [{label, detractors, passives, promoters}].
  *
  * The same figures are in a table, <details data-chart-table="ID" open>. Without
  * JavaScript the table stays open and the chart hidden; with it, the chart shows and
@@ -131,11 +135,55 @@
     if (table) table.open = false;
   }
 
+  function drawDays(container) {
+    if (container.dataset.drawn) return;
+    container.dataset.drawn = "yes";
+    var id = container.dataset.dailyChart;
+    var source = document.getElementById(id);
+    if (!source || typeof Chart === "undefined") return;
+    var days = JSON.parse(source.textContent);
+    var muted = getComputedStyle(document.documentElement).getPropertyValue("--nl-muted").trim();
+    var bands = [
+      ["promoters", "#0e9f6e"],
+      ["passives", "#e3a008"],
+      ["detractors", "#e02424"],
+    ];
+    container.hidden = false;
+    new Chart(container.querySelector("canvas"), {
+      type: "bar",
+      data: {
+        labels: days.map(function (day) { return day.label; }),
+        datasets: bands.map(function (band) {
+          return {
+            label: container.dataset[band[0] + "Label"] || band[0],
+            data: days.map(function (day) { return day[band[0]]; }),
+            backgroundColor: band[1],
+            borderRadius: 2,
+          };
+        }),
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: "index", intersect: false },
+        plugins: { legend: { position: "bottom", labels: { color: muted, boxWidth: 12 } } },
+        scales: {
+          y: { stacked: true, beginAtZero: true, ticks: { precision: 0, color: muted } },
+          x: { stacked: true, ticks: { color: muted, maxRotation: 0, autoSkip: true } },
+        },
+      },
+    });
+    var table = document.querySelector('[data-chart-table="' + id + '"]');
+    if (table) table.open = false;
+  }
+
   function drawAll(root) {
     root = root || document;
     if (!root.querySelectorAll) return;
     root.querySelectorAll("[data-nps-chart]").forEach(draw);
     root.querySelectorAll("[data-score-chart]").forEach(drawScores);
+    root.querySelectorAll("[data-daily-chart]").forEach(drawDays);
   }
 
   if (document.readyState === "loading") {

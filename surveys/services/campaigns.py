@@ -207,4 +207,3 @@ def unplanned_campaign_ids() -> list[int]:
             launched_at__lt=timezone.now() - dt.timedelta(minutes=2),
         ).values_list("pk", flat=True)
     )
-
