@@ -69,8 +69,8 @@ check-deploy: install
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # `make bench`: answers per second through the API and the CSV import, the playbook engine,
-# the server time of the workspace pages, and the managers' dashboard on 1 000 000 answers
-# (bench/run.py).
+# the server time of the workspace pages, the managers' dashboard on 1 000 000 answers, and
+# the survey emails one worker sends (bench/run.py; one part: BENCH_ARGS="--parts sending").
 # It creates and drops its own database, nps_loop_bench, on the TEST_DATABASE_URL server,
 # and empties the Celery queue of BENCH_BROKER_URL, a Redis database for it alone.
 BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14

@@ -15,7 +15,11 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
    and on a large data set (5 000 accounts, 100 000 answers, their cases) that
    bench/pages.py writes with COPY;
 5. the managers' dashboard on a very large data set of the same kind (50 000
-   accounts, 1 000 000 answers): server time, queries and the slowest of them.
+   accounts, 1 000 000 answers): server time, queries and the slowest of them;
+6. the survey emails NPS Loop sends itself, with one Celery worker: a campaign to
+   20 000 contacts launched, then seconds until every invitation is sent, emails per
+   second, the worker's peak memory and the mail files (bench/sending.py); the pacing
+   to the default 600 emails a minute; one round timed and profiled in-process.
 
 The app runs as in production (DJANGO_DEBUG=false, manifest static storage), in a
 database of its own, nps_loop_bench (`--database`), created at the start and dropped
@@ -29,6 +33,7 @@ results.json and the logs of the server and the commands.
     make bench BENCH_ARGS="--parts engine"                 # only the engine
     make bench BENCH_ARGS="--parts pages"                  # only the pages
     make bench BENCH_ARGS="--parts dashboard"              # only the dashboard, 1M answers
+    make bench BENCH_ARGS="--parts sending"                # only the survey emails
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nps_loop python -m bench.run --help
 """
 
@@ -61,7 +66,7 @@ from bench.load import Call, LoadReport, drive
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
-PARTS = {"ingest", "engine", "pages", "dashboard"}
+PARTS = {"ingest", "engine", "pages", "dashboard", "sending"}
 
 
 class BenchError(Exception):
@@ -125,6 +130,8 @@ def main() -> int:
                 results["pages"] = bench_pages(env, args)
             if "dashboard" in args.parts:
                 results["dashboard"] = bench_dashboard(env, args)
+            if "sending" in args.parts:
+                results["sending"] = bench_sending(env, args, scratch_dir)
             if args.purge_broker:
                 manage_celery(env, "purge", "-f")
     except BenchError as error:
@@ -141,6 +148,8 @@ def main() -> int:
         print_pages(results, args)
     if "dashboard" in results:
         print_dashboard(results)
+    if "sending" in results:
+        print_sending(results)
     print(f"\nWritten: {(OUT / 'results.json').relative_to(ROOT)}")
     return 0
 
@@ -164,7 +173,7 @@ def parse_arguments() -> argparse.Namespace:
         type=lambda value: set(value.split(",")),
         default=PARTS,
         help="what to measure, comma-separated: ingest (API and import), engine, pages, "
-        "dashboard (all four)",
+        "dashboard, sending (all five)",
     )
     parser.add_argument(
         "--engine-answers", type=int, default=200, help="detractors timed one by one (200)"
@@ -204,6 +213,18 @@ def parse_arguments() -> argparse.Namespace:
         type=float,
         default=1800,
         help="dashboard: seconds for loading the data set and measuring (1800)",
+    )
+    parser.add_argument(
+        "--sending-contacts", type=int, default=20_000, help="sending: contacts (20000)"
+    )
+    parser.add_argument(
+        "--sending-accounts", type=int, default=2000, help="sending: their accounts (2000)"
+    )
+    parser.add_argument(
+        "--sending-timeout",
+        type=float,
+        default=1800,
+        help="sending: seconds for the whole part; the full-speed pass gets half (1800)",
     )
     parser.add_argument(
         "--database",
@@ -595,6 +616,50 @@ def bench_dashboard(env: dict[str, str], args: argparse.Namespace) -> dict[str, 
     return outcome
 
 
+def bench_sending(
+    env: dict[str, str], args: argparse.Namespace, scratch: Path
+) -> dict[str, object]:
+    """One worker sending a campaign's emails: `python -m bench.sending`."""
+    log_path = OUT / "sending.log"
+    worker_log = OUT / "sending-worker.log"
+    for path in (log_path, worker_log):
+        path.write_text("")
+    # Tasks the other parts left in the queue (answers to process) are not this worker's.
+    manage_celery(env, "purge", "-f")
+    print(
+        f"Sending: {args.sending_accounts} accounts, {args.sending_contacts} contacts, "
+        "one campaign to all of them, one worker; then a minute at the default rate...",
+        flush=True,
+    )
+    command = [
+        sys.executable, "-m", "bench.sending",
+        "--contacts", str(args.sending_contacts), "--accounts", str(args.sending_accounts),
+        "--seed", str(args.seed), "--timeout", str(args.sending_timeout / 2),
+        "--scratch", str(scratch / "sending"), "--worker-log", str(worker_log),
+    ]  # fmt: skip
+    with log_path.open("a") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True
+        )
+        try:
+            stdout, _ = process.communicate(timeout=args.sending_timeout)
+        except subprocess.TimeoutExpired as error:
+            raise BenchError(f"sending: over {args.sending_timeout} s; see {log_path}") from error
+        finally:
+            if process.poll() is None:
+                # SIGTERM first: it stops its worker on the way out (the kernel kills the
+                # worker too, should it come to SIGKILL).
+                process.terminate()
+                try:
+                    process.wait(timeout=90)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+    if process.returncode != 0:
+        raise BenchError(f"sending: failed; see {log_path} and {worker_log}")
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 def run_pages(
     env: dict[str, str], data_set: str, options: list[str], timeout: float, log_path: Path
 ) -> dict[str, object]:
@@ -727,6 +792,63 @@ def print_dashboard(results: dict) -> None:
         for query in p["slowest_queries"]:
             print(f"    {query['ms']:8.1f} ms  {_gist(query['sql'])}")
     print(f"  the dashboard part took {r['seconds'] / 60:.1f} min")
+
+
+def print_sending(results: dict) -> None:
+    r = results["sending"]
+    data, full, pacing, here = r["data"], r["full_speed"], r["pacing"], r["in_process"]
+    languages = ", ".join(f"{code or '?'} {n}" for code, n in data["languages"].items())
+    mail = full["mail"]
+    sample = [name for name, ok in mail["sample"].items() if ok]
+    print(
+        f"\nSurvey emails, one Celery worker (solo pool: it sends in its own process), file "
+        f"email backend; {data['accounts']} accounts, {data['contacts']} contacts "
+        f"({languages}); load average {full['load_average'][0]} after the first pass:"
+    )
+    rows = [
+        ("full speed (NPS_SURVEY_EMAILS_PER_MINUTE=1000000)", ""),
+        ("  launch -> invitations planned", f"{full['launch_to_planned_s']:.1f} s"),
+        ("  planned -> last email sent", f"{full['planned_to_last_sent_s']:.1f} s"),
+        (f"  launch -> all {full['invitations']} sent", f"{full['launch_to_all_sent_s']:.1f} s"),
+        ("  emails per second, once planned", f"{full['per_second']:.1f}"),
+        (
+            "  the worker's CPU time",
+            f"{full['worker_cpu_s']:.1f} s ({full['per_worker_cpu_second']:.1f} emails "
+            "per CPU second)",
+        ),
+        ("  the worker's peak memory (VmHWM)", f"{full['worker_peak_kib'] / 1024:.0f} MiB"),
+        (
+            "  mail files",
+            f"{mail['files']} files, {mail['bytes'] / 2**20:.0f} MiB, {mail['messages']} "
+            f"messages for {mail['distinct_invitations']} invitations, "
+            f"{mail['sent_twice']} sent twice",
+        ),
+        ("  one message has", ", ".join(sample)),
+        (f"pacing at {pacing['rate_per_minute']} a minute", ""),
+        (f"  sent in the first {pacing['window_s']} s", str(pacing["sent_in_window"])),
+        ("  per 10 s", " ".join(str(n) for n in pacing["per_ten_seconds"])),
+        (
+            "  then cancelled",
+            f"{pacing['cancelled']} not sent; the worker stopped in "
+            f"{pacing['worker_stop_s']:.0f} s",
+        ),
+        (f"in this process, send_due_invitations(limit={here['batch']})", ""),
+        (
+            "  timed",
+            f"{here['sent']} in {here['seconds']:.2f} s ({here['per_second']:.1f}/s, "
+            f"{here['cpu_seconds']:.2f} CPU s)",
+        ),
+        (
+            "  profiled",
+            f"{here['profiled_sent']} in {here['profiled_seconds']:.2f} s, "
+            f"{here['queries']} queries",
+        ),
+        *((f"    {label}", f"{seconds:.2f} s") for label, seconds in here["phases"].items()),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label.ljust(width)}  {value}".rstrip())
+    print(f"  the sending part took {r['seconds'] / 60:.1f} min")
 
 
 def _gist(statement: str, width: int = 110) -> str:

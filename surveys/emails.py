@@ -19,7 +19,9 @@ SCORE_COLOURS = {"detractor": "#b91c1c", "passive": "#b45309", "promoter": "#158
 
 @dataclass(frozen=True)
 class ScoreLink:
-    score: int
+    # Text, not a number: the templates print it 33 times an email, and Django formats every
+    # number it prints for the active language (the same digits, at a real cost).
+    score: str
     url: str
     colour: str
 
@@ -50,17 +52,22 @@ def default_sender() -> str:
     return LoopSettings.current().sender_email or settings.DEFAULT_FROM_EMAIL
 
 
-def sender_for(invitation: Invitation) -> str:
+def sender_for(invitation: Invitation, *, default_from: str | None = None) -> str:
+    """The campaign's sender, else `default_from`, else `default_sender()`."""
     campaign = invitation.campaign
     if campaign is not None and campaign.sender:
         return campaign.sender
-    return default_sender()
+    return default_from if default_from is not None else default_sender()
 
 
-def invitation_email(invitation: Invitation) -> EmailMultiAlternatives:
+def invitation_email(
+    invitation: Invitation, *, default_from: str | None = None
+) -> EmailMultiAlternatives:
     """The email of one invitation, HTML and plain text, with its unsubscribe headers.
 
-    Needs `invitation.contact` and `invitation.campaign` loaded.
+    Needs `invitation.contact` and `invitation.campaign` loaded. A sender of many emails
+    passes `default_from` (`default_sender()`, read once) rather than have each email read
+    the settings again.
     """
     language = survey_language(invitation.language)
     page = survey_url(invitation)
@@ -71,7 +78,7 @@ def invitation_email(invitation: Invitation) -> EmailMultiAlternatives:
         "first_name": invitation.contact.first_name,
         "question": survey_question(invitation),
         "score_links": [
-            ScoreLink(score, f"{page}?score={score}", _colour(score)) for score in range(11)
+            ScoreLink(str(score), f"{page}?score={score}", _colour(score)) for score in range(11)
         ],
         "unsubscribe_url": unsubscribe,
     }
@@ -82,7 +89,7 @@ def invitation_email(invitation: Invitation) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,
-        from_email=sender_for(invitation),
+        from_email=sender_for(invitation, default_from=default_from),
         to=[invitation.contact.email],
         headers={
             # RFC 2369 and RFC 8058: mail clients offer "Unsubscribe" and POST to it in one click.

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Contact
 from nps_loop.models import LoopSettings
 from surveys.audience import Member, Rules, Verdict, exclusions_for
-from surveys.emails import invitation_email, survey_language
+from surveys.emails import default_sender, invitation_email, survey_language
 from surveys.models import (
     Campaign,
     CampaignStatus,
@@ -175,6 +175,7 @@ def _claim(*, limit: int, now: dt.datetime, outcome: SendingRound) -> list[Invit
 
 def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
     link_days = LoopSettings.current().survey_link_days
+    default_from = default_sender()  # read once a round: every email would read the cache
     connection = get_connection()
     try:
         connection.open()
@@ -182,7 +183,7 @@ def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
             chunk = invitations[start : start + STAMP_EVERY]
             sent = []
             for invitation in chunk:
-                if _send_one(connection, invitation, outcome):
+                if _send_one(connection, invitation, outcome, default_from=default_from):
                     sent.append(invitation)
             _stamp_sent(sent, link_days)
             outcome.sent += len(sent)
@@ -190,9 +191,11 @@ def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
         connection.close()
 
 
-def _send_one(connection, invitation: Invitation, outcome: SendingRound) -> bool:
+def _send_one(
+    connection, invitation: Invitation, outcome: SendingRound, *, default_from: str
+) -> bool:
     try:
-        connection.send_messages([invitation_email(invitation)])
+        connection.send_messages([invitation_email(invitation, default_from=default_from)])
     except smtplib.SMTPRecipientsRefused as error:
         _stamp_bounced(invitation, str(error))
         outcome.bounced += 1
@@ -217,19 +220,23 @@ def _stamp_sent(invitations: list[Invitation], link_days: int) -> None:
         return
     now = timezone.now()
     expires_at = now + dt.timedelta(days=link_days)
-    by_account = defaultdict(list)
-    for invitation in invitations:
-        by_account[invitation.account_id].append(invitation.pk)
+    # One statement for the chunk, each row getting its own account: the people of a chunk
+    # are mostly at different accounts, and one statement per account cost a query per email.
+    account_of = Case(
+        *[When(pk=invitation.pk, then=Value(invitation.account_id)) for invitation in invitations],
+        output_field=Invitation._meta.get_field("account").target_field,
+    )
     with transaction.atomic():
-        for account_id, ids in by_account.items():
-            Invitation.objects.filter(pk__in=ids, status=InvitationStatus.SENDING).update(
-                status=InvitationStatus.SENT,
-                sent_at=now,
-                expires_at=expires_at,
-                account_id=account_id,
-                attempts=F("attempts") + 1,
-                last_error="",
-            )
+        Invitation.objects.filter(
+            pk__in=[invitation.pk for invitation in invitations], status=InvitationStatus.SENDING
+        ).update(
+            status=InvitationStatus.SENT,
+            sent_at=now,
+            expires_at=expires_at,
+            account_id=account_of,
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
         per_campaign = defaultdict(int)
         for invitation in invitations:
             if invitation.campaign_id is not None:
