@@ -3,9 +3,15 @@ and the cases the team worked on them (`nps_loop.demo_cases`).
 
 `seed_demo()` plans every row from seeded random generators, so each run plans the same
 data; it then creates only the rows that are missing (keyed on usernames, CRM ids, emails,
-campaign names and external ids) and never changes a row that exists. An answer's case is
-opened and worked only when the answer was not processed yet. Running it again changes
-nothing, and a demo someone edited by hand keeps its edits.
+campaign names, external ids, and campaign and contact for invitations) and never changes a
+row that exists. An answer's case is opened and worked only when the answer was not
+processed yet. Running it again changes nothing, and a demo someone edited by hand keeps
+its edits.
+
+The earlier surveys were run by another tool and their answers imported; NPS Loop sent the
+latest relationship survey itself, so each of its invitations shows what became of it
+(answered on the survey page, bounced, unsubscribed, or excluded because the person had
+opted out before). Next quarter's survey waits as a draft, ready to launch.
 
 Dates are relative to the day the demo was first seeded (read back from the onboarding
 campaign), so running it again months later does not add a second, shifted year.
@@ -19,8 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -39,10 +46,21 @@ from accounts.models import (
     Segment,
 )
 from nps_loop.demo_cases import DemoCases
-from nps_loop.models import User
+from nps_loop.models import LoopSettings, User
 from nps_loop.roles import Role, set_role
 from playbooks.models import OPEN_CASE_STATUSES, Case
-from surveys.models import Campaign, Response, Source
+from surveys.drip import drip_times, sending_days
+from surveys.emails import survey_language
+from surveys.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignStatus,
+    Exclusion,
+    Invitation,
+    InvitationStatus,
+    Response,
+    Source,
+)
 from surveys.services import record_response
 
 DEMO_PASSWORD = "demo-loop-2026"  # noqa: S105 - printed on screen on purpose
@@ -615,8 +633,17 @@ class _PlannedContact:
 class _PlannedCampaign:
     name: str
     description: str
-    started_at: dt.datetime
-    invitations_sent: int
+    started_at: dt.datetime | None
+    invitations_sent: int | None
+    channel: str = CampaignChannel.EXTERNAL
+    status: str = CampaignStatus.DRAFT
+    send_at: dt.datetime | None = None
+    drip_days: int = 1
+    created_by: str = ""  # a demo username
+    launched_by: str = ""
+    launched_at: dt.datetime | None = None
+    planned_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -631,6 +658,27 @@ class _PlannedAnswer:
     score: int
     comment: str
     answered_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class _PlannedInvitation:
+    """One survey email of a campaign NPS Loop sent, and what became of it."""
+
+    campaign: str
+    contact_email: str
+    status: str
+    scheduled_for: dt.datetime
+    sent_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    opened_at: dt.datetime | None = None
+    answered_at: dt.datetime | None = None
+    answer_external_id: str = ""
+    bounced_at: dt.datetime | None = None
+    last_error: str = ""
+    opted_out_at: dt.datetime | None = None
+    excluded_at: dt.datetime | None = None
+    exclusion: str = ""
+    exclusion_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -650,6 +698,7 @@ class _DemoPlan:
     campaigns: tuple[_PlannedCampaign, ...]
     answers: tuple[_PlannedAnswer, ...]
     interactions: tuple[_PlannedInteraction, ...]
+    invitations: tuple[_PlannedInvitation, ...]
 
 
 def plan_demo(*, today: dt.date) -> _DemoPlan:
@@ -657,8 +706,11 @@ def plan_demo(*, today: dt.date) -> _DemoPlan:
     accounts = _plan_accounts(today)
     contacts = _plan_contacts(accounts, today)
     campaigns, answers = _plan_answers(contacts, today)
+    campaigns, answers, invitations = _plan_sending(campaigns, contacts, answers)
+    latest = next(c for c in campaigns if c.status == CampaignStatus.COMPLETED)
+    campaigns += (_plan_next_survey(latest),)
     interactions = _plan_interactions(accounts, contacts, today)
-    return _DemoPlan(accounts, contacts, campaigns, answers, interactions)
+    return _DemoPlan(accounts, contacts, campaigns, answers, interactions, invitations)
 
 
 def _at(day: dt.date, rng: random.Random) -> dt.datetime:
@@ -887,6 +939,7 @@ class _AnswerPlanner:
         invited: Sequence[_PlannedContact],
         start: dt.date,
         rate: float,
+        source: str = Source.CSV,
     ) -> None:
         for contact in invited:
             account = contact.account
@@ -897,7 +950,7 @@ class _AnswerPlanner:
                 continue
             self.add(
                 campaign=campaign,
-                source=Source.CSV,
+                source=source,
                 email=contact.email,
                 contact_name=contact.name,
                 language=account.language,
@@ -943,26 +996,48 @@ def _plan_answers(
 
     # A relationship survey every quarter to everyone; the latest one is still open.
     # Some answers come from addresses no account owns yet (forwarded, a subsidiary, a typo).
-    unmatched = {103: _UNMATCHED_PEOPLE[:3], 12: _UNMATCHED_PEOPLE[3:]}
-    for days_ago in (285, 194, 103, 12):
+    unmatched = {103: _UNMATCHED_PEOPLE[:3], _LATEST_WAVE_DAYS_AGO: _UNMATCHED_PEOPLE[3:]}
+    for days_ago in (285, 194, 103, _LATEST_WAVE_DAYS_AGO):
         start = today - dt.timedelta(days=days_ago)
         name = f"Relationship survey {_MONTHS[start.month - 1]} {start.year}"
         invited = [c for c in contacts if _reachable(c, start)]
-        planner.survey(campaign=name, invited=invited, start=start, rate=0.36)
-        campaigns.append(
-            _PlannedCampaign(
+        # The earlier waves went out from the survey tool; NPS Loop sent the latest one.
+        sent_by_us = days_ago == _LATEST_WAVE_DAYS_AGO
+        source = Source.SURVEY_PAGE if sent_by_us else Source.CSV
+        planner.survey(campaign=name, invited=invited, start=start, rate=0.36, source=source)
+        # Drawn for every wave, so that what is planned after it stays the same.
+        started_at = _at(start, planner.rng)
+        if sent_by_us:
+            campaign = _PlannedCampaign(
+                name=name,
+                description="Quarterly relationship survey, sent by NPS Loop to every contact "
+                "who has not opted out, over three working days. A few people answered by "
+                "replying from another address; their answers were typed in.",
+                started_at=None,  # with the rest of the sending, by _plan_sending
+                invitations_sent=None,
+                channel=CampaignChannel.EMAIL,
+                status=CampaignStatus.COMPLETED,
+                send_at=dt.datetime.combine(
+                    start, _SENDING_TIME, tzinfo=timezone.get_current_timezone()
+                ),
+                drip_days=3,
+                created_by="manager",
+                launched_by="manager",
+            )
+        else:
+            campaign = _PlannedCampaign(
                 name=name,
                 description="Quarterly relationship survey, sent to every contact who has "
                 "not opted out; answers imported from the survey tool's CSV export.",
-                started_at=_at(start, planner.rng),
+                started_at=started_at,
                 invitations_sent=len(invited),
             )
-        )
+        campaigns.append(campaign)
         for person, email, language in unmatched.get(days_ago, ()):
             day = min(planner.answer_day(start), today - dt.timedelta(days=1))
             planner.add(
                 campaign=name,
-                source=Source.CSV,
+                source=Source.MANUAL if sent_by_us else Source.CSV,
                 email=email,
                 contact_name=person,
                 language=language,
@@ -1010,6 +1085,219 @@ def _plan_answers(
 def _onboarding_start(today: dt.date) -> dt.datetime:
     day = today - dt.timedelta(days=DAYS_OF_HISTORY)
     return dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_current_timezone())
+
+
+# --- the campaigns NPS Loop sends -----------------------------------------------------------
+
+_LATEST_WAVE_DAYS_AGO = 12
+_SENDING_TIME = dt.time(10)
+# A sending round stamps its invitations by the chunk and takes a few seconds for each.
+_STAMPED_TOGETHER, _SECONDS_PER_CHUNK = 25, 3
+# Nobody answers an email less than a few minutes after it left.
+_FIRST_ANSWER_AFTER = dt.timedelta(minutes=4)
+_LINK_DAYS = LoopSettings._meta.get_field("survey_link_days").default
+_THROTTLE_DAYS = LoopSettings._meta.get_field("survey_throttle_days").default
+_BOUNCE_RATE = 0.02
+_OPT_OUTS = 3
+_BOUNCE_ERRORS = (
+    "550 5.1.1 <{email}>: Recipient address rejected: User unknown in virtual mailbox table",
+    "550 5.1.1 <{email}>: No such user here",
+)
+
+
+def _plan_sending(
+    campaigns: Sequence[_PlannedCampaign],
+    contacts: Sequence[_PlannedContact],
+    answers: Sequence[_PlannedAnswer],
+) -> tuple[
+    tuple[_PlannedCampaign, ...], tuple[_PlannedAnswer, ...], tuple[_PlannedInvitation, ...]
+]:
+    """The invitations of the campaigns NPS Loop sent, with the campaigns' sending figures;
+    an answer given before its email could have arrived is moved to just after it."""
+    planned: list[_PlannedCampaign] = []
+    invitations: list[_PlannedInvitation] = []
+    moved: dict[str, _PlannedAnswer] = {}
+    for campaign in campaigns:
+        if campaign.status == CampaignStatus.COMPLETED:  # sent by NPS Loop
+            campaign, sent, later = _plan_invitations(campaign, contacts, answers)
+            invitations += sent
+            moved.update((answer.external_id, answer) for answer in later)
+        planned.append(campaign)
+    answers = tuple(moved.get(answer.external_id, answer) for answer in answers)
+    return tuple(planned), answers, tuple(invitations)
+
+
+def _plan_invitations(
+    campaign: _PlannedCampaign,
+    contacts: Sequence[_PlannedContact],
+    answers: Sequence[_PlannedAnswer],
+) -> tuple[_PlannedCampaign, list[_PlannedInvitation], list[_PlannedAnswer]]:
+    """One invitation per contact of the campaign's audience, as its sending left it: sent,
+    answered, bounced, opted out, or excluded because the person had opted out before."""
+    rng = random.Random(f"{_SEED}-sending-{campaign.name}")
+    assert campaign.send_at is not None
+    start = campaign.send_at.date()
+    audience = [c for c in contacts if c.account.live_since < start]
+    answered = {
+        a.email: a
+        for a in answers
+        if a.campaign == campaign.name and a.source == Source.SURVEY_PAGE
+    }
+    invitations: list[_PlannedInvitation] = []
+    moved: list[_PlannedAnswer] = []
+    for contact, scheduled_for, moment in _sending_order(campaign, audience, answered, rng):
+        planned = _PlannedInvitation(
+            campaign=campaign.name,
+            contact_email=contact.email,
+            status=InvitationStatus.SCHEDULED,
+            scheduled_for=scheduled_for,
+        )
+        if not _reachable(contact, start):
+            invitations.append(
+                replace(
+                    planned,
+                    status=InvitationStatus.EXCLUDED,
+                    excluded_at=moment,
+                    exclusion=Exclusion.OPTED_OUT,
+                    exclusion_note="Unsubscribed from surveys.",
+                )
+            )
+            continue
+        sent = replace(
+            planned,
+            status=InvitationStatus.SENT,
+            sent_at=moment,
+            expires_at=moment + dt.timedelta(days=_LINK_DAYS),
+        )
+        answer = answered.get(contact.email)
+        if answer is not None:
+            if answer.answered_at < moment + _FIRST_ANSWER_AFTER:
+                later = moment + dt.timedelta(
+                    minutes=rng.randint(4, 240), seconds=rng.randrange(60)
+                )
+                answer = replace(answer, answered_at=later)
+                moved.append(answer)
+            opened = answer.answered_at - dt.timedelta(seconds=rng.randint(25, 300))
+            invitations.append(
+                replace(
+                    sent,
+                    status=InvitationStatus.ANSWERED,
+                    opened_at=max(opened, moment + dt.timedelta(seconds=20)),
+                    answered_at=answer.answered_at,
+                    answer_external_id=answer.external_id,
+                )
+            )
+        elif rng.random() < _BOUNCE_RATE:
+            # The mail server refused the address: the email never left.
+            invitations.append(
+                replace(
+                    planned,
+                    status=InvitationStatus.BOUNCED,
+                    bounced_at=moment,
+                    last_error=rng.choice(_BOUNCE_ERRORS).format(email=contact.email),
+                )
+            )
+        else:
+            invitations.append(sent)
+    invitations = _opt_outs(invitations, contacts, answers, rng)
+    moments = [i.sent_at or i.bounced_at or i.excluded_at for i in invitations]
+    sent_at = [i.sent_at for i in invitations if i.sent_at is not None]
+    launched_at = campaign.send_at - dt.timedelta(minutes=rng.randint(20, 70))
+    campaign = replace(
+        campaign,
+        started_at=min(sent_at),
+        invitations_sent=len(sent_at),
+        launched_at=launched_at,
+        planned_at=launched_at + dt.timedelta(seconds=2),
+        completed_at=max(m for m in moments if m is not None) + dt.timedelta(seconds=1),
+    )
+    return campaign, invitations, moved
+
+
+def _sending_order(
+    campaign: _PlannedCampaign,
+    audience: Sequence[_PlannedContact],
+    answered: dict[str, _PlannedAnswer],
+    rng: random.Random,
+) -> list[tuple[_PlannedContact, dt.datetime, dt.datetime]]:
+    """(contact, scheduled for, sent at) in the order the emails left, spread over the
+    campaign's days as its drip spreads them; who answered got their email before."""
+    assert campaign.send_at is not None
+    room = Counter(drip_times(len(audience), start=campaign.send_at, days=campaign.drip_days))
+    days = sorted(room)
+    day_of: dict[str, dt.datetime] = {}
+    for answer in sorted(answered.values(), key=lambda a: a.answered_at):
+        free = [day for day in days if room[day]]
+        before = [day for day in free if day + _FIRST_ANSWER_AFTER <= answer.answered_at]
+        day = rng.choice(before or free[:1])
+        room[day] -= 1
+        day_of[answer.email] = day
+    others = [c for c in audience if c.email not in day_of]
+    rng.shuffle(others)
+    left = [day for day in days for _ in range(room[day])]
+    day_of.update((c.email, day) for c, day in zip(others, left, strict=True))
+    order = list(audience)
+    rng.shuffle(order)
+    order.sort(key=lambda c: day_of[c.email])
+    position: Counter[dt.datetime] = Counter()
+    sending = []
+    for contact in order:
+        day = day_of[contact.email]
+        chunk = position[day] // _STAMPED_TOGETHER
+        position[day] += 1
+        sending.append((contact, day, day + dt.timedelta(seconds=_SECONDS_PER_CHUNK * (chunk + 1))))
+    return sending
+
+
+def _opt_outs(
+    invitations: list[_PlannedInvitation],
+    contacts: Sequence[_PlannedContact],
+    answers: Sequence[_PlannedAnswer],
+    rng: random.Random,
+) -> list[_PlannedInvitation]:
+    """A few people unsubscribe through the email's link instead of answering. They are
+    people who never answered a survey: no case of theirs is told differently."""
+    personas = {c.email: c.persona for c in contacts}
+    answering = {a.email for a in answers}
+    candidates = [
+        i
+        for i in invitations
+        if i.status == InvitationStatus.SENT
+        and i.contact_email not in answering
+        and personas[i.contact_email] in (Persona.USER, Persona.OTHER)
+    ]
+    leaving = {i.contact_email for i in rng.sample(candidates, min(_OPT_OUTS, len(candidates)))}
+    return [
+        replace(
+            i,
+            status=InvitationStatus.OPTED_OUT,
+            opted_out_at=i.sent_at + dt.timedelta(minutes=rng.randint(5, 8 * 60)),
+        )
+        if i.contact_email in leaving and i.sent_at is not None
+        else i
+        for i in invitations
+    ]
+
+
+def _plan_next_survey(latest: _PlannedCampaign) -> _PlannedCampaign:
+    """Next quarter's relationship survey, drafted and ready to launch: it goes out on the
+    first Monday when the people the latest one reached may be surveyed again."""
+    assert latest.send_at is not None
+    last_sent = sending_days(latest.send_at, latest.drip_days)[-1].date()
+    surveyable = last_sent + dt.timedelta(days=_THROTTLE_DAYS)
+    monday = surveyable + dt.timedelta(days=7 - surveyable.weekday())
+    return _PlannedCampaign(
+        name=f"Relationship survey {_MONTHS[monday.month - 1]} {monday.year}",
+        description="Next quarter's relationship survey, to every contact, spread over the "
+        "working week. Ready to launch: check who it will reach, then launch it.",
+        started_at=None,
+        invitations_sent=None,
+        channel=CampaignChannel.EMAIL,
+        status=CampaignStatus.DRAFT,
+        send_at=dt.datetime.combine(monday, _SENDING_TIME, tzinfo=timezone.get_current_timezone()),
+        drip_days=5,
+        created_by="admin",
+    )
 
 
 def _plan_interactions(
@@ -1141,11 +1429,12 @@ def seed_demo() -> DemoSummary:
         today = _demo_day()
         plan = plan_demo(today=today)
         contacts_before = Contact.objects.count()
+        invitations_before = Invitation.objects.count()
         users, users_created = _seed_users()
         accounts, accounts_created = _seed_accounts(plan, users)
         _seed_domains(plan, accounts)
         _seed_contacts(plan, accounts)
-        campaigns_created = _seed_campaigns(plan)
+        campaigns_created = _seed_campaigns(plan, users)
         # Before the answers: the 360° view taken when a case opens shows the interactions.
         interactions_created = _seed_interactions(plan, accounts)
         cases = DemoCases(
@@ -1155,7 +1444,10 @@ def seed_demo() -> DemoSummary:
         # Recording an answer from an unknown address creates its (unmatched) contact too.
         answers_created = _seed_answers(plan, cases)
         cases_created = cases.finish()
+        # After the cases: opting people out earlier would change how their stories went.
+        _seed_invitations(plan)
         contacts = Contact.objects.count()
+        invitations = Invitation.objects.count()
     open_cases = Case.objects.filter(status__in=OPEN_CASE_STATUSES).count()
     all_cases = Case.objects.count()
     rows = (
@@ -1163,6 +1455,7 @@ def seed_demo() -> DemoSummary:
         SeededRows("accounts", Account.objects.count(), accounts_created),
         SeededRows("contacts", contacts, contacts - contacts_before),
         SeededRows("campaigns", Campaign.objects.count(), campaigns_created),
+        SeededRows("invitations", invitations, invitations - invitations_before),
         SeededRows("answers", Response.objects.count(), answers_created),
         SeededRows("interactions", Interaction.objects.count(), interactions_created),
         SeededRows(
@@ -1276,7 +1569,7 @@ def _seed_contacts(plan: _DemoPlan, accounts: dict[str, Account]) -> None:
     )
 
 
-def _seed_campaigns(plan: _DemoPlan) -> int:
+def _seed_campaigns(plan: _DemoPlan, users: dict[str, User]) -> int:
     names = [c.name for c in plan.campaigns]
     existing = set(Campaign.objects.filter(name__in=names).values_list("name", flat=True))
     missing = [c for c in plan.campaigns if c.name not in existing]
@@ -1284,30 +1577,43 @@ def _seed_campaigns(plan: _DemoPlan) -> int:
         Campaign(
             name=c.name,
             description=c.description,
+            channel=c.channel,
+            status=c.status,
+            send_at=c.send_at,
+            drip_days=c.drip_days,
             started_at=c.started_at,
             invitations_sent=c.invitations_sent,
+            created_by=users.get(c.created_by),
+            launched_by=users.get(c.launched_by),
+            launched_at=c.launched_at,
+            planned_at=c.planned_at,
+            completed_at=c.completed_at,
         )
         for c in missing
     )
     return len(missing)
 
 
+_ANSWER_SOURCES = (Source.CSV, Source.MANUAL, Source.SURVEY_PAGE)
+
+
 def _seed_answers(plan: _DemoPlan, cases: DemoCases) -> int:
     """Record the missing answers in the order they came in, each case opened and worked
     before the next answer arrives, as it happened over the year."""
+    # Keyed on the external id alone: a demo seeded when the latest survey was still
+    # imported has its answers under the CSV source, and must not get them twice.
     existing = {
-        (source, external_id): (pk, processed_at)
-        for source, external_id, pk, processed_at in Response.objects.filter(
-            source__in=[Source.CSV, Source.MANUAL],
-            external_id__in=[a.external_id for a in plan.answers],
-        ).values_list("source", "external_id", "pk", "processed_at")
+        external_id: (pk, processed_at)
+        for external_id, pk, processed_at in Response.objects.filter(
+            source__in=_ANSWER_SOURCES, external_id__in=[a.external_id for a in plan.answers]
+        ).values_list("external_id", "pk", "processed_at")
     }
     campaigns = {
         c.name: c for c in Campaign.objects.filter(name__in={a.campaign for a in plan.answers})
     }
     created = 0
     for answer in sorted(plan.answers, key=lambda a: a.answered_at):
-        response_id, processed_at = existing.get((answer.source, answer.external_id), (None, None))
+        response_id, processed_at = existing.get(answer.external_id, (None, None))
         if processed_at is not None:
             continue
         if response_id is None:
@@ -1329,6 +1635,73 @@ def _seed_answers(plan: _DemoPlan, cases: DemoCases) -> int:
             response_id=response_id, answered_at=answer.answered_at, seed=answer.external_id
         )
     return created
+
+
+def _seed_invitations(plan: _DemoPlan) -> None:
+    """The missing invitations of the campaigns NPS Loop sent, linked to their answers.
+
+    A campaign an earlier demo imported from the survey tool gets none. The people who
+    unsubscribed through an invitation are opted out of surveys from that moment.
+    """
+    campaigns = {
+        c.name: c
+        for c in Campaign.objects.filter(
+            name__in={i.campaign for i in plan.invitations}, channel=CampaignChannel.EMAIL
+        )
+    }
+    wanted = [i for i in plan.invitations if i.campaign in campaigns]
+    contacts = {
+        email: (pk, account_id, language)
+        for email, pk, account_id, language in Contact.objects.filter(
+            email__in={i.contact_email for i in wanted}
+        ).values_list("email", "pk", "account_id", "language")
+    }
+    existing = set(
+        Invitation.objects.filter(campaign__in=campaigns.values()).values_list(
+            "campaign_id", "contact_id"
+        )
+    )
+    missing = [
+        i
+        for i in wanted
+        if i.contact_email in contacts
+        and (campaigns[i.campaign].pk, contacts[i.contact_email][0]) not in existing
+    ]
+    answers = dict(
+        Response.objects.filter(
+            source=Source.SURVEY_PAGE,
+            external_id__in=[i.answer_external_id for i in missing if i.answer_external_id],
+        ).values_list("external_id", "pk")
+    )
+    Invitation.objects.bulk_create(
+        Invitation(
+            campaign=campaigns[i.campaign],
+            contact_id=contacts[i.contact_email][0],
+            account_id=contacts[i.contact_email][1],
+            status=i.status,
+            exclusion=i.exclusion,
+            exclusion_note=i.exclusion_note,
+            language=survey_language(contacts[i.contact_email][2]),
+            scheduled_for=i.scheduled_for,
+            claimed_at=None if i.status == InvitationStatus.EXCLUDED else i.scheduled_for,
+            attempts=0 if i.status == InvitationStatus.EXCLUDED else 1,
+            last_error=i.last_error,
+            sent_at=i.sent_at,
+            expires_at=i.expires_at,
+            excluded_at=i.excluded_at,
+            opened_at=i.opened_at,
+            answered_at=i.answered_at,
+            response_id=answers.get(i.answer_external_id),
+            bounced_at=i.bounced_at,
+            opted_out_at=i.opted_out_at,
+        )
+        for i in missing
+    )
+    for i in missing:
+        if i.opted_out_at is not None:
+            Contact.objects.filter(email=i.contact_email, opted_out=False).update(
+                opted_out=True, opted_out_at=i.opted_out_at
+            )
 
 
 def _seed_interactions(plan: _DemoPlan, accounts: dict[str, Account]) -> int:

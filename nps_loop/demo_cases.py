@@ -58,7 +58,14 @@ from playbooks.services.cases import (
     skip_step,
 )
 from playbooks.services.engine import process_response
-from surveys.models import Category, Response, Suppression, Theme
+from surveys.models import (
+    Category,
+    Invitation,
+    InvitationStatus,
+    Response,
+    Suppression,
+    Theme,
+)
 
 _SEED = "nps-loop-demo-cases"
 _RESOLVED, _NOT_RESOLVED, _CHURNED = (
@@ -646,6 +653,7 @@ class _Story:
         # Dated now rather than at the end: the contact's later answers, processed next,
         # link back only to a request made before they answered.
         Case.objects.filter(pk=self.case.pk).update(follow_up_requested_at=moment)
+        _send_follow_up_in_the_past(step, moment)
 
     def _do_tasks(
         self, first: dt.datetime, notes: Sequence[str], skips: Sequence[str] = ()
@@ -798,6 +806,30 @@ def _deliver(deliver: Callable[..., bool], **ids: int) -> None:
     messages at once.
     """
     deliver(send=False, **ids)
+
+
+def _send_follow_up_in_the_past(step: CaseStep, moment: dt.datetime) -> None:
+    """The follow-up email of a past request went out back then, not when the demo is seeded
+    (a worker would otherwise send them all at once). One deferred by the throttling
+    window went out when the window ended, unless that is still to come."""
+    invitation_id = CaseStep.objects.get(pk=step.pk).result.get("invitation")
+    invitation = Invitation.objects.filter(
+        pk=invitation_id, status=InvitationStatus.SCHEDULED
+    ).first()
+    if invitation is None:
+        return
+    now = timezone.now()
+    if invitation.scheduled_for > now:
+        return
+    deferred = invitation.scheduled_for < now - dt.timedelta(minutes=1)
+    sent_at = invitation.scheduled_for if deferred else moment
+    Invitation.objects.filter(pk=invitation.pk).update(
+        status=InvitationStatus.SENT,
+        scheduled_for=sent_at,
+        sent_at=sent_at,
+        expires_at=sent_at + dt.timedelta(days=30),
+        attempts=1,
+    )
 
 
 # --- dating what the services wrote -------------------------------------------------------
