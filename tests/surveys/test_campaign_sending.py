@@ -145,7 +145,7 @@ def test_a_french_contact_gets_the_email_and_the_question_in_french(manager):
     assert "Bonjour Zoé," in message.body
     assert campaign.question_fr in message.body
     assert campaign.question_fr in message.alternatives[0][0]
-    assert "Se désinscrire" in message.alternatives[0][0]
+    assert "Se désabonner" in message.alternatives[0][0]
     assert campaign.invitations.get().language == "fr"
 
 
