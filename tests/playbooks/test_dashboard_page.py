@@ -92,6 +92,15 @@ def test_managers_and_admins_see_the_figures(client, manager, admin_user, answer
         assert "Billing" in html
 
 
+def test_each_campaign_of_the_response_rates_links_to_its_page(client, manager, answers):
+    client.force_login(manager)
+    campaign = answers[0].campaign
+
+    html = client.get(URL).content.decode()
+
+    assert f'href="{reverse("campaign-detail", args=[campaign.pk])}">Q4 survey</a>' in html
+
+
 def test_the_slice_follows_the_pickers(client, manager, answers):
     client.force_login(manager)
 
