@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from nps_loop.models import LoopSettings
+from tests.nps_loop.loop_settings_form import settings_form
 
 pytestmark = pytest.mark.django_db
 
@@ -26,23 +27,6 @@ def admin_client(client, admin_user):
     LoopSettings.current()  # the row, with its defaults
     client.force_login(admin_user)
     return client
-
-
-def settings_form(**changes) -> dict:
-    return {
-        "working_days": ["0", "1", "2", "3", "4"],
-        "holidays": "",
-        "fallback_owner": "",
-        "sla_reminder_hours": "24",
-        "overdue_grace_hours": "24",
-        "slack_webhook_url": "",
-        "sender_email": "",
-        "survey_throttle_days": "90",
-        "account_survey_quota": "",
-        "account_quota_days": "30",
-        "survey_link_days": "30",
-        **changes,
-    }
 
 
 def errors_of(response) -> dict:

@@ -18,6 +18,7 @@ from surveys.services.themes import (
     update_theme,
 )
 from tests.factories import ResponseFactory, UserFactory
+from tests.nps_loop.loop_settings_form import settings_form
 
 pytestmark = pytest.mark.django_db
 
@@ -57,23 +58,6 @@ def active_url(theme: Theme) -> str:
 
 def delete_url(theme: Theme) -> str:
     return reverse("configure-theme-delete", args=[theme.pk])
-
-
-def settings_form(**changes) -> dict:
-    return {
-        "working_days": ["0", "1", "2", "3", "4"],
-        "holidays": "",
-        "fallback_owner": "",
-        "sla_reminder_hours": "24",
-        "overdue_grace_hours": "24",
-        "slack_webhook_url": "",
-        "sender_email": "",
-        "survey_throttle_days": "90",
-        "account_survey_quota": "",
-        "account_quota_days": "30",
-        "survey_link_days": "30",
-        **changes,
-    }
 
 
 def theme_form(**changes) -> dict:

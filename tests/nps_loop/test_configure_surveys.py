@@ -15,6 +15,7 @@ from surveys.audience import Rules, exclusions_for, members_of
 from surveys.models import Contact, Exclusion, InvitationStatus
 from surveys.services.sending import send_due_invitations
 from tests.factories import AccountFactory, ContactFactory, InvitationFactory
+from tests.nps_loop.loop_settings_form import settings_form
 
 pytestmark = pytest.mark.django_db
 
@@ -33,23 +34,6 @@ QUOTA_RANGE = "Give a whole number of surveys from 1 to 100000, or leave it empt
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
-
-
-def settings_form(**changes) -> dict:
-    return {
-        "working_days": ["0", "1", "2", "3", "4"],
-        "holidays": "",
-        "fallback_owner": "",
-        "sla_reminder_hours": "24",
-        "overdue_grace_hours": "24",
-        "slack_webhook_url": "",
-        "sender_email": "",
-        "survey_throttle_days": "90",
-        "account_survey_quota": "",
-        "account_quota_days": "30",
-        "survey_link_days": "30",
-        **changes,
-    }
 
 
 def settings_kwargs() -> dict:

@@ -1,0 +1,19 @@
+"""What the business settings form posts when nothing is changed: the defaults, as a browser
+sends them."""
+
+
+def settings_form(**changes) -> dict:
+    return {
+        "working_days": ["0", "1", "2", "3", "4"],
+        "holidays": "",
+        "fallback_owner": "",
+        "sla_reminder_hours": "24",
+        "overdue_grace_hours": "24",
+        "slack_webhook_url": "",
+        "sender_email": "",
+        "survey_throttle_days": "90",
+        "account_survey_quota": "",
+        "account_quota_days": "30",
+        "survey_link_days": "30",
+        **changes,
+    }
