@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from nps_loop.models import LoopSettings
-from surveys.models import STANDARD_QUESTION_EN, STANDARD_QUESTION_FR, Invitation
+from surveys.models import Invitation
 
 # Detractor, passive and promoter scores: white text on each passes WCAG AA.
 SCORE_COLOURS = {"detractor": "#b91c1c", "passive": "#b45309", "promoter": "#15803d"}
@@ -30,13 +30,6 @@ def survey_language(language: str) -> str:
     """One of the interface's languages: the contact's when known, else the server's."""
     language = (language or "").split("-")[0].lower()
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def survey_question(invitation: Invitation) -> str:
-    language = survey_language(invitation.language)
-    if invitation.campaign is not None:
-        return invitation.campaign.question_in(language)
-    return STANDARD_QUESTION_FR if language == "fr" else STANDARD_QUESTION_EN
 
 
 def survey_url(invitation: Invitation) -> str:
@@ -76,7 +69,7 @@ def invitation_email(
         "language": language,
         "purpose": invitation.purpose,
         "first_name": invitation.contact.first_name,
-        "question": survey_question(invitation),
+        "question": invitation.question_in(language),
         "score_links": [
             ScoreLink(str(score), f"{page}?score={score}", _colour(score)) for score in range(11)
         ],

@@ -540,6 +540,12 @@ class Invitation(models.Model):
     def is_answered(self) -> bool:
         return self.response_id is not None
 
+    def question_in(self, language: str) -> str:
+        """The campaign's question; a follow-up without a campaign asks the standard one."""
+        if self.campaign is not None:
+            return self.campaign.question_in(language)
+        return STANDARD_QUESTION_FR if language == "fr" else STANDARD_QUESTION_EN
+
     def is_expired(self, at=None) -> bool:
         at = at or timezone.now()
         return self.expires_at is not None and at >= self.expires_at

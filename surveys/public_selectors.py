@@ -7,16 +7,12 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from surveys.models import (
-    STANDARD_QUESTION_EN,
-    STANDARD_QUESTION_FR,
-    Invitation,
-    InvitationStatus,
-)
+from surveys.emails import survey_language
+from surveys.models import Invitation, InvitationStatus
 
 # How long after first answering a person may still change their score or comment.
 CORRECTION_WINDOW = dt.timedelta(hours=24)
-PAGE_LANGUAGES = ("en", "fr")
+PAGE_LANGUAGES = tuple(dict(settings.LANGUAGES))
 # Invitations whose email may have reached someone. The others' tokens were never
 # mailed (scheduled, excluded, or could not be sent): to the public they do not exist.
 MAILED_STATUSES = (
@@ -41,19 +37,8 @@ def invitation_for_token(*, token: str) -> Invitation | None:
 
 
 def invitation_language(invitation: Invitation) -> str:
-    """The language the invitation was sent in, as a page language (English by default)."""
-    for language in (invitation.language, invitation.contact.language, settings.LANGUAGE_CODE):
-        code = (language or "").lower()[:2]
-        if code in PAGE_LANGUAGES:
-            return code
-    return "en"
-
-
-def question_for(invitation: Invitation, *, language: str) -> str:
-    """The campaign's question; a follow-up without a campaign asks the standard one."""
-    if invitation.campaign is not None:
-        return invitation.campaign.question_in(language)
-    return STANDARD_QUESTION_FR if language == "fr" else STANDARD_QUESTION_EN
+    """The language the invitation was sent in: the page speaks it too."""
+    return survey_language(invitation.language or invitation.contact.language)
 
 
 def correction_deadline(invitation: Invitation) -> dt.datetime | None:

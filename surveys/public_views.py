@@ -170,7 +170,7 @@ def _page(
     if invitation is not None:
         context.update(
             first_name=invitation.contact.first_name,
-            question=selectors.question_for(invitation, language=language),
+            question=invitation.question_in(language),
             scores=SCORES,
             can_change_until=selectors.correction_deadline(invitation),
         )

@@ -30,15 +30,12 @@ class Limit:
 
 def public_page_limit() -> Limit:
     """Every request to a public survey page, whatever its token."""
-    return Limit("survey-page", int(getattr(settings, "NPS_PUBLIC_RATE_PER_MINUTE", 60)))
+    return Limit("survey-page", settings.NPS_PUBLIC_RATE_PER_MINUTE)
 
 
 def unknown_token_limit() -> Limit:
     """Requests for tokens that match no invitation: someone guessing, or a mangled link."""
-    return Limit(
-        "survey-unknown-token",
-        int(getattr(settings, "NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE", 10)),
-    )
+    return Limit("survey-unknown-token", settings.NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -48,7 +45,7 @@ def client_address(request: HttpRequest) -> str:
     proxy's; the client is the N-th address from the right of X-Forwarded-For, the
     first one a trusted proxy wrote (those left of it are whatever the client sent).
     """
-    proxies = int(getattr(settings, "NPS_PUBLIC_TRUSTED_PROXIES", 0))
+    proxies = settings.NPS_PUBLIC_TRUSTED_PROXIES
     if proxies > 0:
         forwarded = [
             part.strip()
