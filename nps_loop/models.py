@@ -2,10 +2,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from nps_loop.resilient_cache import cache_delete, cache_get, cache_set
 
 
 class User(AbstractUser):
@@ -125,7 +126,7 @@ class LoopSettings(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
+        cache_delete(self.CACHE_KEY)
 
     def clean(self) -> None:
         """Working days are weekdays 0–6, at least one; holidays are ISO dates."""
@@ -155,8 +156,8 @@ class LoopSettings(models.Model):
     @classmethod
     def current(cls) -> "LoopSettings":
         """The settings row, created with its defaults on first read."""
-        row = cache.get(cls.CACHE_KEY)
+        row = cache_get(cls.CACHE_KEY)
         if row is None:
             row, _ = cls.objects.select_related("fallback_owner").get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, row, cls.CACHE_SECONDS)
+            cache_set(cls.CACHE_KEY, row, cls.CACHE_SECONDS)
         return row

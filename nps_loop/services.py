@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db import transaction
 
 from nps_loop.models import LoopSettings, User
+from nps_loop.resilient_cache import cache_delete
 
 
 def stored_loop_settings() -> LoopSettings:
@@ -55,5 +55,5 @@ def update_loop_settings(
         row.save()
         # save() cleared the cache already; a request of this process that read the row
         # between then and the commit would have cached the old values again.
-        transaction.on_commit(lambda: cache.delete(LoopSettings.CACHE_KEY))
+        transaction.on_commit(lambda: cache_delete(LoopSettings.CACHE_KEY))
     return row

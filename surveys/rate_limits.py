@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from nps_loop.resilient_cache import cache_count, cache_get
 
 WINDOW_SECONDS = 60
 
@@ -60,21 +61,15 @@ def client_address(request: HttpRequest) -> str:
 def hit(limit: Limit, *, client: str) -> int | None:
     """Count one request; None while within the limit, else the seconds until the next window."""
     key, retry_after = _window(limit, client)
-    if cache.add(key, 1, timeout=limit.seconds + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window's counter expired between add and incr
-            cache.add(key, 1, timeout=limit.seconds + 1)
-            count = 1
-    return retry_after if count > limit.requests else None
+    count = cache_count(key, timeout=limit.seconds + 1)
+    # A cache that is down lets everyone through: an answer is worth more than a limit.
+    return retry_after if count is not None and count > limit.requests else None
 
 
 def exhausted(limit: Limit, *, client: str) -> int | None:
     """Like `hit` without counting: the seconds to wait when the client is over the limit."""
     key, retry_after = _window(limit, client)
-    return retry_after if (cache.get(key) or 0) >= limit.requests else None
+    return retry_after if (cache_get(key) or 0) >= limit.requests else None
 
 
 def _window(limit: Limit, client: str) -> tuple[str, int]:

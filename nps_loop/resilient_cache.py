@@ -1,0 +1,56 @@
+"""The shared cache, read and written so that its outage never breaks a request.
+
+The cache (Redis in production) only speeds things up or counts rate limits: when
+it is down, settings are read from the database and requests are let through,
+and the failure is logged. An answer must never be lost because Redis is down.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+# Whatever the backend raises when its server is away (redis errors, OSError for files).
+CACHE_ERRORS = (Exception,)
+
+
+def cache_get(key: str, default: Any = None) -> Any:
+    try:
+        return cache.get(key, default)
+    except CACHE_ERRORS as error:
+        logger.warning("cache unavailable, reading %s without it: %s", key, error)
+        return default
+
+
+def cache_set(key: str, value: Any, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except CACHE_ERRORS as error:
+        logger.warning("cache unavailable, %s not cached: %s", key, error)
+
+
+def cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except CACHE_ERRORS as error:
+        logger.warning("cache unavailable, %s not deleted: %s", key, error)
+
+
+def cache_count(key: str, timeout: int) -> int | None:
+    """Add one to the counter `key` (created at 1, expiring after `timeout` seconds) and
+    return it; None when the cache cannot count."""
+    try:
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        try:
+            return cache.incr(key)
+        except ValueError:  # the counter expired between add and incr
+            cache.add(key, 1, timeout=timeout)
+            return 1
+    except CACHE_ERRORS as error:
+        logger.warning("cache unavailable, %s not counted: %s", key, error)
+        return None
