@@ -111,7 +111,11 @@ def test_an_admin_launches_a_campaign_for_one_segment_and_sees_it_sent(
     page.reload()
     expect(page.locator('[data-figure="answered"]')).to_have_text("1")
     expect(page.locator('[data-figure="response-rate"]')).to_have_text("50.0 %")
-    expect(page.get_by_role("table", name="Answers of each day, by category")).to_be_attached()
+    # The chart of the answers per day is drawn; its table stays in the page, folded.
+    expect(page.locator('[data-daily-chart="campaign-days"] canvas')).to_be_visible()
+    expect(
+        page.get_by_role("table", name="Answers of each day, by category", include_hidden=True)
+    ).to_be_attached()
     page.get_by_label("Show", exact=True).select_option("excluded-opted_out")
     expect(page).to_have_url(re.compile(r"show=excluded-opted_out"))
     expect(rows.get_by_role("row")).to_have_count(2)

@@ -87,8 +87,8 @@ def test_on_a_phone_a_french_customer_answers_with_a_button_in_french(
     assert serious_accessibility_violations() == []
     page.set_viewport_size(PHONE)
 
-    page.get_by_text("Change my score (3)").click()
-    expect(page.get_by_role("button", name="3 (your score)")).to_be_visible()
+    page.get_by_text("Modifier ma note (3)").click()
+    expect(page.get_by_role("button", name="3 (votre note)")).to_be_visible()
     screenshots("survey-change-score")
     page.set_viewport_size(PHONE)
     page.get_by_role("button", name="4", exact=True).click()
