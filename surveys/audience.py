@@ -97,21 +97,24 @@ def exclusions_for(
     at: dt.datetime | None = None,
     rules: Rules | None = None,
     ignore_suppression_ids: Iterable[int] = (),
+    among: QuerySet[Contact] | None = None,
 ) -> dict[int, Verdict]:
     """Contact id → why that member may not be surveyed at `at`; members absent may be.
 
     The quota is shared in the order of `members`: the first ones of an account take
     what is left of it. Reasons are checked in a fixed order (opted out, suppressed,
-    surveyed recently, quota) and the first that applies is given.
+    surveyed recently, quota) and the first that applies is given. `among`, the
+    queryset the members were read from, lets a whole audience be read through
+    subqueries instead of long lists of ids.
     """
     at = at or timezone.now()
     rules = rules or Rules.current()
-    contact_ids = [m.contact_id for m in members]
-    account_ids = {m.account_id for m in members if m.account_id is not None}
-    suppressed = _suppressions(contact_ids, account_ids, at, set(ignore_suppression_ids))
-    last_surveyed = _last_surveyed(contact_ids, at - dt.timedelta(days=rules.throttle_days))
+    contacts = _scope([m.contact_id for m in members], among, "pk")
+    accounts = _scope({m.account_id for m in members} - {None}, among, "account_id")
+    suppressed = _suppressions(contacts, accounts, at, set(ignore_suppression_ids))
+    last_surveyed = _last_surveyed(contacts, at - dt.timedelta(days=rules.throttle_days))
     quota_used = (
-        _quota_used(account_ids, at - dt.timedelta(days=rules.quota_days))
+        _quota_used(accounts, at - dt.timedelta(days=rules.quota_days))
         if rules.quota is not None
         else Counter()
     )
@@ -170,31 +173,35 @@ def _suppression_note(suppression: Suppression) -> str:
     )
 
 
-def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def _scope(ids: Iterable[int], among: QuerySet[Contact] | None, field: str) -> list:
+    """What `__in` lookups take for these ids: one subquery of `among` when given, else the
+    ids in chunks."""
+    if among is not None:
+        return [among.order_by().values(field)]
+    ordered = sorted(ids)
+    return [ordered[start : start + CHUNK] for start in range(0, len(ordered), CHUNK)]
 
 
-def _suppressions(contact_ids, account_ids, at, ignored) -> dict[tuple[str, int], Suppression]:
+def _suppressions(contacts, accounts, at, ignored) -> dict[tuple[str, int], Suppression]:
     live = (
         Suppression.objects.filter(lifted_at__isnull=True, starts_at__lte=at)
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
         .exclude(pk__in=ignored)
     )
     found: dict[tuple[str, int], Suppression] = {}
-    for ids in _chunks(contact_ids):
+    for ids in contacts:
         for suppression in live.filter(contact_id__in=ids):
             found.setdefault(("contact", suppression.contact_id), suppression)
-    for ids in _chunks(sorted(account_ids)):
+    for ids in accounts:
         for suppression in live.filter(account_id__in=ids):
             found.setdefault(("account", suppression.account_id), suppression)
     return found
 
 
-def _last_surveyed(contact_ids: Sequence[int], since: dt.datetime) -> dict[int, dt.datetime]:
+def _last_surveyed(contacts: list, since: dt.datetime) -> dict[int, dt.datetime]:
     """Contact id → the latest invitation sent or answer received since `since`."""
     latest: dict[int, dt.datetime] = {}
-    for ids in _chunks(contact_ids):
+    for ids in contacts:
         sent = (
             Invitation.objects.filter(contact_id__in=ids, sent_at__gte=since)
             .values("contact_id")
@@ -212,10 +219,10 @@ def _last_surveyed(contact_ids: Sequence[int], since: dt.datetime) -> dict[int, 
     return latest
 
 
-def _quota_used(account_ids: set[int], since: dt.datetime) -> Counter:
+def _quota_used(accounts: list, since: dt.datetime) -> Counter:
     """Account id → invitations sent to its people since `since`."""
     used: Counter = Counter()
-    for ids in _chunks(sorted(account_ids)):
+    for ids in accounts:
         rows = (
             Invitation.objects.filter(account_id__in=ids, sent_at__gte=since)
             .values("account_id")
@@ -267,8 +274,9 @@ def audience_preview(
     at_first_sending = at is None and campaign.send_at is not None and campaign.send_at > now
     if at is None:
         at = campaign.send_at if at_first_sending else now
-    members = members_of(campaign_audience(campaign))
-    verdicts = exclusions_for(members, at=at)
+    audience = campaign_audience(campaign)
+    members = members_of(audience)
+    verdicts = exclusions_for(members, at=at, among=audience)
     by_reason = Counter(verdict.reason for verdict in verdicts.values())
     shown = list(verdicts)[:examples]
     contacts = Contact.objects.select_related("account").in_bulk(shown)
