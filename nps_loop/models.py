@@ -40,8 +40,8 @@ def _default_working_days() -> list[int]:
 class LoopSettings(models.Model):
     """The business settings an admin edits in the browser: one row, read through `current()`.
 
-    The row is created with its defaults the first time it is read, and cached for
-    a minute in each process (saving it clears the cache of the process that saved).
+    The row is created with its defaults the first time it is read, and kept for a
+    minute in the cache the web processes and the worker share; saving it clears it.
     """
 
     CACHE_KEY = "nps_loop:loop_settings"

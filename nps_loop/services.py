@@ -32,8 +32,8 @@ def update_loop_settings(
     account_quota_days: int,
     survey_link_days: int,
 ) -> LoopSettings:
-    """Save the business settings; the next read in this process sees them, other processes
-    within `LoopSettings.CACHE_SECONDS`.
+    """Save the business settings; the next read of every process that shares the cache sees
+    them (without a shared cache, within `LoopSettings.CACHE_SECONDS`).
 
     The survey settings are what the exclusion rules (`surveys.audience.Rules.current()`)
     judge the next batch of invitations by, and how long the links of the next emails last.
