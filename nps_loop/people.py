@@ -14,18 +14,16 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from nps_loop.models import LoopSettings, User
+from nps_loop.mail import compose_email
+from nps_loop.models import User
 from nps_loop.roles import Role, has_role, roles_of, set_role
 from playbooks.models import OPEN_CASE_STATUSES, Case
 
@@ -152,17 +150,12 @@ def send_invitation(*, person: User) -> None:
         "base_url": settings.NPS_BASE_URL,
         "days": invitation_days(),
     }
-    with translation.override(person.language or settings.LANGUAGE_CODE):
-        subject = render_to_string("configure/user_invitation_subject.txt", context)
-        text = render_to_string("configure/user_invitation.txt", context)
-        html = render_to_string("configure/user_invitation.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=text,
-        from_email=LoopSettings.current().sender_email or settings.DEFAULT_FROM_EMAIL,
+    message = compose_email(
+        "configure/user_invitation",
+        context,
+        language=person.language or settings.LANGUAGE_CODE,
         to=[person.email],
     )
-    message.attach_alternative(html, "text/html")
     try:
         message.send()
     except OSError as error:  # the mail server refused or could not be reached

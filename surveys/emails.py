@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
-from nps_loop.models import LoopSettings
+from nps_loop.mail import compose_email, default_sender
 from surveys.models import Invitation
 
 # Detractor, passive and promoter scores: white text on each passes WCAG AA.
@@ -38,11 +36,6 @@ def survey_url(invitation: Invitation) -> str:
 
 def unsubscribe_url(invitation: Invitation) -> str:
     return settings.NPS_BASE_URL + reverse("survey-unsubscribe", args=[invitation.token])
-
-
-def default_sender() -> str:
-    """The From of survey emails whose campaign names none."""
-    return LoopSettings.current().sender_email or settings.DEFAULT_FROM_EMAIL
 
 
 def sender_for(invitation: Invitation, *, default_from: str | None = None) -> str:
@@ -75,15 +68,12 @@ def invitation_email(
         ],
         "unsubscribe_url": unsubscribe,
     }
-    with translation.override(language):
-        subject = render_to_string("surveys/email/invitation_subject.txt", context)
-        text = render_to_string("surveys/email/invitation.txt", context)
-        html = render_to_string("surveys/email/invitation.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=text,
-        from_email=sender_for(invitation, default_from=default_from),
+    return compose_email(
+        "surveys/email/invitation",
+        context,
+        language=language,
         to=[invitation.contact.email],
+        from_email=sender_for(invitation, default_from=default_from),
         headers={
             # RFC 2369 and RFC 8058: mail clients offer "Unsubscribe" and POST to it in one click.
             "List-Unsubscribe": f"<{unsubscribe}>",
@@ -92,8 +82,6 @@ def invitation_email(
             "X-NPS-Loop-Invitation": str(invitation.pk),
         },
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def _colour(score: int) -> str:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Persona, Segment
 from nps_loop.configure.forms import clean_sender
+from nps_loop.mail import default_sender
 from nps_loop.models import User
-from surveys.emails import default_sender
 from surveys.models import Campaign, Exclusion, InvitationStatus
 from surveys.selectors import SHOW_EXCLUDED_PREFIX
 

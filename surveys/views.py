@@ -18,10 +18,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
+from nps_loop.mail import default_sender
 from nps_loop.roles import Role, role_required
 from surveys import selectors
 from surveys.audience import audience_preview
-from surveys.emails import default_sender
 from surveys.forms import AUDIENCE_FIELDS, SCHEDULE_FIELDS, CampaignForm, InvitationFilterForm
 from surveys.models import Campaign, CampaignStatus
 from surveys.services import campaigns as services

@@ -17,12 +17,11 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from nps_loop.mail import compose_email, default_sender
 from nps_loop.models import LoopSettings, User
 from nps_loop.roles import Role
 from playbooks.models import Case, CaseStep, Escalation, StepKind, StepStatus
@@ -179,20 +178,19 @@ def _manager_emails() -> list[Recipient]:
 def _send_email(template: str, context: dict, recipients: list[Recipient]) -> None:
     """One email per language, to everyone who reads it. Should a later language's send
     fail, the retry sends the earlier ones again: a rare duplicate, never a lost email."""
-    sender = LoopSettings.current().sender_email or settings.DEFAULT_FROM_EMAIL
+    sender = default_sender()
     by_language: dict[str, list[str]] = {}
     for email, language in recipients:
         if email not in by_language.setdefault(language, []):
             by_language[language].append(email)
     for language, emails in sorted(by_language.items()):
-        with translation.override(language):
-            subject = render_to_string(f"playbooks/email/{template}_subject.txt", context)
-            text = render_to_string(f"playbooks/email/{template}.txt", context)
-            html = render_to_string(f"playbooks/email/{template}.html", context)
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()), body=text, from_email=sender, to=emails
+        message = compose_email(
+            f"playbooks/email/{template}",
+            context,
+            language=language,
+            to=emails,
+            from_email=sender,
         )
-        message.attach_alternative(html, "text/html")
         try:
             message.send()
         except OSError as error:  # SMTP refused or unreachable: worth a retry
