@@ -21,6 +21,7 @@ from pathlib import Path
 import psycopg
 
 from bench import generate
+from bench.processes import stop
 
 POLL_SECONDS = 0.01
 
@@ -41,12 +42,7 @@ def celery_worker(env: dict[str, str], root: Path, log_path: Path) -> Iterator[N
         try:
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, grace_seconds=60)
 
 
 def latency(

@@ -62,6 +62,7 @@ from psycopg import sql
 
 from bench import engine, generate
 from bench.load import Call, LoadReport, drive
+from bench.processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -419,12 +420,7 @@ def gunicorn(env: dict[str, str], port: int) -> Iterator[None]:
             wait_until_serving(process, port, log_path)
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, grace_seconds=20)
 
 
 def wait_until_serving(process: subprocess.Popen, port: int, log_path: Path) -> None:
@@ -646,15 +642,9 @@ def bench_sending(
         except subprocess.TimeoutExpired as error:
             raise BenchError(f"sending: over {args.sending_timeout} s; see {log_path}") from error
         finally:
-            if process.poll() is None:
-                # SIGTERM first: it stops its worker on the way out (the kernel kills the
-                # worker too, should it come to SIGKILL).
-                process.terminate()
-                try:
-                    process.wait(timeout=90)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            # SIGTERM first: it stops its worker on the way out (the kernel kills the
+            # worker too, should it come to SIGKILL).
+            stop(process, grace_seconds=90)
     if process.returncode != 0:
         raise BenchError(f"sending: failed; see {log_path} and {worker_log}")
     return json.loads(stdout.strip().splitlines()[-1])

@@ -68,6 +68,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact, Influence, Persona
 from bench import generate
+from bench.processes import stop
 from nps_loop.models import LoopSettings
 from surveys.models import Campaign, Invitation, InvitationStatus, Response, Suppression
 from surveys.services import campaigns
@@ -256,12 +257,7 @@ class Worker:
             try:
                 yield process
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process, grace_seconds=60)
                 cache.delete(SENDER_LOCK)  # a killed run leaves it for two and a half minutes
 
 
