@@ -6,7 +6,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountDomain, Contact, Interaction
-from nps_loop.admin import AdminRolePermissionsMixin
+from core.admin import AdminRolePermissionsMixin
 
 
 class MatchedFilter(admin.SimpleListFilter):

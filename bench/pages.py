@@ -70,9 +70,9 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact, Interaction, InteractionKind, Persona
 from bench import generate
-from nps_loop.business_days import add_business_days, parse_holidays
-from nps_loop.models import LoopSettings, User
-from nps_loop.roles import Role, set_role
+from core.business_days import add_business_days, parse_holidays
+from core.models import LoopSettings, User
+from core.roles import Role, set_role
 from playbooks import escalation_rules
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,

@@ -69,7 +69,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountDomain, Contact, Influence, Persona
 from bench import generate
 from bench.processes import stop
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from surveys.models import Campaign, Invitation, InvitationStatus, Response, Suppression
 from surveys.services import campaigns
 from surveys.services.sending import send_due_invitations
@@ -91,7 +91,7 @@ PHASES = {
     "claim and judge (exclusion rules)": ("surveys/services/sending.py", "_claim"),
     "build the emails": ("surveys/emails.py", "invitation_email"),
     "  of which the templates": ("django/template/loader.py", "render_to_string"),
-    "  of which reading the settings": ("nps_loop/models.py", "current"),
+    "  of which reading the settings": ("core/models.py", "current"),
     "write them (MIME, file)": ("django/core/mail/backends/console.py", "send_messages"),
     "stamp them sent": ("surveys/services/sending.py", "_stamp_sent"),
     "campaign progress": ("surveys/services/sending.py", "_mark_progress"),

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from nps_loop import views
+from core import views
+from playbooks.views.workspace import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("start/", views.landing, name="landing"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -40,7 +41,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/language/", views.choose_language, name="choose-language"),
-    path("configure/", include("nps_loop.configure.urls")),
+    path("configure/", include("configure.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),

@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from nps_loop.admin import AdminRolePermissionsMixin, people_with_a_role
+from core.admin import AdminRolePermissionsMixin, people_with_a_role
 from playbooks.forms import PlaybookForm
 from playbooks.models import (
     ActionItem,

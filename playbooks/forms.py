@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Persona, Segment
-from nps_loop.roles import Role, has_role
+from core.roles import Role, has_role
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
     OPEN_CASE_STATUSES,
@@ -32,7 +32,7 @@ from playbooks.selectors.queue import ALL, MINE, NOBODY, OPEN, QueueFilters
 from surveys.models import Campaign, Category, Theme
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 
 class QueueFilterForm(forms.Form):

@@ -1,4 +1,4 @@
-from nps_loop.roles import Role
+from core.roles import Role
 from surveys.models import Integration, IntegrationKind
 from surveys.permissions import IsIntegrationOrRole
 

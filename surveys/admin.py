@@ -16,8 +16,8 @@ from django.utils.translation import ngettext
 
 from accounts.admin import MatchedFilter
 from accounts.models import Account, Contact
-from nps_loop.admin import AdminRolePermissionsMixin
-from nps_loop.configure.forms import ThemeForm
+from core.admin import AdminRolePermissionsMixin
+from surveys.forms import ThemeForm
 from surveys.models import (
     Campaign,
     Category,

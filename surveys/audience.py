@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact, Influence
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from surveys.models import Campaign, Exclusion, Invitation, Response, Suppression
 
 # IN lists stay well below what any database accepts.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from nps_loop.business_days import MONDAY_TO_FRIDAY, is_working_day
+from core.business_days import MONDAY_TO_FRIDAY, is_working_day
 
 
 def sending_days(

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from nps_loop.mail import compose_email, default_sender
+from core.mail import compose_email, default_sender
 from surveys.models import Invitation
 
 # Detractor, passive and promoter scores: white text on each passes WCAG AA.

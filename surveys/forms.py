@@ -1,21 +1,24 @@
-"""Forms of the campaign pages."""
+"""Forms of the campaign pages and of the themes (shared by the configuration page and the
+Django admin)."""
 
 from __future__ import annotations
 
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Persona, Segment
-from nps_loop.configure.forms import clean_sender
-from nps_loop.mail import default_sender
-from nps_loop.models import User
-from surveys.models import Campaign, Exclusion, InvitationStatus
+from core.forms import clean_sender
+from core.mail import default_sender
+from core.models import User
+from surveys.models import Campaign, Exclusion, InvitationStatus, Theme
 from surveys.selectors import SHOW_EXCLUDED_PREFIX
+from surveys.services.themes import COMMENT_MAX_LENGTH, clean_theme
 
 NOW = "now"
 AT = "at"
@@ -295,3 +298,60 @@ class InvitationFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return ""
         return self.cleaned_data["show"]
+
+
+class ThemeForm(forms.ModelForm):
+    """A theme's names and keywords; the rules are the themes service's (`clean_theme`)."""
+
+    THEME_FIELDS = ("name", "name_fr", "keywords_en", "keywords_fr")
+
+    class Meta:
+        model = Theme
+        fields = ["name", "name_fr", "keywords_en", "keywords_fr"]
+        labels = {
+            "name": _("Name"),
+            "name_fr": _("Name in French"),
+            "keywords_en": _("English keywords"),
+            "keywords_fr": _("French keywords"),
+        }
+        help_texts = {
+            "name": _("As managers read it on the dashboard and the answers page."),
+            "name_fr": _("Optional."),
+            "keywords_en": _(
+                "One per line or separated by commas, matched as whole words whatever the case "
+                "and accents. End a word with * to match longer ones: invoic* finds invoice "
+                "and invoicing."
+            ),
+            "keywords_fr": _(
+                "Same rules: factur* finds facture and facturation. A keyword may be a phrase, "
+                "such as trop cher."
+            ),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        candidate = Theme(
+            pk=self.instance.pk, **{name: cleaned.get(name, "") for name in self.THEME_FIELDS}
+        )
+        try:
+            clean_theme(candidate)
+        except ValidationError as refused:
+            for field, errors in refused.error_dict.items():
+                if field not in self.errors:  # a field that failed its own checks says so already
+                    self.add_error(field, errors)
+        # Saved as the service stores them: one keyword per line.
+        for name in ("keywords_en", "keywords_fr"):
+            if name in cleaned:
+                cleaned[name] = getattr(candidate, name)
+        return cleaned
+
+
+class TryCommentForm(forms.Form):
+    """A comment to run through a theme's keywords before saving them."""
+
+    comment = forms.CharField(
+        label=_("A customer's comment"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Paste a comment to try the keywords on.")},
+    )

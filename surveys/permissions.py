@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from nps_loop.roles import Role, has_role
+from core.roles import Role, has_role
 from surveys.models import Integration, IntegrationKind
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest
 
-from nps_loop.resilient_cache import cache_count, cache_get
+from core.resilient_cache import cache_count, cache_get
 
 WINDOW_SECONDS = 60
 

@@ -13,8 +13,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Account, Contact
-from nps_loop.business_days import parse_holidays
-from nps_loop.models import LoopSettings
+from core.business_days import parse_holidays
+from core.models import LoopSettings
 from surveys.drip import drip_times, sending_days
 from surveys.models import (
     Campaign,
@@ -28,7 +28,7 @@ from surveys.models import (
 from surveys.nps import NpsSummary, summarize_counts
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 
 def responses_in(

@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
-from nps_loop.mail import default_sender
-from nps_loop.roles import Role, role_required
+from core.mail import default_sender
+from core.roles import Role, role_required
 from surveys import selectors
 from surveys.audience import audience_preview
 from surveys.forms import AUDIENCE_FIELDS, SCHEDULE_FIELDS, CampaignForm, InvitationFilterForm

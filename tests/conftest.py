@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from nps_loop.roles import Role, set_role
+from core.roles import Role, set_role
 from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
 from tests.factories import UserFactory

@@ -5,7 +5,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact, Interaction, Persona, Segment
-from nps_loop.models import User
+from core.models import User
 from playbooks.models import Playbook, PlaybookStep, StepKind
 from surveys.models import (
     Campaign,

@@ -14,13 +14,13 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Interaction, Persona
-from nps_loop.roles import Role, has_role
+from core.roles import Role, has_role
 from playbooks.models import Case
 from surveys.models import Category, Response, Suppression
 from surveys.nps import NpsSummary, summarize_counts
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 HISTORY_MONTHS = 12
 LIST_LIMIT = 50

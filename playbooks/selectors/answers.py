@@ -16,13 +16,13 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Val
 from django.db.models.functions import Lower, Replace
 
 from accounts.models import Account, AccountDomain
-from nps_loop.roles import Role, has_role
+from core.roles import Role, has_role
 from playbooks.models import Case, CaseStep
 from surveys.models import Category, Response, Theme
 from surveys.nps import NpsSummary, summarize_counts
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 WITH = "with"
 WITHOUT = "without"

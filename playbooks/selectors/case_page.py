@@ -19,7 +19,7 @@ from playbooks.selectors.cases import (
 from surveys.models import Category, Response, Theme
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Interaction
-from nps_loop.roles import Role, has_role
+from core.roles import Role, has_role
 from playbooks.models import (
     OPEN_CASE_STATUSES,
     Case,
@@ -23,7 +23,7 @@ from playbooks.models import (
 from surveys.models import Category, Integration, Response
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 ANSWER_HISTORY_DAYS = 365
 INTERACTION_HISTORY_DAYS = 90

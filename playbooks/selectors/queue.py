@@ -34,7 +34,7 @@ from playbooks.models import (
 from playbooks.selectors.cases import case_list, cases_visible_to
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 OPEN = "open"
 ALL = "all"

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from nps_loop.models import LoopSettings
-from nps_loop.roles import Role, has_role
+from core.models import LoopSettings
+from core.roles import Role, has_role
 from playbooks.models import (
     OPEN_CASE_STATUSES,
     ActionItem,
@@ -41,7 +41,7 @@ from surveys.services.suppressions import lift_suppression, suppress_surveys
 
 if TYPE_CHECKING:
     from accounts.models import Account
-    from nps_loop.models import User
+    from core.models import User
 
 
 class CaseActionRefused(Exception):

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import Persona
-from nps_loop.business_days import add_business_days, parse_holidays
-from nps_loop.models import LoopSettings
+from core.business_days import add_business_days, parse_holidays
+from core.models import LoopSettings
 from playbooks import escalation_rules
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
@@ -44,7 +44,7 @@ from surveys.models import Category, Response
 from surveys.services.themes import tag_themes
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from nps_loop.mail import compose_email, default_sender
-from nps_loop.models import LoopSettings, User
-from nps_loop.roles import Role
+from core.mail import compose_email, default_sender
+from core.models import LoopSettings, User
+from core.roles import Role
 from playbooks.models import Case, CaseStep, Escalation, StepKind, StepStatus
 from playbooks.services.cases import record_event
 from playbooks.timeline import say

@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     OPEN_CASE_STATUSES,

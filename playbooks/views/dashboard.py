@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from nps_loop.roles import Role, role_required
+from core.roles import Role, role_required
 from playbooks.forms import DashboardFilterForm
 from playbooks.models import CaseOutcome
 from playbooks.selectors import dashboard as figures

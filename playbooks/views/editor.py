@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nps_loop.roles import Role, role_required
+from core.roles import Role, role_required
 from playbooks.forms import PlaybookForm, PreviewForm, StepForm
 from playbooks.models import Playbook, PlaybookStep, StepKind
 from playbooks.selectors import playbooks as selectors

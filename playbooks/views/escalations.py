@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nps_loop.roles import Role, role_required
+from core.roles import Role, role_required
 from playbooks import selectors
 from playbooks.forms import EscalationFilterForm, ResolveEscalationForm
 from playbooks.models import Escalation

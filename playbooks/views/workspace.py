@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from nps_loop.roles import Role, has_role, role_required
+from core.roles import Role, has_role, role_required
 from playbooks import forms as forms_
 from playbooks import selectors
 from playbooks.forms import AnswerFilterForm, QueueFilterForm
@@ -28,11 +28,20 @@ from playbooks.models import ActionItem, Case, CaseStep
 from playbooks.services import cases
 from playbooks.services.cases import CaseActionRefused
 from playbooks.transitions import TransitionNotAllowed
+from surveys import selectors as survey_selectors
 from surveys.models import Response
 from surveys.nps import NpsSummary
 from surveys.services import assign_account_to_contact
 
 QUEUE_PAGE_SIZE = 25
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in person lands: what this release offers them, with live counts."""
+    sees_everything = has_role(request.user, Role.MANAGER, Role.ADMIN)
+    overview = survey_selectors.answer_overview(csm=None if sees_everything else request.user)
+    return render(request, "home.html", {"overview": overview, "sees_everything": sees_everything})
 
 
 @role_required(Role.CSM, Role.MANAGER, Role.ADMIN)

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nps_loop.business_days import parse_holidays
-from nps_loop.models import LoopSettings
+from core.business_days import parse_holidays
+from core.models import LoopSettings
 from surveys.audience import campaign_audience
 from surveys.drip import drip_times
 from surveys.emails import survey_language
@@ -31,7 +31,7 @@ from surveys.models import (
 )
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 logger = logging.getLogger(__name__)
 

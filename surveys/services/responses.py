@@ -18,7 +18,7 @@ from surveys.models import Campaign, Response, Source
 from surveys.signals import contact_matched, response_recorded, response_updated
 
 if TYPE_CHECKING:
-    from nps_loop.models import User
+    from core.models import User
 
 logger = logging.getLogger(__name__)
 

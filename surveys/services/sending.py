@@ -24,8 +24,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Contact
-from nps_loop.mail import default_sender
-from nps_loop.models import LoopSettings
+from core.mail import default_sender
+from core.models import LoopSettings
 from surveys.audience import Member, Rules, Verdict, exclusions_for
 from surveys.emails import invitation_email, survey_language
 from surveys.models import (

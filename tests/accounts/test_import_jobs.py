@@ -18,7 +18,7 @@ from accounts.csv_import import open_csv, run_import
 from accounts.models import Account, ImportJob, ImportStatus
 from accounts.services import import_jobs
 from accounts.services.imports import ACCOUNT_COLUMNS, AccountPlanner
-from nps_loop.roles import Role, set_role
+from core.roles import Role, set_role
 from tests.factories import AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from nps_loop.roles import Role
+from core.roles import Role
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

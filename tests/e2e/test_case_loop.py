@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Persona
-from nps_loop.roles import Role, set_role
+from core.roles import Role, set_role
 from playbooks.defaults import install_default_playbooks
 from playbooks.models import Case
 from surveys.defaults import install_default_themes

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from nps_loop.roles import Role, set_role
+from core.roles import Role, set_role
 from playbooks.defaults import install_default_playbooks
 from playbooks.models import Case, Playbook
 from playbooks.services.engine import process_response

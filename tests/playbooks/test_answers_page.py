@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Contact, Segment
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from playbooks.models import Case, CaseEvent
 from playbooks.services.cases import reassign_case
 from playbooks.services.engine import process_response

@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from nps_loop.roles import Role, set_role
+from core.roles import Role, set_role
 from playbooks.models import Case, CaseStep, StepKind, StepStatus
 from playbooks.services.engine import process_response
 from playbooks.services.notifications import deliver_step

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Persona, Segment
-from nps_loop.roles import Role, set_role
+from core.roles import Role, set_role
 from playbooks.defaults import install_default_playbooks
 from playbooks.models import OPEN_CASE_STATUSES, Case, CaseOutcome, CaseStatus
 from playbooks.selectors import dashboard

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.core import mail
 
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from playbooks.models import CaseStep, StepKind
 from playbooks.services.engine import process_response
 from playbooks.services.notifications import DeliveryFailed, deliver_step

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from playbooks.models import (
     ActionAudience,
     ActionStatus,

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from nps_loop.roles import Role, set_role
+from core.roles import Role, set_role
 from surveys.models import IntegrationKind, SuppressionReason
 from surveys.services.integrations import create_integration
 from surveys.services.suppressions import lift_suppression, suppress_surveys

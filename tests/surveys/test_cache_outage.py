@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from surveys.models import InvitationStatus, Response
 from tests.factories import InvitationFactory
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Persona, Segment
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from playbooks.defaults import install_default_playbooks
 from playbooks.services.engine import process_response
 from surveys.models import (

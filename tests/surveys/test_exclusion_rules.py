@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from nps_loop.models import LoopSettings
+from core.models import LoopSettings
 from surveys.audience import Rules, audience_preview, exclusions_for, members_of
 from surveys.models import Campaign, Contact, Exclusion
 from surveys.services.suppressions import lift_suppression, suppress_surveys

@@ -1,0 +1,3 @@
+"""The admins' configuration pages in the browser, under /configure/: the business settings
+and the themes (`business`), the people and their roles and the API keys (`access`), the CSV
+imports (`imports`)."""

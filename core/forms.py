@@ -1,0 +1,317 @@
+"""Forms of the ground floor: the business settings (shared by the configuration page and the
+Django admin, so that both check them by the same rules), the sender address rules, and the
+language of one's own profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from core.models import LoopSettings, User
+from core.roles import Role, roles_of
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+def _errors_saying(message) -> dict:
+    """The same message for every way a number can be wrong (missing, not a whole number,
+    out of range): the message says the range, which is the fix."""
+    return {"required": message, "invalid": message, "min_value": message, "max_value": message}
+
+
+# Long enough for a reminder a month ahead; longer would remind people of steps they cannot
+# act on yet, or escalate what everyone has forgotten.
+MAX_HOURS = 720
+HOURS_ERRORS = _errors_saying(_("Give a whole number of hours from 0 to 720 (30 days)."))
+
+# Two years: a longer wait would in effect never ask the same person again.
+MAX_THROTTLE_DAYS = 730
+MAX_PERIOD_DAYS = 365
+# Far above any account's number of contacts; keeps the value within the database column.
+MAX_ACCOUNT_QUOTA = 100_000
+
+# "nps@example.com", or "NPS Loop <nps@example.com>" with a display name.
+SENDER = re.compile(r"(?:(?P<name>[^<>]*?)\s*<(?P<address>[^<>\s]+)>|(?P<plain>[^<>\s]+))")
+# A display name holding one of these must be quoted in a mail header (RFC 5322 specials).
+NAME_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+
+
+class HolidaysField(forms.Field):
+    """Holidays typed one ISO date per line, stored as a sorted list of ISO strings."""
+
+    widget = forms.Textarea(attrs={"rows": 6, "cols": 20})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list | tuple):
+            value = "\n".join(str(day) for day in value)
+        days, errors = set(), []
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                days.add(dt.date.fromisoformat(text))
+            except ValueError:
+                errors.append(
+                    forms.ValidationError(
+                        _("Line %(line)d, “%(text)s”, is not a date: write it as YYYY-MM-DD."),
+                        code="invalid_date",
+                        params={"line": number, "text": text},
+                    )
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+        return [day.isoformat() for day in sorted(days)]
+
+
+class FallbackOwnerField(forms.ModelChoiceField):
+    """A CSM or a manager, named with their role; empty leaves the cases to the managers."""
+
+    def label_from_instance(self, user: User) -> str:
+        roles = roles_of(user)
+        if not user.is_active:
+            role = _("deactivated")
+        elif Role.MANAGER in roles:
+            role = _("manager")
+        elif Role.CSM in roles:
+            role = _("CSM")
+        else:
+            role = _("no role")
+        return f"{user.name} ({role})"
+
+
+def fallback_owner_choices(current: User | None) -> QuerySet[User]:
+    """Active CSMs and managers, and whoever holds the setting now, so that saving the other
+    settings never changes it behind the admin's back."""
+    people = Q(is_active=True, groups__name__in=[Role.CSM.value, Role.MANAGER.value])
+    if current is not None:
+        people |= Q(pk=current.pk)
+    return (
+        User.objects.filter(people)
+        .distinct()
+        .prefetch_related("groups")
+        .order_by("display_name", "username")
+    )
+
+
+class LoopSettingsForm(forms.ModelForm):
+    """The business settings, on the configuration page and in the Django admin."""
+
+    working_days = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Due dates and SLAs count only these days: with Monday to Friday, a step due in "
+            "2 business days that opens on a Friday is due on Tuesday."
+        ),
+        error_messages={
+            "required": _("Tick at least one working day: due dates and SLAs count only those."),
+            "invalid_choice": _(
+                "“%(value)s” is not a day of the week: days go from 0 (Monday) to 6 (Sunday)."
+            ),
+        },
+    )
+    holidays = HolidaysField(
+        label=_("Holidays"),
+        required=False,
+        help_text=_(
+            "Days off that are not counted as working days, one date per line as YYYY-MM-DD "
+            "(e.g. 2025-12-25). Saving drops duplicates and sorts the dates."
+        ),
+    )
+    fallback_owner = FallbackOwnerField(
+        label=_("Fallback owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("The managers"),
+        help_text=_(
+            "Owns the cases of accounts that have no CSM, and of answers that match no account. "
+            "“The managers”: the manager group holds them until a manager hands them out."
+        ),
+    )
+    sla_reminder_hours = forms.IntegerField(
+        label=_("Reminder before a step is due"),
+        min_value=0,
+        max_value=MAX_HOURS,
+        error_messages=HOURS_ERRORS,
+        help_text=_(
+            "Hours before a step is due that its assignee gets a reminder email; 0 sends none. "
+            "Checked every hour."
+        ),
+    )
+    overdue_grace_hours = forms.IntegerField(
+        label=_("Grace before an overdue step is escalated"),
+        min_value=0,
+        max_value=MAX_HOURS,
+        error_messages=HOURS_ERRORS,
+        help_text=_(
+            "Hours a required step may stay overdue before the managers get an escalation; "
+            "0 escalates as soon as it is late. Checked every hour."
+        ),
+    )
+    slack_webhook_url = forms.URLField(
+        label=_("Slack incoming-webhook URL"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_(
+            "An https address from Slack's “Incoming WebHooks” (https://hooks.slack.com/…). "
+            "Notifications are also posted there. Empty: email only."
+        ),
+    )
+    sender_email = forms.CharField(
+        label=_("Sender address"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "The From of every email NPS Loop sends: nps@yourcompany.com, or with a name, "
+            "NPS Loop <nps@yourcompany.com>. Empty: the server's default address."
+        ),
+    )
+    survey_throttle_days = forms.IntegerField(
+        label=_("Days between two surveys to one person"),
+        min_value=0,
+        max_value=MAX_THROTTLE_DAYS,
+        error_messages=_errors_saying(
+            _(
+                "Give a whole number of days from 0 to 730 (two years); 0 lets every campaign "
+                "reach a person however recently they were surveyed."
+            )
+        ),
+        help_text=_(
+            "A person sent a survey, or who answered one, within this many days is left out of "
+            "a campaign; a case's follow-up survey waits until the days have passed. "
+            "0: no waiting time. 90 (the default) surveys a person once a quarter at most."
+        ),
+    )
+    account_survey_quota = forms.IntegerField(
+        label=_("Surveys per account per period"),
+        required=False,
+        min_value=1,
+        max_value=MAX_ACCOUNT_QUOTA,
+        error_messages=_errors_saying(
+            _("Give a whole number of surveys from 1 to 100000, or leave it empty for no limit.")
+        ),
+        help_text=_(
+            "At most this many surveys go to the people of one account within the quota period; "
+            "once it is reached, the account's other contacts are left out of the campaign. "
+            "Empty: no limit."
+        ),
+    )
+    account_quota_days = forms.IntegerField(
+        label=_("Quota period"),
+        min_value=1,
+        max_value=MAX_PERIOD_DAYS,
+        error_messages=_errors_saying(_("Give a whole number of days from 1 to 365.")),
+        help_text=_(
+            "The quota counts the surveys sent to an account over this many past days. "
+            "Used only when a quota is set."
+        ),
+    )
+    survey_link_days = forms.IntegerField(
+        label=_("Days a survey link stays valid"),
+        min_value=1,
+        max_value=MAX_PERIOD_DAYS,
+        error_messages=_errors_saying(_("Give a whole number of days from 1 to 365.")),
+        help_text=_(
+            "Counted from the day the email is sent: after that, the link tells the person the "
+            "survey is closed. A change applies to the emails sent from then on."
+        ),
+    )
+
+    class Meta:
+        model = LoopSettings
+        fields = [
+            "working_days",
+            "holidays",
+            "fallback_owner",
+            "sla_reminder_hours",
+            "overdue_grace_hours",
+            "slack_webhook_url",
+            "sender_email",
+            "survey_throttle_days",
+            "account_survey_quota",
+            "account_quota_days",
+            "survey_link_days",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fallback_owner"].queryset = fallback_owner_choices(
+            self.instance.fallback_owner
+        )
+        self.fields["sender_email"].widget.attrs["placeholder"] = settings.DEFAULT_FROM_EMAIL
+
+    def clean_working_days(self) -> list[int]:
+        return sorted(set(self.cleaned_data["working_days"]))
+
+    def clean_slack_webhook_url(self) -> str:
+        url = self.cleaned_data["slack_webhook_url"]
+        if url and not url.lower().startswith("https://"):
+            raise forms.ValidationError(
+                _(
+                    "Use the https:// address Slack gives for the incoming webhook: "
+                    "notifications are not sent over plain http."
+                )
+            )
+        return url
+
+    def clean_sender_email(self) -> str:
+        return clean_sender(self.cleaned_data["sender_email"])
+
+
+def clean_sender(text: str) -> str:
+    """An address, with or without a display name, written back in the form mail headers
+    need (a name holding a comma gets quotes); empty stays empty."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    match = SENDER.fullmatch(text)
+    address = match and (match["address"] or match["plain"])
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise forms.ValidationError(
+            _(
+                "“%(value)s” is not an email address: write nps@yourcompany.com, "
+                "or NPS Loop <nps@yourcompany.com> to show a name."
+            ),
+            code="invalid_sender",
+            params={"value": text},
+        ) from None
+    name = (match["name"] or "").strip().strip('"').strip()
+    if not name:
+        return address
+    if NAME_SPECIALS.search(name):
+        name = '"{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))
+    return f"{name} <{address}>"
+
+
+class LanguageForm(forms.ModelForm):
+    """The interface language of one's profile; empty follows the browser."""
+
+    class Meta:
+        model = User
+        fields = ["language"]

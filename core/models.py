@@ -1,0 +1,163 @@
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.resilient_cache import cache_delete, cache_get, cache_set
+
+
+class User(AbstractUser):
+    """A person who signs in: a CSM, a manager or an admin (see `core.roles`)."""
+
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    language = models.CharField(
+        _("interface language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Leave empty to follow the browser's language."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+def _default_working_days() -> list[int]:
+    return [0, 1, 2, 3, 4]  # Monday to Friday, as datetime.weekday() counts
+
+
+class LoopSettings(models.Model):
+    """The business settings an admin edits in the browser: one row, read through `current()`.
+
+    The row is created with its defaults the first time it is read, and kept for a
+    minute in the cache the web processes and the worker share; saving it clears it.
+    """
+
+    CACHE_KEY = "nps_loop:loop_settings"
+    CACHE_SECONDS = 60
+
+    working_days = models.JSONField(
+        _("working days"),
+        default=_default_working_days,
+        help_text=_("Days counted by due dates and SLAs: 0 is Monday, 6 is Sunday."),
+    )
+    holidays = models.JSONField(
+        _("holidays"),
+        default=list,
+        blank=True,
+        help_text=_("Dates (YYYY-MM-DD) that are not working days."),
+    )
+    fallback_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("fallback owner"),
+        help_text=_(
+            "Owns the cases of accounts that have no CSM. Empty: the manager group owns them."
+        ),
+    )
+    sla_reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder before a step is due (hours)"), default=24
+    )
+    overdue_grace_hours = models.PositiveSmallIntegerField(
+        _("grace before an overdue required step is escalated (hours)"), default=24
+    )
+    slack_webhook_url = models.URLField(
+        _("Slack incoming-webhook URL"),
+        blank=True,
+        help_text=_("Notifications are also posted there when it is set."),
+    )
+    sender_email = models.CharField(
+        _("sender address"),
+        max_length=254,
+        blank=True,
+        help_text=_("From address of the emails NPS Loop sends. Empty: DEFAULT_FROM_EMAIL."),
+    )
+    survey_throttle_days = models.PositiveSmallIntegerField(
+        _("days between two surveys to one person"),
+        default=90,
+        help_text=_("A contact surveyed or answering within this many days is not surveyed."),
+    )
+    account_survey_quota = models.PositiveIntegerField(
+        _("surveys per account per period"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no limit."),
+    )
+    account_quota_days = models.PositiveSmallIntegerField(_("quota period (days)"), default=30)
+    survey_link_days = models.PositiveSmallIntegerField(
+        _("days a survey link stays valid"), default=30
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("settings")
+        verbose_name_plural = _("settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="loop_settings_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(survey_throttle_days__lte=730)
+                & models.Q(account_quota_days__gte=1, account_quota_days__lte=365)
+                & models.Q(survey_link_days__gte=1, survey_link_days__lte=365)
+                & (
+                    models.Q(account_survey_quota__isnull=True)
+                    | models.Q(account_survey_quota__gte=1)
+                ),
+                name="loop_settings_survey_ranges",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("NPS Loop settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache_delete(self.CACHE_KEY)
+
+    def clean(self) -> None:
+        """Working days are weekdays 0–6, at least one; holidays are ISO dates."""
+        errors = {}
+        days = self.working_days
+        if (
+            not isinstance(days, list)
+            or not days
+            or not all(isinstance(day, int) and 0 <= day <= 6 for day in days)
+        ):
+            errors["working_days"] = _(
+                "Give at least one working day, as numbers from 0 (Monday) to 6 (Sunday)."
+            )
+        bad = []
+        for value in self.holidays if isinstance(self.holidays, list) else [self.holidays]:
+            try:
+                dt.date.fromisoformat(str(value))
+            except ValueError:
+                bad.append(str(value))
+        if bad:
+            errors["holidays"] = _("Not dates (write YYYY-MM-DD): %(values)s") % {
+                "values": ", ".join(bad)
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> "LoopSettings":
+        """The settings row, created with its defaults on first read."""
+        row = cache_get(cls.CACHE_KEY)
+        if row is None:
+            row, _ = cls.objects.select_related("fallback_owner").get_or_create(pk=1)
+            cache_set(cls.CACHE_KEY, row, cls.CACHE_SECONDS)
+        return row

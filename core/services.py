@@ -1,0 +1,59 @@
+"""Writes of the core app: the business settings admins edit in the browser."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from core.models import LoopSettings, User
+from core.resilient_cache import cache_delete
+
+
+def stored_loop_settings() -> LoopSettings:
+    """The settings row as the database holds it now, created with its defaults if missing.
+
+    The settings page edits this, not `LoopSettings.current()`: another process may still
+    hold an older copy in its cache for up to a minute.
+    """
+    row, _created = LoopSettings.objects.select_related("fallback_owner").get_or_create(pk=1)
+    return row
+
+
+def update_loop_settings(
+    *,
+    working_days: list[int],
+    holidays: list[str],
+    fallback_owner: User | None,
+    sla_reminder_hours: int,
+    overdue_grace_hours: int,
+    slack_webhook_url: str,
+    sender_email: str,
+    survey_throttle_days: int,
+    account_survey_quota: int | None,
+    account_quota_days: int,
+    survey_link_days: int,
+) -> LoopSettings:
+    """Save the business settings; the next read of every process that shares the cache sees
+    them (without a shared cache, within `LoopSettings.CACHE_SECONDS`).
+
+    The survey settings are what the exclusion rules (`surveys.audience.Rules.current()`)
+    judge the next batch of invitations by, and how long the links of the next emails last.
+    """
+    with transaction.atomic():
+        row, _created = LoopSettings.objects.select_for_update().get_or_create(pk=1)
+        row.working_days = working_days
+        row.holidays = holidays
+        row.fallback_owner = fallback_owner
+        row.sla_reminder_hours = sla_reminder_hours
+        row.overdue_grace_hours = overdue_grace_hours
+        row.slack_webhook_url = slack_webhook_url
+        row.sender_email = sender_email
+        row.survey_throttle_days = survey_throttle_days
+        row.account_survey_quota = account_survey_quota
+        row.account_quota_days = account_quota_days
+        row.survey_link_days = survey_link_days
+        row.full_clean()
+        row.save()
+        # save() cleared the cache already; a request of this process that read the row
+        # between then and the commit would have cached the old values again.
+        transaction.on_commit(lambda: cache_delete(LoopSettings.CACHE_KEY))
+    return row

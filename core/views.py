@@ -1,0 +1,64 @@
+from django.contrib import admin, messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_request
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from core.forms import LanguageForm
+from core.roles import Role, has_role
+
+
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """Where signing in leads when no page was asked for: each role to its workspace."""
+    if has_role(request.user, Role.ADMIN):
+        return redirect("playbook-list")
+    if has_role(request.user, Role.MANAGER):
+        return redirect("dashboard")
+    if has_role(request.user, Role.CSM):
+        return redirect("case-queue")
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """Save the interface language in the person's profile, then go back where they were."""
+    form = LanguageForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+        translation.activate(request.user.language or get_language_from_request(request))
+        messages.success(request, _("The interface language is saved in your profile."))
+    else:
+        messages.error(request, _("That language is not available."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    return redirect(back)
+
+
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Sign in on the product's page; a signed-in person without admin access sees why."""
+    if request.user.is_authenticated:
+        return admin.site.login(request)
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for load balancers and docker-compose."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
