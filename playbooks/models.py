@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Contact, Segment
+from core.access import Reach, reach_of
 from surveys.models import Category, Response, Suppression
 
 
@@ -183,6 +184,21 @@ class CaseOutcome(models.TextChoices):
     UNREACHABLE = "unreachable", _("Unreachable")
 
 
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, reader) -> CaseQuerySet:
+        """The cases `reader` may see (`playbooks.access`): managers, admins and REST API keys
+        every case; a CSM the cases of their accounts, those they own and those they hold a
+        step of; anyone else none."""
+        reach = reach_of(reader)
+        if reach is Reach.EVERYTHING:
+            return self
+        if reach is Reach.NOTHING:
+            return self.none()
+        # A set of ids, computed once, rather than a check per case: PostgreSQL hashes it.
+        holds_step = CaseStep.objects.filter(assignee=reader).values("case_id")
+        return self.filter(Q(account__csm=reader) | Q(owner=reader) | Q(pk__in=holds_step))
+
+
 class Case(models.Model):
     """The follow-up of one answer, worked through the steps of a playbook."""
 
@@ -258,6 +274,8 @@ class Case(models.Model):
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -105,7 +105,7 @@ class NpsView(APIView):
             tier=params.get("tier", ""),
             persona=params.get("persona", ""),
         )
-        return ApiResponse(selectors.nps_for(responses).as_dict())
+        return ApiResponse(responses.nps().as_dict())
 
 
 class ApiPagination(PageNumberPagination):

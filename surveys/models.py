@@ -3,12 +3,14 @@ import secrets
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Contact, Persona, Segment
+from core.periods import period_filter
+from surveys.nps import NpsSummary, summary_of
 
 
 class Category(models.TextChoices):
@@ -201,6 +203,30 @@ class Theme(models.Model):
         return [line.strip() for line in lines if line.strip()]
 
 
+# The NPS aggregate, written once: the three band counts of a set of answers, as an
+# `aggregate()` of a whole set or an `annotate()` per group of `values()`.
+NPS_COUNTS = {
+    "promoters": Count("pk", filter=Q(category=Category.PROMOTER)),
+    "passives": Count("pk", filter=Q(category=Category.PASSIVE)),
+    "detractors": Count("pk", filter=Q(category=Category.DETRACTOR)),
+}
+
+
+class ResponseQuerySet(models.QuerySet):
+    def in_period(self, first, last) -> "ResponseQuerySet":
+        """Answers given on the days from `first` to `last` (both included; None is open), on
+        the indexed `answered_at` itself (`core.periods`)."""
+        return self.filter(period_filter("answered_at", first, last))
+
+    def with_nps_counts(self) -> "ResponseQuerySet":
+        """Each group of a `values()` with its band counts (`NPS_COUNTS`)."""
+        return self.annotate(**NPS_COUNTS)
+
+    def nps(self) -> NpsSummary:
+        """The NPS of these answers, pooled, with its uncertainty, in one query."""
+        return summary_of(self.aggregate(**NPS_COUNTS))
+
+
 class Response(models.Model):
     """One NPS answer: a score 0–10 and maybe a comment. Enters only via `record_response`."""
 
@@ -249,6 +275,8 @@ class Response(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-answered_at", "-id"]
@@ -334,6 +362,12 @@ class Integration(models.Model):
 
     # DRF's IsAuthenticated asks the authenticated principal this.
     is_authenticated = True
+
+    @property
+    def reads_everything(self) -> bool:
+        """REST API keys read every case (the access policy, `core.access`); survey-tool
+        webhook keys live in third-party tools and read nothing."""
+        return self.kind == IntegrationKind.API
 
 
 class SuppressionReason(models.TextChoices):

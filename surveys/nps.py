@@ -113,6 +113,14 @@ def summarize_counts(promoters: int, passives: int, detractors: int) -> NpsSumma
     )
 
 
+def summary_of(counts) -> NpsSummary:
+    """The summary of a row of band counts (`promoters`, `passives`, `detractors`), such as
+    the database's `NPS_COUNTS` aggregate; a missing count is none."""
+    return summarize_counts(
+        counts.get("promoters") or 0, counts.get("passives") or 0, counts.get("detractors") or 0
+    )
+
+
 def summarize_scores(scores: Iterable[int]) -> NpsSummary:
     """NPS summary of raw 0–10 scores."""
     counts = {DETRACTOR: 0, PASSIVE: 0, PROMOTER: 0}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -17,18 +17,18 @@ from core.business_days import parse_holidays
 from core.models import LoopSettings
 from surveys.drip import drip_times, sending_days
 from surveys.models import (
+    NPS_COUNTS,
     Campaign,
-    Category,
     Exclusion,
     Invitation,
     InvitationStatus,
     Response,
     Suppression,
 )
-from surveys.nps import NpsSummary, summarize_counts
+from surveys.nps import NpsSummary, summary_of
 
 if TYPE_CHECKING:
-    from core.models import User
+    pass
 
 
 def responses_in(
@@ -40,11 +40,7 @@ def responses_in(
     persona: str = "",
 ) -> QuerySet[Response]:
     """Answers of a slice. Dates are inclusive and read in the server's time zone."""
-    qs = Response.objects.all()
-    if answered_from:
-        qs = qs.filter(answered_at__date__gte=answered_from)
-    if answered_to:
-        qs = qs.filter(answered_at__date__lte=answered_to)
+    qs = Response.objects.in_period(answered_from, answered_to)
     if segment:
         qs = qs.filter(account__segment=segment)
     if tier:
@@ -54,47 +50,9 @@ def responses_in(
     return qs
 
 
-def nps_for(responses: QuerySet[Response]) -> NpsSummary:
-    """NPS of the pooled answers of `responses`, counted in one query."""
-    counts = responses.aggregate(
-        promoters=Count("id", filter=Q(category=Category.PROMOTER)),
-        passives=Count("id", filter=Q(category=Category.PASSIVE)),
-        detractors=Count("id", filter=Q(category=Category.DETRACTOR)),
-    )
-    return summarize_counts(counts["promoters"], counts["passives"], counts["detractors"])
-
-
 def unmatched_responses() -> QuerySet[Response]:
     """Answers whose contact belongs to no account yet, newest first, for an admin to assign."""
     return Response.objects.filter(account__isnull=True).select_related("contact", "campaign")
-
-
-@dataclass(frozen=True)
-class AnswerOverview:
-    accounts: int
-    answers: int
-    unmatched_answers: int
-    last_received_at: dt.datetime | None
-
-
-def answer_overview(*, csm: User | None = None) -> AnswerOverview:
-    """Counts of accounts and answers for the home page: all of them, or those `csm` owns."""
-    accounts = Account.objects.all()
-    responses = Response.objects.all()
-    if csm is not None:
-        accounts = accounts.filter(csm=csm)
-        responses = responses.filter(account__csm=csm)
-    figures = responses.aggregate(
-        answers=Count("id"),
-        unmatched=Count("id", filter=Q(account__isnull=True)),
-        last_received_at=Max("created_at"),
-    )
-    return AnswerOverview(
-        accounts=accounts.count(),
-        answers=figures["answers"],
-        unmatched_answers=figures["unmatched"],
-        last_received_at=figures["last_received_at"],
-    )
 
 
 def active_suppressions(*, at: dt.datetime | None = None) -> QuerySet[Suppression]:
@@ -151,12 +109,7 @@ def survey_clearance(*, email: str, at: dt.datetime | None = None) -> SurveyClea
 
 SHOW_EXCLUDED_PREFIX = "excluded-"
 ACCOUNT_SUGGESTIONS = 20
-ANSWER_COUNTS = {
-    "promoters": Count("id", filter=Q(category=Category.PROMOTER)),
-    "passives": Count("id", filter=Q(category=Category.PASSIVE)),
-    "detractors": Count("id", filter=Q(category=Category.DETRACTOR)),
-    "commented": Count("id", filter=~Q(comment="")),
-}
+ANSWER_COUNTS = {**NPS_COUNTS, "commented": Count("pk", filter=~Q(comment=""))}
 
 
 def campaign_list() -> QuerySet[Campaign]:
@@ -209,17 +162,11 @@ def campaign_rows(campaigns: Sequence[Campaign]) -> list[CampaignRow]:
             CampaignRow(
                 campaign=campaign,
                 sent=_sent(campaign, sent.get(campaign.pk, 0)),
-                nps=_summary(counts),
+                nps=summary_of(counts),
                 with_comment=counts.get("commented", 0),
             )
         )
     return rows
-
-
-def _summary(counts: dict) -> NpsSummary:
-    return summarize_counts(
-        counts.get("promoters", 0), counts.get("passives", 0), counts.get("detractors", 0)
-    )
 
 
 def _sent(campaign: Campaign, invitations_sent: int) -> int | None:
@@ -301,7 +248,7 @@ def campaign_figures(campaign: Campaign) -> CampaignFigures:
         failed=totals["failed"],
         opted_out=totals["opted_out"],
         excluded_by_reason=dict(sorted(excluded.items(), key=lambda item: -item[1])),
-        nps=_summary(counts),
+        nps=summary_of(counts),
         with_comment=counts.get("commented", 0),
     )
 
@@ -324,13 +271,11 @@ def answers_per_day(campaign: Campaign) -> list[DayOfAnswers]:
     rows = (
         Response.objects.filter(campaign=campaign)
         .annotate(day=TruncDate("answered_at", tzinfo=timezone.get_current_timezone()))
-        .values("day", "category")
-        .annotate(n=Count("id"))
+        .values("day")
+        .with_nps_counts()
         .order_by()
     )
-    counts: dict[dt.date, dict[str, int]] = {}
-    for row in rows:
-        counts.setdefault(row["day"], {})[row["category"]] = row["n"]
+    counts: dict[dt.date, dict[str, int]] = {row["day"]: row for row in rows}
     if not counts:
         return []
     days, day = [], min(counts)
@@ -339,9 +284,9 @@ def answers_per_day(campaign: Campaign) -> list[DayOfAnswers]:
         days.append(
             DayOfAnswers(
                 day=day,
-                detractors=found.get(Category.DETRACTOR, 0),
-                passives=found.get(Category.PASSIVE, 0),
-                promoters=found.get(Category.PROMOTER, 0),
+                detractors=found.get("detractors", 0),
+                passives=found.get("passives", 0),
+                promoters=found.get("promoters", 0),
             )
         )
         day += dt.timedelta(days=1)

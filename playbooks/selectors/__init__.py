@@ -1,15 +1,17 @@
 """Reads of the `playbooks` app: which playbook fits an answer, the 360° view, cases, the queue,
 the escalations."""
 
-from playbooks.selectors.account_page import AccountPage, account_page, accounts_visible_to
+from playbooks.access import accounts_visible_to, answers_visible_to, cases_visible_to
+from playbooks.selectors.account_page import AccountPage, account_page
 from playbooks.selectors.answers import (
     AnswerFilters,
+    AnswerOverview,
     AnswerSummary,
     accounts_like,
     accounts_matching,
     answer_list,
+    answer_overview,
     answer_summary,
-    answers_visible_to,
     unmatched_answer,
     unmatched_count,
 )
@@ -19,7 +21,6 @@ from playbooks.selectors.cases import (
     account_detractors_since,
     case_detail,
     case_list,
-    cases_visible_to,
     filter_cases,
     playbook_for,
 )
@@ -37,6 +38,8 @@ __all__ = [
     "accounts_like",
     "accounts_matching",
     "answer_list",
+    "AnswerOverview",
+    "answer_overview",
     "answer_summary",
     "answers_visible_to",
     "unmatched_answer",

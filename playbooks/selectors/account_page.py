@@ -9,32 +9,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Interaction, Persona
-from core.roles import Role, has_role
+from playbooks.access import accounts_visible_to
 from playbooks.models import Case
-from surveys.models import Category, Response, Suppression
-from surveys.nps import NpsSummary, summarize_counts
+from surveys.models import Response, Suppression
+from surveys.nps import NpsSummary, summary_of
 
 if TYPE_CHECKING:
     from core.models import User
 
 HISTORY_MONTHS = 12
 LIST_LIMIT = 50
-
-
-def accounts_visible_to(user: User) -> QuerySet[Account]:
-    """Managers and admins see every account; a CSM those they own or hold a case of."""
-    accounts = Account.objects.all()
-    if has_role(user, Role.MANAGER, Role.ADMIN):
-        return accounts
-    if not has_role(user, Role.CSM):
-        return accounts.none()
-    holds_case = Case.objects.filter(account=OuterRef("pk"), owner=user)
-    return accounts.filter(Q(csm=user) | Exists(holds_case))
 
 
 @dataclass(frozen=True)
@@ -65,15 +54,6 @@ class AccountPage:
     suppressions: list[Suppression]
 
 
-def _counts(rows) -> NpsSummary:
-    by_category = {row["category"]: row["n"] for row in rows}
-    return summarize_counts(
-        by_category.get(Category.PROMOTER, 0),
-        by_category.get(Category.PASSIVE, 0),
-        by_category.get(Category.DETRACTOR, 0),
-    )
-
-
 def account_page(*, user: User, account_id: int, now: dt.datetime | None = None):
     """The account and its NPS story, or None when the reader may not see it."""
     account = (
@@ -89,17 +69,13 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
     since = now - dt.timedelta(days=365)
     recent = Response.objects.filter(account=account, answered_at__gte=since)
 
-    monthly: dict[dt.date, list[dict]] = {}
-    for row in (
+    by_month = (
         recent.annotate(month=TruncMonth("answered_at"))
-        .values("month", "category")
-        .annotate(n=Count("pk"))
+        .values("month")
+        .with_nps_counts()
         .order_by("month")
-    ):
-        monthly.setdefault(row["month"].date(), []).append(row)
-    persona_rows: dict[str, list[dict]] = {}
-    for row in recent.values("contact__persona", "category").annotate(n=Count("pk")):
-        persona_rows.setdefault(row["contact__persona"], []).append(row)
+    )
+    by_persona = recent.values("contact__persona").with_nps_counts().order_by()
     latest = Response.objects.filter(contact=OuterRef("pk")).order_by("-answered_at")
     contacts = list(
         Contact.objects.filter(account=account)
@@ -111,12 +87,16 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
     )
     return AccountPage(
         account=account,
-        nps=_counts(recent.values("category").annotate(n=Count("pk"))),
-        by_month=[MonthNps(month=month, nps=_counts(rows)) for month, rows in monthly.items()],
+        nps=recent.nps(),
+        by_month=[MonthNps(month=row["month"].date(), nps=summary_of(row)) for row in by_month],
         by_persona=sorted(
             (
-                PersonaNps(persona=persona, label=str(Persona(persona).label), nps=_counts(rows))
-                for persona, rows in persona_rows.items()
+                PersonaNps(
+                    persona=row["contact__persona"],
+                    label=str(Persona(row["contact__persona"]).label),
+                    nps=summary_of(row),
+                )
+                for row in by_persona
             ),
             key=lambda entry: -entry.nps.responses,
         ),
@@ -129,7 +109,9 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
         ),
         answer_count=Response.objects.filter(account=account).count(),
         cases=list(
-            Case.objects.filter(account=account)
+            # Only the cases the reader may open: the account page is no way around the rule.
+            Case.objects.visible_to(user)
+            .filter(account=account)
             .select_related("contact", "response", "owner")
             .order_by("-opened_at")[:LIST_LIMIT]
         ),

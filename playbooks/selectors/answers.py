@@ -12,14 +12,14 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Lower, Replace
 
 from accounts.models import Account, AccountDomain
-from core.roles import Role, has_role
-from playbooks.models import Case, CaseStep
-from surveys.models import Category, Response, Theme
-from surveys.nps import NpsSummary, summarize_counts
+from playbooks.access import accounts_visible_to, answers_visible_to
+from playbooks.models import Case
+from surveys.models import NPS_COUNTS, Response, Theme
+from surveys.nps import NpsSummary, summary_of
 
 if TYPE_CHECKING:
     from core.models import User
@@ -55,21 +55,6 @@ class AnswerSummary:
     with_case: int
 
 
-def answers_visible_to(user: User) -> QuerySet[Response]:
-    """Managers and admins see every answer; a CSM the answers of their accounts and of the
-    cases they may see. Unmatched answers are the admins' and managers' to sort out."""
-    answers = Response.objects.all()
-    if has_role(user, Role.MANAGER, Role.ADMIN):
-        return answers
-    if not has_role(user, Role.CSM):
-        return answers.none()
-    # Beyond their accounts' answers: those of the cases they own or hold a step of, as
-    # sets of ids computed once (a check per answer scans every answer).
-    owned = Case.objects.filter(owner=user).values("response_id")
-    held = CaseStep.objects.filter(assignee=user).values("case__response_id")
-    return answers.filter(Q(account__csm=user) | Q(pk__in=owned) | Q(pk__in=held))
-
-
 def _filtered(answers: QuerySet[Response], filters: AnswerFilters) -> QuerySet[Response]:
     if filters.unmatched:
         answers = answers.filter(account__isnull=True)
@@ -77,10 +62,7 @@ def _filtered(answers: QuerySet[Response], filters: AnswerFilters) -> QuerySet[R
         answers = answers.filter(category=filters.category)
     if filters.campaign is not None:
         answers = answers.filter(campaign_id=filters.campaign)
-    if filters.answered_from:
-        answers = answers.filter(answered_at__date__gte=filters.answered_from)
-    if filters.answered_to:
-        answers = answers.filter(answered_at__date__lte=filters.answered_to)
+    answers = answers.in_period(filters.answered_from, filters.answered_to)
     if filters.segment:
         answers = answers.filter(account__segment=filters.segment)
     if filters.theme is not None:
@@ -119,14 +101,12 @@ def answer_list(*, user: User, filters: AnswerFilters) -> QuerySet[Response]:
 def answer_summary(*, user: User, filters: AnswerFilters) -> AnswerSummary:
     """NPS, comment and case counts of the answers the page lists, in one query."""
     figures = _filtered(answers_visible_to(user), filters).aggregate(
-        promoters=Count("pk", filter=Q(category=Category.PROMOTER)),
-        passives=Count("pk", filter=Q(category=Category.PASSIVE)),
-        detractors=Count("pk", filter=Q(category=Category.DETRACTOR)),
+        **NPS_COUNTS,
         with_comment=Count("pk", filter=~Q(comment="")),
         with_case=Count("case"),
     )
     return AnswerSummary(
-        nps=summarize_counts(figures["promoters"], figures["passives"], figures["detractors"]),
+        nps=summary_of(figures),
         with_comment=figures["with_comment"],
         with_case=figures["with_case"],
     )
@@ -197,3 +177,26 @@ def accounts_like(domain_name: str) -> list[Account]:
     best = max(shared(account) for account in candidates)
     closest = [account for account in candidates if shared(account) == best]
     return sorted(closest, key=likeness, reverse=True)[:ACCOUNT_CHOICES_LIMIT]
+
+
+@dataclass(frozen=True)
+class AnswerOverview:
+    accounts: int
+    answers: int
+    unmatched_answers: int
+    last_received_at: dt.datetime | None
+
+
+def answer_overview(*, user: User) -> AnswerOverview:
+    """Counts of the accounts and answers the reader may see, for the home page."""
+    figures = answers_visible_to(user).aggregate(
+        answers=Count("pk"),
+        unmatched=Count("pk", filter=Q(account__isnull=True)),
+        last_received_at=Max("created_at"),
+    )
+    return AnswerOverview(
+        accounts=accounts_visible_to(user).count(),
+        answers=figures["answers"],
+        unmatched_answers=figures["unmatched"],
+        last_received_at=figures["last_received_at"],
+    )

@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Interaction
-from core.roles import Role, has_role
+from playbooks.access import cases_visible_to
 from playbooks.models import (
     OPEN_CASE_STATUSES,
     Case,
@@ -194,19 +194,6 @@ def account_detractors_since(*, response: Response, since: dt.datetime) -> int:
     return Response.objects.filter(
         account_id=response.account_id, category=Category.DETRACTOR, answered_at__gte=since
     ).count()
-
-
-def cases_visible_to(user: User | Integration) -> QuerySet[Case]:
-    """The cases a reader may see: API keys, managers and admins all; a CSM those of their
-    accounts and those they own or hold a step of."""
-    cases = Case.objects.all()
-    if isinstance(user, Integration) or has_role(user, Role.MANAGER, Role.ADMIN):
-        return cases
-    if not has_role(user, Role.CSM):
-        return cases.none()
-    # A set of ids, computed once, rather than a check per case: PostgreSQL hashes it.
-    holds_step = CaseStep.objects.filter(assignee=user).values("case_id")
-    return cases.filter(Q(account__csm=user) | Q(owner=user) | Q(pk__in=holds_step))
 
 
 def case_list(*, user: User | Integration) -> QuerySet[Case]:

@@ -34,6 +34,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Persona, Segment
+from core.periods import period_filter
 from playbooks.models import OPEN_CASE_STATUSES, Case, CaseOutcome
 from playbooks.selectors.queue import overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
@@ -59,19 +60,11 @@ class Slice:
 
     def answers(self) -> QuerySet[Response]:
         """The slice's answers."""
-        return self.people(Response.objects.all(), prefix="").filter(**self.within("answered_at"))
+        return self.people(Response.objects.all(), prefix="").filter(self.within("answered_at"))
 
-    def within(self, field: str) -> dict[str, dt.datetime]:
-        """A filter on the moment `field` for the period: from the start day's midnight to
-        the midnight after the end day, in the server's time zone. The same days as a
-        `__date` range, but on the column itself, so that PostgreSQL can use its index and
-        its statistics (on `__date` it guesses a handful of rows and picks nested loops)."""
-        zone = timezone.get_current_timezone()
-        after = self.end + dt.timedelta(days=1)
-        return {
-            f"{field}__gte": dt.datetime.combine(self.start, dt.time.min, tzinfo=zone),
-            f"{field}__lt": dt.datetime.combine(after, dt.time.min, tzinfo=zone),
-        }
+    def within(self, field: str) -> Q:
+        """A filter on the moment `field` for the period's days (`core.periods`)."""
+        return period_filter(field, self.start, self.end)
 
     def people(self, rows: QuerySet, *, prefix: str) -> QuerySet:
         """`rows` narrowed to the slice's accounts, people and campaign, whatever the dates;
@@ -116,7 +109,7 @@ class Slice:
     def cases(self) -> QuerySet[Case]:
         """The cases of the slice's answers."""
         return self.people(Case.objects.all(), prefix="response__").filter(
-            **self.within("response__answered_at")
+            self.within("response__answered_at")
         )
 
 
@@ -227,7 +220,7 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     now = now or timezone.now()
     of_people = part.people(Case.objects.all(), prefix="response__")
     open_now = of_people.filter(status__in=OPEN_CASE_STATUSES)
-    closed = of_people.filter(**part.within("closed_at"))
+    closed = of_people.filter(part.within("closed_at"))
     opened = part.cases()
     contacted = Q(first_contact_at__isnull=False)
     due = Q(category=Category.DETRACTOR, sla_due_at__isnull=False) & (
@@ -251,7 +244,7 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
         open_cases=open_now.count(),
         overdue_cases=overdue_cases(open_now, now=now).count(),
         closed=sum(outcomes.values()),
-        won_back=of_people.filter(**part.within("won_back_at")).count(),
+        won_back=of_people.filter(part.within("won_back_at")).count(),
         outcomes={outcome: outcomes.get(outcome, 0) for outcome in CaseOutcome.values},
     )
 

@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models import Case as Conditional
 from django.utils import timezone
 
+from playbooks.access import cases_visible_to
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     OPEN_CASE_STATUSES,
@@ -31,7 +32,7 @@ from playbooks.models import (
     Escalation,
     StepStatus,
 )
-from playbooks.selectors.cases import case_list, cases_visible_to
+from playbooks.selectors.cases import case_list
 
 if TYPE_CHECKING:
     from core.models import User

@@ -1,0 +1,46 @@
+"""Who may see which case, account and answer: one rule, used by every page, export and API.
+
+The rule is the case's (`Case.objects.visible_to`): managers, admins and REST API keys see
+every case; a CSM sees the cases of the accounts they look after, the cases they own and the
+cases they hold a step of. Accounts and answers follow from it: a CSM sees the accounts they
+look after and the accounts of the cases they may see; the answers of the accounts they look
+after and the answers of the cases they may see. Unmatched answers (no account yet) are the
+managers' and admins' to sort out.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Account
+from core.access import Reach, reach_of
+from playbooks.models import Case
+from surveys.models import Response
+
+
+def cases_visible_to(reader) -> QuerySet[Case]:
+    """The cases `reader` (a person or an API key) may see."""
+    return Case.objects.visible_to(reader)
+
+
+def accounts_visible_to(reader) -> QuerySet[Account]:
+    """The accounts `reader` may see: those they look after and those of their cases."""
+    reach = reach_of(reader)
+    if reach is Reach.EVERYTHING:
+        return Account.objects.all()
+    if reach is Reach.NOTHING:
+        return Account.objects.none()
+    has_visible_case = Exists(cases_visible_to(reader).filter(account=OuterRef("pk")))
+    return Account.objects.filter(Q(csm=reader) | has_visible_case)
+
+
+def answers_visible_to(reader) -> QuerySet[Response]:
+    """The answers `reader` may see: those of the accounts they look after and of their cases."""
+    reach = reach_of(reader)
+    if reach is Reach.EVERYTHING:
+        return Response.objects.all()
+    if reach is Reach.NOTHING:
+        return Response.objects.none()
+    # The cases' answers as a set of ids computed once (a check per answer scans them all).
+    of_visible_cases = cases_visible_to(reader).values("response_id")
+    return Response.objects.filter(Q(account__csm=reader) | Q(pk__in=of_visible_cases))
