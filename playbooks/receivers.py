@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.dispatch import receiver
 
+from core.background import enqueue_on_commit
 from surveys.signals import contact_matched, response_recorded, response_updated
 
 logger = logging.getLogger(__name__)
@@ -19,10 +19,7 @@ def enqueue_processing(sender, response, **kwargs) -> None:
     `robust=True`: when the broker is unreachable the answer is still stored (it is
     already committed) and stays unprocessed; the minute sweep enqueues it again.
     """
-    from playbooks.tasks import process_response
-
-    response_id = response.pk
-    transaction.on_commit(lambda: process_response.delay(response_id=response_id), robust=True)
+    enqueue_on_commit("playbooks.process_response", response_id=response.pk)
 
 
 @receiver(response_updated, dispatch_uid="playbooks.note_answer_amended")

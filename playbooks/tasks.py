@@ -12,37 +12,25 @@ import logging
 import random
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from core.background import TRANSIENT_DATABASE_ERRORS, retrying_task
 from playbooks.services import engine, notifications, schedule
 from playbooks.services.failures import record_processing_failure
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 PROCESS_MAX_RETRIES = 5
 # Deliveries retry what a mail server or Slack outage makes fail, for about an hour.
 DELIVERY_OPTIONS = {
-    "acks_late": True,
     "autoretry_for": (notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS),
-    "retry_backoff": 30,
     "retry_backoff_max": 1800,
-    "retry_jitter": True,
     "max_retries": 8,
     "soft_time_limit": 60,
     "time_limit": 90,
 }
 # One case's write: only the database can fail in a way worth retrying.
-CASE_WRITE_OPTIONS = {
-    "acks_late": True,
-    "autoretry_for": TRANSIENT_DATABASE_ERRORS,
-    "retry_backoff": 30,
-    "retry_jitter": True,
-    "max_retries": 5,
-    "soft_time_limit": 60,
-    "time_limit": 90,
-}
+CASE_WRITE_OPTIONS = {"soft_time_limit": 60, "time_limit": 90}
 
 
 @shared_task(
@@ -84,13 +72,13 @@ def _backoff(retries: int) -> int:
     return min(300, 2 ** (retries + 1)) + random.randint(0, 3)
 
 
-@shared_task(name="playbooks.deliver_step", **DELIVERY_OPTIONS)
+@retrying_task(name="playbooks.deliver_step", **DELIVERY_OPTIONS)
 def deliver_step(*, step_id: int) -> bool:
     """Send a notify or acknowledge step's email (and Slack post); a second run sends nothing."""
     return notifications.deliver_step(step_id=step_id)
 
 
-@shared_task(name="playbooks.deliver_escalation", **DELIVERY_OPTIONS)
+@retrying_task(name="playbooks.deliver_escalation", **DELIVERY_OPTIONS)
 def deliver_escalation(*, escalation_id: int) -> bool:
     """Tell the managers about an escalation; a second run sends nothing."""
     return notifications.deliver_escalation(escalation_id=escalation_id)
@@ -144,13 +132,13 @@ def check_slas() -> int:
     return len(reminders) + len(overdue)
 
 
-@shared_task(name="playbooks.remind_step", **DELIVERY_OPTIONS)
+@retrying_task(name="playbooks.remind_step", **DELIVERY_OPTIONS)
 def remind_step(*, step_id: int) -> bool:
     """Email the assignee that a step comes due; a second run sends nothing."""
     return notifications.deliver_reminder(step_id=step_id)
 
 
-@shared_task(name="playbooks.escalate_overdue_step", **CASE_WRITE_OPTIONS)
+@retrying_task(name="playbooks.escalate_overdue_step", **CASE_WRITE_OPTIONS)
 def escalate_overdue_step(*, step_id: int) -> int | None:
     """Raise the overdue escalation of a required step; a second run raises nothing."""
     escalation = schedule.escalate_overdue_step(step_id=step_id)
@@ -168,7 +156,7 @@ def request_follow_ups() -> int:
     return len(step_ids)
 
 
-@shared_task(name="playbooks.request_follow_up", **CASE_WRITE_OPTIONS)
+@retrying_task(name="playbooks.request_follow_up", **CASE_WRITE_OPTIONS)
 def request_follow_up(*, step_id: int) -> int | None:
     """Open a case to its follow-up answer; a second run does nothing."""
     case = schedule.request_follow_up(step_id=step_id)

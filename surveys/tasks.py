@@ -15,14 +15,13 @@ import uuid
 
 from celery import shared_task
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from core.background import retrying_task
 from surveys.services import campaigns, sending
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 SENDER_LOCK = "surveys:sender"
 SENDER_RUN_SECONDS = 45
 # Longer than a run can last (its hard time limit), so a killed run frees the lock.
@@ -31,16 +30,7 @@ SENDER_LOCK_SECONDS = 150
 MAX_ROUND = 200
 
 
-@shared_task(
-    name="surveys.plan_campaign",
-    acks_late=True,
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    retry_backoff=30,
-    retry_jitter=True,
-    max_retries=5,
-    soft_time_limit=300,
-    time_limit=360,
-)
+@retrying_task(name="surveys.plan_campaign", soft_time_limit=300, time_limit=360)
 def plan_campaign(*, campaign_id: int) -> int:
     """Create a launched campaign's invitations. A second run finds it planned: nothing."""
     return campaigns.plan_campaign(campaign_id=campaign_id)

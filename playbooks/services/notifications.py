@@ -17,10 +17,10 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from core.background import enqueue_on_commit
 from core.mail import compose_email, default_sender
 from core.models import LoopSettings, User
 from core.roles import Role
@@ -42,22 +42,13 @@ class DeliveryFailed(Exception):
 
 def queue_step_delivery(*, step_id: int) -> None:
     """Deliver a notify or acknowledge step's email once the transaction commits."""
-    from playbooks.tasks import deliver_step
-
-    transaction.on_commit(lambda: deliver_step.delay(step_id=step_id), robust=True)
+    enqueue_on_commit("playbooks.deliver_step", step_id=step_id)
 
 
 def queue_escalation_emails(*, escalation_ids: Iterable[int]) -> None:
     """Tell the managers about new escalations once the transaction commits."""
-    from playbooks.tasks import deliver_escalation
-
     for escalation_id in escalation_ids:
-        transaction.on_commit(
-            lambda escalation_id=escalation_id: deliver_escalation.delay(
-                escalation_id=escalation_id
-            ),
-            robust=True,
-        )
+        enqueue_on_commit("playbooks.deliver_escalation", escalation_id=escalation_id)
 
 
 # --- delivery (outside transactions) ---------------------------------------------------

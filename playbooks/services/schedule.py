@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from core.background import enqueue_on_commit
 from core.models import LoopSettings
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
@@ -245,7 +246,7 @@ def request_follow_up(*, step_id: int) -> Case | None:
             details={"step": step.pk, "invitation": invitation.pk if invitation else None},
         )
         if invitation is not None and invitation.scheduled_for <= now:
-            transaction.on_commit(_start_sender, robust=True)
+            enqueue_on_commit("surveys.send_invitations")
     return case
 
 
@@ -273,12 +274,6 @@ def _follow_up_message(case: Case, invitation, verdict) -> Said:
         gettext_noop("Follow-up survey sent to %(email)s; their answer links back to this case."),
         email=case.contact.email,
     )
-
-
-def _start_sender() -> None:
-    from surveys.tasks import send_invitations
-
-    send_invitations.delay()
 
 
 # --- suppressions -------------------------------------------------------------------------------

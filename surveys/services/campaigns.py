@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.background import enqueue_on_commit
 from core.business_days import parse_holidays
 from core.models import LoopSettings
 from surveys.audience import campaign_audience
@@ -107,15 +108,9 @@ def launch_campaign(
         if not launched:
             raise ValidationError(_("This campaign was already launched."))
         campaign.refresh_from_db()
-        transaction.on_commit(lambda: _enqueue_planning(campaign.pk), robust=True)
+        enqueue_on_commit("surveys.plan_campaign", campaign_id=campaign.pk)
     logger.info("campaign %s launched by %s", campaign.pk, getattr(actor, "pk", None))
     return campaign
-
-
-def _enqueue_planning(campaign_id: int) -> None:
-    from surveys.tasks import plan_campaign
-
-    plan_campaign.delay(campaign_id=campaign_id)
 
 
 def plan_campaign(*, campaign_id: int) -> int:
@@ -166,14 +161,8 @@ def plan_campaign(*, campaign_id: int) -> int:
         Campaign.objects.filter(pk=campaign.pk).update(planned_at=timezone.now())
     logger.info("campaign %s planned: %s invitations", campaign_id, created)
     if campaign.send_at and campaign.send_at <= timezone.now():
-        transaction.on_commit(_enqueue_sending, robust=True)
+        enqueue_on_commit("surveys.send_invitations")
     return created
-
-
-def _enqueue_sending() -> None:
-    from surveys.tasks import send_invitations
-
-    send_invitations.delay()
 
 
 def cancel_campaign(*, campaign: Campaign, actor: User | None) -> int:

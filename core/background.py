@@ -1,0 +1,43 @@
+"""Background work, the same way in every app: which database errors are worth a retry, the
+retrying task, and how a service asks for work without importing the task that does it.
+
+Services sit below the tasks that call them, so they enqueue by task name
+(`enqueue_on_commit("playbooks.deliver_step", step_id=...)`): the message is the one
+`.delay()` sends, routed the same way, and the import runs downward only.
+"""
+
+from __future__ import annotations
+
+from celery import current_app, shared_task
+from django.db import InterfaceError, OperationalError, transaction
+
+# A lost connection, a failover, a deadlock, a statement timeout: worth another try.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+RETRY_OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_DATABASE_ERRORS,
+    "retry_backoff": 30,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+def retrying_task(*, name: str, **options):
+    """A Celery task acknowledged once done and retried with exponential back-off and jitter
+    on transient database errors (`options` override or extend, e.g. `autoretry_for`)."""
+    return shared_task(name=name, **{**RETRY_OPTIONS, **options})
+
+
+def enqueue(task_name: str, /, **kwargs) -> None:
+    """Send the task `task_name` with `kwargs` now."""
+    current_app.send_task(task_name, kwargs=kwargs)
+
+
+def enqueue_on_commit(task_name: str, /, **kwargs) -> None:
+    """Send the task once the current transaction commits (now outside one).
+
+    `robust=True`: when the broker is unreachable, what the transaction wrote stays written;
+    each kind of work has a sweep that finds what was left and enqueues it again.
+    """
+    transaction.on_commit(lambda: enqueue(task_name, **kwargs), robust=True)
