@@ -49,6 +49,7 @@ from core.models import LoopSettings, User
 from core.roles import Role, set_role
 from demo.cases import DemoCases
 from playbooks.models import OPEN_CASE_STATUSES, Case
+from surveys.answers import AnswerIn
 from surveys.drip import drip_times, sending_days
 from surveys.emails import survey_language
 from surveys.models import (
@@ -1618,16 +1619,18 @@ def _seed_answers(plan: _DemoPlan, cases: DemoCases) -> int:
             continue
         if response_id is None:
             recorded = record_response(
-                source=answer.source,
-                external_id=answer.external_id,
-                email=answer.email,
-                score=answer.score,
-                comment=answer.comment,
-                answered_at=answer.answered_at,
-                account_external_id=answer.account_external_id,
-                contact_name=answer.contact_name,
-                language=answer.language,
-                campaign=campaigns.get(answer.campaign),
+                answer=AnswerIn(
+                    source=answer.source,
+                    external_id=answer.external_id,
+                    email=answer.email,
+                    score=answer.score,
+                    comment=answer.comment,
+                    answered_at=answer.answered_at,
+                    account_external_id=answer.account_external_id,
+                    contact_name=answer.contact_name,
+                    language=answer.language,
+                    campaign=campaigns.get(answer.campaign),
+                )
             )
             created += recorded.created
             response_id = recorded.response.pk

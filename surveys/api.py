@@ -15,6 +15,7 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from surveys import selectors
+from surveys.answers import AnswerIn
 from surveys.models import Source
 from surveys.permissions import CanReadNps, CanReadSuppressions, CanSendAnswers
 from surveys.serializers import (
@@ -65,7 +66,9 @@ class ResponseCreateView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             recorded = record_response(
-                source=Source.API, payload=request.data, **serializer.validated_data
+                answer=AnswerIn(
+                    source=Source.API, payload=request.data, **serializer.validated_data
+                )
             )
         except ValidationError as error:
             return validation_error_response(error)

@@ -41,7 +41,7 @@ from surveys.hooks import (
     header,
     typeform,
 )
-from surveys.models import Integration, IntegrationKind, Source
+from surveys.models import Integration, IntegrationKind
 from surveys.serializers import ResponseOutSerializer
 from surveys.services import opt_out_contact, record_response
 from surveys.services.integrations import integration_for_key, touch_integration
@@ -106,7 +106,7 @@ def _json_body(request: Request) -> Any:
         raise ParseError(f"The body is not valid JSON: {error}.") from None
 
 
-def _outcome(event: HookEvent, *, source: str, payload: Any) -> tuple[int, dict[str, Any]]:
+def _outcome(event: HookEvent, *, payload: Any) -> tuple[int, dict[str, Any]]:
     """Act on one event: the HTTP status and body that answer it."""
     if isinstance(event, HookIgnored):
         return status.HTTP_200_OK, {"ignored": event.reason}
@@ -115,7 +115,7 @@ def _outcome(event: HookEvent, *, source: str, payload: Any) -> tuple[int, dict[
         if contact is None:
             return status.HTTP_200_OK, {"ignored": "No contact has this email; nothing to do."}
         return status.HTTP_200_OK, {"opted_out": contact.email}
-    recorded = record_response(source=source, payload=payload, **dataclasses.asdict(event))
+    recorded = record_response(answer=dataclasses.replace(event, payload=payload))
     return (
         status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK,
         ResponseOutSerializer(recorded.response).data,
@@ -135,7 +135,6 @@ class _HookView(APIView):
     authentication_classes = []  # each delivery is authenticated by `_sender`
     permission_classes = [AllowAny]
     kind: ClassVar[str]
-    source: ClassVar[str]
     tool: ClassVar[ModuleType]
     # Whether the tool may send a JSON array of deliveries in one request.
     batches: ClassVar[bool] = False
@@ -188,7 +187,7 @@ class _HookView(APIView):
         try:
             if not isinstance(item, dict):
                 raise ValidationError({"body": ["Expected a JSON object."]})
-            return _outcome(self.read(request, item), source=self.source, payload=item)
+            return _outcome(self.read(request, item), payload=item)
         except ValidationError as error:
             if place is None:
                 raise
@@ -214,7 +213,6 @@ HOOK_RESPONSES = {
 
 class DelightedHookView(_HookView):
     kind = IntegrationKind.DELIGHTED
-    source = Source.DELIGHTED
     tool = delighted
 
     @extend_schema(
@@ -238,7 +236,6 @@ class DelightedHookView(_HookView):
 
 class TypeformHookView(_HookView):
     kind = IntegrationKind.TYPEFORM
-    source = Source.TYPEFORM
     tool = typeform
 
     @extend_schema(
@@ -269,7 +266,6 @@ class TypeformHookView(_HookView):
 
 class FormbricksHookView(_HookView):
     kind = IntegrationKind.FORMBRICKS
-    source = Source.FORMBRICKS
     tool = formbricks
     batches = True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from surveys.services.responses import MAX_COMMENT_LENGTH
+from surveys.answers import MAX_COMMENT_LENGTH
 
 SCORES = range(0, 11)
 

@@ -5,7 +5,7 @@ Each tool has a module (`delighted`, `typeform`, `formbricks`) with:
 - `SIGNATURE_HEADER`, the header that carries the tool's signature;
 - `verify_signature(body=, headers=, secret=)`, which raises `SignatureError`
   when the raw body was not signed with `secret`;
-- `read_event(payload, ...)`, which turns one parsed delivery into a `HookAnswer`
+- `read_event(payload, ...)`, which turns one parsed delivery into an `AnswerIn`
   (to hand to `record_response`), a `HookOptOut` or a `HookIgnored`, and raises
   Django's `ValidationError` (messages per field) for an answer it cannot read.
 """
@@ -19,21 +19,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
-
-@dataclass(frozen=True)
-class HookAnswer:
-    """One answer as the tool sent it; `record_response` validates the values."""
-
-    external_id: str
-    email: str
-    score: Any
-    comment: str = ""
-    answered_at: dt.datetime | None = None
-    account_external_id: str = ""
-    contact_name: str = ""
-    language: str = ""
-    # Tools that deliver the same answer again with more in it (a comment added later).
-    update_existing: bool = False
+from surveys.answers import AnswerIn
 
 
 @dataclass(frozen=True)
@@ -50,7 +36,7 @@ class HookIgnored:
     reason: str
 
 
-HookEvent = HookAnswer | HookOptOut | HookIgnored
+HookEvent = AnswerIn | HookOptOut | HookIgnored
 
 
 class SignatureError(Exception):

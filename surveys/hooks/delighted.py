@@ -15,8 +15,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from surveys.answers import AnswerIn
 from surveys.hooks import (
-    HookAnswer,
     HookEvent,
     HookIgnored,
     HookOptOut,
@@ -26,6 +26,7 @@ from surveys.hooks import (
     text,
     unix_time,
 )
+from surveys.models import Source
 
 SIGNATURE_HEADER = "X-Delighted-Webhook-Signature"
 
@@ -86,7 +87,8 @@ def read_event(payload: dict[str, Any]) -> HookEvent:
         raise ValidationError(errors)
 
     properties = event_data.get("person_properties")
-    return HookAnswer(
+    return AnswerIn(
+        source=Source.DELIGHTED,
         external_id=external_id,
         email=email,
         score=event_data.get("score"),

@@ -25,8 +25,8 @@ from urllib.parse import parse_qs, urlparse
 
 from django.core.exceptions import ValidationError
 
+from surveys.answers import AnswerIn
 from surveys.hooks import (
-    HookAnswer,
     HookEvent,
     HookIgnored,
     SignatureError,
@@ -35,6 +35,7 @@ from surveys.hooks import (
     iso_time,
     text,
 )
+from surveys.models import Source
 
 SIGNATURE_HEADER = "webhook-signature"
 ID_HEADER = "webhook-id"
@@ -132,7 +133,8 @@ def read_event(payload: Any, *, score_question: str = "", comment_question: str 
         raise ValidationError(errors)
 
     language = text(data.get("language"))
-    return HookAnswer(
+    return AnswerIn(
+        source=Source.FORMBRICKS,
         external_id=external_id,
         email=email,
         score=values[score_key],

@@ -16,8 +16,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from surveys.answers import AnswerIn
 from surveys.hooks import (
-    HookAnswer,
     HookEvent,
     HookIgnored,
     SignatureError,
@@ -26,6 +26,7 @@ from surveys.hooks import (
     iso_time,
     text,
 )
+from surveys.models import Source
 
 SIGNATURE_HEADER = "Typeform-Signature"
 
@@ -90,7 +91,8 @@ def read_event(
     if errors:
         raise ValidationError(errors)
 
-    return HookAnswer(
+    return AnswerIn(
+        source=Source.TYPEFORM,
         external_id=external_id,
         email=email,
         score=score_answer.get("number"),

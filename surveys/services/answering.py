@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from surveys.answers import AnswerIn
 from surveys.models import Invitation, InvitationStatus, Response, Source
 from surveys.public_selectors import answer_can_change, can_be_answered
 from surveys.services.responses import opt_out_contact, record_response
@@ -59,13 +60,15 @@ def answer_invitation(*, invitation: Invitation, score: int) -> Answered:
         if not can_be_answered(locked, at=now):
             raise AnswerRefused("The invitation's link has expired.")
         recorded = record_response(
-            source=Source.SURVEY_PAGE,
-            external_id=external_id_for(locked),
-            email=locked.contact.email,
-            score=score,
-            campaign=locked.campaign,
-            language=locked.language,
-            answered_at=now,
+            answer=AnswerIn(
+                source=Source.SURVEY_PAGE,
+                external_id=external_id_for(locked),
+                email=locked.contact.email,
+                score=score,
+                campaign=locked.campaign,
+                language=locked.language,
+                answered_at=now,
+            )
         )
         answer = {"answered_at": now, "response": recorded.response}
         opened = {"opened_at": Coalesce("opened_at", now)}
@@ -114,14 +117,16 @@ def correct_answer(
             raise AnswerRefused("The answer can no longer be changed.")
         response = locked.response
         record_response(
-            source=response.source,
-            external_id=response.external_id,
-            email=response.contact.email,
-            score=response.score if score is None else score,
-            comment=response.comment if comment is None else comment,
-            campaign=locked.campaign,
-            language=locked.language,
-            update_existing=True,
+            answer=AnswerIn(
+                source=response.source,
+                external_id=response.external_id,
+                email=response.contact.email,
+                score=response.score if score is None else score,
+                comment=response.comment if comment is None else comment,
+                campaign=locked.campaign,
+                language=locked.language,
+                update_existing=True,
+            )
         )
     response.refresh_from_db()
     invitation.refresh_from_db()

@@ -1,6 +1,6 @@
 """Importing NPS answers from CSV, each row through `record_response` with source `csv`.
 
-Every row is checked with `validate_response` (the checks `record_response`
+Every row is checked with `clean_answer` (the checks `record_response`
 makes) before the first answer is recorded, so a file with an error imports
 nothing unless invalid rows may be skipped. Answers are idempotent on their
 `external_id`: importing the same file again creates nothing; a file that
@@ -10,6 +10,7 @@ are documented in docs/imports.md.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO
@@ -30,8 +31,9 @@ from accounts.csv_import import (
     text,
 )
 from accounts.models import Account
+from surveys.answers import AnswerIn, clean_answer
 from surveys.models import Campaign, Response, Source
-from surveys.services.responses import CleanAnswer, record_response, validate_response
+from surveys.services.responses import record_response
 
 RESPONSE_COLUMNS = (
     Column(
@@ -78,7 +80,7 @@ def import_responses(
 
 @dataclass
 class _ResponsePlan:
-    answer: CleanAnswer
+    answer: AnswerIn
     campaign: str | None
     payload: dict[str, str]
     outcome: Outcome
@@ -129,41 +131,36 @@ class ResponsePlanner:
             return Outcome.UNCHANGED  # record_response would return the stored answer as is
         answer = plan.answer
         recorded = record_response(
-            source=Source.CSV,
-            external_id=answer.external_id,
-            email=answer.email,
-            score=answer.score,
-            comment=answer.comment,
-            answered_at=answer.answered_at,
-            account_external_id=answer.account_external_id,
-            contact_name=answer.contact_name,
-            language=answer.language,
-            campaign=self._campaign(plan.campaign),
-            payload=plan.payload,
-            update_existing=True,
+            answer=dataclasses.replace(
+                answer, campaign=self._campaign(plan.campaign), payload=plan.payload
+            )
         )
         if recorded.created:
             return Outcome.CREATED
         # Planned as new but stored meanwhile by someone else: theirs stands.
         return Outcome.UNCHANGED if plan.outcome is Outcome.CREATED else plan.outcome
 
-    def _check(self, row: Row) -> CleanAnswer | None:
+    def _check(self, row: Row) -> AnswerIn | None:
         if row.errors:  # cells shifted by an unquoted delimiter
             return None
         answered_at = row.value("answered_at", parse_datetime)
         row.value("campaign", text(200))
         cells = row.cells
         try:
-            answer = validate_response(
-                source=Source.CSV,
-                external_id=cells.get("external_id", ""),
-                email=cells.get("email", ""),
-                score=cells.get("score", ""),
-                comment=cells.get("comment", ""),
-                answered_at=answered_at,
-                account_external_id=cells.get("account_external_id", ""),
-                contact_name=cells.get("contact_name", ""),
-                language=cells.get("language", ""),
+            answer = clean_answer(
+                AnswerIn(
+                    source=Source.CSV,
+                    external_id=cells.get("external_id", ""),
+                    email=cells.get("email", ""),
+                    score=cells.get("score", ""),
+                    comment=cells.get("comment", ""),
+                    answered_at=answered_at,
+                    account_external_id=cells.get("account_external_id", ""),
+                    contact_name=cells.get("contact_name", ""),
+                    language=cells.get("language", ""),
+                    # A file that corrects a score, comment or language updates the answer.
+                    update_existing=True,
+                )
             )
         except ValidationError as error:
             for column, messages in error.message_dict.items():
@@ -184,7 +181,7 @@ class ResponsePlanner:
             return None
         return answer
 
-    def _plan_row(self, row: Row, answer: CleanAnswer, stored: list | None) -> _ResponsePlan:
+    def _plan_row(self, row: Row, answer: AnswerIn, stored: list | None) -> _ResponsePlan:
         if stored is None:
             outcome = Outcome.CREATED
         else:
@@ -202,7 +199,7 @@ class ResponsePlanner:
             outcome=outcome,
         )
 
-    def _note_unknown_accounts(self, valid: list[tuple[Row, CleanAnswer]]) -> None:
+    def _note_unknown_accounts(self, valid: list[tuple[Row, AnswerIn]]) -> None:
         wanted = {
             answer.account_external_id
             for _, answer in valid

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact
-from surveys.models import Campaign, Response, Source
+from surveys.answers import AnswerIn, clean_answer
+from surveys.models import Response
 from surveys.signals import contact_matched, response_recorded, response_updated
 
 if TYPE_CHECKING:
     from core.models import User
 
 logger = logging.getLogger(__name__)
-
-MAX_COMMENT_LENGTH = 10_000
-# Clocks of other systems drift; an answer a few minutes "in the future" is not an error.
-FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -33,37 +27,8 @@ class RecordedResponse:
     created: bool
 
 
-@dataclass(frozen=True)
-class CleanAnswer:
-    """An answer's input once checked and normalised, as `record_response` stores it."""
-
-    source: str
-    external_id: str
-    email: str
-    score: int
-    comment: str
-    answered_at: dt.datetime
-    account_external_id: str
-    contact_name: str
-    language: str
-
-
-def record_response(
-    *,
-    source: str,
-    external_id: str,
-    email: str,
-    score: int | str,
-    comment: str | None = "",
-    answered_at: dt.datetime | None = None,
-    account_external_id: str | None = "",
-    contact_name: str | None = "",
-    language: str | None = "",
-    campaign: Campaign | None = None,
-    payload: Any = None,
-    update_existing: bool = False,
-) -> RecordedResponse:
-    """Validate and store one answer, idempotently on (source, external_id).
+def record_response(*, answer: AnswerIn) -> RecordedResponse:
+    """Check and store one answer, idempotently on (source, external_id).
 
     The contact is found by email (case-insensitive) or created, under the
     account named by `account_external_id`, else under the one account whose
@@ -74,22 +39,12 @@ def record_response(
 
     Raises `ValidationError` with a message per field when the input is wrong.
     """
-    answer = validate_response(
-        source=source,
-        external_id=external_id,
-        email=email,
-        score=score,
-        comment=comment,
-        answered_at=answered_at,
-        account_external_id=account_external_id,
-        contact_name=contact_name,
-        language=language,
-    )
+    answer = clean_answer(answer)
     with transaction.atomic():
         existing = _existing(answer)
         if existing is not None:
-            if update_existing:
-                _amend(existing, answer, payload)
+            if answer.update_existing:
+                _amend(existing, answer)
             return RecordedResponse(response=existing, created=False)
 
         contact = _contact_for(answer)
@@ -98,22 +53,22 @@ def record_response(
                 response = Response.objects.create(
                     contact=contact,
                     account=contact.account,
-                    campaign=campaign,
+                    campaign=answer.campaign,
                     score=answer.score,
                     comment=answer.comment,
                     answered_at=answer.answered_at,
                     source=answer.source,
                     external_id=answer.external_id,
                     language=answer.language or contact.language,
-                    payload=payload,
+                    payload=answer.payload,
                 )
         except IntegrityError:
             # Another delivery of the same answer committed first: it wins.
             existing = _existing(answer)
             if existing is None:
                 raise
-            if update_existing:  # e.g. the comment that came late, racing its first delivery
-                _amend(existing, answer, payload)
+            if answer.update_existing:  # e.g. the comment that came late, racing its first one
+                _amend(existing, answer)
             return RecordedResponse(response=existing, created=False)
 
         logger.info(
@@ -125,36 +80,6 @@ def record_response(
         )
         response_recorded.send(sender=Response, response=response)
         return RecordedResponse(response=response, created=True)
-
-
-def validate_response(
-    *,
-    source: str,
-    external_id: str,
-    email: str,
-    score: int | str,
-    comment: str | None = "",
-    answered_at: dt.datetime | None = None,
-    account_external_id: str | None = "",
-    contact_name: str | None = "",
-    language: str | None = "",
-) -> CleanAnswer:
-    """Check an answer exactly as `record_response` would, without touching the database.
-
-    Returns the normalised values; raises `ValidationError` with a message per field.
-    Imports call it on every row before they record any.
-    """
-    return _clean(
-        source=source,
-        external_id=external_id,
-        email=email,
-        score=score,
-        comment=comment,
-        answered_at=answered_at,
-        account_external_id=account_external_id,
-        contact_name=contact_name,
-        language=language,
-    )
 
 
 def assign_account_to_contact(
@@ -199,95 +124,10 @@ def opt_out_contact(*, email: str) -> Contact | None:
 # --- validation -----------------------------------------------------------------
 
 
-def _clean(**raw: Any) -> CleanAnswer:
-    errors: dict[str, list[str]] = {}
-
-    source = raw["source"]
-    if source not in Source.values:
-        errors["source"] = [f"Unknown source '{source}'."]
-
-    external_id = str(raw["external_id"] or "").strip()
-    if not external_id:
-        errors["external_id"] = ["This field is required: the answer's id in the sending system."]
-    elif len(external_id) > 200:
-        errors["external_id"] = ["At most 200 characters."]
-
-    email = str(raw["email"] or "").strip().lower()
-    if not email:
-        errors["email"] = ["This field is required: the email of the person who answered."]
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = [f"'{raw['email']}' is not a valid email address."]
-
-    score = _clean_score(raw["score"], errors)
-
-    comment = str(raw["comment"] or "").strip()
-    if len(comment) > MAX_COMMENT_LENGTH:
-        errors["comment"] = [f"At most {MAX_COMMENT_LENGTH} characters."]
-
-    answered_at = raw["answered_at"] or timezone.now()
-    if not isinstance(answered_at, dt.datetime):
-        errors["answered_at"] = ["Expected a date and time."]
-    else:
-        if timezone.is_naive(answered_at):
-            answered_at = timezone.make_aware(answered_at, dt.UTC)
-        if answered_at > timezone.now() + FUTURE_TOLERANCE:
-            errors["answered_at"] = ["The answer date is in the future."]
-
-    account_external_id = str(raw["account_external_id"] or "").strip()
-    if len(account_external_id) > 100:
-        errors["account_external_id"] = ["At most 100 characters."]
-
-    contact_name = str(raw["contact_name"] or "").strip()
-    if len(contact_name) > 200:
-        errors["contact_name"] = ["At most 200 characters."]
-
-    language = str(raw["language"] or "").strip().lower().replace("_", "-").split("-")[0]
-    if language and not (language.isalpha() and 2 <= len(language) <= 3):
-        errors["language"] = [f"'{raw['language']}' is not a language code such as 'en' or 'fr'."]
-
-    if errors:
-        raise ValidationError(errors)
-    return CleanAnswer(
-        source=source,
-        external_id=external_id,
-        email=email,
-        score=score,  # type: ignore[arg-type]
-        comment=comment,
-        answered_at=answered_at,
-        account_external_id=account_external_id,
-        contact_name=contact_name,
-        language=language,
-    )
-
-
-def _clean_score(value: Any, errors: dict[str, list[str]]) -> int | None:
-    message = "The score must be a whole number from 0 to 10."
-    if value is None or value == "" or isinstance(value, bool):
-        errors["score"] = ["This field is required. " + message]
-        return None
-    if isinstance(value, float):
-        if not value.is_integer():
-            errors["score"] = [message]
-            return None
-        value = int(value)
-    if isinstance(value, str):
-        if not value.strip().isdigit():
-            errors["score"] = [message]
-            return None
-        value = int(value.strip())
-    if not isinstance(value, int) or not 0 <= value <= 10:
-        errors["score"] = [message]
-        return None
-    return value
-
-
 # --- matching ---------------------------------------------------------------------
 
 
-def _existing(answer: CleanAnswer) -> Response | None:
+def _existing(answer: AnswerIn) -> Response | None:
     return (
         Response.objects.select_related("contact", "account")
         .filter(source=answer.source, external_id=answer.external_id)
@@ -295,7 +135,7 @@ def _existing(answer: CleanAnswer) -> Response | None:
     )
 
 
-def _amend(response: Response, answer: CleanAnswer, payload: Any) -> None:
+def _amend(response: Response, answer: AnswerIn) -> None:
     changed = []
     for field in ("score", "comment", "language"):
         new = getattr(answer, field)
@@ -304,8 +144,8 @@ def _amend(response: Response, answer: CleanAnswer, payload: Any) -> None:
             changed.append(field)
     if not changed:
         return
-    if payload is not None:
-        response.payload = payload
+    if answer.payload is not None:
+        response.payload = answer.payload
         changed.append("payload")
     response.save(update_fields=[*changed, "updated_at"])
     response.refresh_from_db(fields=["category"])
@@ -321,7 +161,7 @@ def _find_contact(email: str) -> Contact | None:
     )
 
 
-def _contact_for(answer: CleanAnswer) -> Contact:
+def _contact_for(answer: AnswerIn) -> Contact:
     contact = _find_contact(answer.email)
     if contact is not None:
         _complete_contact(contact, answer)
@@ -344,7 +184,7 @@ def _contact_for(answer: CleanAnswer) -> Contact:
         return contact
 
 
-def _complete_contact(contact: Contact, answer: CleanAnswer) -> None:
+def _complete_contact(contact: Contact, answer: AnswerIn) -> None:
     """Fill what an existing contact lacks; never overwrite CRM data."""
     if contact.account_id is None:
         account = _matching_account(answer)
@@ -361,7 +201,7 @@ def _complete_contact(contact: Contact, answer: CleanAnswer) -> None:
         contact.save(update_fields=[*updates, "updated_at"])
 
 
-def _matching_account(answer: CleanAnswer) -> Account | None:
+def _matching_account(answer: AnswerIn) -> Account | None:
     if answer.account_external_id:
         account = Account.objects.filter(external_id=answer.account_external_id).first()
         if account is not None:

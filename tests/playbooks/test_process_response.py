@@ -19,6 +19,7 @@ from playbooks.models import (
 )
 from playbooks.services.engine import process_response
 from playbooks.services.notifications import deliver_step
+from surveys.answers import AnswerIn
 from surveys.models import Suppression
 from surveys.services import record_response
 from tests.factories import (
@@ -143,16 +144,20 @@ def test_a_comment_delivered_after_the_case_opened_shows_on_its_timeline(
     default_playbooks, default_themes, account
 ):
     contact = ContactFactory(account=account)
-    first = record_response(source="delighted", external_id="d-1", email=contact.email, score=3)
+    first = record_response(
+        answer=AnswerIn(source="delighted", external_id="d-1", email=contact.email, score=3)
+    )
     case = Case.objects.get(pk=process_response(response_id=first.response.pk).case_id)
 
     record_response(
-        source="delighted",
-        external_id="d-1",
-        email=contact.email,
-        score=3,
-        comment="Support takes a week to answer",
-        update_existing=True,
+        answer=AnswerIn(
+            source="delighted",
+            external_id="d-1",
+            email=contact.email,
+            score=3,
+            comment="Support takes a week to answer",
+            update_existing=True,
+        )
     )
 
     event = case.events.get(kind="answer_amended")

@@ -14,6 +14,7 @@ from accounts.models import Persona
 from nps_loop.celery import app
 from playbooks.models import Case, CaseEvent, Escalation, StepKind, StepStatus
 from playbooks.tasks import requeue_unprocessed
+from surveys.answers import AnswerIn
 from surveys.models import Response, Suppression
 from surveys.services import record_response
 from surveys.services.integrations import create_integration
@@ -123,7 +124,7 @@ def test_a_worker_killed_mid_task_leaves_no_half_case_and_the_retry_makes_one(
 ):
     contact = ContactFactory(account=account)
     response = record_response(
-        source="api", external_id="kill-1", email=contact.email, score=3
+        answer=AnswerIn(source="api", external_id="kill-1", email=contact.email, score=3)
     ).response
     purge_queue()  # enqueue it ourselves below, once the trap is set
 

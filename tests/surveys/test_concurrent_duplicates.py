@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Contact
+from surveys.answers import AnswerIn
 from surveys.models import Response, Source
 from surveys.services import record_response
 from surveys.services.integrations import create_integration
@@ -35,7 +36,9 @@ def _in_parallel(work):
 def test_twenty_concurrent_calls_to_record_response_store_one_answer_and_one_contact():
     results = _in_parallel(
         lambda: record_response(
-            source=Source.API, external_id="dup-1", email="race@acme.example", score=2
+            answer=AnswerIn(
+                source=Source.API, external_id="dup-1", email="race@acme.example", score=2
+            )
         )
     )
 

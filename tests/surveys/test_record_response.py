@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Contact
+from surveys.answers import AnswerIn
 from surveys.models import Response, Source
 from surveys.services import assign_account_to_contact, opt_out_contact, record_response
 from surveys.signals import response_recorded
@@ -24,7 +25,7 @@ def record(**overrides):
         "comment": "Billing is wrong every month.",
     }
     fields.update(overrides)
-    return record_response(**fields)
+    return record_response(answer=AnswerIn(**fields))
 
 
 def test_answer_from_a_known_contact_is_stored_under_their_account():

@@ -1,0 +1,137 @@
+"""One shape for an NPS answer on its way in, from every channel.
+
+The REST API, the survey tools' webhooks, CSV imports, the survey page and the demo each
+build an `AnswerIn`; `clean_answer` checks and normalises it; `record_response`
+(`surveys.services.responses`) stores it, idempotently on (source, external id).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from surveys.models import Source
+
+if TYPE_CHECKING:
+    from surveys.models import Campaign
+
+MAX_COMMENT_LENGTH = 10_000
+# Clocks of other systems drift; an answer a few minutes "in the future" is not an error.
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerIn:
+    """One answer as a channel received it. `score` may still be text (a CSV cell, a form
+    field); `clean_answer` makes it a whole number or says why not."""
+
+    source: str
+    external_id: str
+    email: str
+    score: Any
+    comment: str | None = ""
+    answered_at: dt.datetime | None = None
+    account_external_id: str | None = ""
+    contact_name: str | None = ""
+    language: str | None = ""
+    campaign: Campaign | None = None
+    # As received, kept for audit.
+    payload: Any = None
+    # A channel that delivers the same answer again with more or other content in it
+    # (a comment added later, a score corrected): the stored answer takes it.
+    update_existing: bool = False
+
+
+def clean_answer(answer: AnswerIn) -> AnswerIn:
+    """The answer checked and normalised, as `record_response` stores it (email in lower
+    case, texts trimmed, the language as a two- or three-letter code, a naive time read as
+    UTC, no time as now). Raises `ValidationError` with a message per field. Imports call it
+    on every row before they record any."""
+    raw = {field.name: getattr(answer, field.name) for field in dataclasses.fields(answer)}
+    errors: dict[str, list[str]] = {}
+
+    source = raw["source"]
+    if source not in Source.values:
+        errors["source"] = [f"Unknown source '{source}'."]
+
+    external_id = str(raw["external_id"] or "").strip()
+    if not external_id:
+        errors["external_id"] = ["This field is required: the answer's id in the sending system."]
+    elif len(external_id) > 200:
+        errors["external_id"] = ["At most 200 characters."]
+
+    email = str(raw["email"] or "").strip().lower()
+    if not email:
+        errors["email"] = ["This field is required: the email of the person who answered."]
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [f"'{raw['email']}' is not a valid email address."]
+
+    score = _clean_score(raw["score"], errors)
+
+    comment = str(raw["comment"] or "").strip()
+    if len(comment) > MAX_COMMENT_LENGTH:
+        errors["comment"] = [f"At most {MAX_COMMENT_LENGTH} characters."]
+
+    answered_at = raw["answered_at"] or timezone.now()
+    if not isinstance(answered_at, dt.datetime):
+        errors["answered_at"] = ["Expected a date and time."]
+    else:
+        if timezone.is_naive(answered_at):
+            answered_at = timezone.make_aware(answered_at, dt.UTC)
+        if answered_at > timezone.now() + FUTURE_TOLERANCE:
+            errors["answered_at"] = ["The answer date is in the future."]
+
+    account_external_id = str(raw["account_external_id"] or "").strip()
+    if len(account_external_id) > 100:
+        errors["account_external_id"] = ["At most 100 characters."]
+
+    contact_name = str(raw["contact_name"] or "").strip()
+    if len(contact_name) > 200:
+        errors["contact_name"] = ["At most 200 characters."]
+
+    language = str(raw["language"] or "").strip().lower().replace("_", "-").split("-")[0]
+    if language and not (language.isalpha() and 2 <= len(language) <= 3):
+        errors["language"] = [f"'{raw['language']}' is not a language code such as 'en' or 'fr'."]
+
+    if errors:
+        raise ValidationError(errors)
+    return dataclasses.replace(
+        answer,
+        external_id=external_id,
+        email=email,
+        score=score,
+        comment=comment,
+        answered_at=answered_at,
+        account_external_id=account_external_id,
+        contact_name=contact_name,
+        language=language,
+    )
+
+
+def _clean_score(value: Any, errors: dict[str, list[str]]) -> int | None:
+    message = "The score must be a whole number from 0 to 10."
+    if value is None or value == "" or isinstance(value, bool):
+        errors["score"] = ["This field is required. " + message]
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            errors["score"] = [message]
+            return None
+        value = int(value)
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            errors["score"] = [message]
+            return None
+        value = int(value.strip())
+    if not isinstance(value, int) or not 0 <= value <= 10:
+        errors["score"] = [message]
+        return None
+    return value
