@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.csv_import import (
+from imports.csv_import import (
     DEFAULT_CHUNK_SIZE,
     Column,
     CsvFile,
@@ -43,8 +43,9 @@ from accounts.csv_import import (
     open_csv,
     run_import,
 )
-from accounts.models import IMPORT_STALLED_AFTER, ImportJob, ImportKind, ImportStatus
-from accounts.services.imports import (
+from imports.models import IMPORT_STALLED_AFTER, ImportJob, ImportKind, ImportStatus
+from imports.services.answers import RESPONSE_CHUNK_SIZE, RESPONSE_COLUMNS, ResponsePlanner
+from imports.services.customers import (
     ACCOUNT_COLUMNS,
     CONTACT_COLUMNS,
     INTERACTION_COLUMNS,
@@ -52,7 +53,6 @@ from accounts.services.imports import (
     ContactPlanner,
     InteractionPlanner,
 )
-from surveys.services.csv_import import RESPONSE_CHUNK_SIZE, RESPONSE_COLUMNS, ResponsePlanner
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ def retry_import_job(*, job: ImportJob) -> None:
 def _enqueue_on_commit(job: ImportJob) -> None:
     """Queue the job's current step once committed. With the broker down the job waits, stored,
     until someone retries it."""
-    from accounts import tasks
+    from imports import tasks
 
     task = tasks.check_import_job if job.status == ImportStatus.CHECKING else tasks.run_import_job
     job_id = job.pk

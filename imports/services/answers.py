@@ -17,7 +17,8 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
-from accounts.csv_import import (
+from accounts.models import Account
+from imports.csv_import import (
     Column,
     FirstLines,
     ImportResult,
@@ -29,7 +30,6 @@ from accounts.csv_import import (
     run_import,
     text,
 )
-from accounts.models import Account
 from surveys.models import Campaign, Response, Source
 from surveys.services.responses import CleanAnswer, record_response, validate_response
 
