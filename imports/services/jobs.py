@@ -382,10 +382,7 @@ def _summary(result: ImportResult) -> dict[str, Any]:
         "invalid_rows": result.invalid_rows,
         "warnings": result.warnings,
         "error_count": len(result.errors),
-        "errors": [
-            {"line": error.line, "column": error.column, "message": error.message}
-            for error in result.errors[:KEPT_ERRORS]
-        ],
+        "errors": [error.as_dict() for error in result.errors[:KEPT_ERRORS]],
     }
 
 
