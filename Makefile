@@ -61,6 +61,7 @@ test: install assets messages
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=true $(BIN)/lint-imports --no-cache
 	DJANGO_DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=true $(BIN)/python manage.py spectacular --fail-on-warn --file /dev/null
 

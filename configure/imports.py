@@ -1,6 +1,6 @@
 """CSV imports in the browser: admins upload a file, read the check, confirm, read the result.
 
-The work is done by `accounts.services.import_jobs` and its worker tasks; these pages
+The work is done by `imports.services.jobs` and its worker tasks; these pages
 show where a job is. While a worker runs, the progress part of the page polls itself
 every second (htmx), and reloads the whole page when the job has moved on.
 """
@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from accounts.models import ImportJob, ImportKind
-from accounts.services import import_jobs
 from configure.permissions import admins_only
+from imports.models import ImportJob, ImportKind
+from imports.services import jobs
 
 RECENT_JOBS = 20
 ERRORS_PAGE_SIZE = 50
@@ -66,7 +66,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = import_jobs.start_import_job(
+            job = jobs.start_import_job(
                 kind=form.cleaned_data["kind"],
                 uploaded_file=form.cleaned_data["file"],
                 user=request.user,
@@ -79,7 +79,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         "section": "imports",
         "form": form,
         "kinds": _kinds(form),
-        "max_size": filesizeformat(import_jobs.MAX_UPLOAD_BYTES),
+        "max_size": filesizeformat(jobs.MAX_UPLOAD_BYTES),
         "jobs": ImportJob.objects.select_related("uploaded_by")[:RECENT_JOBS],
     }
     return render(request, "configure/imports.html", context, status=422 if form.errors else 200)
@@ -94,7 +94,7 @@ def _kinds(form: ImportUploadForm) -> list[dict]:
             "label": kind.label,
             "checked": kind.value == chosen,
             "description": KIND_DESCRIPTIONS[kind],
-            "layout": import_jobs.LAYOUTS[kind],
+            "layout": jobs.LAYOUTS[kind],
         }
         for kind in ImportKind
     ]
@@ -128,7 +128,7 @@ def import_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     skip_invalid = request.POST.get("skip_invalid") == "1"
     try:
-        import_jobs.confirm_import_job(job=job, skip_invalid=skip_invalid)
+        jobs.confirm_import_job(job=job, skip_invalid=skip_invalid)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("configure-import", job_id=job.pk)
@@ -140,7 +140,7 @@ def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     """Forget the upload: nothing of it was imported."""
     job = get_object_or_404(ImportJob, pk=job_id)
     try:
-        import_jobs.discard_import_job(job=job)
+        jobs.discard_import_job(job=job)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("configure-import", job_id=job.pk)
@@ -156,7 +156,7 @@ def import_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     """Queue the job's step again when no worker took it, or its worker died."""
     job = get_object_or_404(ImportJob, pk=job_id)
     try:
-        import_jobs.retry_import_job(job=job)
+        jobs.retry_import_job(job=job)
     except ValidationError as error:
         messages.info(request, " ".join(error.messages))
     return redirect("configure-import", job_id=job.pk)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "surveys",
     "playbooks",
+    "imports",
     "configure",
     "demo",
     "django.contrib.admin",

@@ -25,7 +25,17 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.csv_import import (
+from accounts.models import (
+    Account,
+    AccountDomain,
+    Contact,
+    Influence,
+    Interaction,
+    InteractionKind,
+    Persona,
+    Segment,
+)
+from imports.csv_import import (
     CellError,
     Column,
     FirstLines,
@@ -44,16 +54,6 @@ from accounts.csv_import import (
     parse_language,
     run_import,
     text,
-)
-from accounts.models import (
-    Account,
-    AccountDomain,
-    Contact,
-    Influence,
-    Interaction,
-    InteractionKind,
-    Persona,
-    Segment,
 )
 
 ACCOUNT_COLUMNS = (

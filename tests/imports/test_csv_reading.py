@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.csv_import import (
+from imports.csv_import import (
     CellError,
     Column,
     CsvImportError,

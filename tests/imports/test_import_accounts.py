@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.csv_import import CsvImportError
 from accounts.models import Account, Segment
-from accounts.services.imports import import_accounts
+from imports.csv_import import CsvImportError
+from imports.services.customers import import_accounts
 from tests.factories import AccountDomainFactory, AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

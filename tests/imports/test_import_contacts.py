@@ -2,9 +2,9 @@ import io
 
 import pytest
 
-from accounts.csv_import import CsvImportError
 from accounts.models import Contact, Influence, Persona
-from accounts.services.imports import import_contacts
+from imports.csv_import import CsvImportError
+from imports.services.customers import import_contacts
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db

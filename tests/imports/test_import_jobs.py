@@ -13,12 +13,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import tasks
-from accounts.csv_import import open_csv, run_import
-from accounts.models import Account, ImportJob, ImportStatus
-from accounts.services import import_jobs
-from accounts.services.imports import ACCOUNT_COLUMNS, AccountPlanner
+from accounts.models import Account
+from core import background
 from core.roles import Role, set_role
+from imports.csv_import import open_csv, run_import
+from imports.models import ImportJob, ImportStatus
+from imports.services import jobs
+from imports.services.customers import ACCOUNT_COLUMNS, AccountPlanner
 from tests.factories import AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def checked_job(client, content: str, captured, *, kind: str = "accounts") -> Im
     job = ImportJob.objects.latest("created_at")
     assert response.status_code == 302
     assert response["Location"] == reverse("configure-import", args=[job.pk])
-    import_jobs.check_import_job(job_id=job.pk)
+    jobs.check_import_job(job_id=job.pk)
     job.refresh_from_db()
     return job
 
@@ -111,7 +112,7 @@ def test_an_upload_is_stored_and_its_check_queued_once_committed(
     as_admin, admin_user, data_dir, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr(tasks.check_import_job, "delay", lambda **kwargs: queued.append(kwargs))
+    monkeypatch.setattr(background, "enqueue", lambda name, **kwargs: queued.append((name, kwargs)))
 
     with django_capture_on_commit_callbacks(execute=True):
         upload(as_admin, HEADER + GOOD_ROWS, name="crm export.csv")
@@ -125,7 +126,7 @@ def test_an_upload_is_stored_and_its_check_queued_once_committed(
     )
     assert job.path.read_text() == HEADER + GOOD_ROWS
     assert job.path.is_relative_to(data_dir / "imports")
-    assert queued == [{"job_id": job.pk}]
+    assert queued == [("accounts.check_import_job", {"job_id": job.pk})]
 
 
 def test_a_file_that_is_not_csv_is_refused(as_admin, data_dir):
@@ -146,7 +147,7 @@ def test_an_empty_file_is_refused(as_admin):
 
 
 def test_a_file_over_the_size_limit_is_refused(as_admin, monkeypatch):
-    monkeypatch.setattr(import_jobs, "MAX_UPLOAD_BYTES", 20)
+    monkeypatch.setattr(jobs, "MAX_UPLOAD_BYTES", 20)
 
     response = upload(as_admin, HEADER + GOOD_ROWS)
 
@@ -187,7 +188,7 @@ def test_a_file_lacking_a_required_column_is_unreadable(
 def test_a_second_check_of_the_same_job_does_nothing(as_admin, django_capture_on_commit_callbacks):
     job = checked_job(as_admin, HEADER + GOOD_ROWS, django_capture_on_commit_callbacks)
 
-    assert import_jobs.check_import_job(job_id=job.pk) is None
+    assert jobs.check_import_job(job_id=job.pk) is None
     job.refresh_from_db()
     assert job.status == ImportStatus.CHECKED
 
@@ -203,7 +204,7 @@ def test_confirming_imports_the_file_and_shows_the_summary(
     confirm(as_admin, job, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == ImportStatus.IMPORTING
-    import_jobs.run_import_job(job_id=job.pk)
+    jobs.run_import_job(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
@@ -224,7 +225,7 @@ def test_a_file_with_a_bad_row_imports_only_when_invalid_rows_are_skipped(
     assert job.status == ImportStatus.CHECKED
 
     confirm(as_admin, job, django_capture_on_commit_callbacks, skip_invalid=True)
-    import_jobs.run_import_job(job_id=job.pk)
+    jobs.run_import_job(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
@@ -239,12 +240,12 @@ def test_importing_the_same_file_again_creates_nothing(
 ):
     first = checked_job(as_admin, HEADER + GOOD_ROWS, django_capture_on_commit_callbacks)
     confirm(as_admin, first, django_capture_on_commit_callbacks)
-    import_jobs.run_import_job(job_id=first.pk)
+    jobs.run_import_job(job_id=first.pk)
 
     again = checked_job(as_admin, HEADER + GOOD_ROWS, django_capture_on_commit_callbacks)
     assert (again.check_result["created"], again.check_result["unchanged"]) == (0, 3)
     confirm(as_admin, again, django_capture_on_commit_callbacks)
-    import_jobs.run_import_job(job_id=again.pk)
+    jobs.run_import_job(job_id=again.pk)
 
     again.refresh_from_db()
     assert (again.import_result["created"], again.import_result["unchanged"]) == (0, 3)
@@ -260,7 +261,7 @@ def test_rows_that_became_invalid_since_the_check_import_nothing(
     confirm(as_admin, job, django_capture_on_commit_callbacks)
     Account.objects.filter(external_id="ACC-9").delete()
 
-    import_jobs.run_import_job(job_id=job.pk)
+    jobs.run_import_job(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
@@ -326,12 +327,12 @@ def test_a_job_no_worker_took_can_be_queued_again(
         as_admin.get(reverse("configure-import", args=[job.pk]))
     )
     queued = []
-    monkeypatch.setattr(tasks.check_import_job, "delay", lambda **kwargs: queued.append(kwargs))
+    monkeypatch.setattr(background, "enqueue", lambda name, **kwargs: queued.append((name, kwargs)))
 
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(reverse("configure-import-retry", args=[job.pk]))
 
-    assert queued == [{"job_id": job.pk}]
+    assert queued == [("accounts.check_import_job", {"job_id": job.pk})]
 
 
 def test_cancelling_a_checked_file_forgets_it(as_admin, django_capture_on_commit_callbacks):

@@ -18,7 +18,8 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
-from accounts.csv_import import (
+from accounts.models import Account
+from imports.csv_import import (
     Column,
     FirstLines,
     ImportResult,
@@ -30,7 +31,6 @@ from accounts.csv_import import (
     run_import,
     text,
 )
-from accounts.models import Account
 from surveys.answers import AnswerIn, clean_answer
 from surveys.models import Campaign, Response, Source
 from surveys.services.responses import record_response

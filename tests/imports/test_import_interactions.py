@@ -4,9 +4,9 @@ import zoneinfo
 
 import pytest
 
-from accounts.csv_import import CsvImportError
 from accounts.models import Interaction, InteractionKind
-from accounts.services.imports import import_interactions
+from imports.csv_import import CsvImportError
+from imports.services.customers import import_interactions
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.csv_import import CsvImportError, ImportResult
+from imports.csv_import import CsvImportError, ImportResult
 
 
 class ImportCommand(BaseCommand):

@@ -1,5 +1,5 @@
-from accounts.management.import_command import ImportCommand
-from surveys.services.csv_import import import_responses
+from imports.management.import_command import ImportCommand
+from imports.services.answers import import_responses
 
 
 class Command(ImportCommand):

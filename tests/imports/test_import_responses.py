@@ -5,11 +5,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.csv_import import CsvImportError
 from accounts.models import Contact
+from imports.csv_import import CsvImportError
+from imports.services import answers
+from imports.services.answers import import_responses
 from surveys.models import Campaign, Category, Response, Source
-from surveys.services import csv_import
-from surveys.services.csv_import import import_responses
 from surveys.signals import response_recorded, response_updated
 from tests.factories import AccountDomainFactory, AccountFactory, CampaignFactory
 
@@ -192,7 +192,7 @@ def test_each_bad_optional_cell_is_reported(column, value, expected):
 
 
 def test_a_repeated_external_id_is_an_error_even_across_chunks(monkeypatch):
-    monkeypatch.setattr(csv_import, "RESPONSE_CHUNK_SIZE", 2)
+    monkeypatch.setattr(answers, "RESPONSE_CHUNK_SIZE", 2)
 
     result = import_responses(
         file=csv_file(
@@ -217,7 +217,7 @@ def test_a_file_with_one_bad_row_records_nothing(signals):
 
 
 def test_skip_invalid_records_the_good_rows_of_every_chunk(monkeypatch):
-    monkeypatch.setattr(csv_import, "RESPONSE_CHUNK_SIZE", 2)
+    monkeypatch.setattr(answers, "RESPONSE_CHUNK_SIZE", 2)
 
     result = import_responses(
         file=csv_file(

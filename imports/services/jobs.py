@@ -33,7 +33,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.csv_import import (
+from core.background import enqueue_on_commit
+from imports.csv_import import (
     DEFAULT_CHUNK_SIZE,
     Column,
     CsvFile,
@@ -43,8 +44,9 @@ from accounts.csv_import import (
     open_csv,
     run_import,
 )
-from accounts.models import IMPORT_STALLED_AFTER, ImportJob, ImportKind, ImportStatus
-from accounts.services.imports import (
+from imports.models import IMPORT_STALLED_AFTER, ImportJob, ImportKind, ImportStatus
+from imports.services.answers import RESPONSE_CHUNK_SIZE, RESPONSE_COLUMNS, ResponsePlanner
+from imports.services.customers import (
     ACCOUNT_COLUMNS,
     CONTACT_COLUMNS,
     INTERACTION_COLUMNS,
@@ -52,7 +54,6 @@ from accounts.services.imports import (
     ContactPlanner,
     InteractionPlanner,
 )
-from surveys.services.csv_import import RESPONSE_CHUNK_SIZE, RESPONSE_COLUMNS, ResponsePlanner
 
 logger = logging.getLogger(__name__)
 
@@ -229,11 +230,8 @@ def retry_import_job(*, job: ImportJob) -> None:
 def _enqueue_on_commit(job: ImportJob) -> None:
     """Queue the job's current step once committed. With the broker down the job waits, stored,
     until someone retries it."""
-    from accounts import tasks
-
-    task = tasks.check_import_job if job.status == ImportStatus.CHECKING else tasks.run_import_job
-    job_id = job.pk
-    transaction.on_commit(lambda: task.delay(job_id=job_id), robust=True)
+    step = "check" if job.status == ImportStatus.CHECKING else "run"
+    enqueue_on_commit(f"accounts.{step}_import_job", job_id=job.pk)
 
 
 # --- the steps (workers) --------------------------------------------------------------
@@ -382,10 +380,7 @@ def _summary(result: ImportResult) -> dict[str, Any]:
         "invalid_rows": result.invalid_rows,
         "warnings": result.warnings,
         "error_count": len(result.errors),
-        "errors": [
-            {"line": error.line, "column": error.column, "message": error.message}
-            for error in result.errors[:KEPT_ERRORS]
-        ],
+        "errors": [error.as_dict() for error in result.errors[:KEPT_ERRORS]],
     }
 
 

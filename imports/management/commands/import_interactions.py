@@ -1,5 +1,5 @@
-from accounts.management.import_command import ImportCommand
-from accounts.services.imports import import_interactions
+from imports.management.import_command import ImportCommand
+from imports.services.customers import import_interactions
 
 
 class Command(ImportCommand):

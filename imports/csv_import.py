@@ -76,12 +76,19 @@ class Column:
 
 @dataclass(frozen=True)
 class RowError:
+    """A problem of one row, as every import reports it: the physical line, the column, the fix."""
+
     line: int
     column: str
     message: str
 
     def __str__(self) -> str:
+        """As the commands print it."""
         return f"line {self.line}: {self.column}: {self.message}"
+
+    def as_dict(self) -> dict[str, int | str]:
+        """As a browser import job keeps it (JSON) for its page."""
+        return {"line": self.line, "column": self.column, "message": self.message}
 
 
 @dataclass

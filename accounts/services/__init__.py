@@ -1,1 +1,0 @@
-"""Every write of the `accounts` app: CRM imports live in `imports`."""

@@ -1,0 +1,1 @@
+"""Every write of the `imports` app: customers and answers from CSV, and browser import jobs."""
