@@ -72,8 +72,7 @@ from bench.processes import stop
 from core.models import LoopSettings
 from surveys.models import Campaign, Invitation, InvitationStatus, Response, Suppression
 from surveys.services import campaigns
-from surveys.services.sending import send_due_invitations
-from surveys.tasks import SENDER_LOCK
+from surveys.services.sending import SENDER_LOCK, send_due_invitations
 
 ROOT = Path(__file__).resolve().parent.parent
 # Far above what one worker sends: the rate does not hold the sender back.

@@ -13,10 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
@@ -40,6 +43,13 @@ logger = logging.getLogger(__name__)
 
 # Invitations stamped `sent` together: at most this many may go out twice after a crash.
 STAMP_EVERY = 25
+# One sender at a time, for all workers together: that is what paces the emails.
+SENDER_LOCK = "surveys:sender"
+SENDER_RUN_SECONDS = 45
+# Longer than a run can last (its task's hard time limit), so a killed run frees the lock.
+SENDER_LOCK_SECONDS = 150
+# Claimed and judged together; paced so that a round is about ten seconds of the rate.
+MAX_ROUND = 200
 MAX_ATTEMPTS = 5
 STUCK_AFTER = dt.timedelta(minutes=15)
 
@@ -56,6 +66,46 @@ class SendingRound:
     failed: int = 0
     retrying: int = 0
     campaigns: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class SenderRun:
+    sent: int
+    more: bool  # stopped because its time was up, with invitations still due
+
+
+def run_sender() -> SenderRun:
+    """Send due invitations for up to SENDER_RUN_SECONDS, in rounds paced to the sending
+    rate. A cache lock keeps one run going at a time; rows are claimed with SKIP LOCKED
+    as well, so even two runs never send the same invitation twice. A run that finds
+    another one going sends nothing."""
+    token = uuid.uuid4().hex
+    if not cache.add(SENDER_LOCK, token, timeout=SENDER_LOCK_SECONDS):
+        return SenderRun(sent=0, more=False)
+    sent = 0
+    more = False
+    try:
+        rate = max(1, sending_rate_per_minute())
+        round_size = max(1, min(MAX_ROUND, rate // 6))
+        started = time.monotonic()
+        while time.monotonic() - started < SENDER_RUN_SECONDS:
+            round_started = time.monotonic()
+            outcome = send_due_invitations(limit=round_size)
+            sent += outcome.sent
+            if outcome.claimed < round_size:
+                break
+            # The emails of this round may take no less than their share of a minute.
+            pause = outcome.sent * 60 / rate - (time.monotonic() - round_started)
+            if pause > 0:
+                time.sleep(pause)
+        else:
+            more = True
+    finally:
+        if cache.get(SENDER_LOCK) == token:
+            cache.delete(SENDER_LOCK)
+    if sent:
+        logger.info("sent %s survey invitations", sent)
+    return SenderRun(sent=sent, more=more)
 
 
 def send_due_invitations(*, limit: int, now: dt.datetime | None = None) -> SendingRound:

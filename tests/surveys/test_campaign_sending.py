@@ -28,9 +28,9 @@ from surveys.services.campaigns import (
     plan_campaign,
     unplanned_campaign_ids,
 )
-from surveys.services.sending import release_stuck_invitations, send_due_invitations
+from surveys.services.sending import SENDER_LOCK, release_stuck_invitations, send_due_invitations
 from surveys.services.suppressions import suppress_surveys
-from surveys.tasks import SENDER_LOCK, send_invitations
+from surveys.tasks import send_invitations
 from tests.factories import AccountFactory, ContactFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
