@@ -78,9 +78,20 @@ def update_campaign(*, campaign: Campaign, **fields: Any) -> Campaign:
     return campaign
 
 
+def save_external_campaign(*, campaign: Campaign) -> Campaign:
+    """Create or change the record of a campaign another survey tool runs (the admin keeps
+    them); its channel stays external and its status as it was."""
+    if campaign.is_email:
+        raise ValidationError(_("An email campaign is changed from the campaigns page."))
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
 def delete_campaign(*, campaign: Campaign) -> None:
-    """Delete a draft; launched campaigns stay, with their invitations and numbers."""
-    if not campaign.is_editable:
+    """Delete a draft, or the record of another tool's campaign (its answers stay, without
+    it); launched email campaigns stay, with their invitations and numbers."""
+    if campaign.is_email and not campaign.is_editable:
         raise ValidationError(_("Only a draft campaign can be deleted; cancel it instead."))
     campaign.delete()
 
