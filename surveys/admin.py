@@ -33,6 +33,7 @@ from surveys.services import themes as theme_services
 from surveys.services.campaigns import (
     EDITABLE_FIELDS,
     delete_campaign,
+    delete_external_campaign,
     save_external_campaign,
     update_campaign,
 )
@@ -145,11 +146,14 @@ class CampaignAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
             save_external_campaign(campaign=obj)
 
     def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
-        delete_campaign(campaign=obj)
+        if obj.is_email:
+            delete_campaign(campaign=obj)
+        else:
+            delete_external_campaign(campaign=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         for campaign in queryset:
-            delete_campaign(campaign=campaign)
+            self.delete_model(request, campaign)
 
 
 @admin.register(Invitation)

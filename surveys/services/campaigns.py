@@ -88,10 +88,16 @@ def save_external_campaign(*, campaign: Campaign) -> Campaign:
     return campaign
 
 
+def delete_external_campaign(*, campaign: Campaign) -> None:
+    """Delete the record of a campaign another survey tool ran; its answers stay, without it."""
+    if campaign.is_email:
+        raise ValidationError(_("An email campaign is changed from the campaigns page."))
+    campaign.delete()
+
+
 def delete_campaign(*, campaign: Campaign) -> None:
-    """Delete a draft, or the record of another tool's campaign (its answers stay, without
-    it); launched email campaigns stay, with their invitations and numbers."""
-    if campaign.is_email and not campaign.is_editable:
+    """Delete a draft; launched campaigns stay, with their invitations and numbers."""
+    if not campaign.is_editable:
         raise ValidationError(_("Only a draft campaign can be deleted; cancel it instead."))
     campaign.delete()
 

@@ -104,3 +104,14 @@ def test_an_answers_campaign_is_corrected_in_the_admin_without_touching_its_scor
 
     answer.refresh_from_db()
     assert (answer.campaign, answer.language, answer.score) == (campaign, "fr", 3)
+
+
+def test_another_tools_campaign_is_deleted_from_the_admin_and_its_answers_stay(admin_client):
+    campaign = CampaignFactory()
+    answer = ResponseFactory(campaign=campaign)
+
+    admin_client.post(reverse("admin:surveys_campaign_delete", args=[campaign.pk]), {"post": "yes"})
+
+    assert not Campaign.objects.filter(pk=campaign.pk).exists()
+    answer.refresh_from_db()
+    assert answer.campaign is None
