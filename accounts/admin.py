@@ -1,11 +1,21 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountDomain, Contact, Interaction
+from accounts.services.customers import (
+    delete_account,
+    delete_contact,
+    delete_interaction,
+    normalize_domain,
+    save_account,
+    save_contact,
+    save_interaction,
+)
 from core.admin import AdminRolePermissionsMixin
 
 
@@ -33,12 +43,7 @@ class AccountDomainForm(forms.ModelForm):
 
     def clean_domain(self) -> str:
         # Answers are matched on the lower-case part after "@": store domains the same way.
-        domain = self.cleaned_data["domain"].strip().lower().removeprefix("@")
-        if not domain or "@" in domain or "." not in domain:
-            raise forms.ValidationError(
-                _("Enter the email domain only, such as 'acme.com' (no '@', no address).")
-            )
-        return domain
+        return normalize_domain(self.cleaned_data["domain"])
 
 
 class AccountDomainInline(AdminRolePermissionsMixin, admin.TabularInline):
@@ -68,6 +73,26 @@ class AccountAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
     def arr_display(self, account: Account) -> str:
         return f"{number_format(account.arr, 0, force_grouping=True)} {account.currency}"
 
+    def save_model(self, request: HttpRequest, obj: Account, form, change: bool) -> None:
+        save_account(account=obj)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        # The domains inline: the account's domains become the ones left on the page.
+        formset.save(commit=False)  # only sorts the rows for the history's change message
+        domains = [
+            row.cleaned_data["domain"]
+            for row in formset.forms
+            if row.cleaned_data.get("domain") and row not in formset.deleted_forms
+        ]
+        save_account(account=form.instance, domains=domains)
+
+    def delete_model(self, request: HttpRequest, obj: Account) -> None:
+        delete_account(account=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        for account in queryset:
+            delete_account(account=account)
+
 
 @admin.register(Contact)
 class ContactAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
@@ -85,6 +110,16 @@ class ContactAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
         (_("CRM"), {"fields": ("external_id", "created_at", "updated_at")}),
     )
 
+    def save_model(self, request: HttpRequest, obj: Contact, form, change: bool) -> None:
+        save_contact(contact=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Contact) -> None:
+        delete_contact(contact=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        for contact in queryset:
+            delete_contact(contact=contact)
+
 
 @admin.register(Interaction)
 class InteractionAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
@@ -98,3 +133,13 @@ class InteractionAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
     @admin.display(description=_("summary"))
     def short_summary(self, interaction: Interaction) -> str:
         return Truncator(interaction.summary).chars(80)
+
+    def save_model(self, request: HttpRequest, obj: Interaction, form, change: bool) -> None:
+        save_interaction(interaction=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Interaction) -> None:
+        delete_interaction(interaction=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Interaction]) -> None:
+        for interaction in queryset:
+            delete_interaction(interaction=interaction)

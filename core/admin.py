@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import LoopSettingsForm
 from core.models import LoopSettings, User
 from core.roles import Role, has_role
+from core.services import update_loop_settings
 
 
 @admin.register(User)
@@ -19,6 +20,17 @@ class UserAdmin(BaseUserAdmin):
         (_("NPS Loop"), {"fields": ("display_name", "language")}),
     )
     list_display = ("username", "email", "display_name", "is_staff", "is_active")
+
+    # People are added, changed and deactivated on the configuration pages, whose services
+    # keep the rules (a role each, never the last admin, nobody deleted); here they are shown.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 class AdminRolePermissionsMixin:
@@ -82,6 +94,10 @@ class LoopSettingsAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
         ),
     )
     readonly_fields = ("updated_at",)
+
+    def save_model(self, request: HttpRequest, obj: LoopSettings, form, change: bool) -> None:
+        saved = update_loop_settings(**form.cleaned_data)
+        obj.updated_at = saved.updated_at
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Never a second row; the list page creates the first one with its defaults.

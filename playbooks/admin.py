@@ -25,6 +25,13 @@ from playbooks.models import (
     ProcessingFailure,
 )
 from playbooks.services.failures import retry_failed_response
+from playbooks.services.playbooks import (
+    PlaybookEditRefused,
+    delete_playbook,
+    save_playbook,
+    save_steps,
+    set_playbook_active,
+)
 from surveys.models import Category
 
 RUNNING_CASES_NOTE = _(
@@ -248,11 +255,36 @@ class PlaybookAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
     def _set_active(
         self, request: HttpRequest, queryset: QuerySet[Playbook], *, active: bool
     ) -> int:
-        playbooks = list(queryset.exclude(active=active))
-        Playbook.objects.filter(pk__in=[p.pk for p in playbooks]).update(active=active)
-        for playbook in playbooks:
+        changed = 0
+        for playbook in queryset.exclude(active=active):
+            try:
+                set_playbook_active(playbook=playbook, active=active)
+            except PlaybookEditRefused as refused:
+                self.message_user(
+                    request,
+                    _("“%(name)s” stays off: %(reason)s")
+                    % {"name": playbook.name, "reason": refused},
+                    messages.ERROR,
+                )
+                continue
             self.log_change(request, playbook, "Activated." if active else "Deactivated.")
-        return len(playbooks)
+            changed += 1
+        return changed
+
+    def save_model(self, request: HttpRequest, obj: Playbook, form, change: bool) -> None:
+        save_playbook(playbook=obj)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        # The steps only: positions are renumbered 1..n by the service.
+        saved = formset.save(commit=False)
+        save_steps(playbook=form.instance, saved=saved, removed=formset.deleted_objects)
+
+    def delete_model(self, request: HttpRequest, obj: Playbook) -> None:
+        delete_playbook(playbook=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Playbook]) -> None:
+        for playbook in queryset:
+            delete_playbook(playbook=playbook)
 
 
 # --- cases ----------------------------------------------------------------------------------

@@ -569,6 +569,12 @@ class StepForm(forms.ModelForm):
             options[key] = int(value) if isinstance(value, Decimal) else value
         return options
 
+    def step_fields(self) -> dict[str, Any]:
+        """The step's fields as `update_step` takes them, settings included."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields} | {
+            "options": self.options()
+        }
+
     def save(self, commit: bool = True) -> PlaybookStep:
         self.instance.options = self.options()
         return super().save(commit=commit)

@@ -29,7 +29,16 @@ from surveys.models import (
     Theme,
 )
 from surveys.services import assign_account_to_contact
-from surveys.services.integrations import revoke_integration
+from surveys.services import themes as theme_services
+from surveys.services.campaigns import (
+    EDITABLE_FIELDS,
+    delete_campaign,
+    delete_external_campaign,
+    save_external_campaign,
+    update_campaign,
+)
+from surveys.services.integrations import rename_integration, revoke_integration
+from surveys.services.responses import correct_answer_origin, delete_response
 from surveys.services.suppressions import lift_suppression, suppress_surveys
 
 # How many of the selected answers the "assign" page lists before summing up the rest.
@@ -98,11 +107,53 @@ class CampaignAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
         if obj is not None and obj.is_email and not obj.is_editable:
             # Launched: what was sent stays as it was sent.
             fields += [f.name for f in Campaign._meta.fields if f.name not in fields]
+        elif obj is not None and obj.is_email:
+            # A draft: what the campaigns page edits, the rest is the sending's to fill in.
+            fields += [
+                f.name
+                for f in Campaign._meta.fields
+                if f.name not in fields and f.name not in EDITABLE_FIELDS
+            ]
         return fields
 
     @admin.display(description=_("answers"), ordering="answer_count")
     def answer_count(self, campaign: Campaign) -> int:
         return campaign.answer_count
+
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        if obj is not None and obj.is_email and not obj.is_editable:
+            return False  # launched: it stays, with its invitations and numbers
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for campaign in objs:
+            if campaign.is_email and not campaign.is_editable:
+                protected.append(
+                    _("Campaign “%(name)s” was launched: it stays, cancel it instead.")
+                    % {"name": campaign.name}
+                )
+        return deleted, counts, perms_needed, protected
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
+        if obj.is_email and not obj.is_editable:
+            return  # launched: every field is read only, there is nothing to save
+        if obj.is_email:
+            fields = {name: getattr(obj, name) for name in form.changed_data}
+            # The form wrote its values into `obj` already; the service checks and saves them.
+            update_campaign(campaign=obj, **fields)
+        else:
+            save_external_campaign(campaign=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
+        if obj.is_email:
+            delete_campaign(campaign=obj)
+        else:
+            delete_external_campaign(campaign=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        for campaign in queryset:
+            self.delete_model(request, campaign)
 
 
 @admin.register(Invitation)
@@ -186,6 +237,16 @@ class ResponseAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Response, form, change: bool) -> None:
+        correct_answer_origin(response=obj, campaign=obj.campaign, language=obj.language)
+
+    def delete_model(self, request: HttpRequest, obj: Response) -> None:
+        delete_response(response=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
+        for response in queryset:
+            delete_response(response=response)
 
     @admin.display(description=_("category"), ordering="category")
     def category_display(self, response: Response) -> str:
@@ -332,6 +393,9 @@ class IntegrationAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
         # Revoke instead: the row stays as the record of who could send answers, and when.
         return False
 
+    def save_model(self, request: HttpRequest, obj: Integration, form, change: bool) -> None:
+        rename_integration(integration=obj, name=obj.name)
+
     @admin.display(description=_("key prefix"), ordering="key_prefix")
     def key_prefix_display(self, integration: Integration) -> str:
         return f"{integration.key_prefix}…"
@@ -387,6 +451,35 @@ class ThemeAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Theme]:
         return super().get_queryset(request).annotate(answer_total=Count("responses"))
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for theme in objs:
+            if theme.responses.exists():
+                protected.append(
+                    _("Theme “%(name)s”: answers carry it, so it stays. Switch it off instead.")
+                    % {"name": theme.name}
+                )
+        return deleted, counts, perms_needed, protected
+
+    def save_model(self, request: HttpRequest, obj: Theme, form, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in ThemeForm.THEME_FIELDS}
+        if not change:
+            created = theme_services.create_theme(**fields, active=obj.active)
+            # The admin goes on with `obj` (history, messages, redirect): make it the saved row.
+            obj.pk, obj.created_at = created.pk, created.created_at
+            obj._state.adding, obj._state.db = False, created._state.db
+            return
+        theme_services.update_theme(theme=obj, **fields)
+        if "active" in form.changed_data:
+            theme_services.set_theme_active(theme=obj, active=obj.active)
+
+    def delete_model(self, request: HttpRequest, obj: Theme) -> None:
+        theme_services.delete_theme(theme=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Theme]) -> None:
+        for theme in queryset:
+            theme_services.delete_theme(theme=theme)
 
     @admin.display(description=_("keywords"))
     def keyword_count(self, theme: Theme) -> int:

@@ -7,4 +7,4 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys and answers")
 
     def ready(self) -> None:
-        from surveys import schema  # noqa: F401  (registers the OpenAPI auth scheme)
+        from surveys import receivers, schema  # noqa: F401  (connects receivers; OpenAPI auth)

@@ -20,23 +20,34 @@ class PlaybookEditRefused(Exception):
     """The change cannot be made; the message says why."""
 
 
+@transaction.atomic
 def save_playbook(*, playbook: Playbook) -> Playbook:
-    """Create or update a playbook from a validated form's instance."""
+    """Create or update a playbook from a form's instance, from the editor or the admin.
+
+    An active playbook needs a category, or it would never match an answer.
+    """
+    _refuse_active_without_category(playbook=playbook, active=playbook.active)
+    playbook.full_clean()
     playbook.save()
     return playbook
 
 
-def set_playbook_active(*, playbook: Playbook, active: bool) -> Playbook:
-    """Switch a playbook on or off. One that matches no category cannot be switched on."""
+def _refuse_active_without_category(*, playbook: Playbook, active: bool) -> None:
     if active and not playbook.categories:
         raise PlaybookEditRefused(
             _("Tick at least one category in its trigger first: it would never match an answer.")
         )
+
+
+def set_playbook_active(*, playbook: Playbook, active: bool) -> Playbook:
+    """Switch a playbook on or off. One that matches no category cannot be switched on."""
+    _refuse_active_without_category(playbook=playbook, active=active)
     Playbook.objects.filter(pk=playbook.pk).update(active=active)
     playbook.active = active
     return playbook
 
 
+@transaction.atomic
 def delete_playbook(*, playbook: Playbook) -> None:
     """Delete a playbook that never opened a case (one that did stays, for its cases)."""
     if playbook.cases.exists():
@@ -84,10 +95,39 @@ def add_step(*, playbook: Playbook, step: PlaybookStep) -> PlaybookStep:
 
 
 def update_step(*, step: PlaybookStep, fields: dict[str, Any]) -> PlaybookStep:
-    for name, value in fields.items():
-        setattr(step, name, value)
-    step.save()
+    """Change a step's settings; its place in the playbook stays (see `move_step`)."""
+    fields = {name: value for name, value in fields.items() if name not in ("playbook", "position")}
+    with transaction.atomic():
+        Playbook.objects.select_for_update().get(pk=step.playbook_id)
+        if not PlaybookStep.objects.filter(pk=step.pk, playbook_id=step.playbook_id).exists():
+            raise PlaybookEditRefused(
+                _("This step was removed from the playbook meanwhile: add it again if needed.")
+            )
+        for name, value in fields.items():
+            setattr(step, name, value)
+        step.full_clean(exclude=["playbook"])
+        step.save(update_fields=list(fields))
     return step
+
+
+def save_steps(
+    *, playbook: Playbook, saved: list[PlaybookStep], removed: list[PlaybookStep]
+) -> list[PlaybookStep]:
+    """Save the steps of a playbook edited all at once (the admin's inline): new and changed
+    steps where their positions put them, removed ones gone, then positions 1..n again."""
+    with transaction.atomic():
+        Playbook.objects.select_for_update().get(pk=playbook.pk)
+        PlaybookStep.objects.filter(
+            playbook=playbook, pk__in=[step.pk for step in removed if step.pk]
+        ).delete()
+        for step in saved:
+            step.playbook = playbook
+            step.full_clean(exclude=["playbook"])
+            step.save()
+        steps = list(PlaybookStep.objects.filter(playbook=playbook))
+        steps.sort(key=lambda s: (s.position, s.pk))
+        _renumber(steps)
+    return steps
 
 
 def move_step(*, step: PlaybookStep, offset: int) -> PlaybookStep:

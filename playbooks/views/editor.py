@@ -133,8 +133,12 @@ def step_form(request: HttpRequest, playbook_id: int, step_id: int | None = None
             services.add_step(playbook=playbook, step=form.save(commit=False))
             messages.success(request, _("Step added at the end of the playbook."))
         else:
-            form.save()
-            messages.success(request, _("Step saved."))
+            try:
+                services.update_step(step=step, fields=form.step_fields())
+            except PlaybookEditRefused as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, _("Step saved."))
         return redirect("playbook-edit", playbook_id=playbook.pk)
     context = {
         "form": form,

@@ -79,6 +79,23 @@ def update_campaign(*, campaign: Campaign, **fields: Any) -> Campaign:
     return campaign
 
 
+def save_external_campaign(*, campaign: Campaign) -> Campaign:
+    """Create or change the record of a campaign another survey tool runs (the admin keeps
+    them); its channel stays external and its status as it was."""
+    if campaign.is_email:
+        raise ValidationError(_("An email campaign is changed from the campaigns page."))
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+def delete_external_campaign(*, campaign: Campaign) -> None:
+    """Delete the record of a campaign another survey tool ran; its answers stay, without it."""
+    if campaign.is_email:
+        raise ValidationError(_("An email campaign is changed from the campaigns page."))
+    campaign.delete()
+
+
 def delete_campaign(*, campaign: Campaign) -> None:
     """Delete a draft; launched campaigns stay, with their invitations and numbers."""
     if not campaign.is_editable:

@@ -74,6 +74,14 @@ def touch_integration(*, integration: Integration) -> None:
         integration.last_used_at = now
 
 
+def rename_integration(*, integration: Integration, name: str) -> Integration:
+    """Give an integration another name; its key and signing secret stay as they are."""
+    integration.name = name.strip()
+    integration.full_clean()
+    integration.save(update_fields=["name"])
+    return integration
+
+
 def revoke_integration(*, integration: Integration) -> None:
     """Stop accepting the integration's key and signatures from now on."""
     Integration.objects.filter(pk=integration.pk, revoked_at__isnull=True).update(

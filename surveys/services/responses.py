@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact
 from surveys.answers import AnswerIn, clean_answer
-from surveys.models import Response
+from surveys.models import Campaign, Response
 from surveys.signals import contact_matched, response_recorded, response_updated
 
 if TYPE_CHECKING:
@@ -91,12 +91,20 @@ def assign_account_to_contact(
     it, None when a later answer matched it automatically.
     """
     with transaction.atomic():
-        now = timezone.now()
-        Contact.objects.filter(pk=contact.pk).update(account=account, updated_at=now)
+        Contact.objects.filter(pk=contact.pk).update(account=account, updated_at=timezone.now())
         contact.account = account
+        return answers_follow_contact(contact=contact, account=account, actor=actor)
+
+
+def answers_follow_contact(*, contact: Contact, account: Account, actor: User | None) -> int:
+    """Give the contact's answers that wait for an account this one (the contact has it
+    now); their cases follow through `contact_matched`. Returns how many answers moved."""
+    with transaction.atomic():
         answers = Response.objects.select_for_update().filter(contact=contact, account__isnull=True)
         response_ids = list(answers.values_list("pk", flat=True))
-        Response.objects.filter(pk__in=response_ids).update(account=account, updated_at=now)
+        Response.objects.filter(pk__in=response_ids).update(
+            account=account, updated_at=timezone.now()
+        )
         contact_matched.send(
             sender=Contact,
             contact=contact,
@@ -105,6 +113,24 @@ def assign_account_to_contact(
             actor=actor,
         )
         return len(response_ids)
+
+
+def correct_answer_origin(
+    *, response: Response, campaign: Campaign | None, language: str
+) -> Response:
+    """Correct which campaign an answer came from and its language; what it says (score,
+    comment, date) is never changed here."""
+    response.campaign, response.language = campaign, language
+    response.full_clean(exclude=["contact", "account", "themes"])
+    response.save(update_fields=["campaign", "language", "updated_at"])
+    return response
+
+
+@transaction.atomic
+def delete_response(*, response: Response) -> None:
+    """Delete an answer, with its themes. One a case was opened for stays, for the case:
+    the database refuses it (ProtectedError)."""
+    response.delete()
 
 
 def opt_out_contact(*, email: str) -> Contact | None:
@@ -119,9 +145,6 @@ def opt_out_contact(*, email: str) -> Contact | None:
         )
         contact.opted_out, contact.opted_out_at = True, now
     return contact
-
-
-# --- validation -----------------------------------------------------------------
 
 
 # --- matching ---------------------------------------------------------------------

@@ -1,0 +1,11 @@
+"""Signals `accounts` sends so that the floors above can react without `accounts` importing them.
+
+`contact_account_set(sender=Contact, contact=<Contact>, account=<Account>, actor=<User or
+None>)` is sent inside the transaction that gave a contact an account it did not have
+(or another one), by someone editing the contact. The answers that wait for an account
+follow it (`surveys`), and with them their cases (`playbooks`).
+"""
+
+from django.dispatch import Signal
+
+contact_account_set = Signal()
