@@ -1,12 +1,20 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from nps_loop.roles import Role, set_role
 from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
 from tests.factories import UserFactory
+
+
+def pytest_configure(config):
+    """Hash passwords with MD5 in tests: the suite creates and signs in thousands of users,
+    and the production hasher spends a tenth of a second on each on purpose. Tests of
+    sign-in still check the password; only the work factor differs."""
+    override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()
 
 
 def pytest_sessionstart(session):
