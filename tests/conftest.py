@@ -1,7 +1,11 @@
 import pytest
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import override_settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from nps_loop.roles import Role, set_role
@@ -27,10 +31,53 @@ def pytest_sessionstart(session):
         )
 
 
+# The rows the migrations create, and the blocker that lets us write them back.
+_migrated: dict = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_rows(django_db_setup, django_db_blocker) -> None:
+    """Keep the rows the migrations created (role groups, shipped playbooks and themes)."""
+    with django_db_blocker.unblock():
+        _migrated["rows"] = connection.creation.serialize_db_to_string()
+    _migrated["blocker"] = django_db_blocker
+
+
+def _empties_the_tables(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put the migrations' rows back once a transactional test has emptied every table.
+
+    Run alone, pytest-django orders those tests last; spread over xdist workers, the
+    tests that follow one on the same worker would otherwise miss the role groups and
+    the shipped playbooks and themes."""
+    result = yield
+    # After the last test the session's fixtures are gone, the test database with them.
+    if nextitem is not None and _empties_the_tables(item) and "rows" in _migrated:
+        with _migrated["blocker"].unblock():
+            call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+            connection.creation.deserialize_db_from_string(_migrated["rows"])
+        ContentType.objects.clear_cache()
+    return result
+
+
 def _user_with(role: Role, **kwargs):
     user = UserFactory(**kwargs)
     set_role(user, role)
     return user
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Test-client requests run in the test's thread, and the user language middleware
+    leaves the last user's language active there: every test starts in English."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
