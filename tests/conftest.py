@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -11,6 +13,7 @@ from rest_framework.test import APIClient
 from nps_loop.roles import Role, set_role
 from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
+from tests.celery_worker import SharedWorker, Worker, purge_queue
 from tests.factories import UserFactory
 
 
@@ -58,13 +61,45 @@ def pytest_runtest_teardown(item, nextitem):
     tests that follow one on the same worker would otherwise miss the role groups and
     the shipped playbooks and themes."""
     result = yield
-    # After the last test the session's fixtures are gone, the test database with them.
-    if nextitem is not None and _empties_the_tables(item) and "rows" in _migrated:
+    # After the last test the session's fixtures are gone, the test database with them; a
+    # next test that empties the tables itself does without the rows, as it would run alone.
+    if (
+        nextitem is not None
+        and _empties_the_tables(item)
+        and not _empties_the_tables(nextitem)
+        and "rows" in _migrated
+    ):
         with _migrated["blocker"].unblock():
-            call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+            call_command(
+                "flush",
+                interactive=False,
+                verbosity=0,
+                reset_sequences=False,
+                inhibit_post_migrate=True,
+            )
             connection.creation.deserialize_db_from_string(_migrated["rows"])
         ContentType.objects.clear_cache()
     return result
+
+
+@pytest.fixture(scope="session")
+def shared_worker(django_db_setup, tmp_path_factory) -> Iterator[SharedWorker]:
+    shared = SharedWorker(tmp_path_factory.mktemp("celery"))
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def celery_worker(shared_worker: SharedWorker) -> Iterator[Worker]:
+    """A real Celery worker on this test's database and broker, its queue and mailbox empty."""
+    yield shared_worker.ready()
+    purge_queue()
+
+
+@pytest.fixture
+def no_shared_worker(shared_worker: SharedWorker) -> None:
+    """Stop the shared worker: the test's own workers must be the only ones on the queue."""
+    shared_worker.stop()
 
 
 def _user_with(role: Role, **kwargs):
