@@ -46,6 +46,21 @@ def migrated_rows(django_db_setup, django_db_blocker) -> None:
     _migrated["blocker"] = django_db_blocker
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """Keep the tests of tests/nps_loop/demo/ on one xdist worker: they share one seeding."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DemoTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/nps_loop/demo/"):
+                return "tests/nps_loop/demo/"
+            return super()._split_scope(nodeid)
+
+    return DemoTogether(config, log)
+
+
 def _empties_the_tables(item: pytest.Item) -> bool:
     marker = item.get_closest_marker("django_db")
     if marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
