@@ -9,8 +9,13 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/nps_loop
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 TEST_CACHE_URL ?= rediscache://127.0.0.1:6379/13
+# Parallel test processes (pytest-xdist); TEST_WORKERS=0 runs the suite in this one process.
+# Worker gwN uses the Redis databases at positions 2N (broker) and 2N+1 (cache) of
+# TEST_XDIST_REDIS_DBS instead of the two above: two numbers per worker, none of 13, 14, 15.
+TEST_WORKERS ?= 2
+TEST_XDIST_REDIS_DBS ?= 9,10,11,12
 TEST_ENV := DJANGO_DEBUG=true DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) CACHE_URL=$(TEST_CACHE_URL) \
-	NPS_DATA_DIR=$(CURDIR)/var/test EMAIL_URL=memorymail://
+	NPS_DATA_DIR=$(CURDIR)/var/test EMAIL_URL=memorymail:// TEST_XDIST_REDIS_DBS=$(TEST_XDIST_REDIS_DBS)
 
 VENDOR := static/vendor
 
@@ -56,7 +61,7 @@ run: install assets messages
 
 test: install assets messages
 	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,7 +1,10 @@
 """A real Celery worker in a child process, on the test database and the test Redis broker.
 
-Tests that need the queue end to end start one with `running_worker()`; emails the
-worker sends land as files in `mail_dir` (Django's file email backend).
+Tests that need the queue end to end ask for the `celery_worker` fixture: one worker per
+pytest process, started by the first test that needs it and kept for the next ones, its
+queue and mailbox emptied between tests. Tests that kill a worker start their own with
+`running_worker()`. Emails a worker sends land as files in `mail_dir` (Django's file
+email backend).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Worker:
     process: subprocess.Popen
     name: str
     mail_dir: Path
+    data_dir: Path
     log_path: Path
 
     def emails(self) -> list[Message]:
@@ -44,6 +48,10 @@ class Worker:
                 if chunk.strip():
                     messages.append(message_from_bytes(chunk.lstrip()))
         return messages
+
+    def forget_emails(self) -> None:
+        for path in self.mail_dir.glob("*.log"):
+            path.unlink()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -76,13 +84,14 @@ def running_worker(tmp_path: Path, *, name: str = "test-worker") -> Iterator[Wor
     mail_dir = tmp_path / f"{name}-mail"
     mail_dir.mkdir(parents=True, exist_ok=True)
     log_path = tmp_path / f"{name}.log"
+    data_dir = tmp_path / f"{name}-data"
     env = {
         **os.environ,
         "DJANGO_DEBUG": "true",
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "EMAIL_URL": f"filemail:///{mail_dir}",  # an absolute path after the third slash
-        "NPS_DATA_DIR": str(tmp_path / f"{name}-data"),
+        "NPS_DATA_DIR": str(data_dir),
     }
     hostname = f"{name}@{os.getpid()}-{time.monotonic_ns()}"
     with log_path.open("wb") as log:
@@ -105,7 +114,9 @@ def running_worker(tmp_path: Path, *, name: str = "test-worker") -> Iterator[Wor
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    worker = Worker(process=process, name=hostname, mail_dir=mail_dir, log_path=log_path)
+    worker = Worker(
+        process=process, name=hostname, mail_dir=mail_dir, data_dir=data_dir, log_path=log_path
+    )
     try:
         wait_for(
             lambda: (
@@ -126,6 +137,29 @@ def running_worker(tmp_path: Path, *, name: str = "test-worker") -> Iterator[Wor
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+class SharedWorker:
+    """The worker the tests of one pytest process share: starting one takes seconds."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self._stack = contextlib.ExitStack()
+        self._worker: Worker | None = None
+
+    def ready(self) -> Worker:
+        """The worker, started if needed, with an empty queue and no emails yet."""
+        if self._worker is None or self._worker.process.poll() is not None:
+            self.stop()
+            self._worker = self._stack.enter_context(running_worker(self.tmp_path, name="shared"))
+        purge_queue()
+        self._worker.forget_emails()
+        return self._worker
+
+    def stop(self) -> None:
+        """Stop it, for a test whose own workers must be the only ones on the queue."""
+        self._stack.close()
+        self._worker = None
 
 
 @contextlib.contextmanager

@@ -1,12 +1,27 @@
+from collections.abc import Iterator
+
 import pytest
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
+from django.test.utils import override_settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.roles import Role, set_role
 from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
+from tests.celery_worker import SharedWorker, Worker, purge_queue
 from tests.factories import UserFactory
+
+
+def pytest_configure(config):
+    """Hash passwords with MD5 in tests: the suite creates and signs in thousands of users,
+    and the production hasher spends a tenth of a second on each on purpose. Tests of
+    sign-in still check the password; only the work factor differs."""
+    override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()
 
 
 def pytest_sessionstart(session):
@@ -19,10 +34,100 @@ def pytest_sessionstart(session):
         )
 
 
+# The rows the migrations create, and the blocker that lets us write them back.
+_migrated: dict = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_rows(django_db_setup, django_db_blocker) -> None:
+    """Keep the rows the migrations created (role groups, shipped playbooks and themes)."""
+    with django_db_blocker.unblock():
+        _migrated["rows"] = connection.creation.serialize_db_to_string()
+    _migrated["blocker"] = django_db_blocker
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Keep the tests of tests/demo/seeded/ on one xdist worker: they share one seeding."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DemoTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/demo/seeded/"):
+                return "tests/demo/seeded/"
+            return super()._split_scope(nodeid)
+
+    return DemoTogether(config, log)
+
+
+def _empties_the_tables(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put the migrations' rows back once a transactional test has emptied every table.
+
+    Run alone, pytest-django orders those tests last; spread over xdist workers, the
+    tests that follow one on the same worker would otherwise miss the role groups and
+    the shipped playbooks and themes."""
+    result = yield
+    # After the last test the session's fixtures are gone, the test database with them; a
+    # next test that empties the tables itself does without the rows, as it would run alone.
+    if (
+        nextitem is not None
+        and _empties_the_tables(item)
+        and not _empties_the_tables(nextitem)
+        and "rows" in _migrated
+    ):
+        with _migrated["blocker"].unblock():
+            call_command(
+                "flush",
+                interactive=False,
+                verbosity=0,
+                reset_sequences=False,
+                inhibit_post_migrate=True,
+            )
+            connection.creation.deserialize_db_from_string(_migrated["rows"])
+        ContentType.objects.clear_cache()
+    return result
+
+
+@pytest.fixture(scope="session")
+def shared_worker(django_db_setup, tmp_path_factory) -> Iterator[SharedWorker]:
+    shared = SharedWorker(tmp_path_factory.mktemp("celery"))
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def celery_worker(shared_worker: SharedWorker) -> Iterator[Worker]:
+    """A real Celery worker on this test's database and broker, its queue and mailbox empty."""
+    yield shared_worker.ready()
+    purge_queue()
+
+
+@pytest.fixture
+def no_shared_worker(shared_worker: SharedWorker) -> None:
+    """Stop the shared worker: the test's own workers must be the only ones on the queue."""
+    shared_worker.stop()
+
+
 def _user_with(role: Role, **kwargs):
     user = UserFactory(**kwargs)
     set_role(user, role)
     return user
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Test-client requests run in the test's thread, and the user language middleware
+    leaves the last user's language active there: every test starts in English."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

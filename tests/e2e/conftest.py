@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.shortcuts import resolve_url
+from django.test import Client
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from core.roles import Role
@@ -85,6 +87,24 @@ def page(browser: Browser, live_server, broken_requests: list[str]) -> Iterator[
     )
     yield page
     context.close()
+
+
+@pytest.fixture
+def sign_in(page: Page, live_server) -> Callable[[object], None]:
+    """Sign a user in by handing the browser the session cookie the sign-in form would
+    set, then open the page the form leads to. The form has its own tests
+    (test_login_page.py); typing it again in every test only cost time."""
+
+    def sign_in_as(user) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+        )
+        page.goto(resolve_url(settings.LOGIN_REDIRECT_URL))
+
+    return sign_in_as
 
 
 @pytest.fixture

@@ -9,19 +9,9 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Persona, Segment
 from surveys.models import Campaign, CampaignStatus, Invitation, InvitationStatus
-from tests.celery_worker import purge_queue, running_worker
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery staple"  # the factories' password
-
-
-def sign_in(page: Page, user) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture
@@ -39,62 +29,61 @@ def customers():
 
 
 def test_an_admin_launches_a_campaign_for_one_segment_and_sees_it_sent(
-    page: Page, admin_user, customers, tmp_path, screenshots, serious_accessibility_violations,
-    broken_requests,
+    page: Page, sign_in, admin_user, customers, celery_worker, screenshots,
+    serious_accessibility_violations, broken_requests,
 ):  # fmt: skip
-    purge_queue()
-    with running_worker(tmp_path) as worker:
-        sign_in(page, admin_user)
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Campaigns").click()
-        expect(page.get_by_role("heading", name="No campaign yet")).to_be_visible()
-        page.get_by_role("link", name="New campaign").click()
+    worker = celery_worker
+    sign_in(admin_user)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Campaigns").click()
+    expect(page.get_by_role("heading", name="No campaign yet")).to_be_visible()
+    page.get_by_role("link", name="New campaign").click()
 
-        # Everyone is the audience until a filter narrows it; the preview follows each change.
-        expect(page.locator('[data-figure="audience"]')).to_have_text("4")
-        page.get_by_label("Name").fill("Enterprise spring survey")
-        page.get_by_label("Segment").select_option(Segment.ENTERPRISE)
-        preview = page.locator("#audience-preview")
-        expect(preview.locator('[data-figure="audience"]')).to_have_text("3")
-        expect(preview.locator('[data-figure="reachable"]')).to_have_text("2")
-        expect(preview).to_contain_text("Bob Stone")
-        expect(preview).to_contain_text("Opted out of surveys")
-        # Accounts are suggested as their name is typed.
-        page.get_by_label("Account", exact=True).fill("glob")
-        expect(page.locator("#account-suggestions option")).to_have_count(1)
-        expect(preview).to_contain_text("Fix the audience filters")  # "glob" is no account
-        page.get_by_label("Account", exact=True).fill("")
-        expect(preview.locator('[data-figure="audience"]')).to_have_text("3")
-        # The date and days of the other schedules show once they are chosen.
-        expect(page.get_by_label("Working days", exact=True)).to_be_hidden()
-        page.get_by_label("Spread over several working days").check()
-        expect(page.get_by_label("Working days", exact=True)).to_be_visible()
-        screenshots("campaign-form")
-        assert serious_accessibility_violations() == []
-        page.get_by_label("Send as soon as it is launched").check()
-        page.get_by_role("button", name="Save the draft").click()
+    # Everyone is the audience until a filter narrows it; the preview follows each change.
+    expect(page.locator('[data-figure="audience"]')).to_have_text("4")
+    page.get_by_label("Name").fill("Enterprise spring survey")
+    page.get_by_label("Segment").select_option(Segment.ENTERPRISE)
+    preview = page.locator("#audience-preview")
+    expect(preview.locator('[data-figure="audience"]')).to_have_text("3")
+    expect(preview.locator('[data-figure="reachable"]')).to_have_text("2")
+    expect(preview).to_contain_text("Bob Stone")
+    expect(preview).to_contain_text("Opted out of surveys")
+    # Accounts are suggested as their name is typed.
+    page.get_by_label("Account", exact=True).fill("glob")
+    expect(page.locator("#account-suggestions option")).to_have_count(1)
+    expect(preview).to_contain_text("Fix the audience filters")  # "glob" is no account
+    page.get_by_label("Account", exact=True).fill("")
+    expect(preview.locator('[data-figure="audience"]')).to_have_text("3")
+    # The date and days of the other schedules show once they are chosen.
+    expect(page.get_by_label("Working days", exact=True)).to_be_hidden()
+    page.get_by_label("Spread over several working days").check()
+    expect(page.get_by_label("Working days", exact=True)).to_be_visible()
+    screenshots("campaign-form")
+    assert serious_accessibility_violations() == []
+    page.get_by_label("Send as soon as it is launched").check()
+    page.get_by_role("button", name="Save the draft").click()
 
-        expect(page).to_have_url(re.compile(r"/campaigns/\d+/$"))
-        expect(page.get_by_text("Draft saved. Check it, then launch it.")).to_be_visible()
-        expect(page.get_by_text("2 of the 3 contacts of the audience would get")).to_be_visible()
-        screenshots("campaign-draft")
-        assert serious_accessibility_violations() == []
-        page.get_by_role("link", name="Launch…").click()
-        confirm = page.get_by_role("button", name="Launch: survey 2 contacts")
-        expect(page.get_by_text("3 contacts match the audience; 1 is left out")).to_be_visible()
-        screenshots("campaign-launch")
-        assert serious_accessibility_violations() == []
-        confirm.click()
-        expect(page.get_by_text("“Enterprise spring survey” is launched")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/campaigns/\d+/$"))
+    expect(page.get_by_text("Draft saved. Check it, then launch it.")).to_be_visible()
+    expect(page.get_by_text("2 of the 3 contacts of the audience would get")).to_be_visible()
+    screenshots("campaign-draft")
+    assert serious_accessibility_violations() == []
+    page.get_by_role("link", name="Launch…").click()
+    confirm = page.get_by_role("button", name="Launch: survey 2 contacts")
+    expect(page.get_by_text("3 contacts match the audience; 1 is left out")).to_be_visible()
+    screenshots("campaign-launch")
+    assert serious_accessibility_violations() == []
+    confirm.click()
+    expect(page.get_by_text("“Enterprise spring survey” is launched")).to_be_visible()
 
-        # The page follows the worker on its own until the campaign is completed.
-        expect(page.locator(".campaign-status", has_text="Completed")).to_be_visible(timeout=30_000)
-        expect(page.locator('[data-figure="sent"]')).to_have_text("2")
-        rows = page.get_by_role("table", name="Invitations of the campaign, in sending order")
-        expect(rows.get_by_role("row")).to_have_count(4)  # the header and three people
-        expect(rows.get_by_role("row", name=re.compile("Bob Stone"))).to_contain_text(
-            "Opted out of surveys"
-        )
-        expect(rows.get_by_role("row", name=re.compile("Ada Lovelace"))).to_contain_text("Sent")
+    # The page follows the worker on its own until the campaign is completed.
+    expect(page.locator(".campaign-status", has_text="Completed")).to_be_visible(timeout=30_000)
+    expect(page.locator('[data-figure="sent"]')).to_have_text("2")
+    rows = page.get_by_role("table", name="Invitations of the campaign, in sending order")
+    expect(rows.get_by_role("row")).to_have_count(4)  # the header and three people
+    expect(rows.get_by_role("row", name=re.compile("Bob Stone"))).to_contain_text(
+        "Opted out of surveys"
+    )
+    expect(rows.get_by_role("row", name=re.compile("Ada Lovelace"))).to_contain_text("Sent")
 
     campaign = Campaign.objects.get()
     assert campaign.status == CampaignStatus.COMPLETED

@@ -14,19 +14,10 @@ from playbooks.defaults import install_default_playbooks
 from playbooks.models import Case
 from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
-from tests.celery_worker import purge_queue, running_worker, wait_for
+from tests.celery_worker import wait_for
 from tests.factories import AccountFactory, ContactFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery staple"  # the factories' password
-
-
-def sign_in(page: Page, user) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def sign_out(page: Page, user) -> None:
@@ -54,8 +45,8 @@ def people(csm, manager):
 
 
 def test_a_detractor_is_followed_up_from_the_api_to_the_post_mortem(
-    page, live_server, people, tmp_path, screenshots, serious_accessibility_violations,
-    broken_requests,
+    page, sign_in, live_server, people, celery_worker, screenshots,
+    serious_accessibility_violations, broken_requests,
 ):  # fmt: skip
     install_default_playbooks()
     install_default_themes()
@@ -65,80 +56,78 @@ def test_a_detractor_is_followed_up_from_the_api_to_the_post_mortem(
         account=account, name="Dana Kim", email="dana@globex.example", persona=Persona.CHAMPION
     )
     key = create_integration(name="crm").key
-    purge_queue()
 
-    with running_worker(tmp_path):
-        answer = post_answer(
-            live_server.url,
-            key,
-            {
-                "external_id": "loop-1",
-                "email": "dana@globex.example",
-                "score": 3,
-                "comment": "Invoices have been wrong for three months.",
-            },
-        )
-        case = wait_for(
-            lambda: Case.objects.filter(response_id=answer["id"]).first(),
-            timeout=30,
-            what="the case",
-        )
+    answer = post_answer(
+        live_server.url,
+        key,
+        {
+            "external_id": "loop-1",
+            "email": "dana@globex.example",
+            "score": 3,
+            "comment": "Invoices have been wrong for three months.",
+        },
+    )
+    case = wait_for(
+        lambda: Case.objects.filter(response_id=answer["id"]).first(),
+        timeout=30,
+        what="the case",
+    )
 
-        # The CSM finds it at the top of the queue.
-        sign_in(page, csm)
-        expect(page).to_have_url(re.compile(r"/cases/$"))
-        row = page.get_by_role("link", name="Globex Logistics")
-        expect(row).to_be_visible()
-        screenshots("queue")
-        assert serious_accessibility_violations() == []
-        row.click()
+    # The CSM finds it at the top of the queue.
+    sign_in(csm)
+    expect(page).to_have_url(re.compile(r"/cases/$"))
+    row = page.get_by_role("link", name="Globex Logistics")
+    expect(row).to_be_visible()
+    screenshots("queue")
+    assert serious_accessibility_violations() == []
+    row.click()
 
-        # The case page: the answer and the 360° view.
-        expect(page.get_by_role("heading", name=re.compile("Scored 3"))).to_be_visible()
-        expect(page.get_by_text("Invoices have been wrong for three months.")).to_be_visible()
-        expect(page.get_by_role("heading", name="360° view", exact=True)).to_be_visible()
-        screenshots("case")
-        assert serious_accessibility_violations() == []
+    # The case page: the answer and the 360° view.
+    expect(page.get_by_role("heading", name=re.compile("Scored 3"))).to_be_visible()
+    expect(page.get_by_text("Invoices have been wrong for three months.")).to_be_visible()
+    expect(page.get_by_role("heading", name="360° view", exact=True)).to_be_visible()
+    screenshots("case")
+    assert serious_accessibility_violations() == []
 
-        # The account behind it, then back to the case.
-        page.get_by_role("link", name="Globex Logistics").click()
-        expect(page.get_by_role("heading", name="NPS by persona")).to_be_visible()
-        screenshots("account")
-        assert serious_accessibility_violations() == []
-        page.go_back()
+    # The account behind it, then back to the case.
+    page.get_by_role("link", name="Globex Logistics").click()
+    expect(page.get_by_role("heading", name="NPS by persona")).to_be_visible()
+    screenshots("account")
+    assert serious_accessibility_violations() == []
+    page.go_back()
 
-        # The qualification call.
-        page.get_by_text("Log the call").click()
-        page.get_by_label("Reached", exact=True).check()
-        page.get_by_label("Billing").check()
-        page.get_by_label("Notes").fill("Three wrong invoices; they want a credit and a fix.")
-        page.get_by_role("button", name="Save the call").click()
-        expect(page.get_by_text("Call logged.")).to_be_visible()
+    # The qualification call.
+    page.get_by_text("Log the call").click()
+    page.get_by_label("Reached", exact=True).check()
+    page.get_by_label("Billing").check()
+    page.get_by_label("Notes").fill("Three wrong invoices; they want a credit and a fix.")
+    page.get_by_role("button", name="Save the call").click()
+    expect(page.get_by_text("Call logged.")).to_be_visible()
 
-        # Two actions, then both done.
-        for text in ("Credit the three invoices", "Fix the seat count in billing"):
-            page.get_by_text("Add an action").click()
-            page.locator("#id_add-action-text").fill(text)
-            page.get_by_role("button", name="Add to the plan").click()
-            expect(page.get_by_label(f"Status of {text}")).to_be_visible()
-        expect(page.get_by_text("Action added to the plan.")).to_be_visible()
-        for text in ("Credit the three invoices", "Fix the seat count in billing"):
-            page.get_by_label(f"Status of {text}").select_option("done")
-            page.get_by_role("listitem").filter(has_text=text).get_by_role(
-                "button", name="Update"
-            ).click()
-            expect(page.get_by_text(f"'{text}' is now done.")).to_be_visible()
+    # Two actions, then both done.
+    for text in ("Credit the three invoices", "Fix the seat count in billing"):
+        page.get_by_text("Add an action").click()
+        page.locator("#id_add-action-text").fill(text)
+        page.get_by_role("button", name="Add to the plan").click()
+        expect(page.get_by_label(f"Status of {text}")).to_be_visible()
+    expect(page.get_by_text("Action added to the plan.")).to_be_visible()
+    for text in ("Credit the three invoices", "Fix the seat count in billing"):
+        page.get_by_label(f"Status of {text}").select_option("done")
+        page.get_by_role("listitem").filter(has_text=text).get_by_role(
+            "button", name="Update"
+        ).click()
+        expect(page.get_by_text(f"'{text}' is now done.")).to_be_visible()
 
-        # Optional steps left open are skipped when the case closes.
-        page.get_by_label("Post-mortem").fill(
-            "Seat count synced wrongly from the CRM; fixed, credit issued."
-        )
-        page.get_by_role("button", name="Close the case").click()
-        expect(page.get_by_text("Case closed. Loop closed.")).to_be_visible()
-        sign_out(page, csm)
+    # Optional steps left open are skipped when the case closes.
+    page.get_by_label("Post-mortem").fill(
+        "Seat count synced wrongly from the CRM; fixed, credit issued."
+    )
+    page.get_by_role("button", name="Close the case").click()
+    expect(page.get_by_text("Case closed. Loop closed.")).to_be_visible()
+    sign_out(page, csm)
 
     # The manager reads the whole timeline.
-    sign_in(page, manager)
+    sign_in(manager)
     page.goto(f"/cases/{case.pk}/")
     for line in ("Call logged: reached.", "Action added", "Closed: Resolved."):
         expect(page.get_by_text(line).first).to_be_visible()
@@ -154,7 +143,7 @@ def test_a_detractor_is_followed_up_from_the_api_to_the_post_mortem(
     sign_out(page, manager)
 
     # Another CSM gets a 404.
-    sign_in(page, people["other_csm"])
+    sign_in(people["other_csm"])
     reply = page.goto(f"/cases/{case.pk}/")
     assert reply.status == 404
     assert [r for r in broken_requests if f"/cases/{case.pk}/" not in r] == []

@@ -16,8 +16,6 @@ from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"  # the factories' password
-
 
 @pytest.fixture
 def answers():
@@ -39,17 +37,10 @@ def answers():
             process_response(response_id=answer.pk)
 
 
-def sign_in(page, user) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_the_dashboard_follows_the_pickers_and_an_escalation_is_acknowledged(
-    page, manager, answers, screenshots, serious_accessibility_violations, broken_requests
+    page, sign_in, manager, answers, screenshots, serious_accessibility_violations, broken_requests
 ):
-    sign_in(page, manager)
+    sign_in(manager)
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.get_by_text("4 answers", exact=False).first).to_be_visible()
     expect(page.locator("[data-nps-chart] canvas")).to_be_visible()  # drawn by Chart.js

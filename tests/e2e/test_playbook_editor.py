@@ -9,17 +9,12 @@ from playbooks.models import Playbook
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"  # the factories' password
-
 
 def test_an_admin_builds_a_three_step_playbook_and_previews_it(
-    page, admin_user, screenshots, serious_accessibility_violations, broken_requests
+    page, sign_in, admin_user, screenshots, serious_accessibility_violations, broken_requests
 ):
     Playbook.objects.update(active=False)  # a team starting from its own playbooks
-    page.goto("/login/")
-    page.get_by_label("Username").fill(admin_user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(admin_user)
     expect(page).to_have_url(re.compile(r"/playbooks/$"))
     expect(page.get_by_text("No active playbook covers the detractors")).to_be_visible()
 

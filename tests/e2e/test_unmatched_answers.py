@@ -12,11 +12,9 @@ from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"  # the factories' password
-
 
 def test_an_admin_assigns_an_unmatched_answer_to_the_suggested_account(
-    page, admin_user, csm, screenshots, serious_accessibility_violations, broken_requests
+    page, sign_in, admin_user, csm, screenshots, serious_accessibility_violations, broken_requests
 ):
     install_default_playbooks()
     account = AccountFactory(name="Kestrel Field Robotics", csm=csm)
@@ -25,10 +23,7 @@ def test_an_admin_assigns_an_unmatched_answer_to_the_suggested_account(
     answer = ResponseFactory(contact=contact, account=None, score=2, comment="Nobody calls back.")
     case = Case.objects.get(pk=process_response(response_id=answer.pk).case_id)
 
-    page.goto("/login/")
-    page.get_by_label("Username").fill(admin_user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(admin_user)
     page.goto("/responses/")
     page.get_by_role("link", name=re.compile("^Unmatched")).click()
     expect(page.get_by_text("Nobody calls back.").filter(visible=True)).to_be_visible()

@@ -61,24 +61,24 @@ def case_of(response_id: int) -> Case | None:
 
 
 def test_an_answer_posted_to_the_api_becomes_a_case_run_by_the_worker(
-    live_server, queue, account, csm, tmp_path
+    live_server, queue, account, csm, celery_worker
 ):
     ContactFactory(account=account, email="dana@acme.example", persona=Persona.CHAMPION)
     key = create_integration(name="crm").key
+    worker = celery_worker
 
-    with running_worker(tmp_path) as worker:
-        answer = post_answer(
-            live_server.url,
-            key,
-            {
-                "external_id": "w-1",
-                "email": "dana@acme.example",
-                "score": 2,
-                "comment": "Support never answers our tickets",
-            },
-        )
-        case = wait_for(lambda: case_of(answer["id"]), timeout=30, what="the case")
-        wait_for(lambda: worker.emails(), timeout=30, what="the notification email")
+    answer = post_answer(
+        live_server.url,
+        key,
+        {
+            "external_id": "w-1",
+            "email": "dana@acme.example",
+            "score": 2,
+            "comment": "Support never answers our tickets",
+        },
+    )
+    case = wait_for(lambda: case_of(answer["id"]), timeout=30, what="the case")
+    wait_for(lambda: worker.emails(), timeout=30, what="the notification email")
 
     steps = {step.kind: step for step in case.steps.all()}
     assert case.owner == csm
@@ -95,7 +95,7 @@ def test_an_answer_posted_to_the_api_becomes_a_case_run_by_the_worker(
 
 
 def test_answers_accepted_while_the_broker_is_down_are_processed_when_it_is_back(
-    queue, account, tmp_path
+    queue, account, tmp_path, shared_worker
 ):
     key = create_integration(name="crm").key
     with running_web_app(tmp_path, broker_url=UNREACHABLE_BROKER) as url:
@@ -109,18 +109,18 @@ def test_answers_accepted_while_the_broker_is_down_are_processed_when_it_is_back
     # The minute sweep picks answers unprocessed for a minute: make these a minute old.
     Response.objects.filter(pk__in=ids).update(created_at=timezone.now() - dt.timedelta(minutes=2))
 
-    with running_worker(tmp_path):
-        assert requeue_unprocessed() == 2
-        wait_for(
-            lambda: Case.objects.filter(response_id__in=ids).count() == 2,
-            timeout=30,
-            what="both cases",
-        )
+    shared_worker.ready()
+    assert requeue_unprocessed() == 2
+    wait_for(
+        lambda: Case.objects.filter(response_id__in=ids).count() == 2,
+        timeout=30,
+        what="both cases",
+    )
     assert not Response.objects.filter(pk__in=ids, processed_at__isnull=True).exists()
 
 
 def test_a_worker_killed_mid_task_leaves_no_half_case_and_the_retry_makes_one(
-    queue, account, tmp_path
+    queue, account, tmp_path, no_shared_worker
 ):
     contact = ContactFactory(account=account)
     response = record_response(

@@ -3,10 +3,8 @@
 import datetime as dt
 from io import StringIO
 
-import pytest
 from django.contrib.auth import authenticate
-from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.core.management import call_command
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
@@ -64,14 +62,6 @@ def _printed_logins(output: str) -> list[tuple[str, str, str]]:
     table = output.split("Demo logins", 1)[1]
     rows = [line.split() for line in table.splitlines()]
     return [(row[0], row[1], row[2]) for row in rows if row and row[0] in ROLE_NAMES]
-
-
-@pytest.fixture(scope="class")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed once for all tests of a class, in a transaction rolled back after the class."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield _seed("--force")
-        transaction.set_rollback(True)
 
 
 class TestSeededDemo:
@@ -284,21 +274,3 @@ class TestSeededDemo:
 def test_the_same_day_plans_the_same_demo():
     day = dt.date(2026, 3, 2)
     assert plan_demo(today=day) == plan_demo(today=day)
-
-
-@pytest.mark.django_db
-def test_logins_only_prints_the_logins_and_creates_nothing():
-    before = _counts()
-    assert before["Account"] == 0
-    output = _seed("--logins-only")
-    assert _counts() == before
-    assert {role for role, _, _ in _printed_logins(output)} == ROLE_NAMES
-    assert "Demo data is ready" not in output
-
-
-@pytest.mark.django_db
-def test_refuses_to_seed_a_database_when_debug_is_off(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="--force"):
-        _seed()
-    assert _counts()["Account"] == 0

@@ -6,7 +6,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
@@ -33,14 +32,6 @@ def _seed() -> str:
     out = StringIO()
     call_command("seed_demo", "--force", stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed once for the module, in a transaction rolled back after it: seeding is slow."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield _seed()
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
