@@ -24,6 +24,7 @@ from playbooks.models import (
     PlaybookStep,
     ProcessingFailure,
 )
+from playbooks.services.cases import delete_case
 from playbooks.services.failures import retry_failed_response
 from playbooks.services.playbooks import (
     PlaybookEditRefused,
@@ -340,6 +341,13 @@ class CaseEventInline(ReadOnlyInline):
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdminMixin, AdminRolePermissionsMixin, admin.ModelAdmin):
     """Cases move only through the services (and their events): the admin shows them."""
+
+    def delete_model(self, request: HttpRequest, obj: Case) -> None:
+        delete_case(case=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        for case in queryset.select_related("suppression"):
+            delete_case(case=case)
 
     list_display = (
         "__str__",

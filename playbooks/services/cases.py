@@ -667,3 +667,14 @@ def suppression_for_case(*, case: Case, scope: str) -> Suppression:
         note=f"Case #{case.pk}",
         starts_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def delete_case(*, case: Case) -> None:
+    """Delete a case with its steps, plan, escalations and timeline (superusers do, in the
+    Django admin: a test answer's case, say). Its survey suppression is lifted first: with
+    the case gone, nothing would ever end it. The answer stays, processed: the engine does
+    not open it again."""
+    if case.suppression_id is not None:
+        lift_suppression(suppression=case.suppression)
+    case.delete()

@@ -4,9 +4,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from playbooks.models import Playbook, PlaybookStep, StepKind
+from playbooks.models import Case, Playbook, PlaybookStep, StepKind
 from playbooks.services.playbooks import PlaybookEditRefused, remove_step, update_step
-from tests.factories import PlaybookFactory, PlaybookStepFactory
+from surveys.models import Response
+from tests.factories import PlaybookFactory, PlaybookStepFactory, UserFactory
 from tests.playbooks.test_admin import PLAYBOOKS, playbook_form
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +107,17 @@ def test_editing_a_step_in_the_editor_keeps_its_place(client, admin_user):
     assert response.status_code == 302
     step.refresh_from_db()
     assert (step.position, step.title, step.options) == (2, "Survey again", {"delay_days": 30})
+
+
+def test_a_superuser_deleting_a_case_in_the_admin_lets_its_customer_be_surveyed_again(client, case):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    suppression = case.suppression
+    assert suppression is not None and suppression.lifted_at is None  # a detractor's case
+
+    client.post(reverse("admin:playbooks_case_delete", args=[case.pk]), {"post": "yes"})
+
+    assert not Case.objects.filter(pk=case.pk).exists()
+    suppression.refresh_from_db()
+    assert suppression.lifted_at is not None
+    assert Response.objects.filter(pk=case.response_id).exists()  # the answer stays
