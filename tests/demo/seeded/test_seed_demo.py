@@ -1,14 +1,12 @@
 """`manage.py seed_demo`: a believable demo data set, created once, with logins printed."""
 
 import datetime as dt
-from io import StringIO
 
 from django.contrib.auth import authenticate
-from django.core.management import call_command
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
-from accounts.models import Account, AccountDomain, Contact, Interaction, Persona, Segment
+from accounts.models import Account, Contact, Interaction, Persona, Segment
 from core.models import User
 from core.roles import Role, roles_of
 from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, plan_demo
@@ -28,40 +26,9 @@ from playbooks.models import (
     StepStatus,
 )
 from surveys.models import Campaign, Category, Response, Source
+from tests.demo.seeding import ROLE_NAMES, counts, printed_logins, seed
 
-ROLE_NAMES = {role.value for role in Role}
 DEMO_CSMS = [login.username for login in DEMO_LOGINS if login.role == Role.CSM]
-
-
-def _seed(*args: str) -> str:
-    # Tests run with DEBUG off, as a deployment does: seeding then needs --force.
-    out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    return out.getvalue()
-
-
-def _counts() -> dict[str, int]:
-    models = (
-        User,
-        Account,
-        AccountDomain,
-        Contact,
-        Campaign,
-        Response,
-        Interaction,
-        Case,
-        CaseEvent,
-        ActionItem,
-        Escalation,
-    )
-    return {model.__name__: model.objects.count() for model in models}
-
-
-def _printed_logins(output: str) -> list[tuple[str, str, str]]:
-    """The (role, username, password) rows of the logins table."""
-    table = output.split("Demo logins", 1)[1]
-    rows = [line.split() for line in table.splitlines()]
-    return [(row[0], row[1], row[2]) for row in rows if row and row[0] in ROLE_NAMES]
 
 
 class TestSeededDemo:
@@ -222,7 +189,7 @@ class TestSeededDemo:
         assert f"{open_cases} open, {closed} closed" in line
 
     def test_the_worker_later_finds_nothing_left_to_do(self, seeded, db, mailoutbox):
-        before = _counts()
+        before = counts()
         for response_id in Response.objects.values_list("pk", flat=True):
             tasks.process_response(response_id=response_id)
         notify = CaseStep.objects.filter(kind=StepKind.NOTIFY)
@@ -231,11 +198,11 @@ class TestSeededDemo:
             assert not tasks.deliver_step(step_id=step_id)
         for escalation_id in Escalation.objects.values_list("pk", flat=True):
             assert not tasks.deliver_escalation(escalation_id=escalation_id)
-        assert _counts() == before
+        assert counts() == before
         assert mailoutbox == []
 
     def test_every_printed_login_signs_in_with_its_role(self, seeded, db):
-        logins = _printed_logins(seeded)
+        logins = printed_logins(seeded)
         assert {role for role, _, _ in logins} == ROLE_NAMES
         for role, username, password in logins:
             user = authenticate(username=username, password=password)
@@ -247,9 +214,9 @@ class TestSeededDemo:
         assert client.get("/admin/").status_code == 200
 
     def test_running_it_again_changes_nothing(self, seeded, db):
-        before = _counts()
-        output = _seed("--force")
-        assert _counts() == before
+        before = counts()
+        output = seed("--force")
+        assert counts() == before
         assert "(0 new)" in output
         assert "new)" not in output.replace("(0 new)", "")
 
@@ -257,7 +224,7 @@ class TestSeededDemo:
         user = User.objects.get(username="csm")
         user.set_password("my own secret phrase")
         user.save(update_fields=["password"])
-        _seed("--force")
+        seed("--force")
         assert authenticate(username="csm", password="my own secret phrase") is not None
         assert authenticate(username="csm", password=DEMO_PASSWORD) is None
 
