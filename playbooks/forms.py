@@ -16,11 +16,11 @@ from accounts.models import Account, Persona, Segment
 from core.roles import Role, has_role
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
+    CLOSING_OUTCOMES,
     OPEN_CASE_STATUSES,
     ActionAudience,
     ActionStatus,
     AssigneeKind,
-    CaseOutcome,
     CaseStatus,
     Playbook,
     PlaybookStep,
@@ -315,7 +315,9 @@ class EscalationForm(forms.Form):
 
 
 class CloseCaseForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=CaseOutcome.choices)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[(o.value, o.label) for o in CLOSING_OUTCOMES]
+    )
     post_mortem = forms.CharField(
         label=_("Post-mortem"),
         required=False,

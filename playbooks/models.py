@@ -182,6 +182,18 @@ class CaseOutcome(models.TextChoices):
     NOT_RESOLVED = "not_resolved", _("Not resolved")
     CHURNED = "churned", _("Churned")
     UNREACHABLE = "unreachable", _("Unreachable")
+    # Closed by NPS Loop itself, not by a CSM:
+    SUPERSEDED = "superseded", _("Superseded by a corrected score")
+    CONTACT_ERASED = "contact_erased", _("Contact erased")
+
+
+# The outcomes a person chooses when closing a case; the others are NPS Loop's own.
+CLOSING_OUTCOMES = (
+    CaseOutcome.RESOLVED,
+    CaseOutcome.NOT_RESOLVED,
+    CaseOutcome.CHURNED,
+    CaseOutcome.UNREACHABLE,
+)
 
 
 class CaseQuerySet(models.QuerySet):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 from core.models import LoopSettings
 from core.roles import Role, has_role
 from playbooks.models import (
+    CLOSING_OUTCOMES,
     OPEN_CASE_STATUSES,
     ActionItem,
     ActionStatus,
@@ -564,9 +565,9 @@ def match_case_to_account(*, case: Case, account: Account, actor: User | None) -
 
 def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Case:
     """Close the loop: outcome and post-mortem; refused while a required step is open."""
-    if outcome not in CaseOutcome.values:
+    if outcome not in CLOSING_OUTCOMES:
         raise ValidationError(
-            {"outcome": _("Choose one of %(values)s.") % {"values": ", ".join(CaseOutcome.values)}}
+            {"outcome": _("Choose one of %(values)s.") % {"values": ", ".join(CLOSING_OUTCOMES)}}
         )
     with transaction.atomic():
         case = _lock(case)

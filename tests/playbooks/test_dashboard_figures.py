@@ -218,7 +218,13 @@ def test_loop_figures(part):
     assert figures.contacted_within_sla == sum(
         bool(c.first_contact_at and c.first_contact_at <= c.sla_due_at) for c in due
     )
-    assert figures.median_first_contact == (statistics.median(waits) if waits else None)
+    if waits:
+        # The median of an even count is a mean; PostgreSQL and Python may round its
+        # microseconds differently.
+        expected = statistics.median(waits)
+        assert abs(figures.median_first_contact - expected) <= dt.timedelta(microseconds=1)
+    else:
+        assert figures.median_first_contact is None
     assert figures.won_back == sum(in_period(c.won_back_at) for c in of_people)
     assert figures.outcomes == {o: sum(c.outcome == o for c in closed) for o in CaseOutcome.values}
     overdue = [
