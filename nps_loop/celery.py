@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    "forget-old-webhook-messages": {
+        "task": "surveys.forget_old_webhook_messages",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
     "end-suppressions": {
         "task": "playbooks.end_suppressions",
         "schedule": crontab(hour=2, minute=30),

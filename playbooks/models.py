@@ -197,6 +197,10 @@ CLOSING_OUTCOMES = (
 
 
 class CaseQuerySet(models.QuerySet):
+    def current(self) -> CaseQuerySet:
+        """Cases not superseded: each answer has at most one (`case_one_current_per_answer`)."""
+        return self.filter(superseded_at__isnull=True)
+
     def visible_to(self, reader) -> CaseQuerySet:
         """The cases `reader` may see (`playbooks.access`): managers, admins and REST API keys
         every case; a CSM the cases of their accounts, those they own and those they hold a
@@ -212,10 +216,15 @@ class CaseQuerySet(models.QuerySet):
 
 
 class Case(models.Model):
-    """The follow-up of one answer, worked through the steps of a playbook."""
+    """The follow-up of one answer, worked through the steps of a playbook.
 
-    response = models.OneToOneField(
-        Response, on_delete=models.PROTECT, related_name="case", verbose_name=_("answer")
+    An answer has one current case. When its score is corrected into another playbook's
+    reach, that case is superseded (`superseded_at`; closed as superseded if it was open)
+    and the new playbook's case `replaces` it: both keep pointing at the answer.
+    """
+
+    response = models.ForeignKey(
+        Response, on_delete=models.PROTECT, related_name="cases", verbose_name=_("answer")
     )
     account = models.ForeignKey(
         Account,
@@ -284,6 +293,20 @@ class Case(models.Model):
     )
     won_back_at = models.DateTimeField(_("won back at"), null=True, blank=True)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    superseded_at = models.DateTimeField(
+        _("superseded at"),
+        null=True,
+        blank=True,
+        help_text=_("When a corrected score moved the answer to another playbook's case."),
+    )
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaced_by",
+        verbose_name=_("replaces case"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -293,6 +316,13 @@ class Case(models.Model):
         ordering = ["-opened_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response"],
+                condition=Q(superseded_at__isnull=True),
+                name="case_one_current_per_answer",
+            ),
+        ]
         indexes = [
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "sla_due_at"]),

@@ -23,12 +23,13 @@ def enqueue_processing(sender, response, **kwargs) -> None:
 
 
 @receiver(response_updated, dispatch_uid="playbooks.note_answer_amended")
-def note_answer_amended(sender, response, fields, **kwargs) -> None:
+def note_answer_amended(sender, response, fields, previous=None, **kwargs) -> None:
     """A comment that arrives after the case opened shows on the case's timeline; a corrected
-    score on an answer processed without a case has it processed again."""
+    score is processed again when it has no case yet or its case's playbook no longer fits
+    (that case is superseded)."""
     from playbooks.services.engine import note_answer_amended
 
-    if note_answer_amended(response=response, fields=list(fields)):
+    if note_answer_amended(response=response, fields=list(fields), previous=previous or {}):
         enqueue_processing(sender, response)
 
 

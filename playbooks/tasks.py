@@ -84,6 +84,12 @@ def deliver_escalation(*, escalation_id: int) -> bool:
     return notifications.deliver_escalation(escalation_id=escalation_id)
 
 
+@retrying_task(name="playbooks.deliver_superseded_notice", **DELIVERY_OPTIONS)
+def deliver_superseded_notice(*, case_id: int) -> bool:
+    """Tell a superseded case's owner; a second run sends nothing."""
+    return notifications.deliver_superseded_notice(case_id=case_id)
+
+
 # --- periodic sweeps (see nps_loop/celery.py) ---------------------------------------------
 
 

@@ -2,7 +2,9 @@
 
 The REST API, the survey tools' webhooks, CSV imports, the survey page and the demo each
 build an `AnswerIn`; `clean_answer` checks and normalises it; `record_response`
-(`surveys.services.responses`) stores it, idempotently on (source, external id).
+(`surveys.services.responses`) stores it, idempotently on (source, external id): a
+second delivery with other content is a correction, unless it is older than the stored
+answer's last change at the source (`updated_at`), in which case it is stale.
 """
 
 from __future__ import annotations
@@ -42,16 +44,16 @@ class AnswerIn:
     campaign: Campaign | None = None
     # As received, kept for audit.
     payload: Any = None
-    # A channel that delivers the same answer again with more or other content in it
-    # (a comment added later, a score corrected): the stored answer takes it.
-    update_existing: bool = False
+    # When the sending system last changed the answer (its own clock); None: now, on
+    # arrival. A delivery of a stored answer that is older than what is stored is stale.
+    updated_at: dt.datetime | None = None
 
 
 def clean_answer(answer: AnswerIn) -> AnswerIn:
     """The answer checked and normalised, as `record_response` stores it (email in lower
     case, texts trimmed, the language as a two- or three-letter code, a naive time read as
-    UTC, no time as now). Raises `ValidationError` with a message per field. Imports call it
-    on every row before they record any."""
+    UTC, no answer time or last-modified time as now). Raises `ValidationError` with a
+    message per field. Imports call it on every row before they record any."""
     raw = {field.name: getattr(answer, field.name) for field in dataclasses.fields(answer)}
     errors: dict[str, list[str]] = {}
 
@@ -89,6 +91,15 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
         if answered_at > timezone.now() + FUTURE_TOLERANCE:
             errors["answered_at"] = ["The answer date is in the future."]
 
+    updated_at = raw["updated_at"] or timezone.now()
+    if not isinstance(updated_at, dt.datetime):
+        errors["updated_at"] = ["Expected a date and time."]
+    else:
+        if timezone.is_naive(updated_at):
+            updated_at = timezone.make_aware(updated_at, dt.UTC)
+        if updated_at > timezone.now() + FUTURE_TOLERANCE:
+            errors["updated_at"] = ["The last-modified time is in the future."]
+
     account_external_id = str(raw["account_external_id"] or "").strip()
     if len(account_external_id) > 100:
         errors["account_external_id"] = ["At most 100 characters."]
@@ -110,6 +121,7 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
         score=score,
         comment=comment,
         answered_at=answered_at,
+        updated_at=updated_at,
         account_external_id=account_external_id,
         contact_name=contact_name,
         language=language,

@@ -22,8 +22,8 @@ from surveys.serializers import (
     ApiErrorSerializer,
     NpsOutSerializer,
     NpsQuerySerializer,
+    RecordedResponseSerializer,
     ResponseInSerializer,
-    ResponseOutSerializer,
     SuppressionCheckQuerySerializer,
     SuppressionSerializer,
     SurveyClearanceSerializer,
@@ -53,11 +53,25 @@ class ResponseCreateView(APIView):
 
     @extend_schema(
         request=ResponseInSerializer,
-        responses={201: ResponseOutSerializer, 200: ResponseOutSerializer},
-        summary="Send one NPS answer",
+        responses={
+            201: OpenApiResponse(RecordedResponseSerializer, description="A new answer."),
+            200: OpenApiResponse(
+                RecordedResponseSerializer,
+                description=(
+                    "The answer was stored before: corrected, or unchanged (a repeat, or "
+                    "`stale: true`); the body is the answer as now stored."
+                ),
+            ),
+        },
+        summary="Send one NPS answer, or correct it",
         description=(
             "Stores the answer and starts its follow-up. Idempotent on `external_id`: "
-            "sending the same id again answers 200 with the stored answer and creates nothing. "
+            "sending the same answer again answers 200 and changes nothing. Sending the same "
+            "`external_id` with another score, comment or language corrects the answer "
+            "(200, the answer as now stored): its category follows the new score, and its "
+            "open case is superseded by the matching playbook's case when the playbook "
+            "changes. A delivery whose `updated_at` is older than the stored answer's is "
+            "stale: 200 with `stale: true`, nothing changed. "
             "An answer whose email matches no account is stored as unmatched (`matched: false`)."
         ),
     )
@@ -73,7 +87,7 @@ class ResponseCreateView(APIView):
         except ValidationError as error:
             return validation_error_response(error)
         return ApiResponse(
-            ResponseOutSerializer(recorded.response).data,
+            RecordedResponseSerializer(recorded.response, context={"stale": recorded.stale}).data,
             status=status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK,
         )
 

@@ -39,12 +39,14 @@ from surveys.hooks import (
     delighted,
     formbricks,
     header,
+    text,
     typeform,
 )
 from surveys.models import Integration, IntegrationKind
-from surveys.serializers import ResponseOutSerializer
+from surveys.serializers import RecordedResponseSerializer
 from surveys.services import opt_out_contact, record_response
 from surveys.services.integrations import integration_for_key, touch_integration
+from surveys.services.webhook_messages import first_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +118,16 @@ def _outcome(event: HookEvent, *, payload: Any) -> tuple[int, dict[str, Any]]:
             return status.HTTP_200_OK, {"ignored": "No contact has this email; nothing to do."}
         return status.HTTP_200_OK, {"opted_out": contact.email}
     recorded = record_response(answer=dataclasses.replace(event, payload=payload))
-    return (
-        status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK,
-        ResponseOutSerializer(recorded.response).data,
-    )
+    body = RecordedResponseSerializer(recorded.response, context={"stale": recorded.stale}).data
+    return (status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK, body)
+
+
+def _message_id(request: Request, payload: Any) -> str:
+    """The delivery's message id: Standard Webhooks' `webhook-id` header, else the tool's
+    `event_id` (Delighted, Typeform); empty when it has none."""
+    if message_id := header(request.headers, "webhook-id"):
+        return message_id
+    return text(payload.get("event_id")) if isinstance(payload, dict) else ""
 
 
 def _numbered(error: ValidationError, index: int) -> ValidationError:
@@ -155,9 +163,20 @@ class _HookView(APIView):
         payload = _json_body(request)
         batch = self.batches and isinstance(payload, list)
         items = payload if batch else [payload]
+        message_id = _message_id(request, payload)
         try:
-            # A batch is stored whole or not at all, so that the tool's retry is clean.
+            # A batch is stored whole or not at all, so that the tool's retry is clean; its
+            # message id is remembered with it.
             with transaction.atomic():
+                if message_id and not first_delivery(kind=self.kind, message_id=message_id):
+                    logger.info("webhook %s message %s replayed", self.kind, message_id)
+                    return ApiResponse(
+                        {
+                            "duplicate": True,
+                            "ignored": f"Message '{message_id}' was processed before.",
+                        },
+                        status=status.HTTP_200_OK,
+                    )
                 outcomes = [
                     self._handle(request, item, place=index if batch else None)
                     for index, item in enumerate(items)
@@ -198,12 +217,14 @@ TOKEN_PARAMETER = OpenApiParameter(
     "token", str, description="The integration's key, for tools that cannot sign or send headers."
 )
 HOOK_RESPONSES = {
-    201: OpenApiResponse(ResponseOutSerializer, description="A new answer was stored."),
+    201: OpenApiResponse(RecordedResponseSerializer, description="A new answer was stored."),
     200: OpenApiResponse(
         OpenApiTypes.OBJECT,
         description=(
-            "The answer was already stored (and updated when the tool sent more of it), "
-            'or the event carries no answer: `{"ignored": "<reason>"}`.'
+            "The answer was already stored: corrected when the delivery says something new, "
+            'unchanged (with `"stale": true`) when the tool changed it since; or the event '
+            'carries no answer: `{"ignored": "<reason>"}`; or its message id (`webhook-id`, '
+            '`event_id`) was processed before: `{"duplicate": true, "ignored": "<reason>"}`.'
         ),
     ),
     400: OpenApiResponse(description="Malformed JSON, or an answer that is not valid."),

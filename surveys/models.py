@@ -269,6 +269,11 @@ class Response(models.Model):
     payload = models.JSONField(
         _("original payload"), null=True, blank=True, help_text=_("As received, for audit.")
     )
+    # The sending system's own last-modified time of the answer (Delighted `updated_at`,
+    # Formbricks `updatedAt`, Typeform `submitted_at`, the API's `updated_at`), else its
+    # arrival: a delivery older than it is stale and changes nothing. Empty for answers
+    # stored before it was kept: any delivery then counts as newer.
+    source_updated_at = models.DateTimeField(_("last modified at source"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     themes = models.ManyToManyField(
         Theme, blank=True, related_name="responses", verbose_name=_("themes")
@@ -317,6 +322,27 @@ class Response(models.Model):
     def get_category_display(self) -> str:
         # A generated field gets no get_FOO_display() from Django.
         return str(Category(self.category).label)
+
+
+class WebhookMessage(models.Model):
+    """A webhook delivery's message id (Standard Webhooks' `webhook-id`, the event id of
+    Delighted and Typeform) once its delivery was processed: a replay of the same message
+    is acknowledged and ignored. Kept `MESSAGE_IDS_KEPT_DAYS` days."""
+
+    kind = models.CharField(_("sent by"), max_length=20)
+    message_id = models.CharField(_("message id"), max_length=200)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook message")
+        verbose_name_plural = _("webhook messages")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "message_id"], name="webhook_message_unique")
+        ]
+        indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.message_id}"
 
 
 class IntegrationKind(models.TextChoices):

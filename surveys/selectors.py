@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -303,11 +303,16 @@ def campaign_invitations(campaign: Campaign, *, show: str = "") -> QuerySet[Invi
         )
     elif show:
         invitations = invitations.filter(status=show)
-    # The answer's case, when the playbooks opened one (read through the reverse relation:
+    # The answer's current case, when the playbooks opened one (read through the reverse relation:
     # `surveys` does not import `playbooks`).
     return (
         invitations.select_related("contact", "account", "response")
-        .annotate(case_id=F("response__case__id"))
+        .annotate(
+            current_case=FilteredRelation(
+                "response__cases", condition=Q(response__cases__superseded_at__isnull=True)
+            )
+        )
+        .annotate(case_id=F("current_case__id"))
         .order_by("scheduled_for", "pk")
     )
 

@@ -20,6 +20,14 @@ class ResponseInSerializer(serializers.Serializer):
     account_external_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
     contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     language = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    updated_at = serializers.DateTimeField(
+        required=False,
+        help_text=(
+            "ISO 8601: when your system last changed this answer; defaults to the time of "
+            "receipt. A delivery older than the stored answer's `updated_at` is stale and "
+            "changes nothing."
+        ),
+    )
 
 
 class ResponseOutSerializer(serializers.ModelSerializer):
@@ -29,6 +37,11 @@ class ResponseOutSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="contact.email")
     account_external_id = serializers.CharField(
         source="account.external_id", default=None, allow_null=True
+    )
+    updated_at = serializers.DateTimeField(
+        source="source_updated_at",
+        allow_null=True,
+        help_text="When the sending system last changed the answer (else when it arrived).",
     )
 
     class Meta:
@@ -42,11 +55,27 @@ class ResponseOutSerializer(serializers.ModelSerializer):
             "category",
             "comment",
             "answered_at",
+            "updated_at",
             "language",
             "matched",
             "account_external_id",
         ]
         read_only_fields = fields
+
+
+class RecordedResponseSerializer(ResponseOutSerializer):
+    """The answer as stored after a delivery, and whether the delivery was stale."""
+
+    stale = serializers.SerializerMethodField(
+        help_text=("True when the delivery was older than the stored answer and changed nothing.")
+    )
+
+    class Meta(ResponseOutSerializer.Meta):
+        fields = [*ResponseOutSerializer.Meta.fields, "stale"]
+        read_only_fields = fields
+
+    def get_stale(self, response: Response) -> bool:
+        return bool(self.context.get("stale"))
 
 
 class NpsQuerySerializer(serializers.Serializer):

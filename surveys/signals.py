@@ -4,9 +4,9 @@
 transaction that stored a new answer, exactly once per answer. Receivers that
 start work elsewhere (a Celery task) must defer it with `transaction.on_commit`.
 
-`response_updated(sender=Response, response=<Response>, fields=[...])` is sent
-when a survey tool amends an answer it delivered before (a comment added
-later, a corrected score).
+`response_updated(sender=Response, response=<Response>, fields=[...],
+previous={field: old value})` is sent inside the transaction that corrected an
+answer delivered before (a comment added later, a corrected score).
 
 `contact_matched(sender=Contact, contact=<Contact>, account=<Account>,
 response_ids=[...], actor=<User or None>)` is sent inside the transaction that

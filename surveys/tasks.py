@@ -11,7 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.background import retrying_task
-from surveys.services import campaigns, sending
+from surveys.services import campaigns, sending, webhook_messages
 
 
 @retrying_task(name="surveys.plan_campaign", soft_time_limit=300, time_limit=360)
@@ -41,3 +41,9 @@ def sending_sweep() -> None:
     sending.release_stuck_invitations()
     if sending.invitations_due(now=timezone.now()):
         send_invitations.delay()
+
+
+@shared_task(name="surveys.forget_old_webhook_messages", soft_time_limit=300, time_limit=360)
+def forget_old_webhook_messages() -> int:
+    """Nightly: forget webhook message ids kept long enough to ignore the tools' retries."""
+    return webhook_messages.forget_old_messages()

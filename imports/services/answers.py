@@ -158,8 +158,6 @@ class ResponsePlanner:
                     account_external_id=cells.get("account_external_id", ""),
                     contact_name=cells.get("contact_name", ""),
                     language=cells.get("language", ""),
-                    # A file that corrects a score, comment or language updates the answer.
-                    update_existing=True,
                 )
             )
         except ValidationError as error:
@@ -185,7 +183,7 @@ class ResponsePlanner:
         if stored is None:
             outcome = Outcome.CREATED
         else:
-            # What record_response(update_existing=True) amends: values given that differ.
+            # What record_response corrects: values given that differ.
             new = [getattr(answer, name) for name in _AMENDABLE]
             amended = any(
                 value not in ("", None) and value != old

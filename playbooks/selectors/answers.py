@@ -71,7 +71,7 @@ def _filtered(answers: QuerySet[Response], filters: AnswerFilters) -> QuerySet[R
         answers = answers.exclude(comment="")
     elif filters.comment == WITHOUT:
         answers = answers.filter(comment="")
-    has_case = Exists(Case.objects.filter(response=OuterRef("pk")))
+    has_case = Exists(Case.objects.current().filter(response=OuterRef("pk")))
     if filters.case == WITH:
         answers = answers.filter(has_case)
     elif filters.case == WITHOUT:
@@ -87,13 +87,19 @@ def _filtered(answers: QuerySet[Response], filters: AnswerFilters) -> QuerySet[R
     return answers
 
 
+# Each answer's current case, as `answer.current_cases` (a list of at most one).
+_CURRENT_CASES = Prefetch("cases", queryset=Case.objects.current(), to_attr="current_cases")
+
+
 def answer_list(*, user: User, filters: AnswerFilters) -> QuerySet[Response]:
     """The answers the reader may see that match the filters, newest first, with what each
     row shows fetched in a fixed number of queries (a page of them: the list, the themes)."""
     return (
         _filtered(answers_visible_to(user), filters)
-        .select_related("account", "contact", "campaign", "case")
-        .prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
+        .select_related("account", "contact", "campaign")
+        .prefetch_related(
+            Prefetch("themes", queryset=Theme.objects.order_by("name")), _CURRENT_CASES
+        )
         .order_by("-answered_at", "-id")
     )
 
@@ -103,7 +109,7 @@ def answer_summary(*, user: User, filters: AnswerFilters) -> AnswerSummary:
     figures = _filtered(answers_visible_to(user), filters).aggregate(
         **NPS_COUNTS,
         with_comment=Count("pk", filter=~Q(comment="")),
-        with_case=Count("case"),
+        with_case=Count("cases", filter=Q(cases__superseded_at__isnull=True)),
     )
     return AnswerSummary(
         nps=summary_of(figures),
@@ -122,7 +128,8 @@ def unmatched_answer(*, response_id: int) -> Response | None:
     contact left without an account; None when it is matched or does not exist."""
     return (
         Response.objects.filter(pk=response_id, account__isnull=True)
-        .select_related("contact", "campaign", "case")
+        .select_related("contact", "campaign")
+        .prefetch_related(_CURRENT_CASES)
         .annotate(
             contact_unmatched=Count(
                 "contact__responses", filter=Q(contact__responses__account__isnull=True)

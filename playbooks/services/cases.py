@@ -9,6 +9,7 @@ person and the worker) cannot both move the same case.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from accounts.models import Account
     from core.models import User
 
+logger = logging.getLogger(__name__)
+
 
 class CaseActionRefused(Exception):
     """The action cannot be done on the case as it is; the message says why and what to do."""
@@ -78,8 +81,10 @@ def move_case(
     actor: User | None,
     message: Said | None = None,
     fields: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """Move the case to `target` if the lifecycle allows it and nobody moved it meanwhile."""
+    """Move the case to `target` if the lifecycle allows it and nobody moved it meanwhile;
+    `details` go on the timeline entry beside the two statuses."""
     current = case.status
     check_transition(current, target)
     fields = fields or {}
@@ -104,7 +109,7 @@ def move_case(
             gettext_noop("Status: %(from)s → %(to)s."),
             **{"from": choice("case_status", current), "to": choice("case_status", target)},
         ),
-        details={"from": current, "to": target},
+        details={"from": current, "to": target, **(details or {})},
     )
 
 
@@ -679,3 +684,76 @@ def delete_case(*, case: Case) -> None:
     if case.suppression_id is not None:
         lift_suppression(suppression=case.suppression)
     case.delete()
+
+
+def supersede_case(*, case: Case, old_score: int, new_score: int) -> Case:
+    """The customer corrected the score of the case's answer, and the case's playbook no
+    longer matches it: the case ends here, its history kept.
+
+    An open case closes as superseded (open steps skipped, open escalations resolved,
+    survey suppression lifted) and its owner is told; a closed one keeps its outcome. Either
+    way it stops being the answer's current case, so that the engine can open the case of
+    the playbook that matches now, which `replaces` it.
+    """
+    from playbooks.services.notifications import queue_superseded_notice
+
+    with transaction.atomic():
+        case = _lock(case)
+        if case.superseded_at is not None:
+            return case
+        now = timezone.now()
+        message = say(
+            gettext_noop(
+                "The customer corrected their score from %(old)s to %(new)s: this case "
+                "no longer fits the answer and is superseded by a new one."
+            ),
+            old=old_score,
+            new=new_score,
+        )
+        if case.status == CaseStatus.CLOSED:
+            Case.objects.filter(pk=case.pk).update(superseded_at=now, updated_at=now)
+            case.superseded_at = now
+            record_event(
+                case=case,
+                kind="superseded",
+                message=message,
+                details={"old_score": old_score, "new_score": new_score},
+            )
+            return case
+        reason = "Superseded by a corrected score."
+        for step in case.steps.filter(status=StepStatus.TODO):
+            CaseStep.objects.filter(pk=step.pk, status=StepStatus.TODO).update(
+                status=StepStatus.SKIPPED,
+                done_at=now,
+                result={**step.result, "skip_reason": reason},
+            )
+        Escalation.objects.filter(case=case, resolved_at__isnull=True).update(
+            resolved_at=now, resolution=reason
+        )
+        move_case(
+            case=case,
+            target=CaseStatus.CLOSED,
+            actor=None,
+            message=message,
+            fields={
+                "closed_at": now,
+                "outcome": CaseOutcome.SUPERSEDED,
+                "superseded_at": now,
+            },
+            details={"old_score": old_score, "new_score": new_score},
+        )
+        if case.suppression and lift_suppression(suppression=case.suppression):
+            record_event(
+                case=case,
+                kind="suppression_lifted",
+                message=say(gettext_noop("Surveys may reach the customer again.")),
+            )
+        queue_superseded_notice(case_id=case.pk)
+    logger.info(
+        "case superseded id=%s response=%s score %s -> %s",
+        case.pk,
+        case.response_id,
+        old_score,
+        new_score,
+    )
+    return case

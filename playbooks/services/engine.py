@@ -37,7 +37,7 @@ from playbooks.models import (
     StepStatus,
 )
 from playbooks.selectors import account_360, account_detractors_since, playbook_for
-from playbooks.services.cases import record_event, suppression_for_case
+from playbooks.services.cases import record_event, supersede_case, suppression_for_case
 from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
 from playbooks.timeline import Said, choice, phrase, say, sentences, someone
 from surveys.models import Category, Response
@@ -81,7 +81,8 @@ def process_response(*, response_id: int) -> Processed:
             logger.warning("process_response: answer %s does not exist (deleted?)", response_id)
             return Processed(response_id=response_id, case_id=None, already=True)
         if response.processed_at is not None:
-            case_id = Case.objects.filter(response=response).values_list("pk", flat=True).first()
+            current = Case.objects.current().filter(response=response)
+            case_id = current.values_list("pk", flat=True).first()
             return Processed(response_id=response_id, case_id=case_id, already=True)
 
         tag_themes(response=response)
@@ -113,6 +114,11 @@ def open_case(*, response: Response, playbook: Playbook) -> Case:
     detractor = response.category == Category.DETRACTOR
     case = Case.objects.create(
         response=response,
+        # The case a corrected score superseded, if any: the new one carries its history on.
+        replaces=Case.objects.filter(response=response, superseded_at__isnull=False)
+        .filter(replaced_by__isnull=True)
+        .order_by("-superseded_at")
+        .first(),
         account=account,
         contact=response.contact,
         playbook=playbook,
@@ -347,14 +353,18 @@ _RUNNERS = {
 # --- answers amended later ------------------------------------------------------------
 
 
-def note_answer_amended(*, response: Response, fields: list[str]) -> bool:
-    """A survey tool amended an answer that already has a case: tag the new comment's themes
-    and put the change on the case's timeline for the CSM to see.
+def note_answer_amended(*, response: Response, fields: list[str], previous: dict[str, Any]) -> bool:
+    """A channel delivered a correction of an answer (`previous` holds the values it replaced).
 
-    Returns True when the answer must be processed again: it was processed without a
-    case and its score changed, so the new score may call for one (a 9 corrected to 3).
+    Returns True when the answer must be processed again:
+    - it was processed without a case, and its score changed: the new score may call for
+      one (a 9 corrected to 3);
+    - its case's playbook no longer matches the new score: that case is superseded, and
+      processing opens the matching playbook's case, which replaces it.
+    Otherwise the change goes on the case's timeline for the CSM to see, and a new comment
+    is tagged with its themes.
     """
-    case = Case.objects.filter(response=response).first()
+    case = Case.objects.current().filter(response=response).first()
     if case is None:
         if "score" not in fields:
             return False  # not processed yet: processing will read the amended answer
@@ -365,13 +375,30 @@ def note_answer_amended(*, response: Response, fields: list[str]) -> bool:
                 processed_at=None
             )
         )
+    old_score = previous.get("score", response.score)
+    if "score" in fields:
+        playbook = playbook_for(response=response)
+        if playbook is None or playbook.pk != case.playbook_id:
+            supersede_case(case=case, old_score=old_score, new_score=response.score)
+            Response.objects.filter(pk=response.pk).update(processed_at=None)
+            return True
+        if response.category != case.category:
+            Case.objects.filter(pk=case.pk).update(
+                category=response.category, updated_at=timezone.now()
+            )
     if "comment" in fields:
         tag_themes(response=response)
     changes = []
     if "comment" in fields:
         changes.append(say(gettext_noop('Comment: "%(comment)s"'), comment=response.comment[:500]))
     if "score" in fields:
-        changes.append(say(gettext_noop("Score corrected to %(score)s."), score=response.score))
+        changes.append(
+            say(
+                gettext_noop("Score corrected from %(old)s to %(new)s."),
+                old=old_score,
+                new=response.score,
+            )
+        )
     if "language" in fields:
         changes.append(say(gettext_noop("Language: %(language)s."), language=response.language))
     record_event(
@@ -381,7 +408,7 @@ def note_answer_amended(*, response: Response, fields: list[str]) -> bool:
             gettext_noop("The customer's answer was updated. %(changes)s"),
             changes=sentences(*changes),
         ),
-        details={"fields": fields},
+        details={"fields": fields, "previous": previous},
     )
     return False
 

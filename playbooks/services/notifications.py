@@ -31,6 +31,8 @@ from playbooks.timeline import say
 logger = logging.getLogger(__name__)
 
 SLACK_TIMEOUT_SECONDS = 10
+# The timeline entry that says the owner of a superseded case was told.
+SUPERSEDED_NOTICE = "superseded_notice"
 
 
 class DeliveryFailed(Exception):
@@ -49,6 +51,12 @@ def queue_escalation_emails(*, escalation_ids: Iterable[int]) -> None:
     """Tell the managers about new escalations once the transaction commits."""
     for escalation_id in escalation_ids:
         enqueue_on_commit("playbooks.deliver_escalation", escalation_id=escalation_id)
+
+
+def queue_superseded_notice(*, case_id: int) -> None:
+    """Tell the case's owner that a corrected score superseded it, once the transaction
+    commits."""
+    enqueue_on_commit("playbooks.deliver_superseded_notice", case_id=case_id)
 
 
 # --- delivery (outside transactions) ---------------------------------------------------
@@ -115,6 +123,38 @@ def deliver_escalation(*, escalation_id: int, send: bool = True) -> bool:
         _post_to_slack(_slack_text_for_escalation(escalation))
     except DeliveryFailed as error:  # the email went out: Slack is a copy, not worth a retry
         logger.error("escalation %s not posted to Slack: %s", escalation.pk, error)
+    return bool(recipients)
+
+
+def deliver_superseded_notice(*, case_id: int) -> bool:
+    """Email the owner of a case superseded by a corrected score (the managers when nobody
+    owns it), once: the timeline says it was sent, and a second run sends nothing."""
+    case = (
+        Case.objects.select_related("contact", "account", "owner", "response", "playbook")
+        .filter(pk=case_id, superseded_at__isnull=False)
+        .first()
+    )
+    if case is None or case.events.filter(kind=SUPERSEDED_NOTICE).exists():
+        return False
+    recipients = _staff_recipients(case, "owner")
+    if recipients:
+        superseded = case.events.filter(kind="status_changed").order_by("-pk").first()
+        details = superseded.details if superseded else {}
+        context = {
+            "case": case,
+            "old_score": details.get("old_score", ""),
+            "new_score": details.get("new_score", case.response.score),
+            "base_url": settings.NPS_BASE_URL,
+        }
+        _send_email("case_superseded", context, recipients)
+    record_event(
+        case=case,
+        kind=SUPERSEDED_NOTICE,
+        message=say(gettext_noop("Owner told by email that the case was superseded."))
+        if recipients
+        else say(gettext_noop("Nobody to tell that the case was superseded.")),
+        details={"to": [email for email, _ in recipients]},
+    )
     return bool(recipients)
 
 

@@ -83,6 +83,11 @@ def read_event(payload: dict[str, Any]) -> HookEvent:
     answered_at = unix_time(
         event_data.get("created_at"), field="event_data.created_at", errors=errors
     )
+    # Delighted's own last change of the response: what orders its deliveries.
+    updated_at = (
+        unix_time(event_data.get("updated_at"), field="event_data.updated_at", errors=errors)
+        or answered_at
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -94,10 +99,10 @@ def read_event(payload: dict[str, Any]) -> HookEvent:
         score=event_data.get("score"),
         comment=text(event_data.get("comment")),
         answered_at=answered_at,
+        updated_at=updated_at,
         account_external_id=first_text(properties, ACCOUNT_PROPERTIES),
         contact_name=text(person.get("name")),
         language=first_text(properties, LANGUAGE_PROPERTIES),
-        update_existing=event_type == RESPONSE_UPDATED,
     )
 
 

@@ -129,6 +129,10 @@ def read_event(payload: Any, *, score_question: str = "", comment_question: str 
             "or add a hidden field named 'email' to the survey."
         ]
     answered_at = iso_time(data.get("createdAt"), field="data.createdAt", errors=errors)
+    # Formbricks' own last change of the response: what orders its deliveries.
+    updated_at = (
+        iso_time(data.get("updatedAt"), field="data.updatedAt", errors=errors) or answered_at
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -140,11 +144,11 @@ def read_event(payload: Any, *, score_question: str = "", comment_question: str 
         score=values[score_key],
         comment=_comment(values, score_key, comment_question),
         answered_at=answered_at,
+        updated_at=updated_at,
         account_external_id=_first(people, ACCOUNT_KEYS),
         contact_name=_first(people, NAME_KEYS) or _full_name(people),
         # Formbricks calls the survey's main language "default".
         language="" if language == "default" else language,
-        update_existing=True,
     )
 
 

@@ -98,6 +98,8 @@ def read_event(
         score=score_answer.get("number"),
         comment=_comment(answers, comment_field),
         answered_at=answered_at,
+        # A Typeform submission does not change after `submitted_at`.
+        updated_at=answered_at,
         account_external_id=first_text(hidden, ACCOUNT_HIDDEN_FIELDS),
         contact_name=first_text(hidden, ["name"]),
         language=first_text(hidden, LANGUAGE_HIDDEN_FIELDS),

@@ -125,7 +125,6 @@ def correct_answer(
                 comment=response.comment if comment is None else comment,
                 campaign=locked.campaign,
                 language=locked.language,
-                update_existing=True,
             )
         )
     response.refresh_from_db()

@@ -23,8 +23,17 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RecordedResponse:
+    """What recording a delivery did: `created` a new answer; else `changed` the fields a
+    correction changed (none for a repeat), or nothing because it was `stale`."""
+
     response: Response
     created: bool
+    changed: tuple[str, ...] = ()
+    stale: bool = False
+
+
+# What a later delivery of the same answer may correct.
+CORRECTABLE_FIELDS = ("score", "comment", "language")
 
 
 def record_response(*, answer: AnswerIn) -> RecordedResponse:
@@ -33,9 +42,17 @@ def record_response(*, answer: AnswerIn) -> RecordedResponse:
     The contact is found by email (case-insensitive) or created, under the
     account named by `account_external_id`, else under the one account whose
     email domain matches. An answer that matches no account is stored
-    unmatched, never dropped. A repeated external id returns the stored answer
-    and creates nothing; with `update_existing` it also takes the new score,
-    comment and language (survey tools that deliver a comment later).
+    unmatched, never dropped.
+
+    A delivery of an answer already stored is:
+    - stale, and changes nothing, when the source changed it before the stored
+      version (`answer.updated_at` older than `source_updated_at`);
+    - a repeat, and changes nothing, when it says what is stored;
+    - a correction otherwise: the stored answer takes its score, comment and
+      language (an empty comment or language leaves the stored one), and
+      `response_updated` tells the playbooks, which re-route its case.
+    Deliveries of one answer serialise on its row, so that replays in any order
+    end with the newest version.
 
     Raises `ValidationError` with a message per field when the input is wrong.
     """
@@ -43,9 +60,7 @@ def record_response(*, answer: AnswerIn) -> RecordedResponse:
     with transaction.atomic():
         existing = _existing(answer)
         if existing is not None:
-            if answer.update_existing:
-                _amend(existing, answer)
-            return RecordedResponse(response=existing, created=False)
+            return _correct(existing, answer)
 
         contact = _contact_for(answer)
         try:
@@ -57,19 +72,19 @@ def record_response(*, answer: AnswerIn) -> RecordedResponse:
                     score=answer.score,
                     comment=answer.comment,
                     answered_at=answer.answered_at,
+                    source_updated_at=answer.updated_at,
                     source=answer.source,
                     external_id=answer.external_id,
                     language=answer.language or contact.language,
                     payload=answer.payload,
                 )
         except IntegrityError:
-            # Another delivery of the same answer committed first: it wins.
+            # Another delivery of the same answer committed first: this one corrects it,
+            # or is a repeat or stale, like any later delivery.
             existing = _existing(answer)
             if existing is None:
                 raise
-            if answer.update_existing:  # e.g. the comment that came late, racing its first one
-                _amend(existing, answer)
-            return RecordedResponse(response=existing, created=False)
+            return _correct(existing, answer)
 
         logger.info(
             "response recorded id=%s source=%s external_id=%s matched=%s",
@@ -151,28 +166,55 @@ def opt_out_contact(*, email: str) -> Contact | None:
 
 
 def _existing(answer: AnswerIn) -> Response | None:
+    """The stored answer, its row locked until the transaction ends."""
     return (
-        Response.objects.select_related("contact", "account")
+        Response.objects.select_for_update(of=("self",))
+        .select_related("contact", "account")
         .filter(source=answer.source, external_id=answer.external_id)
         .first()
     )
 
 
-def _amend(response: Response, answer: AnswerIn) -> None:
-    changed = []
-    for field in ("score", "comment", "language"):
-        new = getattr(answer, field)
-        if new not in ("", None) and getattr(response, field) != new:
-            setattr(response, field, new)
-            changed.append(field)
-    if not changed:
-        return
+def _correct(response: Response, answer: AnswerIn) -> RecordedResponse:
+    """Apply a later delivery of a stored answer, unless it is stale or a repeat."""
+    stored_at = response.source_updated_at
+    if stored_at is not None and answer.updated_at < stored_at:
+        logger.info(
+            "stale delivery ignored id=%s source=%s delivered=%s stored=%s",
+            response.pk,
+            response.source,
+            answer.updated_at.isoformat(),
+            stored_at.isoformat(),
+        )
+        return RecordedResponse(response=response, created=False, stale=True)
+    # Two versions stamped at the same instant: only what the stored one lacks is taken,
+    # so that either order of arrival ends the same.
+    same_instant = stored_at is not None and answer.updated_at == stored_at
+    previous: dict[str, object] = {}
+    for field in CORRECTABLE_FIELDS:
+        new, old = getattr(answer, field), getattr(response, field)
+        if new in ("", None) or new == old:
+            continue
+        if same_instant and old not in ("", None):
+            continue
+        previous[field] = old[:500] if isinstance(old, str) else old
+        setattr(response, field, new)
+    changed = list(previous)
+    if not changed:  # a repeat: nothing changes, not even when it was last seen
+        return RecordedResponse(response=response, created=False)
+    response.source_updated_at = answer.updated_at  # not older: not stale
     if answer.payload is not None:
         response.payload = answer.payload
-        changed.append("payload")
-    response.save(update_fields=[*changed, "updated_at"])
+    response.save(update_fields=[*changed, "source_updated_at", "payload", "updated_at"])
     response.refresh_from_db(fields=["category"])
-    response_updated.send(sender=Response, response=response, fields=changed)
+    logger.info(
+        "response corrected id=%s source=%s fields=%s",
+        response.pk,
+        response.source,
+        ",".join(changed),
+    )
+    response_updated.send(sender=Response, response=response, fields=changed, previous=previous)
+    return RecordedResponse(response=response, created=False, changed=tuple(changed))
 
 
 def _find_contact(email: str) -> Contact | None:

@@ -141,7 +141,7 @@ def test_a_corrected_score_updates_the_stored_answer(acme, signals):
     assert result.updated == 1
     answer = Response.objects.get()
     assert (answer.score, answer.category, answer.comment) == (9, Category.PROMOTER, "Fixed now")
-    assert signals["updated"] == [("S-1", ["score", "comment", "payload"])]
+    assert signals["updated"] == [("S-1", ["score", "comment"])]
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,13 @@
 """A customer corrects their answer: a new score may call for a case the first one did not."""
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from playbooks.models import Case, Playbook
-from playbooks.tasks import process_response
+from playbooks.models import Case, CaseOutcome, CaseStatus, Escalation, Playbook, StepStatus
+from playbooks.tasks import deliver_superseded_notice, process_response
 from surveys.models import Response
+from surveys.selectors import survey_clearance
 from surveys.services.answering import answer_invitation, correct_answer
 from tests.factories import InvitationFactory
 
@@ -83,7 +86,7 @@ def test_a_correction_of_an_answer_with_a_case_goes_on_its_timeline_not_to_a_new
     assert callbacks == []
     response.refresh_from_db()
     assert response.processed_at is not None
-    assert "Score corrected to 2." in case.events.get(kind="answer_amended").message
+    assert "Score corrected from 5 to 2." in case.events.get(kind="answer_amended").message
     assert Case.objects.count() == 1
 
 
@@ -96,3 +99,131 @@ def test_a_correction_before_processing_is_read_by_the_first_processing(
     process_response(response_id=response.pk)
 
     assert Case.objects.get(response=response).category == "detractor"
+
+
+# --- a case whose playbook no longer fits is superseded ---------------------------------
+
+
+@pytest.fixture
+def owned_invitation(csm):
+    invitation = InvitationFactory()
+    account = invitation.contact.account
+    account.csm = csm
+    account.save()
+    csm.email = "owner@nps-loop.test"
+    csm.save()
+    return invitation
+
+
+def correct_and_process(invitation, score, capture) -> None:
+    """Correct the score, then do what the worker does with the tasks it enqueued."""
+    response = invitation.response
+    with capture() as callbacks:
+        correct_answer(invitation=invitation, score=score)
+    assert callbacks, "the correction enqueues work"
+    process_response(response_id=response.pk)
+    for case in Case.objects.filter(response=response, superseded_at__isnull=False):
+        deliver_superseded_notice(case_id=case.pk)
+
+
+def test_a_promoter_corrected_to_a_detractor_supersedes_the_thank_you_case(
+    default_playbooks, owned_invitation, django_capture_on_commit_callbacks, mailoutbox
+):
+    response = processed_answer(owned_invitation, score=9)
+    old = Case.objects.get(response=response)
+    assert old.playbook == default_playbooks["promoter"]
+
+    correct_and_process(owned_invitation, 3, django_capture_on_commit_callbacks)
+
+    old.refresh_from_db()
+    assert (old.status, old.outcome) == (CaseStatus.CLOSED, CaseOutcome.SUPERSEDED)
+    assert old.superseded_at is not None
+    superseded = old.events.get(kind="status_changed", details__to="closed")
+    assert "from 9 to 3" in superseded.message
+    assert (superseded.details["old_score"], superseded.details["new_score"]) == (9, 3)
+    assert all(step.status != StepStatus.TODO for step in old.steps.all())
+    # The owner is told, in their language, with a link to the case.
+    told = [m for m in mailoutbox if "owner@nps-loop.test" in m.to]
+    assert len(told) == 1 and f"#{old.pk}" in told[0].subject
+    assert old.events.filter(kind="superseded_notice").count() == 1
+
+    new = Case.objects.current().get(response=response)
+    assert new.pk != old.pk
+    assert (new.playbook, new.category, new.replaces) == (
+        default_playbooks["detractor"],
+        "detractor",
+        old,
+    )
+    assert new.is_open and new.suppression is not None
+    clearance = survey_clearance(email=owned_invitation.contact.email)
+    assert not clearance.allowed
+    assert Case.objects.filter(response=response).count() == 2
+
+
+def test_a_detractor_corrected_to_a_promoter_lifts_the_suppression_and_resolves_escalations(
+    default_playbooks, owned_invitation, django_capture_on_commit_callbacks
+):
+    response = processed_answer(owned_invitation, score=2)
+    old = Case.objects.get(response=response)
+    assert old.suppression is not None
+    escalation = Escalation.objects.create(
+        case=old, rule="manual", level=1, reason="Angry", raised_at=timezone.now()
+    )
+
+    correct_and_process(owned_invitation, 10, django_capture_on_commit_callbacks)
+
+    old.refresh_from_db()
+    escalation.refresh_from_db()
+    assert old.outcome == CaseOutcome.SUPERSEDED
+    assert old.suppression.lifted_at is not None
+    assert escalation.resolved_at is not None
+    new = Case.objects.current().get(response=response)
+    assert (new.playbook, new.replaces) == (default_playbooks["promoter"], old)
+    assert survey_clearance(email=owned_invitation.contact.email).allowed
+
+
+def test_a_closed_case_keeps_its_outcome_and_the_new_score_gets_its_own_case(
+    default_playbooks, owned_invitation, django_capture_on_commit_callbacks
+):
+    response = processed_answer(owned_invitation, score=9)
+    old = Case.objects.get(response=response)
+    Case.objects.filter(pk=old.pk).update(
+        status=CaseStatus.CLOSED, outcome=CaseOutcome.RESOLVED, closed_at=timezone.now()
+    )
+
+    correct_and_process(owned_invitation, 4, django_capture_on_commit_callbacks)
+
+    old.refresh_from_db()
+    assert (old.outcome, old.superseded_at is not None) == (CaseOutcome.RESOLVED, True)
+    assert "from 9 to 4" in old.events.get(kind="superseded").message
+    new = Case.objects.current().get(response=response)
+    assert (new.playbook, new.replaces) == (default_playbooks["detractor"], old)
+
+
+def test_two_current_cases_for_one_answer_are_impossible(default_playbooks, invitation):
+    response = processed_answer(invitation, score=3)
+    case = Case.objects.get(response=response)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.create(
+            response=response,
+            contact=case.contact,
+            playbook=case.playbook,
+            category=case.category,
+            opened_at=timezone.now(),
+        )
+
+
+def test_the_answers_page_shows_the_current_case(
+    default_playbooks, owned_invitation, manager, client, django_capture_on_commit_callbacks
+):
+    response = processed_answer(owned_invitation, score=9)
+    old = Case.objects.get(response=response)
+    correct_and_process(owned_invitation, 3, django_capture_on_commit_callbacks)
+    new = Case.objects.current().get(response=response)
+    client.force_login(manager)
+
+    page = client.get("/responses/").content.decode()
+
+    assert f"Case #{new.pk}" in page
+    assert f"Case #{old.pk}<" not in page

@@ -156,7 +156,6 @@ def test_a_comment_delivered_after_the_case_opened_shows_on_its_timeline(
             email=contact.email,
             score=3,
             comment="Support takes a week to answer",
-            update_existing=True,
         )
     )
 

@@ -57,9 +57,6 @@ def test_a_survey_tools_delivery_reads_as_the_same_shape():
     )
 
     assert isinstance(event, AnswerIn)
-    assert (event.source, event.external_id, event.score, event.update_existing) == (
-        Source.DELIGHTED,
-        "123",
-        4,
-        True,
-    )
+    assert (event.source, event.external_id, event.score) == (Source.DELIGHTED, "123", 4)
+    # No `updated_at` in the delivery: Delighted's response time orders it.
+    assert event.updated_at == event.answered_at

@@ -39,12 +39,14 @@ def started() -> dict:
     body = delivery()
     body["event"] = "responseCreated"
     body["data"]["finished"] = False
+    body["data"]["updatedAt"] = body["data"]["createdAt"]
     del body["data"]["data"][REASON_QUESTION]
     return body
 
 
-def signed(body: bytes, *, key: bytes = KEY, at: float | None = None) -> dict:
-    message_id = "msg_2Xk9wQ7bL1"
+def signed(body: bytes, *, key: bytes = KEY, at: float | None = None, message_id: str = "") -> dict:
+    # Formbricks gives each message its own id; a retry of one repeats it.
+    message_id = message_id or "msg_" + hashlib.sha256(body).hexdigest()[:20]
     timestamp = str(int(time.time() if at is None else at))
     digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
     return {

@@ -91,14 +91,25 @@ def test_answer_matching_no_account_is_kept_unmatched_not_dropped():
     assert stored.contact.account is None
 
 
-def test_repeated_external_id_returns_the_stored_answer_and_creates_nothing():
+def test_identical_redelivery_returns_the_stored_answer_and_changes_nothing():
     first = record()
-    second = record(score=9, comment="Changed my mind")
+    second = record()
 
     assert not second.created
+    assert (second.changed, second.stale) == ((), False)
     assert second.response.pk == first.response.pk
-    assert second.response.score == 3
     assert Response.objects.count() == 1
+
+
+def test_redelivery_with_another_score_and_comment_corrects_the_answer():
+    first = record(score=9, comment="")
+    corrected = record(score=3, comment="Changed my mind")
+
+    assert not corrected.created
+    assert set(corrected.changed) == {"score", "comment"}
+    stored = Response.objects.get()
+    assert (stored.pk, stored.score, stored.category) == (first.response.pk, 3, "detractor")
+    assert stored.comment == "Changed my mind"
 
 
 def test_same_external_id_from_two_sources_are_two_answers():
@@ -108,21 +119,83 @@ def test_same_external_id_from_two_sources_are_two_answers():
     assert Response.objects.count() == 2
 
 
-def test_update_existing_takes_the_comment_delivered_later():
+def test_a_comment_delivered_later_completes_the_answer_and_an_empty_one_keeps_it():
     record(comment="")
 
-    updated = record(comment="Support never answers.", update_existing=True)
+    updated = record(comment="Support never answers.")
+    again = record(comment="")
 
-    assert not updated.created
+    assert updated.changed == ("comment",)
+    assert again.changed == ()
     assert Response.objects.get().comment == "Support never answers."
 
 
-def test_update_existing_with_a_new_score_moves_the_category():
-    record(score=5)
+def test_a_delivery_older_than_the_stored_answer_is_stale_and_changes_nothing():
+    t0 = timezone.now() - dt.timedelta(hours=2)
+    record(score=3, updated_at=t0 + dt.timedelta(minutes=10))
 
-    updated = record(score=9, update_existing=True)
+    stale = record(score=9, comment="", updated_at=t0)
 
-    assert updated.response.category == "promoter"
+    assert stale.stale and stale.changed == ()
+    stored = Response.objects.get()
+    assert (stored.score, stored.source_updated_at) == (3, t0 + dt.timedelta(minutes=10))
+
+
+def test_versions_delivered_in_any_order_end_with_the_newest():
+    t0 = timezone.now() - dt.timedelta(hours=2)
+    versions = [
+        {"score": 9, "comment": "", "updated_at": t0},
+        {"score": 4, "comment": "", "updated_at": t0 + dt.timedelta(minutes=1)},
+        {"score": 4, "comment": "Exports time out.", "updated_at": t0 + dt.timedelta(minutes=2)},
+        {"score": 2, "comment": "Exports time out.", "updated_at": t0 + dt.timedelta(minutes=3)},
+    ]
+    orders = [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2]]
+    ends = set()
+    for order in orders:
+        Response.objects.all().delete()
+        for index in order:
+            record(**versions[index])
+        stored = Response.objects.get()
+        ends.add((stored.score, stored.comment, stored.source_updated_at))
+
+    assert ends == {(2, "Exports time out.", t0 + dt.timedelta(minutes=3))}
+
+
+def test_two_versions_stamped_at_the_same_instant_merge_whatever_their_order():
+    at = timezone.now() - dt.timedelta(hours=1)
+    ends = set()
+    for first, second in [("", "Slow."), ("Slow.", "")]:
+        Response.objects.all().delete()
+        record(comment=first, updated_at=at)
+        record(comment=second, updated_at=at)
+        ends.add(Response.objects.get().comment)
+
+    assert ends == {"Slow."}
+
+
+def test_a_correction_announces_the_fields_it_changed_and_their_old_values():
+    from surveys.signals import response_updated
+
+    heard = []
+
+    def receiver(sender, response, fields, previous, **kwargs):
+        heard.append((fields, previous))
+
+    record(score=9, comment="")
+    response_updated.connect(receiver)
+    try:
+        record(score=3, comment="")
+    finally:
+        response_updated.disconnect(receiver)
+
+    assert heard == [(["score"], {"score": 9})]
+
+
+def test_a_last_modified_time_in_the_future_is_refused():
+    with pytest.raises(ValidationError) as error:
+        record(updated_at=timezone.now() + dt.timedelta(days=1))
+
+    assert "updated_at" in error.value.message_dict
 
 
 def test_later_answer_with_account_id_matches_the_contacts_earlier_unmatched_answers():
