@@ -637,6 +637,10 @@ def reopen_case(*, case: Case, actor: User, reason: str) -> Case:
         case = _lock(case)
         if case.status != CaseStatus.CLOSED:
             raise CaseActionRefused(_("The case is open already."))
+        if case.superseded_at is not None:
+            raise CaseActionRefused(
+                _("A corrected score superseded this case: work the case that replaces it.")
+            )
         fields: dict[str, Any] = {
             "closed_at": None,
             "outcome": "",

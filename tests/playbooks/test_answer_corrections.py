@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from playbooks.models import Case, CaseOutcome, CaseStatus, Escalation, Playbook, StepStatus
+from playbooks.services.cases import CaseActionRefused, reopen_case
 from playbooks.tasks import deliver_superseded_notice, process_response
 from surveys.models import Response
 from surveys.selectors import survey_clearance
@@ -227,3 +228,32 @@ def test_the_answers_page_shows_the_current_case(
 
     assert f"Case #{new.pk}" in page
     assert f"Case #{old.pk}<" not in page
+
+
+def test_the_case_pages_link_the_superseded_case_and_its_replacement(
+    default_playbooks, owned_invitation, csm, client, django_capture_on_commit_callbacks
+):
+    response = processed_answer(owned_invitation, score=9)
+    old = Case.objects.get(response=response)
+    correct_and_process(owned_invitation, 2, django_capture_on_commit_callbacks)
+    new = Case.objects.current().get(response=response)
+    client.force_login(csm)
+
+    old_page = client.get(f"/cases/{old.pk}/").content.decode()
+    new_page = client.get(f"/cases/{new.pk}/").content.decode()
+
+    assert f'href="/cases/{new.pk}/"' in old_page and "Superseded on" in old_page
+    assert "Reopen" not in old_page
+    assert f'href="/cases/{old.pk}/"' in new_page and "it replaces" in new_page
+
+
+def test_a_superseded_case_cannot_be_reopened(
+    default_playbooks, owned_invitation, csm, django_capture_on_commit_callbacks
+):
+    response = processed_answer(owned_invitation, score=9)
+    old = Case.objects.get(response=response)
+    correct_and_process(owned_invitation, 2, django_capture_on_commit_callbacks)
+    old.refresh_from_db()
+
+    with pytest.raises(CaseActionRefused):
+        reopen_case(case=old, actor=csm, reason="Mistake")

@@ -94,6 +94,43 @@ def test_an_answer_posted_to_the_api_becomes_a_case_run_by_the_worker(
     assert to_owner and "scored 2" in to_owner[0]["Subject"]
 
 
+def get_json(base_url: str, key: str, path: str) -> dict:
+    request = urllib.request.Request(
+        f"{base_url}{path}", headers={"Authorization": f"Bearer {key}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def test_a_score_corrected_through_the_api_gets_its_detractor_case_within_20_seconds(
+    live_server, queue, account, csm, celery_worker
+):
+    ContactFactory(account=account, email="eve@acme.example")
+    key = create_integration(name="crm").key
+    body = {"external_id": "fix-1", "email": "eve@acme.example", "score": 9}
+    answer = post_answer(live_server.url, key, body)
+    wait_for(lambda: case_of(answer["id"]), timeout=30, what="the promoter's case")
+
+    corrected = post_answer(live_server.url, key, {**body, "score": 3})
+    assert (corrected["id"], corrected["category"]) == (answer["id"], "detractor")
+
+    def detractor_case_listed():
+        listed = get_json(live_server.url, key, "/api/v1/cases?status=open")["results"]
+        return [
+            case
+            for case in listed
+            if Case.objects.filter(
+                pk=case["id"], response_id=answer["id"], playbook__name="Detractor follow-up"
+            ).exists()
+        ]
+
+    wait_for(detractor_case_listed, timeout=20, what="the detractor case in the API")
+    clearance = get_json(live_server.url, key, "/api/v1/suppressions/check?email=eve@acme.example")
+    assert clearance["allowed"] is False
+    old = Case.objects.get(response_id=answer["id"], superseded_at__isnull=False)
+    assert old.outcome == "superseded"
+
+
 def test_answers_accepted_while_the_broker_is_down_are_processed_when_it_is_back(
     queue, account, tmp_path, shared_worker
 ):
