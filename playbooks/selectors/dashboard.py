@@ -107,8 +107,8 @@ class Slice:
         )
 
     def cases(self) -> QuerySet[Case]:
-        """The cases of the slice's answers."""
-        return self.people(Case.objects.all(), prefix="response__").filter(
+        """The current cases of the slice's answers (not those a corrected score superseded)."""
+        return self.people(Case.objects.current(), prefix="response__").filter(
             self.within("response__answered_at")
         )
 
@@ -218,7 +218,8 @@ class LoopFigures:
 
 def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     now = now or timezone.now()
-    of_people = part.people(Case.objects.all(), prefix="response__")
+    # A case a corrected score superseded is not counted: its answer's current case is.
+    of_people = part.people(Case.objects.current(), prefix="response__")
     open_now = of_people.filter(status__in=OPEN_CASE_STATUSES)
     closed = of_people.filter(part.within("closed_at"))
     opened = part.cases()

@@ -5,6 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from playbooks.models import Case, CaseOutcome, CaseStatus, Escalation, Playbook, StepStatus
+from playbooks.selectors import dashboard
+from playbooks.selectors.dashboard import Slice
 from playbooks.services.cases import CaseActionRefused, reopen_case
 from playbooks.tasks import deliver_superseded_notice, process_response
 from surveys.models import Response
@@ -257,3 +259,16 @@ def test_a_superseded_case_cannot_be_reopened(
 
     with pytest.raises(CaseActionRefused):
         reopen_case(case=old, actor=csm, reason="Mistake")
+
+
+def test_the_dashboard_counts_the_answers_current_case_only(
+    default_playbooks, owned_invitation, django_capture_on_commit_callbacks
+):
+    response = processed_answer(owned_invitation, score=9)
+    correct_and_process(owned_invitation, 2, django_capture_on_commit_callbacks)
+    today = timezone.localdate()
+
+    figures = dashboard.loop_figures(Slice(start=today, end=today))
+
+    assert Case.objects.filter(response=response).count() == 2
+    assert (figures.opened, figures.open_cases, figures.closed) == (1, 1, 0)
