@@ -36,9 +36,7 @@ def test_only_admins_open_it(client, role):
     assert client.get(URL).status_code == 403
 
 
-def test_an_admin_finds_a_card_for_each_configuration_page_with_what_it_is_for(
-    client, admin_user
-):
+def test_an_admin_finds_a_card_for_each_configuration_page_with_what_it_is_for(client, admin_user):
     client.force_login(admin_user)
 
     html = client.get(URL).content.decode()
