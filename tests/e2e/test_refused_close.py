@@ -36,7 +36,7 @@ def work(case: Case, csm) -> None:
 
 
 def test_a_refused_close_keeps_what_was_typed_and_closing_settles_the_escalations(
-    page, sign_in, csm, broken_requests
+    page, sign_in, csm, broken_requests, screenshots
 ):
     install_default_playbooks()
     unworked = detractor_case(csm, "Globex")
@@ -62,6 +62,7 @@ def test_a_refused_close_keeps_what_was_typed_and_closing_settles_the_escalation
     expect(page.get_by_text("Write the post-mortem: what happened, and why.").first).to_be_visible()
     expect(page.get_by_label("Outcome")).to_have_value("not_resolved")
     expect(page).to_have_url(re.compile(rf"/cases/{worked.pk}/$"))
+    screenshots("case-close-refused")
     page.get_by_label("Post-mortem").fill(POST_MORTEM)
     page.get_by_role("button", name="Close the case").click()
     expect(page.get_by_text("Case closed. Loop closed.")).to_be_visible()
