@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("configure.overview")),
     path("", include("configure.business")),
     path("", include("configure.access")),
     path("", include("configure.imports")),

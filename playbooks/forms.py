@@ -376,9 +376,9 @@ class EscalationFilterForm(forms.Form):
 
 class ResolveEscalationForm(forms.Form):
     resolution = forms.CharField(
-        label=_("What was done (optional)"),
-        required=False,
+        label=_("What was done"),
         max_length=2000,
+        error_messages={"required": _("Say what was done to resolve the escalation.")},
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Contact, Segment
 from core.access import Reach, reach_of
@@ -484,6 +484,12 @@ class EscalationRule(models.TextChoices):
     STEP_OVERDUE = "step_overdue", _("Step overdue")
 
 
+# The resolution NPS Loop writes itself on the escalations still open when their case
+# closes: stored in English like every resolution, shown in the reader's language.
+CASE_CLOSED_RESOLUTION = gettext_noop("Case closed.")
+SYSTEM_RESOLUTIONS = frozenset({CASE_CLOSED_RESOLUTION})
+
+
 class Escalation(models.Model):
     """A case brought to the managers' attention, by a rule or by a person."""
 
@@ -563,6 +569,14 @@ class Escalation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def resolution_text(self) -> str:
+        """What was done, as a person typed it, or in the reader's language when NPS Loop
+        wrote it (the case was closed)."""
+        if self.resolution in SYSTEM_RESOLUTIONS:
+            return gettext(self.resolution)
+        return self.resolution
 
 
 class CaseEvent(models.Model):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from core.models import LoopSettings
 from core.roles import Role, has_role
 from playbooks.models import (
+    CASE_CLOSED_RESOLUTION,
     CLOSING_OUTCOMES,
     OPEN_CASE_STATUSES,
     ActionItem,
@@ -36,7 +37,7 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
-from playbooks.timeline import Said, choice, say, someone
+from playbooks.timeline import Said, choice, phrase, say, someone
 from playbooks.transitions import TransitionNotAllowed, check_transition
 from surveys.models import Category, Suppression, SuppressionReason, Theme
 from surveys.services.suppressions import lift_suppression, suppress_surveys
@@ -455,9 +456,12 @@ def acknowledge_escalation(*, escalation: Escalation, actor: User) -> Escalation
     return escalation
 
 
-def resolve_escalation(*, escalation: Escalation, actor: User, resolution: str = "") -> Escalation:
-    """A manager closes the escalation (acknowledging it too if nobody had)."""
+def resolve_escalation(*, escalation: Escalation, actor: User, resolution: str) -> Escalation:
+    """A manager closes the escalation, saying what was done (acknowledging it too if
+    nobody had)."""
     _require_manager(actor, _("resolve an escalation"))
+    if not resolution.strip():
+        raise ValidationError({"resolution": _("Say what was done to resolve the escalation.")})
     with transaction.atomic():
         now = timezone.now()
         done = Escalation.objects.filter(pk=escalation.pk, resolved_at__isnull=True).update(
@@ -479,6 +483,26 @@ def resolve_escalation(*, escalation: Escalation, actor: User, resolution: str =
             details={"escalation": escalation.pk},
         )
     return escalation
+
+
+def _resolve_open_escalations(case: Case, actor: User, now: dt.datetime) -> None:
+    """The case closes: whatever was escalated about it is settled too, by the person who
+    closed it, and leaves the managers' open escalations."""
+    for escalation in case.escalations.filter(resolved_at__isnull=True).order_by("id"):
+        resolved = Escalation.objects.filter(pk=escalation.pk, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_by=actor, resolution=CASE_CLOSED_RESOLUTION
+        )
+        if resolved:
+            record_event(
+                case=case,
+                kind="escalation_resolved",
+                actor=actor,
+                message=say(
+                    gettext_noop("Escalation resolved. %(resolution)s"),
+                    resolution=phrase(CASE_CLOSED_RESOLUTION),
+                ),
+                details={"escalation": escalation.pk, "by_closing": True},
+            )
 
 
 # --- ownership, closing, reopening ----------------------------------------------------
@@ -569,7 +593,8 @@ def match_case_to_account(*, case: Case, account: Account, actor: User | None) -
 
 
 def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Case:
-    """Close the loop: outcome and post-mortem; refused while a required step is open."""
+    """Close the loop: outcome and post-mortem; refused while a required step is open. The
+    case's open escalations are resolved with it."""
     if outcome not in CLOSING_OUTCOMES:
         raise ValidationError(
             {"outcome": _("Choose one of %(values)s.") % {"values": ", ".join(CLOSING_OUTCOMES)}}
@@ -620,6 +645,7 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
             message=say(gettext_noop("Closed: %(outcome)s."), outcome=choice("outcome", outcome)),
             fields={"closed_at": now, "outcome": outcome, "post_mortem": post_mortem.strip()},
         )
+        _resolve_open_escalations(case, actor, now)
         if case.suppression and lift_suppression(suppression=case.suppression):
             record_event(
                 case=case,

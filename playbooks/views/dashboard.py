@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -94,8 +95,11 @@ def _nps_header(first: str) -> Callable[[], list[str]]:
     ]
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+def _number(value: float | None) -> Decimal | str:
+    """A figure rounded to one decimal, written as a number ("-5.3") a spreadsheet sums."""
+    if value is None:
+        return ""
+    return Decimal(f"{value:.1f}") + 0  # + 0: no "-0.0"
 
 
 TABLES: dict[str, _Table] = {
@@ -187,7 +191,7 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
         raise Http404("No such table.")
     _, part = _slice(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"nps-{table}-{part.start.isoformat()}-{part.end.isoformat()}.csv"
+    name = f"{table}-{part.start.isoformat()}-{part.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # so that spreadsheet programs read the accents right
     writer = csv.writer(response)
@@ -197,7 +201,12 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
 
 
 def _cell(value: object) -> object:
-    """A text a spreadsheet would run as a formula (=, +, -, @) is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """A text a spreadsheet would run as a formula (=, +, -, @, tab, carriage return) is
+    written as text, behind a quote (OWASP's advice on CSV injection). Numbers are cells of
+    the figures, never text: they are written as they are, a negative NPS too."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -79,6 +80,9 @@ def escalation_action(request: HttpRequest, escalation_id: int, action: str) -> 
             messages.success(request, _act(request, escalation, action, form))
         except CaseActionRefused as refused:
             messages.error(request, _refusal(refused, escalation_id, action))
+            status = 422
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
             status = 422
     if not request.htmx:
         url, query = reverse("escalation-list"), request.GET.urlencode()

@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_htmx.http import replace_url
 
 from core.roles import Role, has_role, role_required
 from playbooks import forms as forms_
@@ -89,7 +90,11 @@ def _case_page(
         "forms": action_forms,
         "can_reassign": has_role(request.user, Role.MANAGER, Role.ADMIN),
     }
-    return render(request, "playbooks/case.html", context, status=status)
+    response = render(request, "playbooks/case.html", context, status=status)
+    if request.htmx and request.method == "POST":
+        # A refused action answers in place: the address stays the case's, not the action's.
+        replace_url(response, reverse("case-detail", args=[case_id]))
+    return response
 
 
 @role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
@@ -333,13 +338,28 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
         return _case_page(request, case_id, status=422, invalid={action: form})
     try:
         done = spec.run(request, case, form.cleaned_data)
-    except (CaseActionRefused, TransitionNotAllowed) as refused:
-        messages.error(request, str(refused))
-    except ValidationError as refused:
-        messages.error(request, " ".join(refused.messages))
-    else:
-        messages.success(request, done)
+    except (CaseActionRefused, TransitionNotAllowed, ValidationError) as refused:
+        # Refused: the page comes back with the form as it was filled in, so that nothing
+        # typed (a post-mortem...) is lost, and the reason beside the field it concerns.
+        messages.error(request, _refusal_text(refused))
+        _attach(refused, form)
+        return _case_page(request, case_id, status=422, invalid={action: form})
+    messages.success(request, done)
     return redirect("case-detail", case_id=case_id)
+
+
+def _refusal_text(refused: Exception) -> str:
+    if isinstance(refused, ValidationError):
+        return " ".join(refused.messages)
+    return str(refused)
+
+
+def _attach(refused: Exception, form: forms.Form) -> None:
+    """Show a service's field errors beside the form's fields of the same name."""
+    if isinstance(refused, ValidationError) and hasattr(refused, "error_dict"):
+        for field, errors in refused.error_dict.items():
+            if field in form.fields:
+                form.add_error(field, errors)
 
 
 def _errors(form: forms.Form) -> str:

@@ -369,7 +369,7 @@ def test_escalation_list_puts_open_escalations_first(admin_client, default_playb
     Escalation.objects.filter(pk=still_open.pk).update(
         raised_at=timezone.now() - dt.timedelta(days=3)
     )
-    resolve_escalation(escalation=resolved, actor=manager)
+    resolve_escalation(escalation=resolved, actor=manager, resolution="Sorted")
 
     response = admin_client.get(ESCALATIONS)
 
@@ -379,7 +379,7 @@ def test_escalation_list_puts_open_escalations_first(admin_client, default_playb
 def test_escalation_list_filters_the_unresolved_ones(admin_client, default_playbooks, manager):
     still_open = raise_escalation(case=open_case(score=3, arr=10_000), actor=manager, reason="A")
     resolved = raise_escalation(case=open_case(score=3, arr=10_000), actor=manager, reason="B")
-    resolve_escalation(escalation=resolved, actor=manager)
+    resolve_escalation(escalation=resolved, actor=manager, resolution="Sorted")
 
     response = admin_client.get(ESCALATIONS, {"resolved": "no"})
 

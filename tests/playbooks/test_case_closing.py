@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from playbooks.models import (
     ActionAudience,
@@ -14,10 +15,13 @@ from playbooks.models import (
 )
 from playbooks.services.cases import (
     CaseActionRefused,
+    acknowledge_escalation,
     add_action_item,
     close_case,
     log_call,
+    raise_escalation,
     reopen_case,
+    resolve_escalation,
     set_action_item_status,
 )
 from playbooks.services.engine import process_response
@@ -220,3 +224,98 @@ def test_attempts_do_not_let_a_case_close_as_resolved(case, csm):
 
     with pytest.raises(CaseActionRefused, match="Required steps are still open"):
         close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="Done.")
+
+
+# --- escalations settled by closing ---------------------------------------------------
+
+
+@pytest.fixture
+def escalated_case(worked_case, csm, manager):
+    """The worked case with three escalations: one waiting, one acknowledged, one resolved."""
+    waiting = raise_escalation(case=worked_case, actor=csm, reason="They threaten to leave")
+    taken = raise_escalation(case=worked_case, actor=csm, reason="The CFO called", level=2)
+    acknowledge_escalation(escalation=taken, actor=manager)
+    done = raise_escalation(case=worked_case, actor=csm, reason="Wrong invoice")
+    resolve_escalation(escalation=done, actor=manager, resolution="Credit note sent")
+    worked_case.refresh_from_db()
+    return worked_case, {"waiting": waiting, "taken": taken, "done": done}
+
+
+def test_closing_resolves_the_open_escalations_by_whoever_closed(escalated_case, csm):
+    case, escalations = escalated_case
+
+    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+
+    case.refresh_from_db()
+    for name in ("waiting", "taken"):
+        escalation = escalations[name]
+        escalation.refresh_from_db()
+        assert not escalation.is_open, name
+        assert escalation.resolved_by == csm
+        assert escalation.resolved_at == case.closed_at
+        assert escalation.resolution == "Case closed."
+    escalations["taken"].refresh_from_db()
+    assert escalations["taken"].acknowledged_at is not None
+
+
+def test_closing_leaves_an_escalation_resolved_before_as_it_was(escalated_case, csm, manager):
+    case, escalations = escalated_case
+
+    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+
+    done = escalations["done"]
+    done.refresh_from_db()
+    assert (done.resolved_by, done.resolution) == (manager, "Credit note sent")
+
+
+def test_the_timeline_shows_each_escalation_the_closing_resolved(escalated_case, csm):
+    case, escalations = escalated_case
+
+    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+
+    by_closing = case.events.filter(kind="escalation_resolved", details__by_closing=True)
+    assert sorted(e.details["escalation"] for e in by_closing) == sorted(
+        [escalations["waiting"].pk, escalations["taken"].pk]
+    )
+    assert {(e.actor, e.message) for e in by_closing} == {
+        (csm, "Escalation resolved. Case closed.")
+    }
+
+
+def test_a_refused_close_leaves_the_escalations_open(escalated_case, csm):
+    case, escalations = escalated_case
+
+    with pytest.raises(ValidationError):
+        close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="  ")
+
+    escalations["waiting"].refresh_from_db()
+    assert escalations["waiting"].is_open
+    assert not case.events.filter(details__by_closing=True).exists()
+
+
+def test_the_managers_no_longer_see_them_as_open(client, escalated_case, csm, manager):
+    case, escalations = escalated_case
+    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    client.force_login(manager)
+
+    waiting = client.get(reverse("escalation-list"), {"tab": "waiting"}).context["page"]
+    taken = client.get(reverse("escalation-list"), {"tab": "acknowledged"}).context["page"]
+    resolved = client.get(reverse("escalation-list"), {"tab": "resolved"})
+
+    assert list(waiting.object_list) == list(taken.object_list) == []
+    assert len(resolved.context["page"].object_list) == 3
+    assert "Case closed." in resolved.content.decode()
+
+
+def test_a_french_reader_reads_case_closed_in_french(client, escalated_case, csm):
+    case, _ = escalated_case
+    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    csm.language = "fr"
+    csm.save()
+    client.force_login(csm)
+
+    html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+
+    assert f"Résolue par {csm.name}\xa0:" in html
+    assert "Escalade résolue. Dossier clos." in html
+    assert "Case closed." not in html

@@ -94,7 +94,7 @@ def test_a_manager_resolves_an_escalation_with_a_resolution(case, escalation, ma
 
 
 def test_resolving_an_unacknowledged_escalation_acknowledges_it_too(escalation, manager):
-    resolve_escalation(escalation=escalation, actor=manager)
+    resolve_escalation(escalation=escalation, actor=manager, resolution="Called them")
 
     escalation.refresh_from_db()
     assert escalation.acknowledged_by == manager
@@ -102,11 +102,26 @@ def test_resolving_an_unacknowledged_escalation_acknowledges_it_too(escalation, 
 
 def test_a_csm_cannot_resolve_an_escalation(escalation, csm):
     with pytest.raises(PermissionDenied):
-        resolve_escalation(escalation=escalation, actor=csm)
+        resolve_escalation(escalation=escalation, actor=csm, resolution="Called them")
 
 
 def test_resolving_twice_is_refused(escalation, manager):
-    resolve_escalation(escalation=escalation, actor=manager)
+    resolve_escalation(escalation=escalation, actor=manager, resolution="Called them")
 
     with pytest.raises(CaseActionRefused, match="already resolved"):
-        resolve_escalation(escalation=escalation, actor=manager)
+        resolve_escalation(escalation=escalation, actor=manager, resolution="Called again")
+
+
+@pytest.mark.parametrize("resolution", ["", "   \n\t "])
+def test_an_escalation_cannot_be_resolved_without_saying_what_was_done(
+    case, escalation, manager, resolution
+):
+    with pytest.raises(ValidationError) as refused:
+        resolve_escalation(escalation=escalation, actor=manager, resolution=resolution)
+
+    assert refused.value.message_dict == {
+        "resolution": ["Say what was done to resolve the escalation."]
+    }
+    escalation.refresh_from_db()
+    assert escalation.is_open and escalation.acknowledged_at is None
+    assert not case.events.filter(kind="escalation_resolved").exists()

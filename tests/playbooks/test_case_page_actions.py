@@ -5,7 +5,15 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from playbooks.models import ActionItem, CaseStatus, StepKind, StepStatus
+from playbooks.models import (
+    ActionAudience,
+    ActionItem,
+    ActionStatus,
+    CaseStatus,
+    StepKind,
+    StepStatus,
+)
+from playbooks.services.cases import add_action_item, log_call, set_action_item_status
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +63,62 @@ def test_closing_with_required_steps_open_is_refused_with_the_reason(client, cas
     assert "Required steps are still open" in feedback(reply)[0]
     case.refresh_from_db()
     assert case.is_open
+
+
+@pytest.fixture
+def worked_case(case, csm):
+    """The call logged and the plan done: only the post-mortem stands between it and closing."""
+    log_call(step=case.steps.get(kind=StepKind.QUALIFICATION_CALL), actor=csm, reached=True)
+    item = add_action_item(case=case, actor=csm, audience=ActionAudience.CUSTOMER, text="Fix")
+    set_action_item_status(item=item, actor=csm, status=ActionStatus.DONE)
+    return case
+
+
+def test_a_close_refused_for_a_missing_post_mortem_keeps_the_outcome_chosen(
+    client, worked_case, csm
+):
+    client.force_login(csm)
+
+    reply = act(client, worked_case, "close", outcome="not_resolved", post_mortem="  ")
+
+    assert reply.status_code == 422
+    html = reply.content.decode()
+    assert '<option value="not_resolved" selected>' in html
+    assert '<option value="resolved" selected>' not in html
+    close_form = html.split('id="close-title"')[1].split("</form>")[0]
+    assert "Write the post-mortem: what happened, and why." in close_form  # beside the field
+    assert feedback(reply) == ["Write the post-mortem: what happened, and why."]
+    worked_case.refresh_from_db()
+    assert worked_case.is_open
+
+
+def test_a_close_refused_for_open_steps_keeps_the_post_mortem_typed(client, case, csm):
+    client.force_login(csm)
+    post_mortem = "Invoices were wrong <after> the migration & the export."
+
+    reply = act(client, case, "close", outcome="churned", post_mortem=post_mortem)
+
+    assert reply.status_code == 422
+    html = reply.content.decode()
+    assert "Invoices were wrong &lt;after&gt; the migration &amp; the export.</textarea>" in html
+    assert '<option value="churned" selected>' in html
+    assert "Required steps are still open" in feedback(reply)[0]
+    case.refresh_from_db()
+    assert case.is_open and case.post_mortem == ""
+
+
+def test_with_htmx_a_refused_close_answers_in_place_at_the_case_address(client, case, csm):
+    client.force_login(csm)
+
+    reply = client.post(
+        reverse("case-action", args=[case.pk, "close"]),
+        {"close-outcome": "resolved", "close-post_mortem": "Fixed"},
+        headers={"HX-Request": "true", "HX-Boosted": "true"},
+    )
+
+    assert reply.status_code == 422
+    assert reply["HX-Replace-Url"] == reverse("case-detail", args=[case.pk])
+    assert "Fixed</textarea>" in reply.content.decode()
 
 
 def test_an_invalid_form_shows_its_errors_in_place(client, case, csm):

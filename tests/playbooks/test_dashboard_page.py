@@ -154,7 +154,7 @@ def test_every_table_exports_as_csv_for_the_same_slice(client, manager, answers)
         reply = client.get(export(table), {"segment": "enterprise"})
         assert reply.status_code == 200, table
         assert reply["Content-Type"].startswith("text/csv")
-        assert f"nps-{table}-" in reply["Content-Disposition"]
+        assert f'filename="{table}-' in reply["Content-Disposition"]
         assert len(read_csv(reply)) >= 2, table  # a header and rows
 
 
@@ -181,6 +181,49 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text(client, mana
 
     names = [row[0] for row in rows[1:]]
     assert "'=cmd|' /C calc'!A0" in names
+
+
+def test_a_negative_nps_is_a_number_in_the_csv_and_a_text_starting_with_a_minus_is_not(
+    client, manager, default_playbooks
+):
+    for tier, score in (("-legacy", 2), ("-legacy", 2), ("-legacy", 10), ("@risk", 9)):
+        ResponseFactory(contact=ContactFactory(account=AccountFactory(tier=tier)), score=score)
+    client.force_login(manager)
+
+    rows = read_csv(client.get(export("nps-by-tier")))
+
+    by_tier = {row[0]: row for row in rows[1:]}
+    assert set(by_tier) == {"'-legacy", "'@risk"}
+    assert by_tier["'-legacy"][1:6] == ["3", "1", "0", "2", "-33.3"]
+    assert float(by_tier["'-legacy"][5]) == -33.3
+    assert by_tier["'@risk"][5] == "100.0"
+
+
+def test_every_csv_number_is_written_as_a_number(client, manager, answers):
+    client.force_login(manager)
+    from playbooks.views.dashboard import TABLES
+
+    for table in TABLES:
+        for row in read_csv(client.get(export(table)))[1:]:
+            for cell in row:
+                if cell.startswith("'"):
+                    assert not cell[1:].lstrip("-+").replace(".", "", 1).isdigit(), (table, cell)
+
+
+def test_a_csv_file_is_named_after_its_table_and_the_period(client, manager, answers):
+    client.force_login(manager)
+
+    reply = client.get(export("nps-by-segment"), {"start": "2026-01-01", "end": "2026-06-30"})
+
+    assert reply["Content-Disposition"] == (
+        'attachment; filename="nps-by-segment-2026-01-01-2026-06-30.csv"'
+    )
+    assert (
+        client.get(export("renewals"), {"start": "2025-07-01", "end": "2025-12-31"})[
+            "Content-Disposition"
+        ]
+        == 'attachment; filename="renewals-2025-07-01-2025-12-31.csv"'
+    )
 
 
 def test_an_unknown_table_is_a_404(client, manager):

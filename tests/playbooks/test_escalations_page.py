@@ -170,8 +170,8 @@ def test_the_highest_level_comes_first_then_the_oldest(client, manager, escalate
 
 def test_the_latest_resolved_come_first(client, manager, escalate):
     first, second = escalate("Resolved first"), escalate("Resolved second")
-    resolve_escalation(escalation=first, actor=manager)
-    resolve_escalation(escalation=second, actor=manager)
+    resolve_escalation(escalation=first, actor=manager, resolution="Sorted")
+    resolve_escalation(escalation=second, actor=manager, resolution="Sorted")
     client.force_login(manager)
 
     assert listed(client, "?tab=resolved") == ["Resolved second", "Resolved first"]
@@ -341,3 +341,32 @@ def test_an_unknown_action_or_escalation_is_a_404(client, manager, escalate):
     assert client.post(action_url(escalation, "delete")).status_code == 404
     assert client.post(reverse("escalation-action", args=[999999, "resolve"])).status_code == 404
     assert client.get(action_url(escalation, "acknowledge")).status_code == 405
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("resolution", ["", "  \n "], ids=["empty", "blank"])
+def test_resolving_without_saying_what_was_done_is_refused_and_nothing_changes(
+    client, manager, escalate, headers, resolution
+):
+    escalation = escalate()
+    client.force_login(manager)
+
+    reply = client.post(
+        action_url(escalation, "resolve"), {"resolution": resolution}, headers=headers
+    )
+
+    assert reply.status_code == 422
+    assert "Say what was done to resolve the escalation." in reply.content.decode()
+    escalation.refresh_from_db()
+    assert escalation.is_open and escalation.acknowledged_at is None
+    assert not CaseEvent.objects.filter(kind="escalation_resolved").exists()
+
+
+def test_the_resolve_form_asks_what_was_done(client, manager, escalate):
+    escalate()
+    client.force_login(manager)
+
+    html = client.get(URL).content.decode()
+
+    assert "What was done (optional)" not in html
+    assert 'name="resolution"' in html and "required" in html.split('name="resolution"')[1][:80]

@@ -1,0 +1,98 @@
+"""The start of the Configuration area: a card for each page where admins set NPS Loop up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import Role, role_required
+
+
+@dataclass(frozen=True)
+class Area:
+    """One configuration page: where it is and, in a line, what it is for."""
+
+    url_name: str
+    icon: str  # a Bootstrap Icons name
+    title: Promise
+    purpose: Promise
+
+
+AREAS = (
+    Area(
+        "configure-general",
+        "sliders",
+        _("Business settings"),
+        _(
+            "Working days and holidays, SLA hours, the fallback owner, Slack and the sender, "
+            "and who may be surveyed how often."
+        ),
+    ),
+    Area(
+        "configure-users",
+        "people",
+        _("People and roles"),
+        _("Who signs in, as a CSM, a manager or an admin; invitations and access."),
+    ),
+    Area(
+        "configure-api-keys",
+        "key",
+        _("API keys"),
+        _(
+            "One key per system that sends answers through the REST API; revoke a key to cut "
+            "it off."
+        ),
+    ),
+    Area(
+        "configure-api-key-new",
+        "broadcast",
+        _("Survey-tool webhooks"),
+        _(
+            "Create a key of the tool's kind (Delighted, Typeform, Formbricks): its page gives "
+            "the URL to paste in the tool and how to sign the deliveries."
+        ),
+    ),
+    Area(
+        "configure-imports",
+        "upload",
+        _("Imports"),
+        _(
+            "Accounts, contacts, interactions and past answers from CSV files, checked row by "
+            "row before anything is written."
+        ),
+    ),
+    Area(
+        "playbook-list",
+        "diagram-3",
+        _("Playbooks"),
+        _("What happens after each answer: the steps of each playbook, who does them, when."),
+    ),
+    Area(
+        "configure-themes",
+        "tags",
+        _("Themes"),
+        _("The reasons customers give, found in comments by their keywords."),
+    ),
+    Area(
+        "campaign-list",
+        "envelope",
+        _("Campaigns"),
+        _("NPS surveys emailed to your contacts, and how many answered."),
+    ),
+)
+
+
+@role_required(Role.ADMIN)
+def index(request: HttpRequest) -> HttpResponse:
+    """Every configuration page, each with what it is for."""
+    return render(request, "configure/index.html", {"areas": AREAS, "section": "index"})
+
+
+urlpatterns = [
+    path("", index, name="configure-index"),
+]
