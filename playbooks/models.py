@@ -487,7 +487,8 @@ class EscalationRule(models.TextChoices):
 # The resolution NPS Loop writes itself on the escalations still open when their case
 # closes: stored in English like every resolution, shown in the reader's language.
 CASE_CLOSED_RESOLUTION = gettext_noop("Case closed.")
-SYSTEM_RESOLUTIONS = frozenset({CASE_CLOSED_RESOLUTION})
+SUPERSEDED_RESOLUTION = gettext_noop("Superseded by a corrected score.")
+SYSTEM_RESOLUTIONS = frozenset({CASE_CLOSED_RESOLUTION, SUPERSEDED_RESOLUTION})
 
 
 class Escalation(models.Model):

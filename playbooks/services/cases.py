@@ -25,6 +25,7 @@ from playbooks.models import (
     CASE_CLOSED_RESOLUTION,
     CLOSING_OUTCOMES,
     OPEN_CASE_STATUSES,
+    SUPERSEDED_RESOLUTION,
     ActionItem,
     ActionStatus,
     AssigneeKind,
@@ -485,12 +486,15 @@ def resolve_escalation(*, escalation: Escalation, actor: User, resolution: str) 
     return escalation
 
 
-def _resolve_open_escalations(case: Case, actor: User, now: dt.datetime) -> None:
+def _resolve_open_escalations(
+    case: Case, actor: User | None, now: dt.datetime, resolution: str = CASE_CLOSED_RESOLUTION
+) -> None:
     """The case closes: whatever was escalated about it is settled too, by the person who
-    closed it, and leaves the managers' open escalations."""
+    closed it (None: NPS Loop), and leaves the managers' open escalations. `resolution` is
+    one of `SYSTEM_RESOLUTIONS`, shown in the reader's language."""
     for escalation in case.escalations.filter(resolved_at__isnull=True).order_by("id"):
         resolved = Escalation.objects.filter(pk=escalation.pk, resolved_at__isnull=True).update(
-            resolved_at=now, resolved_by=actor, resolution=CASE_CLOSED_RESOLUTION
+            resolved_at=now, resolved_by=actor, resolution=resolution
         )
         if resolved:
             record_event(
@@ -499,7 +503,7 @@ def _resolve_open_escalations(case: Case, actor: User, now: dt.datetime) -> None
                 actor=actor,
                 message=say(
                     gettext_noop("Escalation resolved. %(resolution)s"),
-                    resolution=phrase(CASE_CLOSED_RESOLUTION),
+                    resolution=phrase(resolution),
                 ),
                 details={"escalation": escalation.pk, "by_closing": True},
             )
@@ -750,16 +754,13 @@ def supersede_case(*, case: Case, old_score: int, new_score: int) -> Case:
                 details={"old_score": old_score, "new_score": new_score},
             )
             return case
-        reason = "Superseded by a corrected score."
         for step in case.steps.filter(status=StepStatus.TODO):
             CaseStep.objects.filter(pk=step.pk, status=StepStatus.TODO).update(
                 status=StepStatus.SKIPPED,
                 done_at=now,
-                result={**step.result, "skip_reason": reason},
+                result={**step.result, "skip_reason": SUPERSEDED_RESOLUTION},
             )
-        Escalation.objects.filter(case=case, resolved_at__isnull=True).update(
-            resolved_at=now, resolution=reason
-        )
+        _resolve_open_escalations(case, None, now, SUPERSEDED_RESOLUTION)
         move_case(
             case=case,
             target=CaseStatus.CLOSED,
