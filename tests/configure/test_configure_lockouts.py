@@ -28,8 +28,14 @@ def test_the_page_lists_each_locked_username_and_address(client, admin_user, csm
     response = client.get(reverse("configure-lockouts"))
 
     assert response.status_code == 200
-    rows = {(lockout.by, lockout.value, lockout.failures) for lockout in response.context["lockouts"]}
-    assert rows == {("username", csm.username, 5), ("address", "198.51.100.7", 5), ("address", "203.0.113.5", 5)}
+    rows = {
+        (lockout.by, lockout.value, lockout.failures) for lockout in response.context["lockouts"]
+    }
+    assert rows == {
+        ("username", csm.username, 5),
+        ("address", "198.51.100.7", 5),
+        ("address", "203.0.113.5", 5),
+    }
     # One row of five failures: locked out for 15 minutes from the last one.
     by_username = next(item for item in response.context["lockouts"] if item.by == "username")
     assert (by_username.until - by_username.since).total_seconds() == 15 * 60

@@ -30,7 +30,12 @@ def test_the_fourth_request_within_an_hour_sends_no_email_and_looks_the_same(cli
 def test_the_limit_counts_the_address_whatever_its_case(client):
     UserFactory(email="ana@nps-loop.test")
 
-    for email in ("ana@nps-loop.test", "Ana@nps-loop.test", "ANA@NPS-LOOP.TEST", "ana@nps-loop.test"):
+    for email in (
+        "ana@nps-loop.test",
+        "Ana@nps-loop.test",
+        "ANA@NPS-LOOP.TEST",
+        "ana@nps-loop.test",
+    ):
         ask_reset(client, email)
 
     assert len(mail.outbox) == 3

@@ -9,9 +9,7 @@ GUESSER = "203.0.113.5"
 
 
 def nps(client, key, address):
-    return client.get(
-        reverse("api-nps"), HTTP_AUTHORIZATION=f"Bearer {key}", REMOTE_ADDR=address
-    )
+    return client.get(reverse("api-nps"), HTTP_AUTHORIZATION=f"Bearer {key}", REMOTE_ADDR=address)
 
 
 def test_ten_wrong_keys_then_every_request_from_that_address_gets_429(client, api_key, settings):
