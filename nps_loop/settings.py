@@ -266,6 +266,8 @@ AXES_FAILURE_LIMIT = env.int("NPS_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("NPS_LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# No row per successful sign-in: it would grow for ever and keep everyone's addresses.
+AXES_DISABLE_ACCESS_LOG = True
 # A refused attempt during a lockout does not extend it: the page can say when it ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "core.views.locked_out"

@@ -77,3 +77,18 @@ def test_the_email_is_in_the_language_of_the_account(client):
     ask_reset(client, "ana@nps-loop.test")  # from an English page
 
     assert mail.outbox[0].subject == "Réinitialiser votre mot de passe NPS Loop"
+
+
+def test_a_reset_email_still_goes_while_the_cache_is_down(client, settings):
+    UserFactory(email="ana@nps-loop.test")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+
+    ask_reset(client, "ana@nps-loop.test")
+
+    assert len(mail.outbox) == 1
