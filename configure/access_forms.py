@@ -1,4 +1,4 @@
-"""Forms of the people and API-key pages; the rules themselves live in the services
+"""Forms of the people, API-key and sign-in lockout pages; the rules themselves live in the services
 (`configure.people`, `surveys.services.integrations`)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from configure.lockouts import BY_ADDRESS, BY_USERNAME
 from configure.people import ACTIVE, INACTIVE, NO_ROLE, PeopleFilters
 from core.models import User
 from core.roles import Role, roles_of
@@ -188,3 +189,10 @@ class IntegrationForm(forms.Form):
                 _("A REST API key uses no signing secret: leave it empty, or pick a webhook."),
             )
         return data
+
+
+class LockoutLiftForm(forms.Form):
+    """Which sign-in lockout to lift: a username's, or an address's."""
+
+    by = forms.ChoiceField(choices=[(BY_USERNAME, BY_USERNAME), (BY_ADDRESS, BY_ADDRESS)])
+    value = forms.CharField(max_length=255)

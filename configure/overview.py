@@ -58,6 +58,15 @@ AREAS = (
         ),
     ),
     Area(
+        "configure-lockouts",
+        "shield-lock",
+        _("Sign-in lockouts"),
+        _(
+            "People and addresses refused after too many failed sign-ins; lift a lockout "
+            "when you know who it is."
+        ),
+    ),
+    Area(
         "configure-imports",
         "upload",
         _("Imports"),

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("configure.business")),
     path("", include("configure.access")),
     path("", include("configure.imports")),
+    path("", include("configure.security")),
 ]

@@ -1,6 +1,6 @@
 """Forms of the ground floor: the business settings (shared by the configuration page and the
-Django admin, so that both check them by the same rules), the sender address rules, and the
-language of one's own profile."""
+Django admin, so that both check them by the same rules), the sender address rules, the
+language of one's own profile, and the request for a password-reset email."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.models import LoopSettings, User
 from core.roles import Role, roles_of
+from core.services import claim_password_reset_email
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -315,3 +318,36 @@ class LanguageForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["language"]
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset request, at most NPS_PASSWORD_RESET_EMAILS_PER_HOUR emails an hour per
+    address, each in the language of the account it goes to.
+
+    Past the limit nothing is sent, and the page that follows is the same as ever: it
+    never tells whether an account uses the address.
+    """
+
+    def save(self, *args, **kwargs) -> None:
+        if claim_password_reset_email(email=self.cleaned_data["email"]):
+            super().save(*args, **kwargs)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        # A person without a profile language reads the language of the page they used.
+        with translation.override(context["user"].language or translation.get_language()):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )

@@ -54,3 +54,13 @@ def cache_count(key: str, timeout: int) -> int | None:
     except CACHE_ERRORS as error:
         logger.warning("cache unavailable, %s not counted: %s", key, error)
         return None
+
+
+def cache_add(key: str, value: Any, timeout: int) -> bool | None:
+    """Store `value` under `key` only if no value is there (atomic in Redis): True when
+    stored, False when one was there, None when the cache cannot tell."""
+    try:
+        return cache.add(key, value, timeout=timeout)
+    except CACHE_ERRORS as error:
+        logger.warning("cache unavailable, %s not added: %s", key, error)
+        return None

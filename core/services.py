@@ -1,11 +1,17 @@
-"""Writes of the core app: the business settings admins edit in the browser."""
+"""Writes of the core app: the business settings admins edit in the browser, and the
+allowance of password-reset emails."""
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.db import transaction
 
 from core.models import LoopSettings, User
-from core.resilient_cache import cache_delete
+from core.resilient_cache import cache_add, cache_delete
+
+PASSWORD_RESET_WINDOW_SECONDS = 3600
 
 
 def stored_loop_settings() -> LoopSettings:
@@ -57,3 +63,22 @@ def update_loop_settings(
         # between then and the commit would have cached the old values again.
         transaction.on_commit(lambda: cache_delete(LoopSettings.CACHE_KEY))
     return row
+
+
+def claim_password_reset_email(*, email: str) -> bool:
+    """Count one request for a password-reset email to `email`; False when
+    NPS_PASSWORD_RESET_EMAILS_PER_HOUR were already counted in the last hour.
+
+    Every request counts, whether or not an account uses the address, so that the answer
+    tells nothing. Each allowed email takes one of the address's slots in the cache for an
+    hour (`cache.add`, atomic in Redis): at most that many in any hour, not per clock hour.
+    Without a cache the email goes: a reset must not fail because Redis is down.
+    """
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    for slot in range(settings.NPS_PASSWORD_RESET_EMAILS_PER_HOUR):
+        claimed = cache_add(
+            f"password-reset:{digest}:{slot}", 1, timeout=PASSWORD_RESET_WINDOW_SECONDS
+        )
+        if claimed is None or claimed:
+            return True
+    return False

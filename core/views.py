@@ -1,13 +1,15 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language_from_request
+from django.utils.translation import get_language_from_request, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -53,6 +55,28 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return admin.site.login(request)
     return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+
+def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """The sign-in page again, saying why it refuses (django-axes' AXES_LOCKOUT_CALLABLE).
+
+    It answers 429 whether the password was right or not, so that trying tells nothing.
+    """
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    context = {
+        "form": AuthenticationForm(request, initial={"username": username}),
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "lockout_message": ngettext(
+            "Too many failed sign-in attempts for this username or from your address. "
+            "Signing in is blocked for %(minutes)d minute, even with the right password.",
+            "Too many failed sign-in attempts for this username or from your address. "
+            "Signing in is blocked for %(minutes)d minutes, even with the right password.",
+            minutes,
+        )
+        % {"minutes": minutes},
+    }
+    return render(request, "registration/login.html", context, status=429)
 
 
 @never_cache

@@ -5,6 +5,7 @@ project runs in an embedded set-up that needs no server: SQLite in WAL mode
 and a Celery broker on the file system, under `var/`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "template_partials",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it turns a refused sign-in into the lockout page while the person's
+    # language is still active.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nps_loop.urls"
@@ -125,6 +130,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes refuses sign-ins while a lockout holds (see "Sign-in protection" below);
+# sign-ins without a request (a shell, a management command) are not counted.
+AUTHENTICATION_BACKENDS = [
+    "core.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "landing"
@@ -240,10 +251,35 @@ NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE = env.int(
     "NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE", default=10
 )
 # Reverse proxies in front of the app that append to X-Forwarded-For: the client address
-# the rate limits count is that many entries from the right. 0: REMOTE_ADDR.
+# the rate limits and sign-in lockouts count is that many entries from the right.
+# 0: REMOTE_ADDR.
 NPS_PUBLIC_TRUSTED_PROXIES = env.int("NPS_PUBLIC_TRUSTED_PROXIES", default=0)
 # Survey emails leave at most this fast, all workers together (the mail provider's limit).
 NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=600)
+
+# --- Sign-in protection ------------------------------------------------------------
+# django-axes: after NPS_LOGIN_FAILURE_LIMIT failed sign-ins for one username (from any
+# address), or from one address (for any usernames), each within NPS_LOGIN_LOCKOUT_MINUTES
+# of the last, sign-ins are refused for NPS_LOGIN_LOCKOUT_MINUTES, even with the right
+# password; admins lift lockouts under Configuration > Sign-in lockouts.
+AXES_FAILURE_LIMIT = env.int("NPS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("NPS_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# No row per successful sign-in: it would grow for ever and keep everyone's addresses.
+AXES_DISABLE_ACCESS_LOG = True
+# A refused attempt during a lockout does not extend it: the page can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "core.views.locked_out"
+# The same client address as the other limits (NPS_PUBLIC_TRUSTED_PROXIES): X-Forwarded-For
+# is read only behind that many trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_ip"
+# Reset emails per address and hour; the reset page answers the same past it.
+NPS_PASSWORD_RESET_EMAILS_PER_HOUR = env.int("NPS_PASSWORD_RESET_EMAILS_PER_HOUR", default=3)
+# REST API requests with a wrong key one client address may make per window; past them,
+# its requests get 429 with Retry-After until the window ends.
+NPS_API_WRONG_KEY_LIMIT = env.int("NPS_API_WRONG_KEY_LIMIT", default=10)
+NPS_API_WRONG_KEY_WINDOW_MINUTES = env.int("NPS_API_WRONG_KEY_WINDOW_MINUTES", default=15)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

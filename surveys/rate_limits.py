@@ -1,4 +1,5 @@
-"""Fixed-window rate limits for the public survey pages, counted in Django's cache.
+"""Fixed-window rate limits for the public survey pages and wrong API keys, counted in
+Django's cache.
 
 Each client gets a counter per scope and per window (a minute by default); the first
 request of a window creates it with `cache.add`, later ones `cache.incr` it. With
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest
 
+from core.addresses import client_ip
 from core.resilient_cache import cache_count, cache_get
 
 WINDOW_SECONDS = 60
@@ -39,23 +41,18 @@ def unknown_token_limit() -> Limit:
     return Limit("survey-unknown-token", settings.NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE)
 
 
-def client_address(request: HttpRequest) -> str:
-    """The client's IP address: REMOTE_ADDR, or the address the trusted proxies saw.
+def wrong_api_key_limit() -> Limit:
+    """REST API requests with a wrong, revoked or malformed key: someone guessing keys."""
+    return Limit(
+        "api-wrong-key",
+        settings.NPS_API_WRONG_KEY_LIMIT,
+        seconds=settings.NPS_API_WRONG_KEY_WINDOW_MINUTES * 60,
+    )
 
-    Behind N reverse proxies (NPS_PUBLIC_TRUSTED_PROXIES = N), REMOTE_ADDR is the last
-    proxy's; the client is the N-th address from the right of X-Forwarded-For, the
-    first one a trusted proxy wrote (those left of it are whatever the client sent).
-    """
-    proxies = settings.NPS_PUBLIC_TRUSTED_PROXIES
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address as the limits count it (`core.addresses.client_ip`)."""
+    return client_ip(request) or "unknown"
 
 
 def hit(limit: Limit, *, client: str) -> int | None:
