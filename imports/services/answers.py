@@ -48,6 +48,7 @@ RESPONSE_COLUMNS = (
     Column("score", required=True, missing="every answer needs a score, a whole number 0 to 10."),
     Column("comment"),
     Column("answered_at"),
+    Column("updated_at"),
     Column("account_external_id"),
     Column("contact_name"),
     Column("language"),
@@ -116,7 +117,7 @@ class ResponsePlanner:
             for external_id, *amendable in Response.objects.filter(
                 source=Source.CSV,
                 external_id__in=[answer.external_id for answer in answers if answer],
-            ).values_list("external_id", *_AMENDABLE)
+            ).values_list("external_id", *_AMENDABLE, "source_updated_at")
         }
         valid = [(row, answer) for row, answer in zip(rows, answers, strict=True) if answer]
         self._note_unknown_accounts(valid)
@@ -137,13 +138,15 @@ class ResponsePlanner:
         )
         if recorded.created:
             return Outcome.CREATED
-        # Planned as new but stored meanwhile by someone else: theirs stands.
-        return Outcome.UNCHANGED if plan.outcome is Outcome.CREATED else plan.outcome
+        # Planned as new but stored meanwhile by someone else, or changed meanwhile by a
+        # newer version: what is stored stands.
+        return Outcome.UPDATED if recorded.changed else Outcome.UNCHANGED
 
     def _check(self, row: Row) -> AnswerIn | None:
         if row.errors:  # cells shifted by an unquoted delimiter
             return None
         answered_at = row.value("answered_at", parse_datetime)
+        updated_at = row.value("updated_at", parse_datetime)
         row.value("campaign", text(200))
         cells = row.cells
         try:
@@ -155,6 +158,7 @@ class ResponsePlanner:
                     score=cells.get("score", ""),
                     comment=cells.get("comment", ""),
                     answered_at=answered_at,
+                    updated_at=updated_at,
                     account_external_id=cells.get("account_external_id", ""),
                     contact_name=cells.get("contact_name", ""),
                     language=cells.get("language", ""),
@@ -183,13 +187,16 @@ class ResponsePlanner:
         if stored is None:
             outcome = Outcome.CREATED
         else:
-            # What record_response corrects: values given that differ.
+            # What record_response corrects: values given that differ, in a row not older
+            # than the stored version.
+            *old_values, stored_at = stored
             new = [getattr(answer, name) for name in _AMENDABLE]
             amended = any(
                 value not in ("", None) and value != old
-                for value, old in zip(new, stored, strict=True)
+                for value, old in zip(new, old_values, strict=True)
             )
-            outcome = Outcome.UPDATED if amended else Outcome.UNCHANGED
+            stale = stored_at is not None and answer.updated_at < stored_at
+            outcome = Outcome.UPDATED if amended and not stale else Outcome.UNCHANGED
         return _ResponsePlan(
             answer=answer,
             campaign=row.cells.get("campaign"),

@@ -144,6 +144,20 @@ def test_a_corrected_score_updates_the_stored_answer(acme, signals):
     assert signals["updated"] == [("S-1", ["score", "comment"])]
 
 
+def test_a_row_older_than_the_stored_version_changes_nothing(acme, signals):
+    header = "external_id,email,score,updated_at\n"
+    import_responses(file=csv_file(header + "S-1,jane@acme.com,3,2026-01-10 12:00\n"))
+
+    older = import_responses(file=csv_file(header + "S-1,jane@acme.com,9,2026-01-10 11:00\n"))
+    newer = import_responses(file=csv_file(header + "S-1,jane@acme.com,2,2026-01-11 08:00\n"))
+
+    assert (older.updated, older.unchanged) == (0, 1)
+    assert newer.updated == 1
+    answer = Response.objects.get()
+    assert answer.score == 2
+    assert answer.source_updated_at == dt.datetime(2026, 1, 11, 8, 0, tzinfo=dt.UTC)
+
+
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
