@@ -245,6 +245,13 @@ NPS_PUBLIC_TRUSTED_PROXIES = env.int("NPS_PUBLIC_TRUSTED_PROXIES", default=0)
 # Survey emails leave at most this fast, all workers together (the mail provider's limit).
 NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=600)
 
+# --- Privacy ------------------------------------------------------------------
+# Key of the hash erased addresses are remembered by (empty: SECRET_KEY). Set it once and
+# keep it: with another key, erased people could be surveyed again.
+NPS_ERASURE_SALT = env.str("NPS_ERASURE_SALT", default="")
+# Comments of answers older than this many days are blanked every night; None keeps them.
+NPS_RETENTION_DAYS = env.int("NPS_RETENTION_DAYS", default=None)
+
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -28,7 +28,7 @@ from surveys.serializers import (
     SuppressionSerializer,
     SurveyClearanceSerializer,
 )
-from surveys.services import record_response
+from surveys.services import AddressErased, record_response
 
 
 def validation_error_response(error: ValidationError) -> ApiResponse:
@@ -48,17 +48,34 @@ def validation_error_response(error: ValidationError) -> ApiResponse:
     )
 
 
+def erased_address_response(error: AddressErased) -> ApiResponse:
+    """409: the answer is from someone erased at their request."""
+    return ApiResponse(
+        {"error": {"code": "erased", "message": error.messages[0]}},
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 class ResponseCreateView(APIView):
     permission_classes = [CanSendAnswers]
 
     @extend_schema(
         request=ResponseInSerializer,
-        responses={201: ResponseOutSerializer, 200: ResponseOutSerializer},
+        responses={
+            201: ResponseOutSerializer,
+            200: ResponseOutSerializer,
+            409: OpenApiResponse(
+                ApiErrorSerializer,
+                description="The person was erased at their request: nothing is stored.",
+            ),
+        },
         summary="Send one NPS answer",
         description=(
             "Stores the answer and starts its follow-up. Idempotent on `external_id`: "
             "sending the same id again answers 200 with the stored answer and creates nothing. "
-            "An answer whose email matches no account is stored as unmatched (`matched: false`)."
+            "An answer whose email matches no account is stored as unmatched (`matched: false`). "
+            "An answer from someone erased at their request (GDPR) is refused with 409, code "
+            "`erased`, and nothing is stored."
         ),
     )
     def post(self, request: Request) -> ApiResponse:
@@ -70,6 +87,8 @@ class ResponseCreateView(APIView):
                     source=Source.API, payload=request.data, **serializer.validated_data
                 )
             )
+        except AddressErased as error:
+            return erased_address_response(error)
         except ValidationError as error:
             return validation_error_response(error)
         return ApiResponse(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.models import Contact
 from core.models import LoopSettings
 from core.roles import Role, has_role
 from playbooks.models import (
@@ -632,6 +633,10 @@ def reopen_case(*, case: Case, actor: User, reason: str) -> Case:
         case = _lock(case)
         if case.status != CaseStatus.CLOSED:
             raise CaseActionRefused(_("The case is open already."))
+        if Contact.objects.filter(pk=case.contact_id, erased_at__isnull=False).exists():
+            raise CaseActionRefused(
+                _("The contact was erased at their request: their case stays closed.")
+            )
         fields: dict[str, Any] = {
             "closed_at": None,
             "outcome": "",
