@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    # Retention (NPS_RETENTION_DAYS): comments older than it are blanked; unset keeps them.
+    "expire-old-comments": {
+        "task": "surveys.expire_old_comments",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
     "end-suppressions": {
         "task": "playbooks.end_suppressions",
         "schedule": crontab(hour=2, minute=30),

@@ -250,7 +250,14 @@ NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=6
 # keep it: with another key, erased people could be surveyed again.
 NPS_ERASURE_SALT = env.str("NPS_ERASURE_SALT", default="")
 # Comments of answers older than this many days are blanked every night; None keeps them.
-NPS_RETENTION_DAYS = env.int("NPS_RETENTION_DAYS", default=None)
+NPS_RETENTION_DAYS = env.str("NPS_RETENTION_DAYS", default="").strip() or None
+if NPS_RETENTION_DAYS is not None:
+    if not NPS_RETENTION_DAYS.isdigit() or int(NPS_RETENTION_DAYS) < 1:
+        raise ImproperlyConfigured(
+            f"NPS_RETENTION_DAYS is {NPS_RETENTION_DAYS!r}: give a whole number of days, at "
+            "least 1 (e.g. 730), or leave it unset to keep comments forever."
+        )
+    NPS_RETENTION_DAYS = int(NPS_RETENTION_DAYS)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
