@@ -5,6 +5,7 @@ import hmac
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -161,6 +162,18 @@ class Contact(models.Model):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """An address whose person was erased at their request is never stored again."""
+        if self.erased_at is None and self.email and ErasedAddress.objects.holds(self.email):
+            raise ValidationError(
+                {
+                    "email": _(
+                        "The person with this address was erased at their request (GDPR): "
+                        "NPS Loop may not store them again."
+                    )
+                }
+            )
 
     @property
     def first_name(self) -> str:

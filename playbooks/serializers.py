@@ -285,8 +285,8 @@ class ContactEraseSerializer(serializers.Serializer):
         max_length=254,
         help_text="The address of the person to erase.",
         error_messages={
-            "required": 'Give the address of the person to erase: {"email": "..."}.',
-            "blank": 'Give the address of the person to erase: {"email": "..."}.',
+            "required": "Give the address of the person to erase in the field 'email'.",
+            "blank": "Give the address of the person to erase in the field 'email'.",
             "invalid": "This is not an email address; give one like person@example.com.",
         },
     )

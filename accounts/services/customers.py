@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, AccountDomain, Contact, ErasedAddress, Interaction
+from accounts.models import Account, AccountDomain, Contact, Interaction
 from accounts.signals import contact_account_set
 
 if TYPE_CHECKING:
@@ -57,15 +57,6 @@ def save_contact(*, contact: Contact, actor: User | None = None) -> Contact:
     contact.full_clean()
     if contact.is_erased:
         raise ValidationError(_("This contact was erased at their request: it cannot change."))
-    if ErasedAddress.objects.holds(contact.email):
-        raise ValidationError(
-            {
-                "email": _(
-                    "The person with this address was erased at their request (GDPR): "
-                    "NPS Loop may not store them again."
-                )
-            }
-        )
     previous = (
         Contact.objects.filter(pk=contact.pk).values_list("account_id", flat=True).first()
         if contact.pk
