@@ -162,10 +162,11 @@ class SuppressionCheckView(APIView):
         },
         summary="May this address be surveyed now?",
         description=(
-            "Call it before you send a survey. `allowed` is false when the contact opted out, "
-            "or when a suppression is in force for them or for their whole account (a case is "
-            "open, or someone set one by hand); `reasons` says why in plain words. An address "
-            "NPS Loop does not know is allowed."
+            "Call it before you send a survey. `allowed` is false when the person was erased "
+            "at their request (`reason: erased`: never survey them), when the contact opted "
+            "out, or when a suppression is in force for them or for their whole account (a "
+            "case is open, or someone set one by hand); `reasons` says why in plain words, "
+            "`reason_codes` as codes. An address NPS Loop does not know is allowed."
         ),
     )
     def get(self, request: Request) -> ApiResponse:
