@@ -53,7 +53,9 @@ logger = logging.getLogger(__name__)
 
 # Parameters of timeline sentences that hold free text a person typed or a recipient's
 # address: on the erased person's own cases they are theirs, whatever they say.
-FREE_TEXT_PARAMS = frozenset({"comment", "reason", "resolution", "note", "text", "to", "email"})
+FREE_TEXT_PARAMS = frozenset(
+    {"comment", "reason", "resolution", "note", "notes", "text", "to", "email", "sent_to"}
+)
 
 
 class ContactNotFound(Exception):
@@ -227,13 +229,27 @@ def _blank_events(events, needles: Needles, *, own: bool) -> int:
             message = Said(msgid=said["msgid"], params=said.get("params", {})).english()
         else:
             message = scrub(event.message, needles)
-        details = scrub(event.details, needles)
+        details = scrub(_blank_free_text(event.details) if own else event.details, needles)
         if (message, said, details) != (event.message, event.said, event.details):
             CaseEvent.objects.filter(pk=event.pk).update(
                 message=message, said=said, details=details
             )
             changed += 1
     return changed
+
+
+def _blank_free_text(value: Any) -> Any:
+    """`value` with the strings under free-text keys (`FREE_TEXT_PARAMS`) blanked."""
+    if isinstance(value, list):
+        return [_blank_free_text(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            key: ERASED
+            if key in FREE_TEXT_PARAMS and isinstance(item, str) and item
+            else _blank_free_text(item)
+            for key, item in value.items()
+        }
+    return value
 
 
 def _erased_said(said: dict[str, Any], needles: Needles, *, own: bool) -> dict[str, Any]:

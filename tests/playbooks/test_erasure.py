@@ -62,12 +62,12 @@ def marie(default_playbooks, default_themes, csm):
         step=case.steps.get(kind=StepKind.QUALIFICATION_CALL),
         actor=csm,
         reached=True,
-        notes=f"Spoke with {NAME} ({PHONE}) about the invoices.",
+        notes="She wants a refund of the quarterly fee.",
     )
     add_action_item(
         case=case, actor=csm, audience="customer", text=f"Send {NAME} a goodwill voucher"
     )
-    raise_escalation(case=case, actor=csm, reason=f"{NAME} threatens to leave")
+    raise_escalation(case=case, actor=csm, reason=f"{NAME} threatens to leave, call {PHONE}")
     # A later comment reaches the case's timeline ("Comment: ...").
     record_response(
         answer=AnswerIn(
@@ -116,14 +116,17 @@ def answer_figures() -> dict:
     }
 
 
+TRACES = (EMAIL, NAME, PHONE, "zanzibar", "renewal lunch", "goodwill voucher", "refund of")
+
+
 def test_no_trace_of_the_person_stays_in_any_table(marie):
     before = every_row_as_text()
-    assert EMAIL in before and "zanzibar" in before and NAME.lower() in before
+    assert all(trace.lower() in before for trace in TRACES)
 
     erase_contact(email=EMAIL)
 
     after = every_row_as_text()
-    for trace in (EMAIL, NAME.lower(), PHONE, "zanzibar", "renewal lunch", "goodwill voucher"):
+    for trace in TRACES:
         assert trace.lower() not in after, trace
 
 
