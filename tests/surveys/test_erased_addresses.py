@@ -148,3 +148,13 @@ def test_retention_run_twice_changes_nothing_the_second_time(old_and_new):
 def test_without_a_retention_period_every_comment_is_kept(old_and_new):
     assert expire_old_comments() == 0
     assert Response.objects.filter(comment=EXPIRED).count() == 0
+
+
+@pytest.mark.parametrize("value", ["two years", "0"])
+def test_a_retention_period_that_is_not_a_number_of_days_stops_the_start(value):
+    from tests.core.test_check_deploy import manage
+
+    result = manage("check", DJANGO_DEBUG="true", NPS_RETENTION_DAYS=value)
+
+    assert result.returncode != 0
+    assert "NPS_RETENTION_DAYS" in result.stderr and "whole number of days" in result.stderr
