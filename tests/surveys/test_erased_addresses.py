@@ -158,3 +158,17 @@ def test_a_retention_period_that_is_not_a_number_of_days_stops_the_start(value):
 
     assert result.returncode != 0
     assert "NPS_RETENTION_DAYS" in result.stderr and "whole number of days" in result.stderr
+
+
+def test_a_survey_link_sent_before_the_erasure_leads_nowhere(client):
+    from django.urls import reverse
+
+    from playbooks.services.erasure import erase_contact_by_id
+
+    invitation = InvitationFactory()
+    erase_contact_by_id(contact_id=invitation.contact_id)
+
+    reply = client.post(reverse("survey-answer", args=[invitation.token]), {"score": 3})
+
+    assert reply.status_code == 404
+    assert not Response.objects.exists()
