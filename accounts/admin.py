@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, AccountDomain, Contact, Interaction
 from accounts.services.customers import (
     delete_account,
-    delete_contact,
     delete_interaction,
     normalize_domain,
     save_account,
@@ -96,6 +95,9 @@ class AccountAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
+    """Contacts as the CRM has them. Erasing a person is an action `playbooks` adds, as the
+    answers and cases it must reach are above this floor."""
+
     list_display = ("email", "name", "account", "persona", "influence", "opted_out")
     list_filter = (MatchedFilter, "persona", "influence", "opted_out", "account__segment")
     search_fields = ("email", "name", "account__name", "external_id")
@@ -113,12 +115,15 @@ class ContactAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Contact, form, change: bool) -> None:
         save_contact(contact=obj, actor=request.user)
 
-    def delete_model(self, request: HttpRequest, obj: Contact) -> None:
-        delete_contact(contact=obj)
+    def has_delete_permission(self, request: HttpRequest, obj: Contact | None = None) -> bool:
+        # A person's answers and cases hold on to them: they are erased (the admin action,
+        # the contact's page), never deleted.
+        return False
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
-        for contact in queryset:
-            delete_contact(contact=contact)
+    def has_change_permission(self, request: HttpRequest, obj: Contact | None = None) -> bool:
+        if obj is not None and obj.is_erased:
+            return False
+        return super().has_change_permission(request, obj)
 
 
 @admin.register(Interaction)

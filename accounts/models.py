@@ -1,4 +1,11 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +103,12 @@ class AccountDomain(models.Model):
         return self.domain
 
 
+class ContactQuerySet(models.QuerySet):
+    def not_erased(self) -> ContactQuerySet:
+        """People NPS Loop still knows: erased contacts are tombstones."""
+        return self.filter(erased_at__isnull=True)
+
+
 class Contact(models.Model):
     """A person at a customer. `account` is empty while the person is unmatched."""
 
@@ -121,8 +134,13 @@ class Contact(models.Model):
     language = models.CharField(_("language"), max_length=8, blank=True)
     opted_out = models.BooleanField(_("opted out"), default=False)
     opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
+    # Set when the person was erased at their request (GDPR Art. 17): the row is then a
+    # tombstone that keeps their answers' scores and dates counted, and nothing of them.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "email"]
@@ -145,9 +163,73 @@ class Contact(models.Model):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        """An address whose person was erased at their request is never stored again."""
+        if self.erased_at is None and self.email and ErasedAddress.objects.holds(self.email):
+            raise ValidationError(
+                {
+                    "email": _(
+                        "The person with this address was erased at their request (GDPR): "
+                        "NPS Loop may not store them again."
+                    )
+                }
+            )
+
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+def tombstone_email(contact_id: int) -> str:
+    """The address an erased contact keeps: unique, and never anyone's (`.invalid`)."""
+    return f"erased-{contact_id}@{ERASED_EMAIL_DOMAIN}"
+
+
+def address_hash(email: str) -> str:
+    """The keyed hash (HMAC-SHA256) an erased address is remembered by, never the address.
+
+    Keyed with NPS_ERASURE_SALT (SECRET_KEY when unset), so that a copy of the table
+    alone cannot be checked against a list of addresses.
+    """
+    normalised = email.strip().lower()
+    key = settings.NPS_ERASURE_SALT or settings.SECRET_KEY
+    return hmac.new(key.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+
+
+class ErasedAddressQuerySet(models.QuerySet):
+    def holds(self, email: str) -> bool:
+        """Whether this address belongs to someone erased at their request."""
+        return self.filter(address_hash=address_hash(email)).exists()
+
+    def among(self, emails: Iterable[str]) -> set[str]:
+        """Those of `emails` (lower case) that belong to people erased at their request."""
+        by_hash = {address_hash(email): email.strip().lower() for email in emails if email}
+        found = self.filter(address_hash__in=by_hash).values_list("address_hash", flat=True)
+        return {by_hash[digest] for digest in found}
+
+
+class ErasedAddress(models.Model):
+    """An address whose person was erased at their request: they are never surveyed, nor
+    stored, again. Only a keyed hash of the address is kept (`address_hash`)."""
+
+    address_hash = models.CharField(max_length=64, unique=True, editable=False)
+    erased_at = models.DateTimeField(_("erased at"))
+
+    objects = ErasedAddressQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("erased address")
+        verbose_name_plural = _("erased addresses")
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… ({self.erased_at:%Y-%m-%d})"
 
 
 class Interaction(models.Model):

@@ -9,3 +9,8 @@ follow it (`surveys`), and with them their cases (`playbooks`).
 from django.dispatch import Signal
 
 contact_account_set = Signal()
+
+# `contact_erased(sender=Contact, contact_id=<int>, needles=<core.redaction.Needles>)` is
+# sent inside the transaction that erased a person (GDPR Art. 17), so that floors the
+# eraser cannot import (`imports`) forget them too. `needles` are what identifies them.
+contact_erased = Signal()

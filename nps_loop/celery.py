@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
     },
     "forget-old-webhook-messages": {
         "task": "surveys.forget_old_webhook_messages",
+        "schedule": crontab(hour=3, minute=45),
+        "options": {"expires": 6 * 3600},
+    },
+    # Retention (NPS_RETENTION_DAYS): comments older than it are blanked; unset keeps them.
+    "expire-old-comments": {
+        "task": "surveys.expire_old_comments",
         "schedule": crontab(hour=3, minute=15),
         "options": {"expires": 6 * 3600},
     },

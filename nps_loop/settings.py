@@ -281,6 +281,20 @@ NPS_PASSWORD_RESET_EMAILS_PER_HOUR = env.int("NPS_PASSWORD_RESET_EMAILS_PER_HOUR
 NPS_API_WRONG_KEY_LIMIT = env.int("NPS_API_WRONG_KEY_LIMIT", default=10)
 NPS_API_WRONG_KEY_WINDOW_MINUTES = env.int("NPS_API_WRONG_KEY_WINDOW_MINUTES", default=15)
 
+# --- Privacy ------------------------------------------------------------------
+# Key of the hash erased addresses are remembered by (empty: SECRET_KEY). Set it once and
+# keep it: with another key, erased people could be surveyed again.
+NPS_ERASURE_SALT = env.str("NPS_ERASURE_SALT", default="")
+# Comments of answers older than this many days are blanked every night; None keeps them.
+NPS_RETENTION_DAYS = env.str("NPS_RETENTION_DAYS", default="").strip() or None
+if NPS_RETENTION_DAYS is not None:
+    if not NPS_RETENTION_DAYS.isdigit() or int(NPS_RETENTION_DAYS) < 1:
+        raise ImproperlyConfigured(
+            f"NPS_RETENTION_DAYS is {NPS_RETENTION_DAYS!r}: give a whole number of days, at "
+            "least 1 (e.g. 730), or leave it unset to keep comments forever."
+        )
+    NPS_RETENTION_DAYS = int(NPS_RETENTION_DAYS)
+
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

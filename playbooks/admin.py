@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -11,7 +12,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import ContactAdmin
+from accounts.models import Contact
 from core.admin import AdminRolePermissionsMixin, people_with_a_role
+from core.roles import Role, has_role
 from playbooks.forms import PlaybookForm
 from playbooks.models import (
     ActionItem,
@@ -25,6 +29,7 @@ from playbooks.models import (
     ProcessingFailure,
 )
 from playbooks.services.cases import delete_case
+from playbooks.services.erasure import erase_contact_by_id
 from playbooks.services.failures import retry_failed_response
 from playbooks.services.playbooks import (
     PlaybookEditRefused,
@@ -575,5 +580,34 @@ class ProcessingFailureAdmin(ReadOnlyAdminMixin, AdminRolePermissionsMixin, admi
                 len(waiting),
             )
             % {"count": len(waiting)},
+            messages.SUCCESS,
+        )
+
+
+admin.site.unregister(Contact)
+
+
+@admin.register(Contact)
+class ErasableContactAdmin(ContactAdmin):
+    """The contacts' admin, with erasing people at their request (GDPR Art. 17)."""
+
+    actions = ["erase_contacts"]
+
+    @admin.action(description=_("Erase selected contacts (GDPR: cannot be undone)"))
+    def erase_contacts(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        if not has_role(request.user, Role.ADMIN):
+            raise PermissionDenied
+        erased = sum(
+            not erase_contact_by_id(contact_id=pk, actor=request.user).already_erased
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d person erased: they will never be surveyed again.",
+                "%(count)d people erased: they will never be surveyed again.",
+                erased,
+            )
+            % {"count": erased},
             messages.SUCCESS,
         )

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
+from core.models import User
 from playbooks import selectors
-from playbooks.permissions import CanReadCases
+from playbooks.permissions import CanEraseContacts, CanReadCases
 from playbooks.serializers import (
     CaseDetailSerializer,
     CaseQuerySerializer,
     CaseSerializer,
+    ContactEraseSerializer,
+    ErasureSummarySerializer,
 )
+from playbooks.services.erasure import ContactNotFound, erase_contact
 from surveys.api import NO_ACCESS, NOT_SIGNED_IN, ApiPagination
 from surveys.serializers import ApiErrorSerializer
 
@@ -79,3 +84,49 @@ class CaseDetailView(APIView):
         if case is None:
             raise NotFound(f"There is no case {case_id} that you may see.")
         return ApiResponse(CaseDetailSerializer(case).data)
+
+
+class ContactEraseView(APIView):
+    permission_classes = [CanEraseContacts]
+
+    @extend_schema(
+        request=ContactEraseSerializer,
+        responses={
+            200: ErasureSummarySerializer,
+            400: OpenApiResponse(
+                ApiErrorSerializer, description="No email, or not an email address."
+            ),
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(
+                ApiErrorSerializer,
+                description="Not a REST API key (a survey tool's key) nor a signed-in admin.",
+            ),
+            404: OpenApiResponse(
+                ApiErrorSerializer, description="No contact has this address: nothing changed."
+            ),
+        },
+        summary="Erase a person at their request (GDPR Art. 17)",
+        description=(
+            "Their name, email, phone and every text they wrote become a tombstone; scores, "
+            "dates and counts stay, so every figure stays the same. Their open cases close "
+            "with the outcome `contact_erased`. The address is remembered only as a keyed "
+            "hash: the suppression check then answers `reason: erased`, and answers from it "
+            "are refused. Calling it again for the same address answers 200 with "
+            "`already_erased: true` and changes nothing."
+        ),
+    )
+    def post(self, request: Request) -> ApiResponse:
+        body = ContactEraseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            summary = erase_contact(email=body.validated_data["email"], actor=_person(request))
+        except ContactNotFound:
+            raise NotFound("No contact has this email address: nothing was erased.") from None
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        return ApiResponse(ErasureSummarySerializer(summary.as_dict()).data)
+
+
+def _person(request: Request):
+    """The signed-in person who acts, None for an API key."""
+    return request.user if isinstance(request.user, User) else None

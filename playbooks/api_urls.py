@@ -5,4 +5,5 @@ from playbooks import api
 urlpatterns = [
     path("cases", api.CaseListView.as_view(), name="api-cases"),
     path("cases/<int:case_id>", api.CaseDetailView.as_view(), name="api-case"),
+    path("contacts/erase", api.ContactEraseView.as_view(), name="api-contact-erase"),
 ]

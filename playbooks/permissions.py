@@ -1,6 +1,6 @@
 from core.roles import Role
 from surveys.models import Integration, IntegrationKind
-from surveys.permissions import IsIntegrationOrRole
+from surveys.permissions import IsApiClient, IsIntegrationOrRole
 
 
 class CanReadCases(IsIntegrationOrRole):
@@ -16,3 +16,11 @@ class CanReadCases(IsIntegrationOrRole):
         if isinstance(user, Integration) and user.kind != IntegrationKind.API:
             return False
         return super().has_permission(request, view)
+
+
+class CanEraseContacts(IsApiClient):
+    """Erasing a person: REST API keys (the team's own scripts, a privacy tool) and signed-in
+    admins. Survey-tool webhook keys and the other roles may not."""
+
+    roles = (Role.ADMIN,)
+    message = "Erasing a person needs a REST API key or the admin role."

@@ -276,3 +276,39 @@ class CaseDetailSerializer(CaseSerializer):
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "steps", "action_items", "escalations", "timeline"]
         read_only_fields = fields
+
+
+class ContactEraseSerializer(serializers.Serializer):
+    """The body of `POST /api/v1/contacts/erase`."""
+
+    email = serializers.EmailField(
+        max_length=254,
+        help_text="The address of the person to erase.",
+        error_messages={
+            "required": "Give the address of the person to erase in the field 'email'.",
+            "blank": "Give the address of the person to erase in the field 'email'.",
+            "invalid": "This is not an email address; give one like person@example.com.",
+        },
+    )
+
+
+class ErasureSummarySerializer(serializers.Serializer):
+    """What an erasure did, in counts; nothing in it identifies the person."""
+
+    contact_id = serializers.IntegerField(
+        allow_null=True, help_text="The tombstone contact's id; null when erased earlier."
+    )
+    already_erased = serializers.BooleanField(
+        help_text="True when the person had been erased already: nothing changed."
+    )
+    answers = serializers.IntegerField(help_text="Answers kept, without their words.")
+    comments = serializers.IntegerField(help_text="Comments replaced by “[erased]”.")
+    cases = serializers.IntegerField(help_text="Their cases, blanked.")
+    cases_closed = serializers.IntegerField(help_text="Open cases closed as `contact_erased`.")
+    timeline_entries = serializers.IntegerField()
+    case_steps = serializers.IntegerField(help_text="Step results (360° views, calls) blanked.")
+    escalations = serializers.IntegerField()
+    action_items = serializers.IntegerField()
+    interactions = serializers.IntegerField()
+    invitations = serializers.IntegerField()
+    suppressions_lifted = serializers.IntegerField()

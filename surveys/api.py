@@ -28,7 +28,7 @@ from surveys.serializers import (
     SuppressionSerializer,
     SurveyClearanceSerializer,
 )
-from surveys.services import record_response
+from surveys.services import AddressErased, record_response
 
 
 def validation_error_response(error: ValidationError) -> ApiResponse:
@@ -48,6 +48,14 @@ def validation_error_response(error: ValidationError) -> ApiResponse:
     )
 
 
+def erased_address_response(error: AddressErased) -> ApiResponse:
+    """409: the answer is from someone erased at their request."""
+    return ApiResponse(
+        {"error": {"code": "erased", "message": error.messages[0]}},
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 class ResponseCreateView(APIView):
     permission_classes = [CanSendAnswers]
 
@@ -62,6 +70,10 @@ class ResponseCreateView(APIView):
                     "`stale: true`); the body is the answer as now stored."
                 ),
             ),
+            409: OpenApiResponse(
+                ApiErrorSerializer,
+                description="The person was erased at their request: nothing is stored.",
+            ),
         },
         summary="Send one NPS answer, or correct it",
         description=(
@@ -72,7 +84,9 @@ class ResponseCreateView(APIView):
             "open case is superseded by the matching playbook's case when the playbook "
             "changes. A delivery whose `updated_at` is older than the stored answer's is "
             "stale: 200 with `stale: true`, nothing changed. "
-            "An answer whose email matches no account is stored as unmatched (`matched: false`)."
+            "An answer whose email matches no account is stored as unmatched (`matched: false`). "
+            "An answer from someone erased at their request (GDPR) is refused with 409, code "
+            "`erased`, and nothing is stored."
         ),
     )
     def post(self, request: Request) -> ApiResponse:
@@ -84,6 +98,8 @@ class ResponseCreateView(APIView):
                     source=Source.API, payload=request.data, **serializer.validated_data
                 )
             )
+        except AddressErased as error:
+            return erased_address_response(error)
         except ValidationError as error:
             return validation_error_response(error)
         return ApiResponse(
@@ -157,10 +173,11 @@ class SuppressionCheckView(APIView):
         },
         summary="May this address be surveyed now?",
         description=(
-            "Call it before you send a survey. `allowed` is false when the contact opted out, "
-            "or when a suppression is in force for them or for their whole account (a case is "
-            "open, or someone set one by hand); `reasons` says why in plain words. An address "
-            "NPS Loop does not know is allowed."
+            "Call it before you send a survey. `allowed` is false when the person was erased "
+            "at their request (`reason: erased`: never survey them), when the contact opted "
+            "out, or when a suppression is in force for them or for their whole account (a "
+            "case is open, or someone set one by hand); `reasons` says why in plain words, "
+            "`reason_codes` as codes. An address NPS Loop does not know is allowed."
         ),
     )
     def get(self, request: Request) -> ApiResponse:

@@ -44,7 +44,7 @@ from surveys.hooks import (
 )
 from surveys.models import Integration, IntegrationKind
 from surveys.serializers import RecordedResponseSerializer
-from surveys.services import opt_out_contact, record_response
+from surveys.services import AddressErased, opt_out_contact, record_response
 from surveys.services.integrations import integration_for_key, touch_integration
 from surveys.services.webhook_messages import first_delivery
 
@@ -117,7 +117,11 @@ def _outcome(event: HookEvent, *, payload: Any) -> tuple[int, dict[str, Any]]:
         if contact is None:
             return status.HTTP_200_OK, {"ignored": "No contact has this email; nothing to do."}
         return status.HTTP_200_OK, {"opted_out": contact.email}
-    recorded = record_response(answer=dataclasses.replace(event, payload=payload))
+    try:
+        recorded = record_response(answer=dataclasses.replace(event, payload=payload))
+    except AddressErased as error:
+        # Not an error the tool could fix by sending again: acknowledge it, store nothing.
+        return status.HTTP_200_OK, {"ignored": error.messages[0]}
     body = RecordedResponseSerializer(recorded.response, context={"stale": recorded.stale}).data
     return (status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK, body)
 

@@ -62,9 +62,10 @@ class Rules:
 def campaign_audience(campaign: Campaign) -> QuerySet[Contact]:
     """The contacts of accounts the campaign's filters select, most influential first.
 
-    People matched to no account are left out: a campaign asks customers the CRM knows.
+    People matched to no account are left out: a campaign asks customers the CRM knows;
+    so are people erased at their request.
     """
-    contacts = Contact.objects.filter(account__isnull=False)
+    contacts = Contact.objects.not_erased().filter(account__isnull=False)
     if campaign.audience_segment:
         contacts = contacts.filter(account__segment=campaign.audience_segment)
     if campaign.audience_tier:

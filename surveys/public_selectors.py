@@ -26,12 +26,13 @@ TOKEN_MAX_LENGTH = Invitation._meta.get_field("token").max_length
 
 
 def invitation_for_token(*, token: str) -> Invitation | None:
-    """The mailed invitation with this token, with what its page shows; None if there is none."""
+    """The mailed invitation with this token, with what its page shows; None if there is none
+    (nor for someone erased at their request: their links lead nowhere)."""
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
     return (
         Invitation.objects.select_related("campaign", "contact", "response")
-        .filter(token=token, status__in=MAILED_STATUSES)
+        .filter(token=token, status__in=MAILED_STATUSES, contact__erased_at__isnull=True)
         .first()
     )
 

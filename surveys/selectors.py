@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.models import Account, Contact
+from accounts.models import ERASED_EMAIL_DOMAIN, Account, Contact, ErasedAddress
 from core.business_days import parse_holidays
 from core.models import LoopSettings
 from surveys.drip import drip_times, sending_days
@@ -75,17 +75,34 @@ class SurveyClearance:
     reasons: list[str]
     contact: Contact | None
     suppressions: list[Suppression]
+    # Why not, as stable codes: "erased", "opted_out", "suppressed".
+    reason_codes: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str | None:
+        """The first reason's code; None when allowed."""
+        return self.reason_codes[0] if self.reason_codes else None
 
 
 def survey_clearance(*, email: str, at: dt.datetime | None = None) -> SurveyClearance:
-    """May this address get a survey now? Opt-out and active suppressions say no."""
+    """May this address get a survey now? Erasure, opt-out and active suppressions say no."""
     email = email.strip().lower()
+    if email.endswith(f"@{ERASED_EMAIL_DOMAIN}") or ErasedAddress.objects.holds(email):
+        return SurveyClearance(
+            email=email,
+            allowed=False,
+            reasons=["The person was erased at their request (GDPR): never survey them."],
+            contact=None,
+            suppressions=[],
+            reason_codes=["erased"],
+        )
     contact = Contact.objects.select_related("account").filter(email__iexact=email).first()
     if contact is None:
         return SurveyClearance(email=email, allowed=True, reasons=[], contact=None, suppressions=[])
-    reasons = []
+    reasons, codes = [], []
     if contact.opted_out:
         reasons.append("The contact opted out of surveys.")
+        codes.append("opted_out")
     scope = Q(contact=contact)
     if contact.account_id is not None:
         scope |= Q(account_id=contact.account_id)
@@ -96,12 +113,15 @@ def survey_clearance(*, email: str, at: dt.datetime | None = None) -> SurveyClea
         why = suppression.get_reason_display()
         note = f" ({suppression.note})" if suppression.note else ""
         reasons.append(f"Surveys to {who} are suppressed{until}: {why}{note}.")
+    if suppressions:
+        codes.append("suppressed")
     return SurveyClearance(
         email=email,
         allowed=not reasons,
         reasons=reasons,
         contact=contact,
         suppressions=suppressions,
+        reason_codes=codes,
     )
 
 

@@ -195,4 +195,15 @@ class SurveyClearanceSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="Why not, in plain words (opt-out, suppressions); empty when allowed.",
     )
+    reason = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "The first reason as a code: `erased` (erased at their request: never survey "
+            "them), `opted_out` or `suppressed`; null when allowed."
+        ),
+    )
+    reason_codes = serializers.ListField(
+        child=serializers.ChoiceField(choices=["erased", "opted_out", "suppressed"]),
+        help_text="Every reason as a code, in the order of `reasons`' kinds.",
+    )
     suppressions = SuppressionSerializer(many=True)

@@ -8,10 +8,11 @@ its time was up hands over to the next one.
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from core.background import retrying_task
-from surveys.services import campaigns, sending, webhook_messages
+from surveys.services import campaigns, erasure, sending, webhook_messages
 
 
 @retrying_task(name="surveys.plan_campaign", soft_time_limit=300, time_limit=360)
@@ -47,3 +48,15 @@ def sending_sweep() -> None:
 def forget_old_webhook_messages() -> int:
     """Nightly: forget webhook message ids kept long enough to ignore the tools' retries."""
     return webhook_messages.forget_old_messages()
+
+
+@shared_task(
+    name="surveys.expire_old_comments", acks_late=True, soft_time_limit=1800, time_limit=1900
+)
+def expire_old_comments() -> int:
+    """Nightly: blank the comments of answers older than NPS_RETENTION_DAYS (unset: keep
+    them). Returns how many were blanked; a second run finds none left."""
+    days = settings.NPS_RETENTION_DAYS
+    if days is None:
+        return 0
+    return erasure.expire_old_comments(days=days)

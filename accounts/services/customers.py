@@ -55,6 +55,8 @@ def save_contact(*, contact: Contact, actor: User | None = None) -> Contact:
     wait for one (through `contact_account_set`), as matching them by hand does."""
     contact.email = contact.email.strip().lower()
     contact.full_clean()
+    if contact.is_erased:
+        raise ValidationError(_("This contact was erased at their request: it cannot change."))
     previous = (
         Contact.objects.filter(pk=contact.pk).values_list("account_id", flat=True).first()
         if contact.pk

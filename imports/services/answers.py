@@ -18,7 +18,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
-from accounts.models import Account
+from accounts.models import ERASED_EMAIL_DOMAIN, Account, ErasedAddress
 from imports.csv_import import (
     Column,
     FirstLines,
@@ -35,6 +35,11 @@ from surveys.answers import AnswerIn, clean_answer
 from surveys.models import Campaign, Response, Source
 from surveys.services.responses import record_response
 
+ERASED_DOMAIN = f"@{ERASED_EMAIL_DOMAIN}"
+ERASED_ANSWER_ROW = (
+    "this person was erased from NPS Loop at their request (GDPR): their answers are not "
+    "stored. Remove the row, or import with invalid rows skipped."
+)
 RESPONSE_COLUMNS = (
     Column(
         "external_id",
@@ -112,6 +117,12 @@ class ResponsePlanner:
 
     def plan(self, rows: list[Row]) -> list[_ResponsePlan | None]:
         answers = [self._check(row) for row in rows]
+        erased = ErasedAddress.objects.among(answer.email for answer in answers if answer)
+        for index, (row, answer) in enumerate(zip(rows, answers, strict=True)):
+            if answer and (answer.email in erased or answer.email.endswith(ERASED_DOMAIN)):
+                # The address is not repeated in the report: the report is kept.
+                row.error("email", ERASED_ANSWER_ROW)
+                answers[index] = None
         stored = {
             external_id: amendable
             for external_id, *amendable in Response.objects.filter(

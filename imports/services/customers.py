@@ -29,6 +29,7 @@ from accounts.models import (
     Account,
     AccountDomain,
     Contact,
+    ErasedAddress,
     Influence,
     Interaction,
     InteractionKind,
@@ -91,6 +92,10 @@ INTERACTION_COLUMNS = (
     Column("contact_email"),
     Column("source"),
     Column("external_id"),
+)
+ERASED_ROW = (
+    "this person was erased from NPS Loop at their request (GDPR): they may not be stored "
+    "again. Remove the row (and erase them in the CRM), or import with invalid rows skipped."
 )
 DEFAULT_INTERACTION_SOURCE = "csv"
 MAX_SUMMARY_LENGTH = 10_000
@@ -383,6 +388,12 @@ class ContactPlanner:
 
     def plan(self, rows: list[Row]) -> list[_Plan | None]:
         parsed = [self._parse(row) for row in rows]
+        erased = ErasedAddress.objects.among(values["email"] for values in parsed if values)
+        for index, (row, values) in enumerate(zip(rows, parsed, strict=True)):
+            if values and values["email"] in erased:
+                # The address is not repeated in the report: the report is kept.
+                row.error("email", ERASED_ROW)
+                parsed[index] = None
         self._accounts.fetch(values.get("account_external_id") for values in parsed if values)
         by_external_id, by_email = self._existing([values for values in parsed if values])
         return [

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.background import enqueue_on_commit
+from core.redaction import Needles, scrub
 from imports.csv_import import (
     DEFAULT_CHUNK_SIZE,
     Column,
@@ -410,3 +411,33 @@ def _preview(file: IO[bytes], csv_file: CsvFile) -> dict[str, Any]:
 def _shortened(cell: str) -> str:
     cell = cell.strip()
     return cell if len(cell) <= PREVIEW_CELL_LENGTH else cell[: PREVIEW_CELL_LENGTH - 1] + "…"
+
+
+def forget_in_import_jobs(*, needles: Needles) -> int:
+    """Blank what names an erased person in the checks, previews and results of import
+    jobs, and delete the stored file of a finished job that holds their details (the job
+    needs it no more). Returns how many jobs named them."""
+    named = 0
+    for job in ImportJob.objects.select_for_update().order_by("pk"):
+        fields = {
+            "check_result": scrub(job.check_result, needles),
+            "preview": scrub(job.preview, needles),
+            "import_result": scrub(job.import_result, needles),
+            "error_message": scrub(job.error_message, needles),
+        }
+        file_named = not job.is_running and _file_names(job.path, needles)
+        if file_named:
+            path = job.path
+            transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
+        if any(getattr(job, name) != value for name, value in fields.items()) or file_named:
+            ImportJob.objects.filter(pk=job.pk).update(**fields)
+            named += 1
+    return named
+
+
+def _file_names(path: Path, needles: Needles) -> bool:
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return False
+    return needles.found_in(content.decode("utf-8", errors="replace"))

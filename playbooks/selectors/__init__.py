@@ -24,6 +24,7 @@ from playbooks.selectors.cases import (
     filter_cases,
     playbook_for,
 )
+from playbooks.selectors.contact_page import ContactPage, contact_page
 from playbooks.selectors.escalations import (
     EscalationFilters,
     escalation_counts,
@@ -49,6 +50,8 @@ __all__ = [
     "accounts_visible_to",
     "CasePage",
     "case_page",
+    "ContactPage",
+    "contact_page",
     "EscalationFilters",
     "escalation_counts",
     "escalation_list",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.models import Contact
 from core.models import LoopSettings
 from core.roles import Role, has_role
 from playbooks.models import (
@@ -670,6 +671,10 @@ def reopen_case(*, case: Case, actor: User, reason: str) -> Case:
         if case.superseded_at is not None:
             raise CaseActionRefused(
                 _("A corrected score superseded this case: work the case that replaces it.")
+            )
+        if Contact.objects.filter(pk=case.contact_id, erased_at__isnull=False).exists():
+            raise CaseActionRefused(
+                _("The contact was erased at their request: their case stays closed.")
             )
         fields: dict[str, Any] = {
             "closed_at": None,

@@ -1,6 +1,7 @@
 """Pages of `playbooks`: the CSM workspace (queue, case, account, answers), the managers'
 dashboard and escalations, the playbook editor."""
 
+from playbooks.views.contacts import contact_detail, contact_erase
 from playbooks.views.dashboard import dashboard, dashboard_export
 from playbooks.views.editor import (
     playbook_action,
@@ -27,6 +28,8 @@ __all__ = [
     "case_action",
     "case_detail",
     "case_queue",
+    "contact_detail",
+    "contact_erase",
     "dashboard",
     "dashboard_export",
     "escalation_action",

@@ -1,6 +1,7 @@
 """Every write of the `surveys` app. See `responses.record_response` for the way answers enter."""
 
 from surveys.services.responses import (
+    AddressErased,
     RecordedResponse,
     assign_account_to_contact,
     opt_out_contact,
@@ -8,6 +9,7 @@ from surveys.services.responses import (
 )
 
 __all__ = [
+    "AddressErased",
     "RecordedResponse",
     "assign_account_to_contact",
     "opt_out_contact",

@@ -6,11 +6,13 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import Account, AccountDomain, Contact
+from accounts.models import ERASED_EMAIL_DOMAIN, Account, AccountDomain, Contact, ErasedAddress
 from surveys.answers import AnswerIn, clean_answer
 from surveys.models import Campaign, Response
 from surveys.signals import contact_matched, response_recorded, response_updated
@@ -19,6 +21,22 @@ if TYPE_CHECKING:
     from core.models import User
 
 logger = logging.getLogger(__name__)
+
+
+class AddressErased(ValidationError):
+    """The answer is from someone erased at their request: NPS Loop stores nothing of them."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "email": [
+                    _(
+                        "This person was erased from NPS Loop at their request (GDPR): "
+                        "their answers are not stored. Stop surveying them."
+                    )
+                ]
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -54,9 +72,15 @@ def record_response(*, answer: AnswerIn) -> RecordedResponse:
     Deliveries of one answer serialise on its row, so that replays in any order
     end with the newest version.
 
-    Raises `ValidationError` with a message per field when the input is wrong.
+    Raises `ValidationError` with a message per field when the input is wrong, and
+    `AddressErased` (one) for an address whose person was erased at their request: they
+    are never stored again, not even an answer already stored being amended.
     """
     answer = clean_answer(answer)
+    if answer.email.endswith(f"@{ERASED_EMAIL_DOMAIN}") or ErasedAddress.objects.holds(
+        answer.email
+    ):
+        raise AddressErased()
     with transaction.atomic():
         existing = _existing(answer)
         if existing is not None:

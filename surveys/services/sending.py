@@ -26,7 +26,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Contact
+from accounts.models import Contact, ErasedAddress
 from core.mail import default_sender
 from core.models import LoopSettings
 from surveys.audience import Member, Rules, Verdict, exclusions_for
@@ -190,7 +190,16 @@ def _claim(*, limit: int, now: dt.datetime, outcome: SendingRound) -> list[Invit
         outcome.claimed = len(due)
         if not due:
             return []
-        members = [Member(i.contact_id, i.contact.account_id, i.contact.opted_out) for i in due]
+        # Someone erased at their request is never surveyed, whatever row points to them.
+        erased = ErasedAddress.objects.among(i.contact.email for i in due)
+        members = [
+            Member(
+                i.contact_id,
+                i.contact.account_id,
+                i.contact.opted_out or i.contact.is_erased or i.contact.email in erased,
+            )
+            for i in due
+        ]
         verdicts = exclusions_for(members, at=now, rules=Rules.current())
         to_send, excluded, deferred = [], defaultdict(list), []
         for invitation in due:

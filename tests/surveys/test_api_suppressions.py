@@ -43,6 +43,8 @@ def test_an_unknown_address_may_be_surveyed(api_client):
         "email": "nobody@elsewhere.example",
         "allowed": True,
         "reasons": [],
+        "reason": None,
+        "reason_codes": [],
         "suppressions": [],
     }
 
