@@ -882,8 +882,10 @@ def _date_the_story(
         moved = [row for row in rows if _move(clock, row, fields)]
         model.objects.bulk_update(moved, fields, batch_size=500)
     # An answer was recorded and processed when its case opened.
-    opened = Subquery(Case.objects.filter(response=OuterRef("pk")).values("opened_at")[:1])
-    Response.objects.filter(case__in=case_ids).update(
+    opened = Subquery(
+        Case.objects.current().filter(response=OuterRef("pk")).values("opened_at")[:1]
+    )
+    Response.objects.filter(cases__in=case_ids).update(
         created_at=opened, updated_at=opened, processed_at=opened
     )
 

@@ -116,7 +116,7 @@ class TestSeededDemo:
 
     def test_every_answer_has_its_case(self, seeded, db):
         assert not Response.objects.filter(processed_at__isnull=True).exists()
-        assert not Response.objects.filter(case__isnull=True).exists()
+        assert not Response.objects.filter(cases__isnull=True).exists()
 
     def test_cases_open_on_their_answers_day_over_the_whole_year(self, seeded, db):
         cases = Case.objects.select_related("response")
