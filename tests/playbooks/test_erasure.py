@@ -76,7 +76,6 @@ def marie(default_playbooks, default_themes, csm):
             email=EMAIL,
             score=2,
             comment=COMMENT + ", and nobody called back",
-            update_existing=True,
         )
     )
     ResponseFactory(contact=contact, score=9, comment="", answered_at=timezone.now())
