@@ -34,6 +34,8 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form gets the app's own page (JSON under /api/), in the reader's language.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "core.apps.CoreConfig",

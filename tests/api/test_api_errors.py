@@ -1,0 +1,64 @@
+"""Every error under /api/ is JSON in the one documented shape, whatever raised it."""
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_api_error(reply, status: int, code: str) -> dict:
+    assert reply.status_code == status
+    assert reply["Content-Type"].startswith("application/json")
+    body = reply.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    return body["error"]
+
+
+def test_an_id_that_is_not_a_number_is_a_json_404(api_client):
+    error = assert_api_error(api_client.get("/api/v1/cases/abc"), 404, "not_found")
+
+    assert "/api/v1/schema/" in error["message"]
+
+
+def test_an_unknown_endpoint_is_a_json_404_even_without_a_key():
+    assert_api_error(APIClient().get("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_a_method_the_endpoint_does_not_have_is_a_json_405(api_client):
+    reply = api_client.delete("/api/v1/cases")
+
+    assert_api_error(reply, 405, "method_not_allowed")
+    assert reply["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_a_missing_key_is_a_json_401():
+    assert_api_error(APIClient().get("/api/v1/cases"), 401, "not_authenticated")
+
+
+def test_a_browser_session_posting_without_csrf_token_gets_a_json_403(csm):
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(csm)
+
+    reply = browser.post("/api/v1/responses", {}, format="json")
+
+    assert_api_error(reply, 403, "permission_denied")
+
+
+@override_settings(ROOT_URLCONF="tests.core.error_urls")
+def test_a_bug_in_an_endpoint_is_a_json_500(api_key):
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+
+    error = assert_api_error(client.get("/api/v1/broken"), 500, "server_error")
+
+    assert "bug" not in error["message"]  # nothing of the exception leaks out
+
+
+def test_pages_outside_the_api_keep_their_html_404(api_client):
+    reply = api_client.get("/no-such-page/")
+
+    assert reply.status_code == 404
+    assert reply["Content-Type"].startswith("text/html")
