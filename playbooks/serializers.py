@@ -108,6 +108,10 @@ class CaseSerializer(serializers.ModelSerializer):
     """A case as the case list shows it: the answer, who answered, who owns the follow-up."""
 
     status = CaseStatusField(choices=CaseStatus.choices, read_only=True)
+    response_id = serializers.IntegerField(
+        read_only=True,
+        help_text="The answer the case came from: the `id` that `POST /api/v1/responses` answers.",
+    )
     score = serializers.IntegerField(
         read_only=True, source="response.score", help_text="The answer, 0–10."
     )
@@ -140,6 +144,7 @@ class CaseSerializer(serializers.ModelSerializer):
         model = Case
         fields = [
             "id",
+            "response_id",
             "status",
             "priority",
             "category",
