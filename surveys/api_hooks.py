@@ -42,7 +42,7 @@ from surveys.hooks import (
     typeform,
 )
 from surveys.models import Integration, IntegrationKind
-from surveys.serializers import ResponseOutSerializer
+from surveys.serializers import ApiErrorSerializer, ResponseOutSerializer
 from surveys.services import opt_out_contact, record_response
 from surveys.services.integrations import integration_for_key, touch_integration
 
@@ -206,8 +206,12 @@ HOOK_RESPONSES = {
             'or the event carries no answer: `{"ignored": "<reason>"}`.'
         ),
     ),
-    400: OpenApiResponse(description="Malformed JSON, or an answer that is not valid."),
-    401: OpenApiResponse(description="Unknown or revoked key, or a missing or wrong signature."),
+    400: OpenApiResponse(
+        ApiErrorSerializer, description="Malformed JSON, or an answer that is not valid."
+    ),
+    401: OpenApiResponse(
+        ApiErrorSerializer, description="Unknown or revoked key, or a missing or wrong signature."
+    ),
 }
 
 
