@@ -213,6 +213,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "surveys.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["surveys.throttling.ApiRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -248,6 +249,9 @@ NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE = env.int(
 # Reverse proxies in front of the app that append to X-Forwarded-For: the client address
 # the rate limits count is that many entries from the right. 0: REMOTE_ADDR.
 NPS_PUBLIC_TRUSTED_PROXIES = env.int("NPS_PUBLIC_TRUSTED_PROXIES", default=0)
+# Requests a minute one API key (or signed-in person, or address without either) may make
+# to the REST API; over it the API answers 429 with Retry-After. 0: no limit.
+NPS_API_RATE_PER_MINUTE = env.int("NPS_API_RATE_PER_MINUTE", default=1200)
 # Survey emails leave at most this fast, all workers together (the mail provider's limit).
 NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=600)
 

@@ -39,6 +39,11 @@ def unknown_token_limit() -> Limit:
     return Limit("survey-unknown-token", settings.NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE)
 
 
+def api_limit() -> Limit:
+    """Every request to the REST API, per API key, signed-in person or client address."""
+    return Limit("api", settings.NPS_API_RATE_PER_MINUTE)
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's IP address: REMOTE_ADDR, or the address the trusted proxies saw.
 

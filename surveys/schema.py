@@ -20,6 +20,7 @@ COMMON_ERRORS = {
     "401": "No API key and no signed-in session, or an unknown or revoked key.",
     "403": "The key or the signed-in person may not do this.",
     "405": "The endpoint does not answer this HTTP method; `Allow` lists those it does.",
+    "429": "Too many requests this minute; `Retry-After` says how many seconds to wait.",
     "500": "An error on NPS Loop's side; it is logged.",
 }
 

@@ -4,6 +4,8 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from surveys.services.integrations import create_integration
+
 pytestmark = pytest.mark.django_db
 
 
@@ -45,6 +47,27 @@ def test_a_browser_session_posting_without_csrf_token_gets_a_json_403(csm):
     reply = browser.post("/api/v1/responses", {}, format="json")
 
     assert_api_error(reply, 403, "permission_denied")
+
+
+def test_too_many_requests_is_a_json_429_saying_when_to_come_back(api_client, settings):
+    settings.NPS_API_RATE_PER_MINUTE = 2
+    for _ in range(2):
+        assert api_client.get("/api/v1/suppressions").status_code == 200
+
+    reply = api_client.get("/api/v1/suppressions")
+
+    assert_api_error(reply, 429, "throttled")
+    assert 1 <= int(reply["Retry-After"]) <= 60
+
+
+def test_the_rate_limit_counts_each_key_apart(api_client, settings):
+    settings.NPS_API_RATE_PER_MINUTE = 1
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {create_integration(name='other').key}")
+
+    assert api_client.get("/api/v1/suppressions").status_code == 200
+    assert other.get("/api/v1/suppressions").status_code == 200
+    assert api_client.get("/api/v1/suppressions").status_code == 429
 
 
 @override_settings(ROOT_URLCONF="tests.core.error_urls")
