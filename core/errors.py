@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """400: a request Django refused before any view (a bad host, a malformed request)."""
     if is_api_request(request):
         return _api_error(
-            400, code="bad_request", message="The request is malformed and was not read."
+            400, code="bad_request", message=_("The request is malformed and was not read.")
         )
     return _page(request, "400.html", 400)
 
@@ -75,7 +76,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     """403: the reader may not see this page."""
     if is_api_request(request):
         return _api_error(
-            403, code="permission_denied", message="You do not have permission to do this."
+            403, code="permission_denied", message=_("You do not have permission to do this.")
         )
     return _page(request, "403.html", 403)
 
@@ -86,10 +87,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
         return _api_error(
             404,
             code="not_found",
-            message=(
-                f"There is nothing at {request.path}: see /api/v1/schema/ for the endpoints "
+            message=_(
+                "There is nothing at %(path)s: see /api/v1/schema/ for the endpoints "
                 "and the form of their ids."
-            ),
+            )
+            % {"path": request.path},
         )
     return _page(request, "404.html", 404)
 
@@ -101,7 +103,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         return _api_error(
             403,
             code="csrf_failed",
-            message=(
+            message=_(
                 "CSRF check failed: with a browser session, send the X-CSRFToken header; "
                 "scripts should use an API key instead."
             ),
@@ -115,7 +117,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return _api_error(
             500,
             code="server_error",
-            message="NPS Loop could not answer because of an error on its side; it is logged.",
+            message=_("NPS Loop could not answer because of an error on its side; it is logged."),
         )
     try:
         html = loader.get_template("500.html").render({"back_url": _way_back(request)})

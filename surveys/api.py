@@ -1,6 +1,7 @@
 """REST API views: parse, authorise, call a service or selector, answer."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -165,14 +166,16 @@ def _whole_number(request: Request, name: str, *, maximum: int | None = None) ->
     values = request.query_params.getlist(name)
     if not values:
         return None
-    limit = f" to {maximum}" if maximum else ""
     if len(values) > 1:
-        raise serializers.ValidationError({name: [f"Give '{name}' once."]})
-    if not (values[0].isascii() and values[0].isdigit()) or int(values[0]) < 1:
-        raise serializers.ValidationError({name: [f"Give a whole number from 1{limit}."]})
-    number = int(values[0])
-    if maximum and number > maximum:
-        raise serializers.ValidationError({name: [f"Give a whole number from 1{limit}."]})
+        raise serializers.ValidationError({name: [_("Give '%(name)s' once.") % {"name": name}]})
+    number = int(values[0]) if values[0].isascii() and values[0].isdigit() else 0
+    if number < 1 or (maximum and number > maximum):
+        message = (
+            _("Give a whole number from 1 to %(maximum)s.") % {"maximum": maximum}
+            if maximum
+            else _("Give a whole number from 1.")
+        )
+        raise serializers.ValidationError({name: [message]})
     return number
 
 

@@ -1,5 +1,7 @@
 import re
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,7 +30,7 @@ class PatternField(serializers.CharField):
             self.fail("invalid")
         value = super().to_internal_value(data)
         if value and not self.pattern.fullmatch(value):
-            raise serializers.ValidationError(self.pattern_message.format(input=value))
+            raise serializers.ValidationError(str(self.pattern_message).format(input=value))
         return value
 
 
@@ -47,7 +49,7 @@ class WholeNumberField(serializers.IntegerField):
 # only spaces, for ids.
 TEXT = r"[^\x00]*"
 TEXT_WITH_A_CHARACTER = r"[^\x00]*[^\x00\s][^\x00]*"
-TEXT_MESSAGE = "Text without NUL characters (and, for ids, not only spaces)."
+TEXT_MESSAGE = _lazy("Text without NUL characters (and, for ids, not only spaces).")
 
 
 class QuerySerializer(serializers.Serializer):
@@ -57,7 +59,7 @@ class QuerySerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if hasattr(data, "getlist"):
             repeated = {
-                name: [f"Give '{name}' once."]
+                name: [_("Give '%(name)s' once.") % {"name": name}]
                 for name in self.fields
                 if len(data.getlist(name)) > 1
             }
@@ -66,7 +68,7 @@ class QuerySerializer(serializers.Serializer):
             # DRF would take an empty value for an absent one; only fields that say an
             # empty value is allowed accept it.
             empty = {
-                name: [f"Give a value, or leave '{name}' out."]
+                name: [_("Give a value, or leave '%(name)s' out.") % {"name": name}]
                 for name, field in self.fields.items()
                 if data.get(name) == ""
                 and not getattr(field, "allow_blank", False)
@@ -103,7 +105,7 @@ class ResponseInSerializer(serializers.Serializer):
     )
     language = PatternField(
         pattern=r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*",
-        message="'{input}' is not a language code such as 'en', 'fr' or 'fr-CA'.",
+        message=_lazy("'{input}' is not a language code such as 'en', 'fr' or 'fr-CA'."),
         required=False,
         allow_blank=True,
         max_length=16,

@@ -29,6 +29,13 @@ def test_an_unknown_endpoint_is_a_json_404_even_without_a_key():
     assert_api_error(APIClient().get("/api/v1/no-such-thing"), 404, "not_found")
 
 
+def test_the_404_message_speaks_the_callers_language():
+    reply = APIClient().get("/api/v1/no-such-thing", headers={"Accept-Language": "fr"})
+
+    assert_api_error(reply, 404, "not_found")
+    assert reply.json()["error"]["message"].startswith("Il n'y a rien à /api/v1/no-such-thing")
+
+
 def test_a_method_the_endpoint_does_not_have_is_a_json_405(api_client):
     reply = api_client.delete("/api/v1/cases")
 
