@@ -92,3 +92,17 @@ def test_pages_outside_the_api_keep_their_html_404(api_client):
 
     assert reply.status_code == 404
     assert reply["Content-Type"].startswith("text/html")
+
+
+def test_a_body_that_is_not_json_is_a_json_400_or_415(api_client):
+    broken = api_client.post("/api/v1/responses", "{not json", content_type="application/json")
+    as_text = api_client.post("/api/v1/responses", "score=4", content_type="text/plain")
+
+    assert_api_error(broken, 400, "parse_error")
+    assert_api_error(as_text, 415, "unsupported_media_type")
+
+
+def test_asking_for_html_is_a_json_406(api_client):
+    assert_api_error(
+        api_client.get("/api/v1/cases", HTTP_ACCEPT="text/html"), 406, "not_acceptable"
+    )
