@@ -65,12 +65,13 @@ class QuerySerializer(serializers.Serializer):
             }
             if repeated:
                 raise serializers.ValidationError(repeated)
-            # DRF would take an empty value for an absent one; only fields that say an
-            # empty value is allowed accept it.
+            # DRF takes an empty optional parameter for an absent one; only those that
+            # say an empty value is allowed accept it (a required one says it is blank).
             empty = {
                 name: [_("Give a value, or leave '%(name)s' out.") % {"name": name}]
                 for name, field in self.fields.items()
                 if data.get(name) == ""
+                and not field.required
                 and not getattr(field, "allow_blank", False)
                 and not field.allow_null
             }

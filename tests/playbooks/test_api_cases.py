@@ -252,6 +252,8 @@ def test_a_csm_filtering_on_another_owner_still_sees_only_their_cases(csm, other
         ({"owner": "alice"}, "owner"),
         ({"owner": "²"}, "owner"),
         ({"escalated": "maybe"}, "escalated"),
+        ({"escalated": "1"}, "escalated"),
+        ({"owner": " 12"}, "owner"),
         ({"category": "fan"}, "category"),
     ],
 )

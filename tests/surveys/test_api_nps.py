@@ -116,3 +116,18 @@ def test_csms_cannot_read_company_wide_nps_through_the_api(client, csm):
 
 def test_anonymous_is_refused():
     assert APIClient().get(URL).status_code == 401
+
+
+def test_an_empty_date_is_400_rather_than_no_date(api_client):
+    reply = api_client.get("/api/v1/nps?from=")
+
+    assert reply.status_code == 400
+    assert reply.json()["error"]["fields"] == {"from": ["Give a value, or leave 'from' out."]}
+
+
+def test_an_empty_segment_tier_or_persona_is_the_same_as_none(api_client):
+    answers([10])
+
+    data = api_client.get(URL, {"segment": "", "tier": "", "persona": ""}).json()
+
+    assert data["responses"] == 1

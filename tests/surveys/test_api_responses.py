@@ -78,6 +78,10 @@ def test_account_external_id_places_a_new_contact(api_client):
         ({"answered_at": "yesterday"}, "answered_at"),
         ({"answered_at": "2999-01-01T00:00:00Z"}, "answered_at"),
         ({"language": "klingon-dialect"}, "language"),
+        ({"score": "4"}, "score"),
+        ({"external_id": 991}, "external_id"),
+        ({"external_id": "   "}, "external_id"),
+        ({"comment": "nul \u0000 inside"}, "comment"),
     ],
 )
 def test_bad_field_answers_400_naming_the_field(api_client, body, field):
@@ -88,6 +92,13 @@ def test_bad_field_answers_400_naming_the_field(api_client, body, field):
     assert error["code"] == "invalid"
     assert field in error["fields"]
     assert Response.objects.count() == 0
+
+
+def test_extra_fields_are_kept_without_the_nul_characters_postgresql_cannot_store(api_client):
+    reply = api_client.post(URL, answer(crm={"note\u0000": "a\u0000b"}), format="json")
+
+    assert reply.status_code == 201
+    assert Response.objects.get().payload["crm"] == {"note": "ab"}
 
 
 def test_missing_required_fields_are_all_listed(api_client):
