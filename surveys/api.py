@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
+from core.errors import api_error_body
 from surveys import selectors
 from surveys.answers import AnswerIn
 from surveys.models import Source
@@ -37,13 +38,9 @@ def validation_error_response(error: ValidationError) -> ApiResponse:
         error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
     )
     return ApiResponse(
-        {
-            "error": {
-                "code": "invalid",
-                "message": "Some fields are not valid; see 'fields'.",
-                "fields": fields,
-            }
-        },
+        api_error_body(
+            code="invalid", message="Some fields are not valid; see 'fields'.", fields=fields
+        ),
         status=status.HTTP_400_BAD_REQUEST,
     )
 
