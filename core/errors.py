@@ -111,6 +111,27 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _page(request, "403_csrf.html", 403)
 
 
+def as_api_error(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An error page Django drew itself for an /api/ request, as JSON in the API's shape."""
+    status = response.status_code
+    if status == 404:
+        return page_not_found(request)
+    if status >= 500:
+        return server_error(request)
+    if status == 403:
+        return permission_denied(request)
+    if status == 405:
+        answer = _api_error(
+            405,
+            code="method_not_allowed",
+            message=_("This endpoint does not answer %(method)s.") % {"method": request.method},
+        )
+        if response.has_header("Allow"):
+            answer["Allow"] = response["Allow"]
+        return answer
+    return bad_request(request)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: an error of ours. Never queries the database nor needs a request context."""
     if is_api_request(request):

@@ -106,3 +106,16 @@ def test_asking_for_html_is_a_json_406(api_client):
     assert_api_error(
         api_client.get("/api/v1/cases", HTTP_ACCEPT="text/html"), 406, "not_acceptable"
     )
+
+
+@override_settings(DEBUG=True)
+def test_even_in_debug_a_missing_endpoint_is_json_not_the_technical_page(api_client):
+    assert_api_error(api_client.get("/api/v1/cases/abc"), 404, "not_found")
+
+
+@override_settings(DEBUG=True, ROOT_URLCONF="tests.core.error_urls")
+def test_even_in_debug_a_bug_in_an_endpoint_is_json(api_key):
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+
+    assert_api_error(client.get("/api/v1/broken"), 500, "server_error")
