@@ -1,5 +1,7 @@
+import datetime as dt
 import re
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema_field
@@ -96,7 +98,10 @@ class ResponseInSerializer(serializers.Serializer):
     )
     answered_at = serializers.DateTimeField(
         required=False,
-        help_text="ISO 8601, not in the future; defaults to the time of receipt.",
+        help_text=(
+            "ISO 8601; defaults to the time of receipt. A time in the future (a sender's "
+            "clock ahead) is taken as the time of receipt."
+        ),
     )
     account_external_id = PatternField(
         pattern=TEXT, message=TEXT_MESSAGE, required=False, allow_blank=True, max_length=100
@@ -112,6 +117,11 @@ class ResponseInSerializer(serializers.Serializer):
         max_length=16,
         help_text="The language the person answered in: `en`, `fr`, `fr-CA`…",
     )
+
+    def validate_answered_at(self, value: dt.datetime) -> dt.datetime:
+        # No schema can say "not in the future": rather than refuse an answer the schema
+        # allows, the API dates it when it arrived, as it does one sent without a date.
+        return min(value, timezone.now())
 
 
 class ResponseOutSerializer(serializers.ModelSerializer):
@@ -145,7 +155,8 @@ class NpsQuerySerializer(QuerySerializer):
     """Filters of `GET /api/v1/nps`; an empty segment, tier or persona is the same as none."""
 
     to = serializers.DateField(
-        required=False, help_text="Last day included (YYYY-MM-DD); not before `from`."
+        required=False,
+        help_text="Last day included (YYYY-MM-DD). Before `from`, the period holds no day.",
     )
     segment = serializers.ChoiceField(choices=Segment.choices, required=False, allow_blank=True)
     tier = PatternField(
@@ -160,12 +171,6 @@ class NpsQuerySerializer(QuerySerializer):
             required=False, help_text="First day included (YYYY-MM-DD)."
         )
         return fields
-
-    def validate(self, attrs):
-        start, end = attrs.get("from"), attrs.get("to")
-        if start and end and start > end:
-            raise serializers.ValidationError({"to": "'to' must not be before 'from'."})
-        return attrs
 
 
 class NpsOutSerializer(serializers.Serializer):
