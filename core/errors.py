@@ -112,24 +112,32 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def as_api_error(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """An error page Django drew itself for an /api/ request, as JSON in the API's shape."""
+    """An /api/ error that is not JSON (a page Django drew itself, or an error DRF
+    rendered for another format, like the schema's YAML), as JSON in the API's shape."""
     status = response.status_code
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and "error" in data:
+        answer = JsonResponse(data, status=status)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if response.has_header(header):
+                answer[header] = response[header]
+        return answer
     if status == 404:
         return page_not_found(request)
     if status >= 500:
         return server_error(request)
     if status == 403:
         return permission_denied(request)
-    if status == 405:
-        answer = _api_error(
-            405,
-            code="method_not_allowed",
-            message=_("This endpoint does not answer %(method)s.") % {"method": request.method},
-        )
-        if response.has_header("Allow"):
-            answer["Allow"] = response["Allow"]
-        return answer
-    return bad_request(request)
+    if status == 400:
+        return bad_request(request)
+    answer = _api_error(
+        status,
+        code="error",
+        message=_("The request could not be answered (%(status)s).") % {"status": status},
+    )
+    if response.has_header("Allow"):
+        answer["Allow"] = response["Allow"]
+    return answer
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

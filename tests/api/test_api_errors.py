@@ -43,6 +43,13 @@ def test_a_method_the_endpoint_does_not_have_is_a_json_405(api_client):
     assert reply["Allow"] == "GET, HEAD, OPTIONS"
 
 
+def test_the_schema_without_a_key_is_a_json_401_not_yaml():
+    reply = APIClient().get("/api/v1/schema/")
+
+    assert_api_error(reply, 401, "not_authenticated")
+    assert reply["WWW-Authenticate"] == "Bearer"
+
+
 def test_a_missing_key_is_a_json_401():
     assert_api_error(APIClient().get("/api/v1/cases"), 401, "not_authenticated")
 
