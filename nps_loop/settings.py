@@ -35,6 +35,8 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form gets the app's own page (JSON under /api/), in the reader's language.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "core.apps.CoreConfig",
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.ApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -222,6 +225,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "surveys.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["surveys.throttling.ApiRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -234,6 +238,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "surveys.schema.document_common_errors",
+    ],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -254,6 +262,9 @@ NPS_PUBLIC_UNKNOWN_TOKEN_RATE_PER_MINUTE = env.int(
 # the rate limits and sign-in lockouts count is that many entries from the right.
 # 0: REMOTE_ADDR.
 NPS_PUBLIC_TRUSTED_PROXIES = env.int("NPS_PUBLIC_TRUSTED_PROXIES", default=0)
+# Requests a minute one API key (or signed-in person, or address without either) may make
+# to the REST API; over it the API answers 429 with Retry-After. 0: no limit.
+NPS_API_RATE_PER_MINUTE = env.int("NPS_API_RATE_PER_MINUTE", default=1200)
 # Survey emails leave at most this fast, all workers together (the mail provider's limit).
 NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=600)
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core import views
+from core import errors, views
 from core.forms import PasswordResetForm
 from playbooks.views.workspace import home
 
@@ -53,3 +53,9 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("playbooks.urls")),
 ]
+
+# Errors answer JSON in the API's shape under /api/, and the app's own pages elsewhere.
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -15,12 +15,13 @@ from playbooks.models import (
     EscalationRule,
 )
 from surveys.models import Category
+from surveys.serializers import TEXT, TEXT_MESSAGE, PatternField, QuerySerializer
 
 OPEN_STATUSES = "open"
 NO_OWNER = "none"
 
 
-class CaseQuerySerializer(serializers.Serializer):
+class CaseQuerySerializer(QuerySerializer):
     """Filters of `GET /api/v1/cases`; an empty parameter is the same as none."""
 
     status = serializers.ChoiceField(
@@ -34,18 +35,19 @@ class CaseQuerySerializer(serializers.Serializer):
             )
         },
     )
-    owner = serializers.CharField(
+    owner = PatternField(
+        pattern=r"none|[0-9]{1,20}",
+        message="Give a user id (a whole number), or 'none' for the cases the managers own.",
         required=False,
         allow_blank=True,
-        max_length=20,
         help_text="A user id, or `none` for the cases the manager group owns.",
     )
-    escalated = serializers.BooleanField(
+    escalated = serializers.ChoiceField(
+        choices=[("true", "Escalated"), ("false", "Not escalated")],
         required=False,
-        allow_null=True,
-        default=None,
+        allow_blank=True,
         help_text="`true`: cases with an unresolved escalation; `false`: the others.",
-        error_messages={"invalid": "Use true or false."},
+        error_messages={"invalid_choice": "Use true or false."},
     )
     category = serializers.ChoiceField(
         choices=Category.choices,
@@ -55,20 +57,17 @@ class CaseQuerySerializer(serializers.Serializer):
             "invalid_choice": "'{input}' is not a category: use " + ", ".join(Category.values) + "."
         },
     )
-    account = serializers.CharField(
+    account = PatternField(
+        pattern=TEXT,
+        message=TEXT_MESSAGE,
         required=False,
         allow_blank=True,
         max_length=100,
         help_text="The account's external (CRM) id.",
     )
 
-    def validate_owner(self, value: str) -> str:
-        value = value.strip().lower()
-        if value and value != NO_OWNER and not value.isdecimal():
-            raise serializers.ValidationError(
-                "Give a user id (a whole number), or 'none' for the cases the managers own."
-            )
-        return value
+    def validate_escalated(self, value: str) -> bool | None:
+        return {"true": True, "false": False}.get(value)
 
 
 # Steps and action items have a `status` too: a named schema keeps the case's apart.
@@ -108,6 +107,10 @@ class CaseSerializer(serializers.ModelSerializer):
     """A case as the case list shows it: the answer, who answered, who owns the follow-up."""
 
     status = CaseStatusField(choices=CaseStatus.choices, read_only=True)
+    response_id = serializers.IntegerField(
+        read_only=True,
+        help_text="The answer the case came from: the `id` that `POST /api/v1/responses` answers.",
+    )
     score = serializers.IntegerField(
         read_only=True, source="response.score", help_text="The answer, 0–10."
     )
@@ -140,6 +143,7 @@ class CaseSerializer(serializers.ModelSerializer):
         model = Case
         fields = [
             "id",
+            "response_id",
             "status",
             "priority",
             "category",

@@ -61,7 +61,7 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
     if source not in Source.values:
         errors["source"] = [f"Unknown source '{source}'."]
 
-    external_id = str(raw["external_id"] or "").strip()
+    external_id = _text(raw["external_id"])
     if not external_id:
         errors["external_id"] = ["This field is required: the answer's id in the sending system."]
     elif len(external_id) > 200:
@@ -78,7 +78,7 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
 
     score = _clean_score(raw["score"], errors)
 
-    comment = str(raw["comment"] or "").strip()
+    comment = _text(raw["comment"])
     if len(comment) > MAX_COMMENT_LENGTH:
         errors["comment"] = [f"At most {MAX_COMMENT_LENGTH} characters."]
 
@@ -100,11 +100,11 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
         if updated_at > timezone.now() + FUTURE_TOLERANCE:
             errors["updated_at"] = ["The last-modified time is in the future."]
 
-    account_external_id = str(raw["account_external_id"] or "").strip()
+    account_external_id = _text(raw["account_external_id"])
     if len(account_external_id) > 100:
         errors["account_external_id"] = ["At most 100 characters."]
 
-    contact_name = str(raw["contact_name"] or "").strip()
+    contact_name = _text(raw["contact_name"])
     if len(contact_name) > 200:
         errors["contact_name"] = ["At most 200 characters."]
 
@@ -125,7 +125,24 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
         account_external_id=account_external_id,
         contact_name=contact_name,
         language=language,
+        payload=_storable(raw["payload"]),
     )
+
+
+def _text(value: Any) -> str:
+    """A text field trimmed, without the NUL characters PostgreSQL cannot store."""
+    return str(value or "").replace("\x00", "").strip()
+
+
+def _storable(payload: Any) -> Any:
+    """The payload as received, less the NUL characters PostgreSQL's JSON cannot store."""
+    if isinstance(payload, str):
+        return payload.replace("\x00", "")
+    if isinstance(payload, dict):
+        return {_storable(str(key)): _storable(value) for key, value in payload.items()}
+    if isinstance(payload, list):
+        return [_storable(item) for item in payload]
+    return payload
 
 
 def _clean_score(value: Any, errors: dict[str, list[str]]) -> int | None:

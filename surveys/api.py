@@ -1,19 +1,20 @@
 """REST API views: parse, authorise, call a service or selector, answer."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
+from core.errors import api_error_body
 from surveys import selectors
 from surveys.answers import AnswerIn
 from surveys.models import Source
@@ -37,13 +38,9 @@ def validation_error_response(error: ValidationError) -> ApiResponse:
         error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
     )
     return ApiResponse(
-        {
-            "error": {
-                "code": "invalid",
-                "message": "Some fields are not valid; see 'fields'.",
-                "fields": fields,
-            }
-        },
+        api_error_body(
+            code="invalid", message="Some fields are not valid; see 'fields'.", fields=fields
+        ),
         status=status.HTTP_400_BAD_REQUEST,
     )
 
@@ -54,6 +51,14 @@ def erased_address_response(error: AddressErased) -> ApiResponse:
         {"error": {"code": "erased", "message": error.messages[0]}},
         status=status.HTTP_409_CONFLICT,
     )
+
+
+NOT_SIGNED_IN = OpenApiResponse(
+    ApiErrorSerializer, description="No API key and no signed-in session, or an unknown key."
+)
+NO_ACCESS = OpenApiResponse(
+    ApiErrorSerializer, description="Signed in, but without a role that may read this."
+)
 
 
 class ResponseCreateView(APIView):
@@ -74,6 +79,12 @@ class ResponseCreateView(APIView):
                 ApiErrorSerializer,
                 description="The person was erased at their request: nothing is stored.",
             ),
+            400: OpenApiResponse(
+                ApiErrorSerializer,
+                description="Malformed JSON, or an answer that is not valid; `fields` names why.",
+            ),
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(ApiErrorSerializer, description="The key may not send answers."),
         },
         summary="Send one NPS answer, or correct it",
         description=(
@@ -112,18 +123,16 @@ class NpsView(APIView):
     permission_classes = [CanReadNps]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("from", str, description="First day included (YYYY-MM-DD)."),
-            OpenApiParameter("to", str, description="Last day included (YYYY-MM-DD)."),
-            OpenApiParameter("segment", str, enum=["smb", "mid_market", "enterprise"]),
-            OpenApiParameter("tier", str),
-            OpenApiParameter(
-                "persona",
-                str,
-                enum=["champion", "exec_sponsor", "decision_maker", "user", "admin", "other"],
+        parameters=[NpsQuerySerializer],
+        responses={
+            200: NpsOutSerializer,
+            400: OpenApiResponse(
+                ApiErrorSerializer,
+                description="A filter is not valid, or `to` is before `from`; `fields` names it.",
             ),
-        ],
-        responses={200: NpsOutSerializer},
+            401: NOT_SIGNED_IN,
+            403: NO_ACCESS,
+        },
         summary="NPS of a slice of answers",
         description="Computed on the pooled answers of the slice, with its 95 % interval.",
     )
@@ -142,7 +151,10 @@ class NpsView(APIView):
 
 
 class ApiPagination(PageNumberPagination):
-    """Pages of 50 by default (`?page_size=` up to 200), numbered from 1 with `?page=`."""
+    """Pages of 50 by default (`?page_size=` from 1 to 200), numbered from 1 with `?page=`.
+
+    A page size or page number that is not a whole number in range is a 400 naming the
+    parameter, as the schema says; a page past the end is a 404."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -151,13 +163,44 @@ class ApiPagination(PageNumberPagination):
         "There is no page '{page_number}' ({message}). Pages start at 1; follow 'next'."
     )
 
+    def get_page_size(self, request: Request) -> int:
+        size = _whole_number(request, self.page_size_query_param, maximum=self.max_page_size)
+        return self.page_size if size is None else size
 
-NOT_SIGNED_IN = OpenApiResponse(
-    ApiErrorSerializer, description="No API key and no signed-in session, or an unknown key."
-)
-NO_ACCESS = OpenApiResponse(
-    ApiErrorSerializer, description="Signed in, but without a role that may read this."
-)
+    def get_page_number(self, request: Request, paginator) -> int | str:
+        number = _whole_number(request, self.page_query_param)
+        return 1 if number is None else number
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+                parameter["description"] = (
+                    f"Answers per page, 1 to {self.max_page_size}; 50 by default."
+                )
+            else:
+                parameter["description"] = "The page, from 1; follow `next` rather than counting."
+        return parameters
+
+
+def _whole_number(request: Request, name: str, *, maximum: int | None = None) -> int | None:
+    """The query parameter `name` as a whole number from 1 (to `maximum`); None when absent."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise serializers.ValidationError({name: [_("Give '%(name)s' once.") % {"name": name}]})
+    number = int(values[0]) if values[0].isascii() and values[0].isdigit() else 0
+    if number < 1 or (maximum and number > maximum):
+        message = (
+            _("Give a whole number from 1 to %(maximum)s.") % {"maximum": maximum}
+            if maximum
+            else _("Give a whole number from 1.")
+        )
+        raise serializers.ValidationError({name: [message]})
+    return number
 
 
 class SuppressionCheckView(APIView):
@@ -191,6 +234,9 @@ class SuppressionCheckView(APIView):
     get=extend_schema(
         responses={
             200: SuppressionSerializer(many=True),
+            400: OpenApiResponse(
+                ApiErrorSerializer, description="`page` or `page_size` is not a whole number."
+            ),
             401: NOT_SIGNED_IN,
             403: NO_ACCESS,
             404: OpenApiResponse(ApiErrorSerializer, description="No such page."),

@@ -1,6 +1,10 @@
-"""One JSON shape for every API error: {"error": {"code", "message", "fields"?}}."""
+"""DRF's errors in the API's one shape, {"error": {"code", "message", "fields"?}}.
+
+Django's own (no such endpoint, a bug) get the same shape from `core.errors`."""
 
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import api_error_body
 
 
 def exception_handler(exc, context):
@@ -10,12 +14,11 @@ def exception_handler(exc, context):
     data = response.data
     code = getattr(exc, "default_code", "error")
     if isinstance(data, dict) and "detail" in data and len(data) == 1:
-        body = {"code": getattr(data["detail"], "code", code), "message": str(data["detail"])}
+        response.data = api_error_body(
+            code=getattr(data["detail"], "code", code), message=str(data["detail"])
+        )
     else:
-        body = {
-            "code": "invalid",
-            "message": "Some fields are not valid; see 'fields'.",
-            "fields": data,
-        }
-    response.data = {"error": body}
+        response.data = api_error_body(
+            code="invalid", message="Some fields are not valid; see 'fields'.", fields=data
+        )
     return response

@@ -43,7 +43,7 @@ from surveys.hooks import (
     typeform,
 )
 from surveys.models import Integration, IntegrationKind
-from surveys.serializers import RecordedResponseSerializer
+from surveys.serializers import ApiErrorSerializer, RecordedResponseSerializer
 from surveys.services import AddressErased, opt_out_contact, record_response
 from surveys.services.integrations import integration_for_key, touch_integration
 from surveys.services.webhook_messages import first_delivery
@@ -231,8 +231,12 @@ HOOK_RESPONSES = {
             '`event_id`) was processed before: `{"duplicate": true, "ignored": "<reason>"}`.'
         ),
     ),
-    400: OpenApiResponse(description="Malformed JSON, or an answer that is not valid."),
-    401: OpenApiResponse(description="Unknown or revoked key, or a missing or wrong signature."),
+    400: OpenApiResponse(
+        ApiErrorSerializer, description="Malformed JSON, or an answer that is not valid."
+    ),
+    401: OpenApiResponse(
+        ApiErrorSerializer, description="Unknown or revoked key, or a missing or wrong signature."
+    ),
 }
 
 

@@ -50,6 +50,11 @@ def wrong_api_key_limit() -> Limit:
     )
 
 
+def api_limit() -> Limit:
+    """Every request to the REST API, per API key, signed-in person or client address."""
+    return Limit("api", settings.NPS_API_RATE_PER_MINUTE)
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's IP address as the limits count it (`core.addresses.client_ip`)."""
     return client_ip(request) or "unknown"

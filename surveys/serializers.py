@@ -1,3 +1,9 @@
+import datetime as dt
+import re
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -7,27 +13,128 @@ from surveys.models import Response, Suppression
 SUPPRESSION_SCOPES = [("contact", "One contact"), ("account", "Everyone at the account")]
 
 
+class PatternField(serializers.CharField):
+    """A string that must match `pattern` whole, untrimmed; the schema states the pattern."""
+
+    def __init__(self, *, pattern: str, message: str, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        self.pattern = re.compile(pattern)
+        self.pattern_message = message
+        # Not empty: the schema of a field that allows blank adds the empty string itself.
+        schema = {"type": "string", "minLength": 1, "pattern": f"^(?:{pattern})$"}
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        extend_schema_field(schema)(self)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):  # the schema says string: 12 is not "12"
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if value and not self.pattern.fullmatch(value):
+            raise serializers.ValidationError(str(self.pattern_message).format(input=value))
+        return value
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A JSON whole number, as the schema's integer says: not text, not true or false."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        if isinstance(data, float) and not data.is_integer():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# Text without NUL characters, which PostgreSQL cannot store; and such text that is not
+# only spaces, for ids.
+TEXT = r"[^\x00]*"
+TEXT_WITH_A_CHARACTER = r"[^\x00]*[^\x00\s][^\x00]*"
+TEXT_MESSAGE = _lazy("Text without NUL characters (and, for ids, not only spaces).")
+
+
+class QuerySerializer(serializers.Serializer):
+    """An endpoint's query parameters, each given at most once: a repeated one is refused
+    rather than silently reduced to its last value."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            repeated = {
+                name: [_("Give '%(name)s' once.") % {"name": name}]
+                for name in self.fields
+                if len(data.getlist(name)) > 1
+            }
+            if repeated:
+                raise serializers.ValidationError(repeated)
+            # DRF takes an empty optional parameter for an absent one; only those that
+            # say an empty value is allowed accept it (a required one says it is blank).
+            empty = {
+                name: [_("Give a value, or leave '%(name)s' out.") % {"name": name}]
+                for name, field in self.fields.items()
+                if data.get(name) == ""
+                and not field.required
+                and not getattr(field, "allow_blank", False)
+                and not field.allow_null
+            }
+            if empty:
+                raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
+
+
 class ResponseInSerializer(serializers.Serializer):
     """An answer posted to `POST /api/v1/responses`."""
 
-    external_id = serializers.CharField(max_length=200, help_text="The answer's id in your system.")
-    email = serializers.EmailField(max_length=254)
-    score = serializers.IntegerField(min_value=0, max_value=10)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
-    answered_at = serializers.DateTimeField(
-        required=False, help_text="ISO 8601; defaults to the time of receipt."
+    external_id = PatternField(
+        pattern=TEXT_WITH_A_CHARACTER,
+        message=TEXT_MESSAGE,
+        max_length=200,
+        help_text="The answer's id in your system; not only spaces.",
     )
-    account_external_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    language = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    email = serializers.EmailField(max_length=254)
+    score = WholeNumberField(min_value=0, max_value=10)
+    comment = PatternField(
+        pattern=TEXT, message=TEXT_MESSAGE, required=False, allow_blank=True, max_length=10_000
+    )
+    answered_at = serializers.DateTimeField(
+        required=False,
+        help_text=(
+            "ISO 8601; defaults to the time of receipt. A time in the future (a sender's "
+            "clock ahead) is taken as the time of receipt."
+        ),
+    )
+    account_external_id = PatternField(
+        pattern=TEXT, message=TEXT_MESSAGE, required=False, allow_blank=True, max_length=100
+    )
+    contact_name = PatternField(
+        pattern=TEXT, message=TEXT_MESSAGE, required=False, allow_blank=True, max_length=200
+    )
+    language = PatternField(
+        pattern=r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*",
+        message=_lazy("'{input}' is not a language code such as 'en', 'fr' or 'fr-CA'."),
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text="The language the person answered in: `en`, `fr`, `fr-CA`…",
+    )
+
     updated_at = serializers.DateTimeField(
         required=False,
         help_text=(
             "ISO 8601: when your system last changed this answer; defaults to the time of "
-            "receipt. A delivery older than the stored answer's `updated_at` is stale and "
-            "changes nothing."
+            "receipt (as does a time in the future). A delivery older than the stored "
+            "answer's `updated_at` is stale and changes nothing."
         ),
     )
+
+    def validate_updated_at(self, value: dt.datetime) -> dt.datetime:
+        # As `answered_at`: a sender's clock ahead is read as the time of receipt.
+        return min(value, timezone.now())
+
+    def validate_answered_at(self, value: dt.datetime) -> dt.datetime:
+        # No schema can say "not in the future": rather than refuse an answer the schema
+        # allows, the API dates it when it arrived, as it does one sent without a date.
+        return min(value, timezone.now())
 
 
 class ResponseOutSerializer(serializers.ModelSerializer):
@@ -78,13 +185,18 @@ class RecordedResponseSerializer(ResponseOutSerializer):
         return bool(self.context.get("stale"))
 
 
-class NpsQuerySerializer(serializers.Serializer):
-    """Filters of `GET /api/v1/nps`."""
+class NpsQuerySerializer(QuerySerializer):
+    """Filters of `GET /api/v1/nps`; an empty segment, tier or persona is the same as none."""
 
-    to = serializers.DateField(required=False, help_text="Last day included (YYYY-MM-DD).")
-    segment = serializers.ChoiceField(choices=Segment.choices, required=False)
-    tier = serializers.CharField(required=False, max_length=50)
-    persona = serializers.ChoiceField(choices=Persona.choices, required=False)
+    to = serializers.DateField(
+        required=False,
+        help_text="Last day included (YYYY-MM-DD). Before `from`, the period holds no day.",
+    )
+    segment = serializers.ChoiceField(choices=Segment.choices, required=False, allow_blank=True)
+    tier = PatternField(
+        pattern=TEXT, message=TEXT_MESSAGE, required=False, allow_blank=True, max_length=50
+    )
+    persona = serializers.ChoiceField(choices=Persona.choices, required=False, allow_blank=True)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -93,12 +205,6 @@ class NpsQuerySerializer(serializers.Serializer):
             required=False, help_text="First day included (YYYY-MM-DD)."
         )
         return fields
-
-    def validate(self, attrs):
-        start, end = attrs.get("from"), attrs.get("to")
-        if start and end and start > end:
-            raise serializers.ValidationError({"to": "'to' must not be before 'from'."})
-        return attrs
 
 
 class NpsOutSerializer(serializers.Serializer):
@@ -127,7 +233,7 @@ class ApiErrorSerializer(serializers.Serializer):
     error = ApiErrorBodySerializer()
 
 
-class SuppressionCheckQuerySerializer(serializers.Serializer):
+class SuppressionCheckQuerySerializer(QuerySerializer):
     """The query of `GET /api/v1/suppressions/check`."""
 
     email = serializers.EmailField(

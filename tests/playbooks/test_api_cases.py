@@ -97,6 +97,16 @@ def test_a_row_shows_the_answer_the_people_and_the_deadlines(api_client, csm, pl
     assert (row["escalated"], row["won_back"]) == (False, False)
 
 
+def test_a_case_names_the_answer_it_came_from_in_the_list_and_in_detail(api_client, csm):
+    case = a_case(csm=csm)
+
+    row = api_client.get(URL).json()["results"][0]
+    detail = api_client.get(f"{URL}/{case.pk}").json()
+
+    assert row["response_id"] == case.response_id
+    assert detail["response_id"] == case.response_id
+
+
 def test_a_case_owned_by_the_managers_has_no_owner(api_client):
     a_case(csm=None)
 
@@ -242,6 +252,8 @@ def test_a_csm_filtering_on_another_owner_still_sees_only_their_cases(csm, other
         ({"owner": "alice"}, "owner"),
         ({"owner": "²"}, "owner"),
         ({"escalated": "maybe"}, "escalated"),
+        ({"escalated": "1"}, "escalated"),
+        ({"owner": " 12"}, "owner"),
         ({"category": "fan"}, "category"),
     ],
 )

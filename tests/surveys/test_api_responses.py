@@ -1,6 +1,7 @@
 """`POST /api/v1/responses`: answers from other systems."""
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from surveys.models import Response
@@ -76,8 +77,11 @@ def test_account_external_id_places_a_new_contact(api_client):
         ({"email": "nope"}, "email"),
         ({"external_id": ""}, "external_id"),
         ({"answered_at": "yesterday"}, "answered_at"),
-        ({"answered_at": "2999-01-01T00:00:00Z"}, "answered_at"),
         ({"language": "klingon-dialect"}, "language"),
+        ({"score": "4"}, "score"),
+        ({"external_id": 991}, "external_id"),
+        ({"external_id": "   "}, "external_id"),
+        ({"comment": "nul \u0000 inside"}, "comment"),
     ],
 )
 def test_bad_field_answers_400_naming_the_field(api_client, body, field):
@@ -88,6 +92,22 @@ def test_bad_field_answers_400_naming_the_field(api_client, body, field):
     assert error["code"] == "invalid"
     assert field in error["fields"]
     assert Response.objects.count() == 0
+
+
+def test_extra_fields_are_kept_without_the_nul_characters_postgresql_cannot_store(api_client):
+    reply = api_client.post(URL, answer(crm={"note\u0000": "a\u0000b"}), format="json")
+
+    assert reply.status_code == 201
+    assert Response.objects.get().payload["crm"] == {"note": "ab"}
+
+
+def test_an_answer_dated_in_the_future_is_dated_when_it_arrived(api_client):
+    before = timezone.now()
+
+    reply = api_client.post(URL, answer(answered_at="2999-01-01T00:00:00Z"), format="json")
+
+    assert reply.status_code == 201
+    assert before <= Response.objects.get().answered_at <= timezone.now()
 
 
 def test_missing_required_fields_are_all_listed(api_client):

@@ -164,11 +164,26 @@ def test_the_list_is_paginated(api_client):
     assert page_2["next"] is None
 
 
-def test_a_page_that_is_not_a_number_is_404_in_the_api_error_shape(api_client):
+def test_a_page_that_is_not_a_number_is_400_naming_the_parameter(api_client):
     reply = api_client.get(LIST_URL, {"page": "last-but-one"})
 
-    assert reply.status_code == 404
-    assert "Pages start at 1" in reply.json()["error"]["message"]
+    assert reply.status_code == 400
+    assert reply.json()["error"]["fields"] == {"page": ["Give a whole number from 1."]}
+
+
+@pytest.mark.parametrize("size", ["0", "201", "ten", "1.5"])
+def test_a_page_size_out_of_1_to_200_is_400_rather_than_quietly_changed(api_client, size):
+    reply = api_client.get(LIST_URL, {"page_size": size})
+
+    assert reply.status_code == 400
+    assert reply.json()["error"]["fields"] == {"page_size": ["Give a whole number from 1 to 200."]}
+
+
+def test_a_filter_given_twice_is_400_rather_than_the_last_one_winning(api_client):
+    reply = api_client.get("/api/v1/nps?segment=smb&segment=enterprise")
+
+    assert reply.status_code == 400
+    assert reply.json()["error"]["fields"] == {"segment": ["Give 'segment' once."]}
 
 
 @pytest.mark.parametrize("count", [2, 20])
