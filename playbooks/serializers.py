@@ -138,6 +138,23 @@ class CaseSerializer(serializers.ModelSerializer):
     won_back = serializers.BooleanField(
         read_only=True, help_text="The follow-up survey's answer moved up a category."
     )
+    replaces_id = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The case this one replaces: the customer corrected their score and that case's "
+            "playbook no longer fitted. Null for most cases."
+        ),
+    )
+    superseded_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "When a corrected score superseded this case (outcome `superseded`, or the outcome "
+            "it had if it was closed already); the answer's case is then the one whose "
+            "`replaces_id` is this case's id."
+        ),
+    )
 
     class Meta:
         model = Case
@@ -161,6 +178,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "outcome",
             "escalated",
             "won_back",
+            "replaces_id",
+            "superseded_at",
         ]
         read_only_fields = fields
         extra_kwargs = {

@@ -272,3 +272,20 @@ def test_the_dashboard_counts_the_answers_current_case_only(
 
     assert Case.objects.filter(response=response).count() == 2
     assert (figures.opened, figures.open_cases, figures.closed) == (1, 1, 0)
+
+
+def test_the_cases_api_links_the_superseded_case_and_its_replacement(
+    default_playbooks, owned_invitation, api_client, django_capture_on_commit_callbacks
+):
+    response = processed_answer(owned_invitation, score=9)
+    old = Case.objects.get(response=response)
+    correct_and_process(owned_invitation, 2, django_capture_on_commit_callbacks)
+    new = Case.objects.current().get(response=response)
+
+    listed = {row["id"]: row for row in api_client.get("/api/v1/cases").json()["results"]}
+    open_cases = api_client.get("/api/v1/cases?status=open").json()["results"]
+
+    assert listed[old.pk]["outcome"] == "superseded" and listed[old.pk]["superseded_at"]
+    assert listed[new.pk]["replaces_id"] == old.pk
+    assert listed[new.pk]["superseded_at"] is None
+    assert [(row["id"], row["response_id"]) for row in open_cases] == [(new.pk, response.pk)]
