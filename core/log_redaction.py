@@ -14,10 +14,8 @@ from gunicorn.glogging import Logger
 REDACTED = "[redacted]"
 # Query parameters whose value is a secret, wherever they appear in a URL.
 SECRET_PARAMETERS = ("token",)
-_SECRET_IN_QUERY = re.compile(
-    r"(?P<name>(?:^|[?&;])(?:%s)=)[^&;\s\"']*" % "|".join(SECRET_PARAMETERS),
-    re.IGNORECASE,
-)
+_NAMES = "|".join(SECRET_PARAMETERS)
+_SECRET_IN_QUERY = re.compile(rf"(?P<name>(?:^|[?&;])(?:{_NAMES})=)[^&;\s\"']*", re.IGNORECASE)
 
 
 def redact_secrets(text: str) -> str:
