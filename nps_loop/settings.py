@@ -174,9 +174,21 @@ STORAGES = {
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
 
 # --- Email ------------------------------------------------------------------
+
+
+def email_file_path(path: str, data_dir: Path) -> str:
+    """Where filemail:// writes: the URL's path, always absolute (django-environ drops the
+    leading slash of filemail:///tmp/mail, which would write to tmp/mail in the current
+    directory); a bare filemail:// writes to NPS_DATA_DIR/mail."""
+    path = path.lstrip("/")
+    return f"/{path}" if path else str(data_dir / "mail")
+
+
 EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = email_file_path(EMAIL_CONFIG["EMAIL_FILE_PATH"], DATA_DIR)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NPS Loop <nps@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -235,8 +247,19 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Product defaults -------------------------------------------------------
 NPS_DEFAULT_CURRENCY = env.str("NPS_DEFAULT_CURRENCY", default="EUR")
+
+
+def default_base_url(port: int) -> str:
+    """The address of `make run` on this machine, on the port it serves."""
+    return f"http://127.0.0.1:{port}"
+
+
 # The address people use to reach NPS Loop: links in the emails it sends start with it.
-NPS_BASE_URL = env.str("NPS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Unset, it follows PORT, the port `make run PORT=8080` serves (scripts/run-dev passes it
+# to the web server and the worker alike).
+NPS_BASE_URL = (
+    env.str("NPS_BASE_URL", default="") or default_base_url(env.int("PORT", default=8000))
+).rstrip("/")
 
 # The public survey pages (/s/<token>/) answer each client address at most this often per
 # minute, and far less often for links that match no invitation (guessing).
