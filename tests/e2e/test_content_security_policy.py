@@ -132,6 +132,8 @@ def test_the_staff_pages_run_under_the_policy_with_nothing_blocked(
     page.goto("/admin/")
     page.goto(f"/admin/accounts/account/{loop['account'].pk}/change/")
     expect(page.locator("#account_form")).to_be_visible()
+    page.goto(f"/admin/playbooks/playbook/{playbook.pk}/change/")
+    expect(page.locator("input.step-position").first).to_be_visible()
     page.goto("/api/v1/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("NPS Loop API")
 
