@@ -153,3 +153,18 @@ def test_the_public_survey_page_runs_under_the_policy_with_nothing_blocked(
 
     assert blocked == []
     assert broken_requests == []
+
+
+def test_every_list_and_add_form_of_the_admin_runs_under_the_policy(
+    page: Page, sign_in: Callable, admin_user, loop, blocked, broken_requests
+):
+    sign_in(admin_user)
+    page.goto("/admin/")
+    # The lists and add forms the index offers this admin.
+    links = page.locator("#content-main a").evaluate_all("links => links.map(a => a.href)")
+    assert len(links) > 10
+    for link in links:
+        page.goto(link)
+
+    assert blocked == []
+    assert broken_requests == []
