@@ -37,7 +37,14 @@ class RedactSecretsFilter(logging.Filter):
 
 class RedactingGunicornLogger(Logger):
     """gunicorn's logger with the request line, query string, referrer and every other
-    value of the access log redacted, and the Authorization header never printed."""
+    value of the access log redacted, the Authorization header never printed, and the
+    error log's lines ("Error handling request <uri>") redacted too."""
+
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        # gunicorn.error is a process-wide logger: one filter, however many instances.
+        if not any(isinstance(f, RedactSecretsFilter) for f in self.error_log.filters):
+            self.error_log.addFilter(RedactSecretsFilter())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -113,6 +113,18 @@ def test_gunicorn_access_log_never_prints_the_authorization_header():
     assert KEY not in repr(atoms)
 
 
+def test_gunicorn_error_log_never_prints_a_key_from_the_url():
+    logger = RedactingGunicornLogger(Config())
+    lines = Lines()
+    logger.error_log.addHandler(lines)
+    try:
+        logger.error("Error handling request %s", f"/api/v1/hooks/typeform?token={KEY}")
+    finally:
+        logger.error_log.removeHandler(lines)
+
+    assert lines.lines == ["Error handling request /api/v1/hooks/typeform?token=[redacted]"]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
