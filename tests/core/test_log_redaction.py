@@ -131,8 +131,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_runserver_access_log_never_prints_a_key_from_the_url(tmp_path):
-    port = free_port()
+def served_log(command: list[str], port: int, tmp_path: Path) -> str:
+    """Start a web server of the app, ask it for a page with a key in the URL, and
+    return everything the server printed."""
     environment = {
         **{key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")},
         "DJANGO_DEBUG": "true",
@@ -140,8 +141,8 @@ def test_runserver_access_log_never_prints_a_key_from_the_url(tmp_path):
         "NPS_DATA_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"{port}"],
+    server = subprocess.Popen(  # noqa: S603 - the app's own servers
+        command,
         cwd=BASE_DIR,
         env=environment,
         stdout=subprocess.PIPE,
@@ -161,10 +162,30 @@ def test_runserver_access_log_never_prints_a_key_from_the_url(tmp_path):
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
-        time.sleep(0.5)  # runserver logs the request once the response is sent
+        time.sleep(0.5)  # the request is logged once the response is sent
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)
+    return output
+
+
+def test_runserver_access_log_never_prints_a_key_from_the_url(tmp_path):
+    port = free_port()
+    command = [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"{port}"]
+
+    output = served_log(command, port, tmp_path)
 
     assert "GET /login/?token=[redacted] HTTP/1.1" in output
+    assert KEY not in output
+
+
+def test_gunicorn_as_the_image_runs_it_never_prints_a_key_from_the_url(tmp_path):
+    port = free_port()
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    # The image's command (Dockerfile), on a free local port instead of 0.0.0.0:8000.
+    command = [gunicorn, "--config", "gunicorn.conf.py", "nps_loop.wsgi:application"]
+
+    output = served_log([*command, "--bind", f"127.0.0.1:{port}", "--workers", "1"], port, tmp_path)
+
+    assert '"GET /login/?token=[redacted] HTTP/1.1" 200' in output
     assert KEY not in output
