@@ -7,4 +7,4 @@ timeout = 30
 graceful_timeout = 20
 # The access log goes to standard output, with API keys sent as ?token= redacted.
 accesslog = "-"
-logger_class = "core.log_redaction.RedactingGunicornLogger"
+logger_class = "core.gunicorn_logger.RedactingGunicornLogger"

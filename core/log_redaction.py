@@ -1,5 +1,6 @@
 """Secrets kept out of the logs: API keys sent in a URL (`?token=<key>`) never reach the
-access log of gunicorn or of `manage.py runserver`, nor any other log line.
+access log of gunicorn (core.gunicorn_logger) or of `manage.py runserver`, nor any other
+log line.
 
 Survey tools that cannot sign their webhooks authenticate with the key in the URL; web
 servers log every URL they serve, so the key would otherwise sit in plain text wherever
@@ -8,8 +9,6 @@ the logs go.
 
 import logging
 import re
-
-from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
 # Query parameters whose value is a secret, wherever they appear in a URL.
@@ -33,25 +32,3 @@ class RedactSecretsFilter(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, ()
         return True
-
-
-class RedactingGunicornLogger(Logger):
-    """gunicorn's logger with the request line, query string, referrer and every other
-    value of the access log redacted, the Authorization header never printed, and the
-    error log's lines ("Error handling request <uri>") redacted too."""
-
-    def __init__(self, cfg):
-        super().__init__(cfg)
-        # gunicorn.error is a process-wide logger: one filter, however many instances.
-        if not any(isinstance(f, RedactSecretsFilter) for f in self.error_log.filters):
-            self.error_log.addFilter(RedactSecretsFilter())
-
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        for name, value in atoms.items():
-            if isinstance(value, str):
-                atoms[name] = redact_secrets(value)
-        for name in ("{authorization}i", "{http_authorization}e"):
-            if name in atoms:
-                atoms[name] = REDACTED
-        return atoms

@@ -17,7 +17,8 @@ import pytest
 from django.conf import settings
 from gunicorn.config import Config
 
-from core.log_redaction import RedactingGunicornLogger, redact_secrets
+from core.gunicorn_logger import RedactingGunicornLogger
+from core.log_redaction import redact_secrets
 
 BASE_DIR = Path(settings.BASE_DIR)
 KEY = "nps_live_5ecretKeyThatMustNotLeak"
