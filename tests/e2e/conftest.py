@@ -65,7 +65,23 @@ def broken_requests() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server, broken_requests: list[str]) -> Iterator[Page]:
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked on any page the test opened, one line each."""
+    return []
+
+
+# Runs before each page's own scripts, whatever the policy (Playwright injects it).
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+    window.reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+        + ` at ${e.sourceFile}:${e.lineNumber}`));"""
+
+
+@pytest.fixture
+def page(
+    browser: Browser, live_server, broken_requests: list[str], csp_violations: list[str]
+) -> Iterator[Page]:
+    """A browser tab on the live server. Every test fails if the Content-Security-Policy
+    blocked anything on a page it opened."""
     # Reduced motion turns Bootstrap's transitions off: axe-core then never measures the
     # contrast of a button half-way through its hover colours.
     context = browser.new_context(
@@ -90,8 +106,11 @@ def page(browser: Browser, live_server, broken_requests: list[str]) -> Iterator[
             else broken_requests.append(f"failed {request.url} ({request.failure})")
         ),
     )
+    page.expose_function("reportCspViolation", lambda line: csp_violations.append(line))
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
     yield page
     context.close()
+    assert csp_violations == [], "The Content-Security-Policy blocked something"
 
 
 @pytest.fixture

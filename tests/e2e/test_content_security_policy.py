@@ -27,28 +27,19 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def blocked(page: Page) -> list[str]:
-    """What the browser refused or failed to run: each CSP violation, script error and
-    console error of every page the test opens, one line each."""
-    found: list[str] = []
-    page.expose_function("reportViolation", lambda text: found.append(text))
-    # Runs before the page's own scripts, whatever the policy (Playwright injects it).
-    page.add_init_script(
-        """document.addEventListener("securitypolicyviolation", (e) => window.reportViolation(
-            `CSP ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
-            + ` at ${e.sourceFile}:${e.lineNumber}`
-        ));"""
-    )
-    page.on("pageerror", lambda error: found.append(f"script error: {error}"))
+def blocked(page: Page, csp_violations: list[str]) -> list[str]:
+    """What the browser refused or failed to run: each CSP violation (reported by the
+    page fixture), script error and console error of every page the test opens."""
+    page.on("pageerror", lambda error: csp_violations.append(f"script error: {error}"))
     page.on(
         "console",
         lambda message: (
-            found.append(f"console {message.type}: {message.text} ({page.url})")
+            csp_violations.append(f"console {message.type}: {message.text} ({page.url})")
             if message.type == "error"
             else None
         ),
     )
-    return found
+    return csp_violations
 
 
 @pytest.fixture
