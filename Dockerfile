@@ -41,5 +41,5 @@ RUN python scripts/compile_messages.py \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "nps_loop.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", "--timeout", "30", "--graceful-timeout", "20"]
+# Port, timeouts and the access log (which never prints an API key) are in gunicorn.conf.py.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "nps_loop.wsgi:application"]

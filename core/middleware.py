@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils import translation
 
 from core.errors import as_api_error, is_api_request
@@ -35,4 +36,19 @@ class ApiErrorsMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             return as_api_error(request, response)
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Send the Permissions-Policy header (settings.PERMISSIONS_POLICY) with every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}={allowlist}" for feature, allowlist in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
         return response

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -63,10 +64,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that every response, static files included, carries them.
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -183,9 +188,21 @@ STORAGES = {
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
 
 # --- Email ------------------------------------------------------------------
+
+
+def email_file_path(path: str, data_dir: Path) -> str:
+    """Where filemail:// writes: the URL's path, always absolute (django-environ drops the
+    leading slash of filemail:///tmp/mail, which would write to tmp/mail in the current
+    directory); a bare filemail:// writes to NPS_DATA_DIR/mail."""
+    path = path.lstrip("/")
+    return f"/{path}" if path else str(data_dir / "mail")
+
+
 EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = email_file_path(EMAIL_CONFIG["EMAIL_FILE_PATH"], DATA_DIR)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NPS Loop <nps@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -249,8 +266,19 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Product defaults -------------------------------------------------------
 NPS_DEFAULT_CURRENCY = env.str("NPS_DEFAULT_CURRENCY", default="EUR")
+
+
+def default_base_url(port: int) -> str:
+    """The address of `make run` on this machine, on the port it serves."""
+    return f"http://127.0.0.1:{port}"
+
+
 # The address people use to reach NPS Loop: links in the emails it sends start with it.
-NPS_BASE_URL = env.str("NPS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Unset, it follows PORT, the port `make run PORT=8080` serves (scripts/run-dev passes it
+# to the web server and the worker alike).
+NPS_BASE_URL = (
+    env.str("NPS_BASE_URL", default="") or default_base_url(env.int("PORT", default=8000))
+).rstrip("/")
 
 # The public survey pages (/s/<token>/) answer each client address at most this often per
 # minute, and far less often for links that match no invitation (guessing).
@@ -309,8 +337,39 @@ if NPS_RETENTION_DAYS is not None:
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Other sites never learn which page of NPS Loop (or which survey link) a click came from.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every page, the public survey pages, the admin and the API docs included, runs only the
+# scripts and styles of our own static files: no inline script, style attribute or event
+# handler anywhere. Bootstrap's CSS draws its checkboxes and arrows with data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page of NPS Loop uses, turned off for every page and anything in it.
+PERMISSIONS_POLICY = {
+    "accelerometer": "()",
+    "camera": "()",
+    "display-capture": "()",
+    "geolocation": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "microphone": "()",
+    "midi": "()",
+    "payment": "()",
+    "usb": "()",
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -320,11 +379,36 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 
+# API keys sent as ?token= are redacted from every line, runserver's access log included
+# (gunicorn's is redacted by its logger class, in gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_secrets": {"()": "core.log_redaction.RedactSecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Django's own format for runserver's access log.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

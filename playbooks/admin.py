@@ -84,7 +84,7 @@ class PlaybookStepForm(forms.ModelForm):
         widgets = {
             "instructions": forms.Textarea(attrs={"rows": 3, "cols": 80}),
             "options": forms.Textarea(attrs={"rows": 2, "cols": 80}),
-            "position": forms.NumberInput(attrs={"style": "width: 5em"}),
+            "position": forms.NumberInput(attrs={"class": "step-position"}),
         }
         help_texts = {
             "options": _(

@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from surveys import api, api_hooks
 
@@ -16,5 +16,13 @@ urlpatterns = [
     path("hooks/typeform", api_hooks.TypeformHookView.as_view(), name="api-hook-typeform"),
     path("hooks/formbricks", api_hooks.FormbricksHookView.as_view(), name="api-hook-formbricks"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (docs/?script=): the
+    # Content-Security-Policy runs no inline script. Its template links its CSS likewise.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="surveys/api_docs.html"
+        ),
+        name="api-docs",
+    ),
 ]

@@ -369,6 +369,16 @@ def test_a_webhook_without_signing_secret_gets_a_url_carrying_its_key(as_admin, 
     )
 
 
+def test_the_key_pages_say_to_prefer_the_header_over_a_key_in_the_url(as_admin):
+    listing = as_admin.get(reverse("configure-api-keys")).content.decode()
+    created = as_admin.post(
+        reverse("configure-api-key-new"), {"name": "delighted", "kind": "delighted"}
+    ).content.decode()
+
+    assert "<code>Authorization: Bearer &lt;key&gt;</code> rather than in a URL" in listing
+    assert "prefer the header Authorization: Bearer and the URL without ?token=" in created
+
+
 def test_a_signed_webhook_gets_the_plain_url(as_admin, settings):
     settings.NPS_BASE_URL = "https://nps.example.com"
     form = {"name": "typeform", "kind": "typeform", "signing_secret": "s3cret"}

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.shortcuts import resolve_url
+from django.templatetags.static import static
 from django.test import Client
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -64,8 +65,28 @@ def broken_requests() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server, broken_requests: list[str]) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked on any page the test opened, one line each."""
+    return []
+
+
+# Runs before each page's own scripts, whatever the policy (Playwright injects it).
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+    window.reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+        + ` at ${e.sourceFile}:${e.lineNumber}`));"""
+
+
+@pytest.fixture
+def page(
+    browser: Browser, live_server, broken_requests: list[str], csp_violations: list[str]
+) -> Iterator[Page]:
+    """A browser tab on the live server. Every test fails if the Content-Security-Policy
+    blocked anything on a page it opened."""
+    # Reduced motion turns Bootstrap's transitions off: axe-core then never measures the
+    # contrast of a button half-way through its hover colours.
+    context = browser.new_context(
+        viewport=DESKTOP, base_url=live_server.url, reduced_motion="reduce"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.on(
@@ -85,8 +106,11 @@ def page(browser: Browser, live_server, broken_requests: list[str]) -> Iterator[
             else broken_requests.append(f"failed {request.url} ({request.failure})")
         ),
     )
+    page.expose_function("reportCspViolation", lambda line: csp_violations.append(line))
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
     yield page
     context.close()
+    assert csp_violations == [], "The Content-Security-Policy blocked something"
 
 
 @pytest.fixture
@@ -128,7 +152,8 @@ def serious_accessibility_violations(page: Page) -> Callable[[], list[str]]:
     """Run axe-core on the page; list its serious and critical findings, one line each."""
 
     def run() -> list[str]:
-        page.add_script_tag(path=AXE_SCRIPT)
+        # From the app's static files: the Content-Security-Policy runs no inline script.
+        page.add_script_tag(url=static("vendor/axe/axe.min.js"))
         results = page.evaluate("axe.run()")
         return [
             f"{v['impact']}: {v['id']} ({v['help']}) at "
