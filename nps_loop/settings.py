@@ -21,6 +21,9 @@ if env_file.exists():
     environ.Env.read_env(env_file)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# With DEBUG, error pages are still the app's own unless this asks for Django's technical
+# pages (core.middleware.OwnErrorPagesMiddleware).
+NPS_DEBUG_TECHNICAL_ERRORS = env.bool("NPS_DEBUG_TECHNICAL_ERRORS", default=False)
 DATA_DIR = Path(env.str("NPS_DATA_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -80,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.UserLanguageMiddleware",
+    "core.middleware.OwnErrorPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -85,3 +85,45 @@ def test_the_500_page_renders_without_the_database(django_assert_num_queries):
 
     assert page.status_code == 500
     assert "Something went wrong" in page.content.decode()
+
+
+# --- with DEBUG on, as `make run` starts the app --------------------------------------------
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_a_missing_page_is_still_the_apps_own_404_in_french():
+    page = Client().get("/no-such-page/", headers=FRENCH)
+
+    assert page.status_code == 404
+    html = page.content.decode()
+    assert "Page introuvable" in html
+    assert "DEBUG = True" not in html
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_a_case_that_does_not_exist_is_the_apps_own_404(client, csm):
+    client.force_login(csm)
+
+    page = client.get("/cases/999999/")
+
+    assert page.status_code == 404
+    assert "Page not found" in page.content.decode()
+    assert "DEBUG = True" not in page.content.decode()
+
+
+@override_settings(DEBUG=True, ROOT_URLCONF="tests.core.error_urls")
+def test_with_debug_on_a_bug_is_the_apps_own_500_and_its_traceback_goes_to_the_log(caplog):
+    page = Client(raise_request_exception=False).get("/broken/")
+
+    assert page.status_code == 500
+    assert "Traceback" not in page.content.decode()
+    assert "a bug in a page" not in page.content.decode()
+    assert any("a bug in a page" in str(r.exc_info) for r in caplog.records if r.exc_info)
+
+
+@override_settings(DEBUG=True, NPS_DEBUG_TECHNICAL_ERRORS=True)
+def test_developers_may_ask_for_djangos_technical_pages():
+    page = Client().get("/no-such-page/")
+
+    assert page.status_code == 404
+    assert "DEBUG = True" in page.content.decode()
