@@ -4,9 +4,20 @@ retrying task, and how a service asks for work without importing the task that d
 Services sit below the tasks that call them, so they enqueue by task name
 (`enqueue_on_commit("playbooks.deliver_step", step_id=...)`): the message is the one
 `.delay()` sends, routed the same way, and the import runs downward only.
+
+Queues (settings `CELERY_TASK_QUEUES`, a worker reads them in this order): `live` for
+what a person waits for (a new answer's case), `celery` for the rest, `bulk` for what
+a batch started (an import's answers). Work enqueued inside `lane("bulk")` goes to
+`bulk` whatever its route, so that the emails of ten thousand imported cases never
+pass a live answer or the survey sender.
 """
 
 from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 from celery import current_app, shared_task
 from django.db import InterfaceError, OperationalError, transaction
@@ -29,15 +40,67 @@ def retrying_task(*, name: str, **options):
     return shared_task(name=name, **{**RETRY_OPTIONS, **options})
 
 
-def enqueue(task_name: str, /, **kwargs) -> None:
-    """Send the task `task_name` with `kwargs` now."""
-    current_app.send_task(task_name, kwargs=kwargs)
+BULK_QUEUE = "bulk"
+_lane: ContextVar[str | None] = ContextVar("background_lane", default=None)
 
 
-def enqueue_on_commit(task_name: str, /, **kwargs) -> None:
+@contextlib.contextmanager
+def lane(queue: str) -> Iterator[None]:
+    """Inside, every task enqueued goes to `queue`, whatever its route."""
+    token = _lane.set(queue)
+    try:
+        yield
+    finally:
+        _lane.reset(token)
+
+
+def enqueue(task_name: str, /, *, queue: str | None = None, **kwargs) -> None:
+    """Send the task `task_name` with `kwargs` now, to `queue`, else to the current lane's,
+    else where the task's route (`CELERY_TASK_ROUTES`) sends it."""
+    queue = queue or _lane.get()
+    current_app.send_task(task_name, kwargs=kwargs, **({"queue": queue} if queue else {}))
+
+
+def enqueue_on_commit(task_name: str, /, *, queue: str | None = None, **kwargs) -> None:
     """Send the task once the current transaction commits (now outside one).
 
     `robust=True`: when the broker is unreachable, what the transaction wrote stays written;
     each kind of work has a sweep that finds what was left and enqueues it again.
     """
-    transaction.on_commit(lambda: enqueue(task_name, **kwargs), robust=True)
+    queue = queue or _lane.get()  # the lane of the moment, not of the commit's
+    transaction.on_commit(lambda: enqueue(task_name, queue=queue, **kwargs), robust=True)
+
+
+class _Batch:
+    """Items gathered for one task sent on commit."""
+
+    def __init__(self, task_name: str, key: str, queue: str | None) -> None:
+        self.task_name, self.key, self.queue = task_name, key, queue
+        self.items: list[int] = []
+
+    def send(self) -> None:
+        enqueue(self.task_name, queue=self.queue, **{self.key: self.items})
+
+    def waiting(self, connection) -> bool:
+        """Still to be sent on commit (not sent yet, nor dropped by a rollback)."""
+        return any(callback == self.send for _, callback, _ in connection.run_on_commit)
+
+
+_batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def enqueue_in_batches_on_commit(task_name: str, /, *, key: str, item: int, size: int) -> None:
+    """Add `item` to the list argument `key` of a `task_name` task sent once the current
+    transaction commits, `size` items to a task at most: an import that records a thousand
+    answers in a transaction sends a few tasks, not a thousand. Outside a transaction the
+    task is sent now, with this item alone."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        enqueue(task_name, **{key: [item]})
+        return
+    pending = _batches.setdefault(connection, {})
+    batch = pending.get(task_name)
+    if batch is None or len(batch.items) >= size or not batch.waiting(connection):
+        batch = pending[task_name] = _Batch(task_name, key, _lane.get())
+        transaction.on_commit(batch.send, robust=True)
+    batch.items.append(item)

@@ -12,6 +12,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -224,7 +225,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A worker takes its next task from the first queue of CELERY_TASK_QUEUES that
+        # has one: a live answer never waits behind an import's thousands.
+        "queue_order_strategy": "priority",
+    }
+# Queues in the order a worker serves them: `live` (a new answer's processing, which a
+# person is waiting for), `celery` (everything else: emails, sweeps, imports' checks),
+# `bulk` (an import's answers, in batches, and the emails of their cases).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("live"), Queue("celery"), Queue("bulk"))
+CELERY_TASK_ROUTES = {
+    "playbooks.process_response": {"queue": "live"},
+    "playbooks.process_responses": {"queue": "bulk"},
+}
+# Answers in one `playbooks.process_responses` task: larger batches cost a live answer more
+# waiting (a worker busy with a batch finishes it first), smaller ones more tasks.
+NPS_ENGINE_BATCH_SIZE = env.int("NPS_ENGINE_BATCH_SIZE", default=25)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

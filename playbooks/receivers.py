@@ -4,22 +4,42 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from core.background import enqueue_on_commit
+from core.background import enqueue_in_batches_on_commit, enqueue_on_commit
+from playbooks.models import Playbook, PlaybookStep
+from surveys.models import Source
 from surveys.signals import contact_matched, response_recorded, response_updated
 
 logger = logging.getLogger(__name__)
 
 
+# Answers that arrive by the thousand: processed in batches, on the `bulk` queue, after
+# the answers someone just gave (survey page, API, webhooks) on the `live` queue.
+BULK_SOURCES = frozenset({Source.CSV})
+
+
 @receiver(response_recorded, dispatch_uid="playbooks.enqueue_processing")
 def enqueue_processing(sender, response, **kwargs) -> None:
-    """Enqueue `process_response` once the answer's transaction commits.
+    """Enqueue the answer's processing once its transaction commits: alone on the `live`
+    queue (`playbooks.process_response`), or, for an import's, in a batch on the `bulk`
+    queue (`playbooks.process_responses`, `NPS_ENGINE_BATCH_SIZE` answers a task).
 
     `robust=True`: when the broker is unreachable the answer is still stored (it is
     already committed) and stays unprocessed; the minute sweep enqueues it again.
     """
-    enqueue_on_commit("playbooks.process_response", response_id=response.pk)
+    if response.source in BULK_SOURCES:
+        enqueue_in_batches_on_commit(
+            "playbooks.process_responses",
+            key="response_ids",
+            item=response.pk,
+            size=settings.NPS_ENGINE_BATCH_SIZE,
+        )
+    else:
+        enqueue_on_commit("playbooks.process_response", response_id=response.pk)
 
 
 @receiver(response_updated, dispatch_uid="playbooks.note_answer_amended")
@@ -30,7 +50,7 @@ def note_answer_amended(sender, response, fields, previous=None, **kwargs) -> No
     from playbooks.services.engine import note_answer_amended
 
     if note_answer_amended(response=response, fields=list(fields), previous=previous or {}):
-        enqueue_processing(sender, response)
+        enqueue_on_commit("playbooks.process_response", response_id=response.pk)
 
 
 @receiver(contact_matched, dispatch_uid="playbooks.cases_follow_their_account")
@@ -41,3 +61,16 @@ def cases_follow_their_account(sender, contact, account, response_ids, actor, **
 
     for case in Case.objects.filter(response_id__in=response_ids, account__isnull=True):
         match_case_to_account(case=case, account=account, actor=actor)
+
+
+@receiver(post_save, sender=Playbook, dispatch_uid="playbooks.forget_playbooks_saved")
+@receiver(post_delete, sender=Playbook, dispatch_uid="playbooks.forget_playbooks_deleted")
+@receiver(post_save, sender=PlaybookStep, dispatch_uid="playbooks.forget_steps_saved")
+@receiver(post_delete, sender=PlaybookStep, dispatch_uid="playbooks.forget_steps_deleted")
+def forget_cached_playbooks(sender, **kwargs) -> None:
+    """A playbook or a step changed (editor, admin): the engine's cached playbooks go, now and
+    once the change commits (a worker may have cached the old ones meanwhile)."""
+    from playbooks.selectors.cases import forget_active_playbooks
+
+    forget_active_playbooks()
+    transaction.on_commit(forget_active_playbooks, robust=True)

@@ -7,20 +7,25 @@ Periodic sweeps fan out: they select ids and enqueue one small task each.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.utils import timezone
 
-from core.background import TRANSIENT_DATABASE_ERRORS, retrying_task
+from core.background import BULK_QUEUE, TRANSIENT_DATABASE_ERRORS, lane, retrying_task
 from playbooks.services import engine, notifications, schedule
 from playbooks.services.failures import record_processing_failure
 
 logger = logging.getLogger(__name__)
 
 PROCESS_MAX_RETRIES = 5
+# A batch of NPS_ENGINE_BATCH_SIZE answers takes a second or two; a slow database, more.
+BATCH_SOFT_TIME_LIMIT = 120
 # Deliveries retry what a mail server or Slack outage makes fail, for about an hour.
 DELIVERY_OPTIONS = {
     "autoretry_for": (notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS),
@@ -68,6 +73,48 @@ def process_response(self, *, response_id: int) -> int | None:
         raise
 
 
+@shared_task(
+    name="playbooks.process_responses",
+    acks_late=True,
+    soft_time_limit=BATCH_SOFT_TIME_LIMIT,
+    time_limit=BATCH_SOFT_TIME_LIMIT + 30,
+)
+def process_responses(*, response_ids: list[int]) -> int:
+    """Turn a batch of answers (an import's, the minute sweep's) into their cases, each answer
+    in its own transaction: one that fails holds back none of the others. It is sent again
+    alone (`process_response`, with its retries) after a database error, and goes to the
+    dead-letter log after any other error. A second run skips the answers processed.
+
+    Returns how many answers it processed without error.
+    """
+    done = 0
+    with lane(BULK_QUEUE):  # the emails of these cases wait behind live work too
+        for position, response_id in enumerate(response_ids):
+            try:
+                engine.process_response(response_id=response_id)
+                done += 1
+            except SoftTimeLimitExceeded:
+                # Out of time (a slow database): the rest goes back to the queue.
+                rest = response_ids[position:]
+                logger.warning("process_responses: out of time, %s answers sent again", len(rest))
+                process_responses.apply_async(kwargs={"response_ids": rest})
+                break
+            except TRANSIENT_DATABASE_ERRORS as error:
+                logger.warning(
+                    "process_responses: database error on answer %s, sent alone: %s",
+                    response_id,
+                    error,
+                )
+                process_response.apply_async(
+                    kwargs={"response_id": response_id},
+                    queue=BULK_QUEUE,
+                    countdown=_backoff(0),
+                )
+            except Exception as error:  # noqa: BLE001 - dead-lettered; the batch goes on
+                record_processing_failure(response_id=response_id, error=error)
+    return done
+
+
 def _backoff(retries: int) -> int:
     return min(300, 2 ** (retries + 1)) + random.randint(0, 3)
 
@@ -102,8 +149,9 @@ def requeue_unprocessed() -> int:
     older_than = timezone.now() - dt.timedelta(minutes=1)
     busy = _queue_length() > 0
     response_ids = schedule.unprocessed_response_ids(older_than=older_than, queue_busy=busy)
-    for response_id in response_ids:
-        process_response.delay(response_id=response_id)
+    size = settings.NPS_ENGINE_BATCH_SIZE
+    for start in range(0, len(response_ids), size):
+        process_responses.delay(response_ids=response_ids[start : start + size])
     step_ids, escalation_ids = schedule.undelivered_notifications(older_than=older_than)
     for step_id in step_ids:
         deliver_step.delay(step_id=step_id)
@@ -115,16 +163,21 @@ def requeue_unprocessed() -> int:
 
 
 def _queue_length() -> int:
-    """Tasks waiting in the default queue (0 when the broker cannot say)."""
+    """Tasks waiting in the queues of answers to process (0 when the broker cannot say)."""
     app = requeue_unprocessed.app
+    queues = sorted({route["queue"] for route in (app.conf.task_routes or {}).values()}) or [
+        app.conf.task_default_queue
+    ]
+    waiting = 0
     try:
         with app.connection_for_read() as connection:
-            declared = connection.default_channel.queue_declare(
-                queue=app.conf.task_default_queue, passive=True
-            )
-            return declared.message_count
+            for queue in queues:
+                with contextlib.suppress(Exception):  # Redis drops an empty queue's key
+                    declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+                    waiting += declared.message_count
     except Exception:  # noqa: BLE001 - unknown means "not busy": better a copy than a loss
         return 0
+    return waiting
 
 
 @shared_task(name="playbooks.check_slas", acks_late=True, soft_time_limit=120, time_limit=150)

@@ -1,10 +1,14 @@
-"""How `surveys` hears of changes made in `accounts`: the `contact_account_set` signal."""
+"""How `surveys` hears of changes made in `accounts` (the `contact_account_set` signal), and
+of changes to its themes, which are cached."""
 
 from __future__ import annotations
 
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.signals import contact_account_set
+from surveys.models import Theme
 
 
 @receiver(contact_account_set, dispatch_uid="surveys.answers_follow_their_contact")
@@ -14,3 +18,14 @@ def answers_follow_their_contact(sender, contact, account, actor, **kwargs) -> N
     from surveys.services.responses import answers_follow_contact
 
     answers_follow_contact(contact=contact, account=account, actor=actor)
+
+
+@receiver(post_save, sender=Theme, dispatch_uid="surveys.forget_active_themes_on_save")
+@receiver(post_delete, sender=Theme, dispatch_uid="surveys.forget_active_themes_on_delete")
+def forget_active_themes(sender, **kwargs) -> None:
+    """A theme changed: the cached active themes go, now and once the change commits (a
+    worker may have cached the old ones meanwhile)."""
+    from surveys.services.themes import forget_active_themes
+
+    forget_active_themes()
+    transaction.on_commit(forget_active_themes, robust=True)

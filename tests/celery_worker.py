@@ -75,7 +75,8 @@ def database_url() -> str:
 def purge_queue() -> None:
     """Drop the tasks earlier tests left in the broker (their rows are gone)."""
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(app.conf.task_default_queue)
+        for queue in app.conf.task_queues:
+            conn.default_channel.queue_purge(queue.name)
 
 
 @contextlib.contextmanager

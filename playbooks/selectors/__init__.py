@@ -19,10 +19,14 @@ from playbooks.selectors.case_page import CasePage, case_page
 from playbooks.selectors.cases import (
     account_360,
     account_detractors_since,
+    active_playbooks,
+    answer_history,
     case_detail,
     case_list,
+    escalation_windows,
     filter_cases,
     playbook_for,
+    snapshot_360,
 )
 from playbooks.selectors.contact_page import ContactPage, contact_page
 from playbooks.selectors.escalations import (
@@ -59,6 +63,10 @@ __all__ = [
     "QueueCounts",
     "QueueFilters",
     "account_360",
+    "active_playbooks",
+    "answer_history",
+    "escalation_windows",
+    "snapshot_360",
     "account_detractors_since",
     "case_detail",
     "case_list",

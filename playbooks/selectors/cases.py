@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, JSONObject, Left
 from django.utils import timezone
 
 from accounts.models import Interaction
+from core.resilient_cache import cache_delete, cache_get, cache_set
+from playbooks import escalation_rules
 from playbooks.access import cases_visible_to
 from playbooks.models import (
     OPEN_CASE_STATUSES,
@@ -19,6 +37,7 @@ from playbooks.models import (
     Escalation,
     Playbook,
     PlaybookStep,
+    StepKind,
 )
 from surveys.models import Category, Integration, Response
 
@@ -28,6 +47,31 @@ if TYPE_CHECKING:
 ANSWER_HISTORY_DAYS = 365
 INTERACTION_HISTORY_DAYS = 90
 SNAPSHOT_LIMIT = 20  # answers, interactions and cases kept in a 360° snapshot
+# The active playbooks with their steps, read for every answer: cached, and forgotten on
+# any change (`forget_active_playbooks`, called by the receivers of `Playbook` and
+# `PlaybookStep` saves and deletes and by the services' bulk writes); the timeout bounds
+# what a change made around them would leave stale.
+PLAYBOOKS_CACHE_KEY = "nps_loop:active_playbooks"
+PLAYBOOKS_CACHE_SECONDS = 300
+
+
+def active_playbooks() -> list[Playbook]:
+    """The active playbooks, each with its steps (and their assignees), from the cache
+    when it has them."""
+    playbooks = cache_get(PLAYBOOKS_CACHE_KEY)
+    if playbooks is None:
+        playbooks = list(
+            Playbook.objects.filter(active=True).prefetch_related(
+                Prefetch("steps", queryset=PlaybookStep.objects.select_related("assignee_user"))
+            )
+        )
+        cache_set(PLAYBOOKS_CACHE_KEY, playbooks, PLAYBOOKS_CACHE_SECONDS)
+    return playbooks
+
+
+def forget_active_playbooks() -> None:
+    """A playbook or a step changed: the next answer reads the playbooks from the database."""
+    cache_delete(PLAYBOOKS_CACHE_KEY)
 
 
 def playbook_for(*, response: Response) -> Playbook | None:
@@ -51,9 +95,7 @@ def playbook_matching(
     """The active playbook an answer with these facts would get (None for the account's
     facts: the answer matches no account), as `playbook_for` chooses it."""
     matches = []
-    for playbook in Playbook.objects.filter(active=True).prefetch_related(
-        Prefetch("steps", queryset=PlaybookStep.objects.select_related("assignee_user"))
-    ):
+    for playbook in active_playbooks():
         if category not in playbook.categories:
             continue
         if playbook.min_score is not None and score < playbook.min_score:
@@ -86,7 +128,124 @@ def _specificity(playbook: Playbook) -> int:
 def account_360(*, case: Case, now: dt.datetime | None = None) -> dict[str, Any]:
     """The 360° snapshot of a case's contact and account, as plain JSON-ready values."""
     now = now or timezone.now()
-    response, contact, account = case.response, case.contact, case.account
+    history = (
+        Response.objects.filter(pk=case.response_id)
+        .annotate(**answer_history(now=now, exclude_case_id=case.pk))
+        .values(*HISTORY_FIELDS)
+        .first()
+    )
+    return snapshot_360(case=case, history=history or {}, now=now)
+
+
+HISTORY_FIELDS = ("history_answers", "history_interactions", "history_open_cases")
+
+
+def answer_history(
+    *, now: dt.datetime, detractor_windows: Iterable[int] = (), exclude_case_id: int | None = None
+) -> dict[str, Expression]:
+    """Annotations of a `Response` query with what opening its case reads of its account:
+    the other answers of 12 months, the interactions of 90 days, the other open cases (as
+    JSON rows, most recent first) and, per window of `detractor_windows` days, the
+    account's detractors since the answer's date less the window (`detractors_<days>`).
+
+    The engine asks them in the query that locks the answer: one round trip for all.
+    """
+    account = OuterRef("account_id")
+    answers = (
+        Response.objects.filter(
+            account_id=account, answered_at__gte=now - dt.timedelta(days=ANSWER_HISTORY_DAYS)
+        )
+        .exclude(pk=OuterRef("pk"))
+        .order_by("-answered_at")
+        .values(
+            row=JSONObject(
+                id="pk",
+                score="score",
+                category="category",
+                answered_at="answered_at",
+                contact_id="contact_id",
+                contact_name="contact__name",
+                contact_email="contact__email",
+                persona="contact__persona",
+                comment=Left("comment", 280),
+            )
+        )[:SNAPSHOT_LIMIT]
+    )
+    interactions = (
+        Interaction.objects.filter(
+            account_id=account,
+            occurred_at__gte=now - dt.timedelta(days=INTERACTION_HISTORY_DAYS),
+        )
+        .order_by("-occurred_at")
+        .values(
+            row=JSONObject(
+                id="pk",
+                kind="kind",
+                summary=Left("summary", 280),
+                occurred_at="occurred_at",
+                contact_email="contact__email",
+            )
+        )[:SNAPSHOT_LIMIT]
+    )
+    open_cases = Case.objects.filter(account_id=account, status__in=OPEN_CASE_STATUSES).exclude(
+        response_id=OuterRef("pk")
+    )
+    if exclude_case_id is not None:
+        open_cases = open_cases.exclude(pk=exclude_case_id)
+    open_cases = open_cases.order_by("-opened_at").values(
+        row=JSONObject(
+            id="pk",
+            status="status",
+            category="category",
+            score="response__score",
+            contact_name="contact__name",
+            contact_email="contact__email",
+            opened_at="opened_at",
+        )
+    )[:SNAPSHOT_LIMIT]
+    annotations: dict[str, Expression] = {
+        "history_answers": ArraySubquery(answers),
+        "history_interactions": ArraySubquery(interactions),
+        "history_open_cases": ArraySubquery(open_cases),
+    }
+    for days in sorted(set(detractor_windows)):
+        since = ExpressionWrapper(
+            OuterRef("answered_at") - Value(dt.timedelta(days=days)),
+            output_field=DateTimeField(),
+        )
+        detractors = (
+            Response.objects.filter(
+                account_id=account, category=Category.DETRACTOR, answered_at__gte=since
+            )
+            .order_by()
+            .values("account_id")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        annotations[f"detractors_{days}"] = Coalesce(
+            Subquery(detractors, output_field=IntegerField()), 0
+        )
+    return annotations
+
+
+def escalation_windows(playbooks: Iterable[Playbook]) -> set[int]:
+    """The detractor windows (days) of the escalation steps of `playbooks`. A window that is
+    not a number is left out: the step fails on it, for its own answers only."""
+    windows = set()
+    for playbook in playbooks:
+        for step in playbook.steps.all():
+            if step.kind == StepKind.ESCALATION:
+                with contextlib.suppress(TypeError, ValueError):
+                    windows.add(
+                        int(escalation_rules.thresholds(step.options)["detractor_window_days"])
+                    )
+    return windows
+
+
+def snapshot_360(*, case: Case, history: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """The 360° snapshot of a case's contact and account, as plain JSON-ready values, from
+    the rows `answer_history` read."""
+    contact, account = case.contact, case.account
     snapshot: dict[str, Any] = {
         "taken_at": now.isoformat(),
         "contact": {
@@ -122,69 +281,54 @@ def account_360(*, case: Case, now: dt.datetime | None = None) -> dict[str, Any]
         ),
         "csm": account.csm.name if account.csm else None,
     }
-    others = list(
-        Response.objects.filter(
-            account=account,
-            answered_at__gte=now - dt.timedelta(days=ANSWER_HISTORY_DAYS),
-        )
-        .exclude(pk=response.pk)
-        .select_related("contact")
-        .order_by("-answered_at")[:SNAPSHOT_LIMIT]
-    )
+    others = history.get("history_answers") or []
     snapshot["other_answers"] = [
         {
-            "id": other.pk,
-            "score": other.score,
-            "category": other.category,
-            "answered_at": other.answered_at.isoformat(),
-            "contact": other.contact.name or other.contact.email,
-            "persona": other.contact.persona,
-            "same_contact": other.contact_id == contact.pk,
-            "comment": other.comment[:280],
+            "id": other["id"],
+            "score": other["score"],
+            "category": other["category"],
+            "answered_at": _isoformat(other["answered_at"]),
+            "contact": other["contact_name"] or other["contact_email"],
+            "persona": other["persona"],
+            "same_contact": other["contact_id"] == contact.pk,
+            "comment": other["comment"],
         }
         for other in others
     ]
     # Confirmed beyond one person: another person at the account was a detractor too.
     snapshot["confirms_dissatisfaction"] = any(
-        other.category == Category.DETRACTOR and other.contact_id != contact.pk for other in others
+        other["category"] == Category.DETRACTOR and other["contact_id"] != contact.pk
+        for other in others
     )
-    interactions = (
-        Interaction.objects.filter(
-            account=account,
-            occurred_at__gte=now - dt.timedelta(days=INTERACTION_HISTORY_DAYS),
-        )
-        .select_related("contact")
-        .order_by("-occurred_at")[:SNAPSHOT_LIMIT]
-    )
+    kinds = dict(Interaction._meta.get_field("kind").flatchoices)
     snapshot["interactions"] = [
         {
-            "id": interaction.pk,
-            "kind": interaction.kind,
-            "kind_label": str(interaction.get_kind_display()),
-            "summary": interaction.summary[:280],
-            "occurred_at": interaction.occurred_at.isoformat(),
-            "contact": interaction.contact.email if interaction.contact else None,
+            "id": interaction["id"],
+            "kind": interaction["kind"],
+            "kind_label": str(kinds.get(interaction["kind"], interaction["kind"])),
+            "summary": interaction["summary"],
+            "occurred_at": _isoformat(interaction["occurred_at"]),
+            "contact": interaction["contact_email"],
         }
-        for interaction in interactions
+        for interaction in history.get("history_interactions") or []
     ]
-    open_cases = (
-        Case.objects.filter(account=account, status__in=OPEN_CASE_STATUSES)
-        .exclude(pk=case.pk)
-        .select_related("contact", "response")
-        .order_by("-opened_at")[:SNAPSHOT_LIMIT]
-    )
     snapshot["other_open_cases"] = [
         {
-            "id": other.pk,
-            "status": other.status,
-            "category": other.category,
-            "score": other.response.score,
-            "contact": other.contact.name or other.contact.email,
-            "opened_at": other.opened_at.isoformat(),
+            "id": other["id"],
+            "status": other["status"],
+            "category": other["category"],
+            "score": other["score"],
+            "contact": other["contact_name"] or other["contact_email"],
+            "opened_at": _isoformat(other["opened_at"]),
         }
-        for other in open_cases
+        for other in history.get("history_open_cases") or []
     ]
     return snapshot
+
+
+def _isoformat(value: str) -> str:
+    """A timestamp PostgreSQL wrote in JSON, as Python's `isoformat` writes it."""
+    return dt.datetime.fromisoformat(value).isoformat()
 
 
 def account_detractors_since(*, response: Response, since: dt.datetime) -> int:

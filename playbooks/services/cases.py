@@ -711,6 +711,7 @@ def suppression_for_case(*, case: Case, scope: str) -> Suppression:
         reason=SuppressionReason.OPEN_CASE,
         note=f"Case #{case.pk}",
         starts_at=timezone.now(),
+        validate=False,  # built from the case's own rows: nothing a person typed
     )
 
 

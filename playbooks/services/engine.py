@@ -14,7 +14,17 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
+from django.db.models import (
+    DateTimeField,
+    ExpressionWrapper,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -36,7 +46,15 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
-from playbooks.selectors import account_360, account_detractors_since, playbook_for
+from playbooks.selectors import (
+    account_detractors_since,
+    active_playbooks,
+    answer_history,
+    escalation_windows,
+    playbook_for,
+    snapshot_360,
+)
+from playbooks.selectors.cases import HISTORY_FIELDS
 from playbooks.services.cases import record_event, supersede_case, suppression_for_case
 from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
 from playbooks.timeline import Said, choice, phrase, say, sentences, someone
@@ -71,12 +89,7 @@ def process_response(*, response_id: int) -> Processed:
     A second run (or a concurrent one) finds the answer processed and does nothing.
     """
     with transaction.atomic():
-        response = (
-            Response.objects.select_for_update(of=("self",))
-            .select_related("contact", "account", "account__csm")
-            .filter(pk=response_id)
-            .first()
-        )
+        response = _locked_answer(response_id)
         if response is None:
             logger.warning("process_response: answer %s does not exist (deleted?)", response_id)
             return Processed(response_id=response_id, case_id=None, already=True)
@@ -85,8 +98,9 @@ def process_response(*, response_id: int) -> Processed:
             case_id = current.values_list("pk", flat=True).first()
             return Processed(response_id=response_id, case_id=case_id, already=True)
 
-        tag_themes(response=response)
-        _link_follow_up(response)
+        tag_themes(response=response, tagged=response.tagged_theme_ids)
+        if response.follow_up_case_id is not None:
+            _link_follow_up(response)
         playbook = playbook_for(response=response)
         case = open_case(response=response, playbook=playbook) if playbook else None
         if playbook is None:
@@ -105,20 +119,82 @@ def process_response(*, response_id: int) -> Processed:
     return Processed(response_id=response_id, case_id=case.pk if case else None)
 
 
+def _locked_answer(response_id: int) -> Response | None:
+    """The answer, its row locked, with in the same query what processing it reads: its
+    themes, a case awaiting its follow-up, the case a corrected score superseded, the
+    account's history for the 360° view and the escalation rules, and the id its case will
+    take. One round trip instead of one per step: the engine must keep up with bursts."""
+    return (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("contact", "account", "account__csm")
+        .annotate(
+            tagged_theme_ids=ArraySubquery(
+                Response.themes.through.objects.filter(response_id=OuterRef("pk")).values(
+                    "theme_id"
+                )
+            ),
+            follow_up_case_id=Subquery(
+                _awaiting_follow_up(
+                    contact_id=OuterRef("contact_id"),
+                    answered_at=OuterRef("answered_at"),
+                    response_id=OuterRef("pk"),
+                ).values("pk")[:1]
+            ),
+            replaced_case_id=Subquery(
+                Case.objects.filter(
+                    response_id=OuterRef("pk"),
+                    superseded_at__isnull=False,
+                    replaced_by__isnull=True,
+                )
+                .order_by("-superseded_at")
+                .values("pk")[:1]
+            ),
+            # Known before the case is written, so that its suppression (whose note names
+            # it) and escalations are written first and the case once, complete.
+            next_case_id=RawSQL("nextval(pg_get_serial_sequence('playbooks_case', 'id'))", ()),
+            **answer_history(
+                now=timezone.now(), detractor_windows=escalation_windows(active_playbooks())
+            ),
+        )
+        .filter(pk=response_id)
+        .first()
+    )
+
+
+def _awaiting_follow_up(*, contact_id: Any, answered_at: Any, response_id: Any) -> QuerySet[Case]:
+    """Cases of the answer's contact that asked for a follow-up survey (by its date) and have
+    no answer yet, most recent request first. The arguments are values, or `OuterRef`s."""
+    return (
+        Case.objects.filter(
+            contact_id=contact_id,
+            follow_up_requested_at__isnull=False,
+            follow_up_requested_at__lte=ExpressionWrapper(
+                answered_at + dt.timedelta(minutes=5), output_field=DateTimeField()
+            ),
+            follow_up_response__isnull=True,
+        )
+        .exclude(response_id=response_id)
+        .order_by("-follow_up_requested_at")
+    )
+
+
 def open_case(*, response: Response, playbook: Playbook) -> Case:
-    """Open the answer's case with the playbook's steps copied in, and run the automatic ones."""
+    """Open the answer's case with the playbook's steps copied in, and run the automatic ones.
+
+    The answer comes from `_locked_answer` (its annotations); the automatic steps run on
+    the case in memory, and each table is written once: suppression, escalations, the case,
+    its steps, its timeline.
+    """
     loop = LoopSettings.current()
     now = timezone.now()
     account = response.account
     owner = _owner_for(response, loop)
     detractor = response.category == Category.DETRACTOR
-    case = Case.objects.create(
+    case = Case(
+        pk=response.next_case_id,
         response=response,
         # The case a corrected score superseded, if any: the new one carries its history on.
-        replaces=Case.objects.filter(response=response, superseded_at__isnull=False)
-        .filter(replaced_by__isnull=True)
-        .order_by("-superseded_at")
-        .first(),
+        replaces_id=response.replaced_case_id,
         account=account,
         contact=response.contact,
         playbook=playbook,
@@ -131,13 +207,11 @@ def open_case(*, response: Response, playbook: Playbook) -> Case:
         arr_at_risk=account.arr if (account and detractor) else 0,
         currency=account.currency if account else "",
     )
-    steps = CaseStep.objects.bulk_create(
-        [
-            _copy_step(case, definition, position, owner, now, loop)
-            for position, definition in enumerate(playbook.steps.all(), start=1)
-        ]
-    )
-    opening = _Opening(case=case)
+    steps = [
+        _copy_step(case, definition, position, owner, now, loop)
+        for position, definition in enumerate(playbook.steps.all(), start=1)
+    ]
+    opening = _Opening(case=case, answer=response)
     opening.event(
         "opened",
         say(
@@ -153,17 +227,16 @@ def open_case(*, response: Response, playbook: Playbook) -> Case:
         playbook=playbook.pk,
         owner=owner.pk if owner else None,
     )
-    done = []
     for step in steps:
         if step.kind in AUTOMATIC_STEP_KINDS:
             step.result = _RUNNERS[step.kind](opening, step)
             step.status, step.done_at = StepStatus.DONE, timezone.now()
-            done.append(step)
-    # One write per table for everything the automatic steps did.
-    if done:
-        CaseStep.objects.bulk_update(done, ["status", "done_at", "result"])
-    if opening.case_fields:
-        Case.objects.filter(pk=case.pk).update(**opening.case_fields)
+    # The suppression and escalations written above point to the case: PostgreSQL checks
+    # foreign keys at commit, by which time it is written.
+    case.save(force_insert=True)
+    CaseStep.objects.bulk_create(steps)
+    for step in opening.deliveries:
+        queue_step_delivery(step_id=step.pk)
     CaseEvent.objects.bulk_create(opening.events)
     return case
 
@@ -173,8 +246,9 @@ class _Opening:
     """What the automatic steps of a case being opened write, gathered to be written at once."""
 
     case: Case
+    answer: Response  # with the annotations of `_locked_answer`
     events: list[CaseEvent] = field(default_factory=list)
-    case_fields: dict[str, Any] = field(default_factory=dict)
+    deliveries: list[CaseStep] = field(default_factory=list)
 
     def event(self, kind: str, message: Said, **details: Any) -> None:
         self.events.append(
@@ -187,10 +261,15 @@ class _Opening:
             )
         )
 
-    def set(self, **fields: Any) -> None:
-        for name, value in fields.items():
-            setattr(self.case, name, value)
-        self.case_fields.update(fields)
+    def account_detractors_since(self, *, days: int) -> int:
+        """Detractors at the account since the answer's date less `days`, this one included."""
+        counted = getattr(self.answer, f"detractors_{days}", None)
+        if counted is None or self.answer.account_id is None:
+            # A playbook changed since the answer was read, or an answer with no account.
+            return account_detractors_since(
+                response=self.answer, since=self.answer.answered_at - dt.timedelta(days=days)
+            )
+        return counted
 
 
 def _owner_for(response: Response, loop: LoopSettings) -> User | None:
@@ -241,7 +320,11 @@ def _copy_step(
 
 
 def _lookup_360(opening: _Opening, step: CaseStep) -> dict[str, Any]:
-    snapshot = account_360(case=opening.case)
+    snapshot = snapshot_360(
+        case=opening.case,
+        history={name: getattr(opening.answer, name) for name in HISTORY_FIELDS},
+        now=timezone.now(),
+    )
     others = snapshot["other_answers"]
     opening.event(
         "lookup_360",
@@ -267,7 +350,7 @@ def _lookup_360(opening: _Opening, step: CaseStep) -> dict[str, Any]:
 def _suppress_surveys(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     scope = step.options.get("scope", "contact")
     suppression = suppression_for_case(case=opening.case, scope=scope)
-    opening.set(suppression=suppression)
+    opening.case.suppression = suppression
     opening.event(
         "suppression_started",
         say(gettext_noop("No survey goes to anyone at the account while the case is open."))
@@ -287,14 +370,13 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     response, account, contact = case.response, case.account, case.contact
     if response.category != Category.DETRACTOR and not step.options.get("all_categories"):
         return {"raised": [], "note": "Rules apply to detractors only."}
-    window = dt.timedelta(days=int(limits["detractor_window_days"]))
     facts = escalation_rules.CaseFacts(
         arr=account.arr if account else 0,
         currency=account.currency if account else "",
         persona=contact.persona,
         persona_label=str(Persona(contact.persona).label),
-        account_detractors_in_window=account_detractors_since(
-            response=response, since=response.answered_at - window
+        account_detractors_in_window=opening.account_detractors_since(
+            days=int(limits["detractor_window_days"])
         ),
         renewal_date=account.renewal_date if account else None,
         today=timezone.localdate(),
@@ -322,14 +404,14 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
         top = max(e.level for e in raised)
         priority = CasePriority.URGENT if top >= 3 else CasePriority.HIGH
         if priority > case.priority:
-            opening.set(priority=priority)
+            case.priority = priority
         queue_escalation_emails(escalation_ids=[e.pk for e in raised])
     return {"raised": [e.pk for e in raised], "rules": [e.rule for e in raised]}
 
 
 def _notify(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     audience = step.options.get("to", "owner")
-    queue_step_delivery(step_id=step.pk)
+    opening.deliveries.append(step)
     return {"to": audience, "queued_at": timezone.now().isoformat()}
 
 
@@ -337,7 +419,7 @@ def _acknowledge(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     contact = opening.case.contact
     if contact.opted_out:
         return {"sent": False, "note": "The contact opted out: no email."}
-    queue_step_delivery(step_id=step.pk)
+    opening.deliveries.append(step)
     return {"to": contact.email, "queued_at": timezone.now().isoformat()}
 
 
@@ -420,15 +502,12 @@ def _link_follow_up(response: Response) -> None:
     """An answer from a contact whose case asked for a follow-up survey links back to it;
     a better category than the case's answer marks the case won back."""
     case = (
-        Case.objects.select_for_update()
-        .filter(
+        _awaiting_follow_up(
             contact_id=response.contact_id,
-            follow_up_requested_at__isnull=False,
-            follow_up_requested_at__lte=response.answered_at + dt.timedelta(minutes=5),
-            follow_up_response__isnull=True,
+            answered_at=Value(response.answered_at),
+            response_id=response.pk,
         )
-        .exclude(response=response)
-        .order_by("-follow_up_requested_at")
+        .select_for_update()
         .first()
     )
     if case is None:

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from playbooks.models import Playbook, PlaybookStep
+from playbooks.selectors.cases import forget_active_playbooks
 
 
 class PlaybookEditRefused(Exception):
@@ -43,6 +44,7 @@ def set_playbook_active(*, playbook: Playbook, active: bool) -> Playbook:
     """Switch a playbook on or off. One that matches no category cannot be switched on."""
     _refuse_active_without_category(playbook=playbook, active=active)
     Playbook.objects.filter(pk=playbook.pk).update(active=active)
+    _forget_cached_playbooks()
     playbook.active = active
     return playbook
 
@@ -160,3 +162,11 @@ def _renumber(steps: list[PlaybookStep]) -> None:
     for number, step in enumerate(steps, start=1):
         step.position = number
     PlaybookStep.objects.bulk_update(steps, ["position"])
+    _forget_cached_playbooks()
+
+
+def _forget_cached_playbooks() -> None:
+    """Writes that send no `post_save` (`update`, `bulk_update`) forget the engine's cached
+    playbooks themselves: now, and again once they commit."""
+    forget_active_playbooks()
+    transaction.on_commit(forget_active_playbooks, robust=True)

@@ -13,7 +13,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.resilient_cache import cache_delete, cache_get, cache_set
 from surveys.models import Response, Theme
+
+# The active themes, read by every answer the engine processes: cached, and forgotten on
+# any change of a theme (`forget_active_themes`, called by the `Theme` save and delete
+# receivers); the timeout bounds what a change made around the cache would leave stale.
+ACTIVE_THEMES_CACHE_KEY = "nps_loop:active_themes"
+ACTIVE_THEMES_CACHE_SECONDS = 300
 
 # Longer than any phrase a customer would repeat word for word; keeps the patterns cheap.
 KEYWORD_MAX_LENGTH = 60
@@ -46,17 +53,41 @@ def themes_in(comment: str, themes: Iterable[Theme]) -> list[Theme]:
     return found
 
 
-def tag_themes(*, response: Response) -> list[Theme]:
-    """Add to the answer the active themes its comment mentions; returns the ones added."""
+def active_themes() -> list[Theme]:
+    """The themes that tag new answers, from the cache when it has them."""
+    themes = cache_get(ACTIVE_THEMES_CACHE_KEY)
+    if themes is None:
+        themes = list(Theme.objects.filter(active=True))
+        cache_set(ACTIVE_THEMES_CACHE_KEY, themes, ACTIVE_THEMES_CACHE_SECONDS)
+    return themes
+
+
+def forget_active_themes() -> None:
+    """A theme changed: the next answer reads the themes from the database."""
+    cache_delete(ACTIVE_THEMES_CACHE_KEY)
+
+
+def tag_themes(*, response: Response, tagged: Iterable[int] | None = None) -> list[Theme]:
+    """Add to the answer the active themes its comment mentions; returns the ones added.
+
+    `tagged`: the ids of the themes the answer already has, when the caller read them
+    (the engine does, in the query that locks the answer): saves a query.
+    """
     if not response.comment.strip():
         return []
-    themes = themes_in(response.comment, Theme.objects.filter(active=True))
+    themes = themes_in(response.comment, active_themes())
     if not themes:
         return []
-    already = set(response.themes.values_list("pk", flat=True))
+    if tagged is None:
+        tagged = response.themes.values_list("pk", flat=True)
+    already = set(tagged)
     added = [theme for theme in themes if theme.pk not in already]
     if added:
-        response.themes.add(*added)
+        # One INSERT; a concurrent tagging of the same answer is no error.
+        Response.themes.through.objects.bulk_create(
+            [Response.themes.through(response=response, theme=theme) for theme in added],
+            ignore_conflicts=True,
+        )
     return added
 
 
@@ -223,6 +254,8 @@ def set_theme_active(*, theme: Theme, active: bool) -> Theme:
     """Switch a theme on or off. Off, it tags no new answer and CSMs no longer pick it, but the
     answers that carry it keep it (and the dashboard still counts them)."""
     Theme.objects.filter(pk=theme.pk).update(active=active)
+    forget_active_themes()
+    transaction.on_commit(forget_active_themes, robust=True)
     theme.active = active
     return theme
 
