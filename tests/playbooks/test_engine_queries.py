@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_detractor_with_its_360_escalations_and_suppression_takes_at_most_8_queries(
-    default_playbooks, csm
+    default_playbooks, default_themes, csm
 ):
     account = AccountFactory(
         csm=csm,
