@@ -235,7 +235,8 @@ else:
 # person is waiting for), `celery` (everything else: emails, sweeps, imports' checks),
 # `bulk` (an import's answers, in batches, and the emails of their cases).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("live"), Queue("celery"), Queue("bulk"))
+# Each bound by its own name, rather than all by the default routing key `celery`.
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in ("live", "celery", "bulk"))
 CELERY_TASK_ROUTES = {
     "playbooks.process_response": {"queue": "live"},
     "playbooks.process_responses": {"queue": "bulk"},

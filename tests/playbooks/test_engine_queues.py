@@ -10,7 +10,9 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
+from core.background import enqueue
 from imports.services.answers import import_responses
+from nps_loop.celery import app
 from playbooks.models import Case, PlaybookStep, ProcessingFailure, StepKind
 from playbooks.tasks import process_responses
 from surveys.answers import AnswerIn
@@ -24,7 +26,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def broker(default_playbooks, no_shared_worker):
-    """The test broker with empty queues, and no worker taking what the test sends."""
+    """The test broker with its queues declared (as a worker declares them) and empty, and no
+    worker taking what the test sends."""
+    with app.connection_for_write() as connection:
+        for queue in app.conf.task_queues:
+            queue(connection.default_channel).declare()
     purge_queue()
     yield redis.Redis.from_url(settings.CELERY_BROKER_URL)
     purge_queue()
@@ -55,6 +61,15 @@ def test_an_answer_sent_through_the_api_is_queued_alone_on_the_live_queue(broker
     assert queued(broker, "live") == [
         ("playbooks.process_response", {"response_id": recorded.response.pk})
     ]
+    assert queued(broker, "celery") == []
+    assert queued(broker, "bulk") == []
+
+
+def test_other_work_goes_to_the_default_queue_alone(broker):
+    enqueue("playbooks.deliver_step", step_id=1)
+
+    assert queued(broker, "celery") == [("playbooks.deliver_step", {"step_id": 1})]
+    assert queued(broker, "live") == []
     assert queued(broker, "bulk") == []
 
 
@@ -72,6 +87,7 @@ def test_an_imports_answers_are_queued_in_batches_on_the_bulk_queue(broker, sett
         ("playbooks.process_responses", {"response_ids": ids[4:5]}),
     ]
     assert queued(broker, "live") == []
+    assert queued(broker, "celery") == []
 
 
 def test_a_worker_takes_a_live_answer_before_the_bulk_ones_queued_earlier(broker, tmp_path):
