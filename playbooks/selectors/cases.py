@@ -74,10 +74,13 @@ def forget_active_playbooks() -> None:
     cache_delete(PLAYBOOKS_CACHE_KEY)
 
 
-def playbook_for(*, response: Response) -> Playbook | None:
+def playbook_for(
+    *, response: Response, playbooks: Iterable[Playbook] | None = None
+) -> Playbook | None:
     """The active playbook whose trigger matches the answer; the highest priority wins.
 
     Ties go to the playbook with the most conditions (the most specific), then by name.
+    `playbooks`: the active playbooks, when the caller has them at hand.
     """
     account = response.account
     return playbook_matching(
@@ -86,16 +89,23 @@ def playbook_for(*, response: Response) -> Playbook | None:
         segment=account.segment if account else None,
         tier=account.tier if account else None,
         arr=account.arr if account else None,
+        playbooks=playbooks,
     )
 
 
 def playbook_matching(
-    *, category: str, score: int, segment: str | None, tier: str | None, arr: Decimal | None
+    *,
+    category: str,
+    score: int,
+    segment: str | None,
+    tier: str | None,
+    arr: Decimal | None,
+    playbooks: Iterable[Playbook] | None = None,
 ) -> Playbook | None:
     """The active playbook an answer with these facts would get (None for the account's
     facts: the answer matches no account), as `playbook_for` chooses it."""
     matches = []
-    for playbook in active_playbooks():
+    for playbook in active_playbooks() if playbooks is None else playbooks:
         if category not in playbook.categories:
             continue
         if playbook.min_score is not None and score < playbook.min_score:

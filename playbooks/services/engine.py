@@ -5,6 +5,10 @@ with the answer's row locked, so that two workers given the same answer (a
 retried task, the periodic re-enqueue) serialise and the second finds it
 processed; the one-case-per-answer unique constraint backs that up. Emails and
 Slack posts are only queued here, on commit: no transaction waits on the network.
+
+The engine must keep up with bursts (an import of ten thousand detractors): an answer
+costs one query to lock and read everything it needs, and one write per table
+(tests/playbooks/test_engine_queries.py pins it to 8 statements).
 """
 
 from __future__ import annotations
@@ -88,8 +92,9 @@ def process_response(*, response_id: int) -> Processed:
 
     A second run (or a concurrent one) finds the answer processed and does nothing.
     """
+    playbooks = active_playbooks()
     with transaction.atomic():
-        response = _locked_answer(response_id)
+        response = _locked_answer(response_id, playbooks)
         if response is None:
             logger.warning("process_response: answer %s does not exist (deleted?)", response_id)
             return Processed(response_id=response_id, case_id=None, already=True)
@@ -101,7 +106,7 @@ def process_response(*, response_id: int) -> Processed:
         tag_themes(response=response, tagged=response.tagged_theme_ids)
         if response.follow_up_case_id is not None:
             _link_follow_up(response)
-        playbook = playbook_for(response=response)
+        playbook = playbook_for(response=response, playbooks=playbooks)
         case = open_case(response=response, playbook=playbook) if playbook else None
         if playbook is None:
             logger.warning(
@@ -119,7 +124,7 @@ def process_response(*, response_id: int) -> Processed:
     return Processed(response_id=response_id, case_id=case.pk if case else None)
 
 
-def _locked_answer(response_id: int) -> Response | None:
+def _locked_answer(response_id: int, playbooks: list[Playbook]) -> Response | None:
     """The answer, its row locked, with in the same query what processing it reads: its
     themes, a case awaiting its follow-up, the case a corrected score superseded, the
     account's history for the 360° view and the escalation rules, and the id its case will
@@ -152,9 +157,7 @@ def _locked_answer(response_id: int) -> Response | None:
             # Known before the case is written, so that its suppression (whose note names
             # it) and escalations are written first and the case once, complete.
             next_case_id=RawSQL("nextval(pg_get_serial_sequence('playbooks_case', 'id'))", ()),
-            **answer_history(
-                now=timezone.now(), detractor_windows=escalation_windows(active_playbooks())
-            ),
+            **answer_history(now=timezone.now(), detractor_windows=escalation_windows(playbooks)),
         )
         .filter(pk=response_id)
         .first()
