@@ -1,9 +1,13 @@
-"""How fast the playbook engine turns answers into cases, with one Celery worker.
+"""How fast the playbook engine turns answers into cases, with the Celery workers run as the
+README documents for production: two processes on the queues live, celery, bulk (in that
+order), and one on live alone.
 
 1. Latency: detractor answers posted one at a time to `POST /api/v1/responses`; for
    each, the time until its case answers `GET /api/v1/cases/{id}` with 200.
-2. Throughput: a burst of answers queued while the worker is stopped (a CSV import),
-   then the time one worker takes to turn them all into cases.
+2. Throughput: a burst of recent detractors queued while the worker is stopped (a CSV
+   import: batches on the bulk queue), then the time the worker takes to turn them all
+   into cases with their steps; meanwhile live answers are posted through the API, one
+   every `interval` seconds, each timed from its POST to its case readable.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,19 +35,42 @@ class EngineBenchError(Exception):
     """A step of the engine benchmark failed; the message says which and where its log is."""
 
 
+# The production workers of the README (and docker-compose.yml), beat aside: the main one,
+# and one process for live answers alone.
+WORKER_OPTIONS = ["--concurrency=2", "--queues=live,celery,bulk", "--hostname=celery@%h"]
+LIVE_WORKER_OPTIONS = ["--concurrency=1", "--queues=live", "--hostname=live@%h"]
+
+
 @contextlib.contextmanager
 def celery_worker(env: dict[str, str], root: Path, log_path: Path) -> Iterator[None]:
-    """One Celery worker process (one child: one task at a time), stopped on the way out."""
-    command = [
-        sys.executable, "-m", "celery", "-A", "nps_loop", "worker",
-        "--concurrency=1", "--loglevel=WARNING", "--without-mingle", "--without-gossip",
-    ]  # fmt: skip
+    """The Celery workers as run in production, stopped on the way out."""
     with log_path.open("a") as log:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=log)
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "nps_loop",
+                    "worker",
+                    *options,
+                    "--loglevel=WARNING",
+                    "--without-mingle",
+                    "--without-gossip",
+                ],  # fmt: skip
+                cwd=root,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+            for options in (WORKER_OPTIONS, LIVE_WORKER_OPTIONS)
+        ]
         try:
             yield
         finally:
-            stop(process, grace_seconds=60)
+            for process in processes:
+                stop(process, grace_seconds=60)
 
 
 def latency(
@@ -53,8 +81,11 @@ def latency(
     database_url: str,
     answers: list[dict[str, str]],
     timeout: float = 60,
+    interval: float = 0,
+    stop: threading.Event | None = None,
 ) -> dict[str, object]:
-    """Seconds from posting each answer to its case being readable through the API."""
+    """Seconds from posting each answer to its case being readable through the API; one
+    answer every `interval` seconds at most, until `stop` is set."""
     headers = {
         "Authorization": f"Bearer {key}",
         "Content-Type": "application/json",
@@ -63,6 +94,8 @@ def latency(
     seconds: list[float] = []
     with psycopg.connect(database_url, autocommit=True) as database:
         for answer in answers:
+            if stop is not None and stop.is_set():
+                break
             connection = http.client.HTTPConnection(host, port, timeout=30)
             try:
                 started = time.perf_counter()
@@ -86,6 +119,13 @@ def latency(
                 seconds.append(time.perf_counter() - started)
             finally:
                 connection.close()
+            time.sleep(max(0.0, started + interval - time.perf_counter()))
+    return summary(seconds)
+
+
+def summary(seconds: list[float]) -> dict[str, object]:
+    if not seconds:
+        return {"answers": 0, "median_s": None, "p95_s": None, "max_s": None}
     ordered = sorted(seconds)
     return {
         "answers": len(seconds),
@@ -93,6 +133,35 @@ def latency(
         "p95_s": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 3),
         "max_s": round(ordered[-1], 3),
     }
+
+
+class LiveAnswers:
+    """Live answers posted in a thread while something else runs (the burst's drain)."""
+
+    def __init__(self, **latency_arguments: object) -> None:
+        self.stop = threading.Event()
+        self.outcome: dict[str, object] = {}
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(latency_arguments,))
+
+    def _run(self, arguments: dict) -> None:
+        try:
+            self.outcome = latency(stop=self.stop, **arguments)
+        except BaseException as error:  # noqa: BLE001 - reported by `result`
+            self.error = error
+
+    def __enter__(self) -> LiveAnswers:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        self._thread.join(timeout=120)
+
+    def result(self) -> dict[str, object]:
+        if self.error is not None:
+            raise EngineBenchError(f"live answers during the burst: {self.error}")
+        return self.outcome
 
 
 def _wait_for_case(database: psycopg.Connection, response_id: int, deadline: float) -> int:
@@ -107,7 +176,8 @@ def _wait_for_case(database: psycopg.Connection, response_id: int, deadline: flo
 
 
 def drain(*, database_url: str, expected: int, timeout: float) -> dict[str, object]:
-    """Wait until no answer is left unprocessed; the worker must be started just before."""
+    """Wait until no answer is left unprocessed; the worker must be started just before.
+    Then count the burst's cases, and those with their steps."""
     started = time.perf_counter()
     query = "SELECT count(*) FROM surveys_response WHERE processed_at IS NULL"
     with psycopg.connect(database_url, autocommit=True) as database:
@@ -117,11 +187,17 @@ def drain(*, database_url: str, expected: int, timeout: float) -> dict[str, obje
             if left == 0 or elapsed > timeout:
                 break
             time.sleep(0.5)
-        cases = database.execute("SELECT count(*) FROM playbooks_case").fetchone()[0]
+        cases, with_steps = database.execute(
+            "SELECT count(*), count(*) FILTER (WHERE EXISTS ("
+            "  SELECT 1 FROM playbooks_casestep s WHERE s.case_id = c.id)) "
+            "FROM playbooks_case c JOIN surveys_response r ON r.id = c.response_id "
+            "WHERE r.external_id LIKE 'burst-%'"
+        ).fetchone()
     return {
         "answers": expected,
         "left_unprocessed": left,
         "cases": cases,
+        "cases_with_steps": with_steps,
         "seconds": round(elapsed, 1),
         "minutes": round(elapsed / 60, 2),
         "per_second": round((expected - left) / elapsed, 1),

@@ -6,9 +6,11 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
    sync workers, beside `GET /healthz` (one `SELECT 1`) under the same load;
 2. rows per second through `manage.py import_responses FILE`, beside a PostgreSQL
    `COPY` of the same file into a plain table;
-3. the playbook engine with one Celery worker: seconds from posting a detractor to
-   its case being readable through `GET /api/v1/cases/{id}`, and minutes to turn a
-   burst of answers into cases;
+3. the playbook engine with the Celery workers of production (two processes on the
+   queues live, celery, bulk; one on live alone): seconds from posting a detractor to its case being
+   readable through `GET /api/v1/cases/{id}`, minutes to turn a burst of 10 000 recent
+   detractors (an import) into cases with their steps, and the same latency for live
+   answers posted during the burst (bench/engine.py); each against its reference;
 4. the workspace pages (queue, search, case, account, answers; the dashboard and the
    escalations as a manager), through Django's test client in-process, as a CSM and
    as a manager: server time (median and p95) and queries per page, on the demo data
@@ -180,7 +182,16 @@ def parse_arguments() -> argparse.Namespace:
         "--engine-answers", type=int, default=200, help="detractors timed one by one (200)"
     )
     parser.add_argument(
-        "--burst", type=int, default=10_000, help="answers of the burst one worker drains (10000)"
+        "--burst",
+        type=int,
+        default=10_000,
+        help="detractors of the burst the worker drains (10000)",
+    )
+    parser.add_argument(
+        "--live-interval",
+        type=float,
+        default=0.5,
+        help="seconds between live answers posted during the burst (0.5)",
     )
     parser.add_argument(
         "--large-accounts", type=int, default=5000, help="pages: accounts of the large set (5000)"
@@ -549,24 +560,51 @@ def bench_engine(
     worker_log = OUT / "worker.log"
     print(f"Engine: {args.engine_answers} detractors, one at a time, one worker...", flush=True)
     try:
-        with gunicorn(env, port), engine.celery_worker(env, ROOT, worker_log):
+        with gunicorn(env, port):
             common = {"host": HOST, "port": port, "key": key, "database_url": database_url}
-            engine.latency(answers=detractors[:5], **common)  # warm-up
-            latency = engine.latency(answers=detractors[5:], **common)
+            with engine.celery_worker(env, ROOT, worker_log):
+                engine.latency(answers=detractors[:5], **common)  # warm-up
+                latency = engine.latency(answers=detractors[5:], **common)
 
-        burst_csv = scratch / "burst.csv"
-        generate.write_csv(
-            burst_csv, generate.make_answers(rng, people, args.burst, id_prefix="burst", now=now)
-        )
-        print(f"Engine: a burst of {args.burst} answers queued, then one worker...", flush=True)
-        manage(env, "import_responses", str(burst_csv), timeout=args.import_timeout)
-        with engine.celery_worker(env, ROOT, worker_log):
-            burst = engine.drain(
-                database_url=database_url, expected=args.burst, timeout=args.import_timeout
+            burst_csv = scratch / "burst.csv"
+            generate.write_csv(burst_csv, recent_detractors(rng, people, args.burst, now))
+            print(
+                f"Engine: a burst of {args.burst} recent detractors queued, then the worker, "
+                f"with a live answer every {args.live_interval} s meanwhile...",
+                flush=True,
             )
+            manage(env, "import_responses", str(burst_csv), timeout=args.import_timeout)
+            live = [
+                {**answer, "score": str(rng.randint(0, 6))}
+                for answer in generate.make_answers(rng, people, 2000, id_prefix="live", now=now)
+            ]
+            with (
+                engine.celery_worker(env, ROOT, worker_log),
+                engine.LiveAnswers(answers=live, interval=args.live_interval, **common) as during,
+            ):
+                burst = engine.drain(
+                    database_url=database_url, expected=args.burst, timeout=args.import_timeout
+                )
+            burst["live_during"] = during.result()
     except engine.EngineBenchError as error:
         raise BenchError(f"{error} (worker log: {worker_log})") from error
     return {"latency": latency, "burst": burst}
+
+
+def recent_detractors(
+    rng: random.Random, people: list[generate.Person], count: int, now: dt.datetime
+) -> list[dict[str, str]]:
+    """`count` detractors answered within the last week, as an import of fresh answers."""
+    return [
+        {
+            **answer,
+            "score": str(rng.randint(0, 6)),
+            "answered_at": (now - dt.timedelta(seconds=rng.randint(60, 7 * 24 * 3600))).isoformat(
+                timespec="seconds"
+            ),
+        }
+        for answer in generate.make_answers(rng, people, count, id_prefix="burst", now=now)
+    ]
 
 
 # --- 4. the pages ---------------------------------------------------------------------------
@@ -705,16 +743,39 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
         print("  ".join([row[0].ljust(widths[0]), *cells[1:]]))
 
 
+# The engine's contract: a burst of 10 000 detractors in under 2 minutes, and live answers
+# posted meanwhile readable as cases within a second (95th percentile).
+BURST_REFERENCE_MINUTES = 2.0
+LIVE_REFERENCE_P95_S = 1.0
+
+
 def print_engine(results: dict) -> None:
     latency, burst = results["engine"]["latency"], results["engine"]["burst"]
+    during = burst.get("live_during") or {}
+    minutes_per_10k = burst["minutes"] * 10_000 / max(1, burst["answers"])
+    burst_meets = not burst["timed_out"] and minutes_per_10k < BURST_REFERENCE_MINUTES
+    live_meets = during.get("p95_s") is not None and during["p95_s"] < LIVE_REFERENCE_P95_S
     print(
-        f"\nPlaybook engine, one worker:\n"
+        f"\nPlaybook engine, the workers of production "
+        f"({' '.join(engine.WORKER_OPTIONS)}; {' '.join(engine.LIVE_WORKER_OPTIONS)}):\n"
         f"  detractor posted -> case readable at GET /api/v1/cases/{{id}}: "
         f"median {latency['median_s']:.3f} s, p95 {latency['p95_s']:.3f} s, "
         f"max {latency['max_s']:.3f} s over {latency['answers']} answers\n"
-        f"  burst of {burst['answers']} answers -> {burst['cases']} cases in "
+        f"  burst of {burst['answers']} recent detractors -> {burst['cases']} cases "
+        f"({burst.get('cases_with_steps', '?')} with their steps) in "
         f"{burst['minutes']:.2f} min ({burst['per_second']:.1f} answers/s)"
         + (f", {burst['left_unprocessed']} left (timed out)" if burst["timed_out"] else "")
+        + f"; reference: 10 000 in under {BURST_REFERENCE_MINUTES:.0f} min: "
+        + ("meets" if burst_meets else "short")
+        + "\n"
+        + (
+            f"  live answers posted during the burst -> case readable: "
+            f"median {during['median_s']:.3f} s, p95 {during['p95_s']:.3f} s, "
+            f"max {during['max_s']:.3f} s over {during['answers']} answers; reference: p95 "
+            f"under {LIVE_REFERENCE_P95_S:.0f} s: " + ("meets" if live_meets else "short")
+            if during.get("answers")
+            else "  no live answer was timed during the burst: short"
+        )
     )
 
 
