@@ -67,8 +67,9 @@ def enqueue_on_commit(task_name: str, /, *, queue: str | None = None, **kwargs) 
     `robust=True`: when the broker is unreachable, what the transaction wrote stays written;
     each kind of work has a sweep that finds what was left and enqueues it again.
     """
-    queue = queue or _lane.get()  # the lane of the moment, not of the commit's
-    transaction.on_commit(lambda: enqueue(task_name, queue=queue, **kwargs), robust=True)
+    if queue := queue or _lane.get():  # the lane of the moment, not of the commit's
+        kwargs = {**kwargs, "queue": queue}
+    transaction.on_commit(lambda: enqueue(task_name, **kwargs), robust=True)
 
 
 class _Batch:
@@ -79,7 +80,8 @@ class _Batch:
         self.items: list[int] = []
 
     def send(self) -> None:
-        enqueue(self.task_name, queue=self.queue, **{self.key: self.items})
+        queue = {"queue": self.queue} if self.queue else {}
+        enqueue(self.task_name, **queue, **{self.key: self.items})
 
     def waiting(self, connection) -> bool:
         """Still to be sent on commit (not sent yet, nor dropped by a rollback)."""
