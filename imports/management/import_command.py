@@ -78,7 +78,7 @@ class ImportCommand(BaseCommand):
             )
             if result.history is not None:
                 self.stdout.write(
-                    f"Of the answers {would}created, {result.history} are history (answered "
+                    f"Of the new answers, {result.history} are history (answered "
                     f"before the case window: no case) and {result.opening_cases} will open a case."
                 )
         if refused:
