@@ -451,10 +451,7 @@ class _Staging:
         # Planned as new but stored meanwhile by someone else: what is stored stands.
         result.unchanged += planned.get("created", 0) - len(created)
         result.unchanged += planned.get("unchanged", 0)
-        # The engine processes each new answer (opens its case, or not) once committed.
-        enqueue_many_on_commit(
-            "playbooks.process_response", [{"response_id": pk} for (pk,) in created]
-        )
+        _queue_engine_work([pk for (pk,) in created])
         for answer in self._corrections(batch):
             recorded = record_response(answer=answer)
             if recorded.created or recorded.changed:
@@ -569,6 +566,16 @@ class _Staging:
                 campaign=campaigns.get(campaign_id) if campaign_id else None,
                 payload=payload if isinstance(payload, dict) else json.loads(payload or "null"),
             )
+
+
+def _queue_engine_work(response_ids: list[int]) -> None:
+    """The engine processes each new answer (opens its case, or not) once its batch commits,
+    all sent over one broker connection. The engine has no batch task yet: one task per
+    answer, the way `response_recorded` asks for it; when it has one, send it the ids in
+    batches from here."""
+    enqueue_many_on_commit(
+        "playbooks.process_response", [{"response_id": pk} for pk in response_ids]
+    )
 
 
 def _staged_row(row: Row, batch: int, answer: AnswerIn) -> tuple:
