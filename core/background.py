@@ -41,3 +41,17 @@ def enqueue_on_commit(task_name: str, /, **kwargs) -> None:
     each kind of work has a sweep that finds what was left and enqueues it again.
     """
     transaction.on_commit(lambda: enqueue(task_name, **kwargs), robust=True)
+
+
+def enqueue_many_on_commit(task_name: str, /, kwargs_list: list[dict]) -> None:
+    """Send the task once per item of `kwargs_list` when the current transaction commits,
+    over one broker connection (a bulk import's thousands of answers)."""
+    if kwargs_list:
+        transaction.on_commit(lambda: enqueue_many(task_name, kwargs_list), robust=True)
+
+
+def enqueue_many(task_name: str, /, kwargs_list: list[dict]) -> None:
+    """Send the task `task_name` now once per item of `kwargs_list`, over one connection."""
+    with current_app.producer_or_acquire() as producer:
+        for kwargs in kwargs_list:
+            current_app.send_task(task_name, kwargs=kwargs, producer=producer)
