@@ -635,3 +635,45 @@ class ProcessingFailure(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.response_id}: {self.error[:60]}"
+
+
+class AnswerDay(models.Model):
+    """How many answers of one local day gave one score, per segment, tier and CSM of their
+    account, persona of their person and campaign: the dashboard's answer figures are sums
+    of these rows. PostgreSQL triggers keep them in step with every write to answers,
+    accounts and contacts (`playbooks.services.answer_days`); never written from Python."""
+
+    day = models.DateField()
+    # Empty (NULL) where the answer has no account, as the answers' own join would say.
+    segment = models.CharField(max_length=20, null=True)
+    tier = models.CharField(max_length=50, null=True)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    persona = models.CharField(max_length=20)
+    campaign = models.ForeignKey(
+        "surveys.Campaign",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    score = models.PositiveSmallIntegerField()
+    answers = models.IntegerField()
+    commented = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "segment", "tier", "csm", "persona", "campaign", "score"],
+                name="answer_day_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.answers} × {self.score}"

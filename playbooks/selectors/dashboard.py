@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db import connection
 from django.db.models import (
@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Persona, Segment
 from core.periods import period_filter
-from playbooks.models import OPEN_CASE_STATUSES, Case, CaseOutcome
+from playbooks.models import OPEN_CASE_STATUSES, AnswerDay, Case, CaseOutcome
 from playbooks.selectors.queue import overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
 from surveys.nps import NpsSummary, category_for, summarize_counts
@@ -57,6 +57,8 @@ class Slice:
     persona: str = ""
     csm: int | None = None
     campaign: int | None = None
+    # True: read the answers themselves, never the daily counts (the benchmark's check).
+    from_answers: bool = False
 
     def answers(self) -> QuerySet[Response]:
         """The slice's answers."""
@@ -81,28 +83,67 @@ class Slice:
             rows = rows.filter(**{f"{prefix}campaign_id": self.campaign})
         return rows
 
-    # Every answer figure of the dashboard is a sum of one of these two tallies: a page
-    # reads the period's answers twice, not once per figure. Each is read once per Slice.
+    # Every answer figure of the dashboard is a sum of one of two tallies, both read in one
+    # query of the daily counts (`AnswerDay`, a few rows per day), once per Slice; or of
+    # the answers themselves where the counts are not in the page's time zone.
 
     @cached_property
     def tally(self) -> list[dict]:
         """The slice's answers counted by month, campaign and score, with how many of them
         have a comment (month, campaign, score, n, commented)."""
-        return list(
-            self.answers()
-            .annotate(month=TruncMonth("answered_at"))
-            .values("month", "campaign", "score")
-            .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
-            .order_by()
-        )
+        if not self.counted_by_day:
+            return list(
+                self.answers()
+                .annotate(month=TruncMonth("answered_at"))
+                .values("month", "campaign", "score")
+                .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
+                .order_by()
+            )
+        return _summed(self.day_tally, ("month", "campaign", "score"), ("n", "commented"))
 
     @cached_property
     def people_tally(self) -> list[dict]:
         """The slice's answers counted by segment, tier, persona and score."""
+        if not self.counted_by_day:
+            return list(
+                self.answers()
+                .values("account__segment", "account__tier", "contact__persona", "score")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+        return [
+            {
+                "account__segment": row["segment"],
+                "account__tier": row["tier"],
+                "contact__persona": row["persona"],
+                "score": row["score"],
+                "n": row["n"],
+            }
+            for row in _summed(self.day_tally, ("segment", "tier", "persona", "score"), ("n",))
+        ]
+
+    @property
+    def counted_by_day(self) -> bool:
+        """Whether the daily counts can answer: they exist and their days are this page's."""
+        return not self.from_answers and timezone.get_current_timezone_name() == answer_days_zone()
+
+    @cached_property
+    def day_tally(self) -> list[dict]:
+        """The slice's daily counts summed by month and every dimension both tallies need."""
+        rows = AnswerDay.objects.filter(day__gte=self.start, day__lte=self.end)
+        for field, value in (
+            ("segment", self.segment),
+            ("tier", self.tier),
+            ("persona", self.persona),
+            ("csm_id", self.csm),
+            ("campaign_id", self.campaign),
+        ):
+            if value not in (None, ""):
+                rows = rows.filter(**{field: value})
         return list(
-            self.answers()
-            .values("account__segment", "account__tier", "contact__persona", "score")
-            .annotate(n=Count("pk"))
+            rows.annotate(month=TruncMonth("day"))
+            .values("month", "campaign", "segment", "tier", "persona", "score")
+            .annotate(n=Sum("answers"), commented=Sum("commented"))
             .order_by()
         )
 
@@ -111,6 +152,27 @@ class Slice:
         return self.people(Case.objects.current(), prefix="response__").filter(
             self.within("response__answered_at")
         )
+
+
+def _summed(rows: list[dict], key: tuple[str, ...], counts: tuple[str, ...]) -> list[dict]:
+    """`rows` summed by the fields of `key`: one row per value, with each of `counts`."""
+    sums: dict[tuple, dict] = {}
+    for row in rows:
+        values = tuple(row[field] for field in key)
+        total = sums.setdefault(
+            values, {**dict(zip(key, values, strict=True)), **dict.fromkeys(counts, 0)}
+        )
+        for field in counts:
+            total[field] += row[field]
+    return list(sums.values())
+
+
+@lru_cache(maxsize=1)
+def answer_days_zone() -> str | None:
+    """The time zone of the daily counts' days (`playbooks.services.answer_days`)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT answer_days_zone()")
+        return cursor.fetchone()[0]
 
 
 def months_of(part: Slice) -> list[dt.date]:
