@@ -167,15 +167,34 @@ def uninstall_sql() -> list[str]:
     return [*statements, "DROP FUNCTION IF EXISTS answer_days_zone()"]
 
 
+def counted_from_answers_sql(zone: str) -> str:
+    """A query of every day row as counted from the answers themselves, in the table's
+    columns (day, segment, tier, csm_id, persona, campaign_id, score, answers, commented)."""
+    counts = _counts(_quoted(zone), "1", "surveys_response", "accounts_account", "accounts_contact")
+    return f"SELECT {_KEY}, sum(n), sum(c) FROM ({counts}) AS delta GROUP BY {_KEY}"  # noqa: S608
+
+
 def recount_sql(zone: str) -> list[str]:
     """The statements that recount every answer from scratch, writes held off meanwhile."""
-    counts = _counts(_quoted(zone), "1", "surveys_response", "accounts_account", "accounts_contact")
     return [
         "LOCK TABLE surveys_response, accounts_account, accounts_contact IN SHARE MODE",
         "DELETE FROM playbooks_answerday",
-        f"INSERT INTO playbooks_answerday ({_KEY}, answers, commented) "  # noqa: S608
-        f"SELECT {_KEY}, sum(n), sum(c) FROM ({counts}) AS delta GROUP BY {_KEY}",
+        f"INSERT INTO playbooks_answerday ({_KEY}, answers, commented) "
+        + counted_from_answers_sql(zone),
     ]
+
+
+def differences_from_answers() -> int:
+    """How many day rows differ from a recount of the answers (missing, extra or wrong);
+    0 when the counts are exact. Reads, writes nothing."""
+    counted = counted_from_answers_sql(settings.TIME_ZONE)
+    kept = f"SELECT {_KEY}, answers, commented FROM playbooks_answerday"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (({kept} EXCEPT {counted}) "  # noqa: S608
+            f"UNION ALL ({counted} EXCEPT {kept})) AS different"
+        )
+        return cursor.fetchone()[0]
 
 
 def rebuild_answer_days() -> int:
