@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Persona, Segment
 from core.periods import period_filter
-from playbooks.models import OPEN_CASE_STATUSES, AnswerDay, Case, CaseOutcome
+from playbooks.models import OPEN_CASE_STATUSES, AnswerDay, AnswerMonth, Case, CaseOutcome
 from playbooks.selectors.queue import overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
 from surveys.nps import NpsSummary, category_for, summarize_counts
@@ -83,9 +83,10 @@ class Slice:
             rows = rows.filter(**{f"{prefix}campaign_id": self.campaign})
         return rows
 
-    # Every answer figure of the dashboard is a sum of one of two tallies, both read in one
-    # query of the daily counts (`AnswerDay`, a few rows per day), once per Slice; or of
-    # the answers themselves where the counts are not in the page's time zone.
+    # Every answer figure of the dashboard is a sum of one of two tallies, both read once
+    # per Slice from the counts the database keeps (`AnswerMonth` for the period's whole
+    # months, `AnswerDay` for its other days); or from the answers themselves where the
+    # counts' days are not in the page's time zone.
 
     @cached_property
     def tally(self) -> list[dict]:
@@ -129,8 +130,17 @@ class Slice:
 
     @cached_property
     def day_tally(self) -> list[dict]:
-        """The slice's daily counts summed by month and every dimension both tallies need."""
-        rows = AnswerDay.objects.filter(day__gte=self.start, day__lte=self.end)
+        """The slice's counts summed by month and every dimension both tallies need: the
+        period's whole months from the month rows, the days around them from the day rows."""
+        months, days = whole_months_of(self)
+        counted = [AnswerDay.objects.filter(days).annotate(month_of=TruncMonth("day"))]
+        if months:
+            whole = AnswerMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
+            counted.append(whole.annotate(month_of=F("month")))
+        return [row for rows in counted for row in self._summed_counts(rows)]
+
+    def _summed_counts(self, rows: QuerySet) -> list[dict]:
+        """Day or month count rows narrowed to the slice, summed by month and dimension."""
         for field, value in (
             ("segment", self.segment),
             ("tier", self.tier),
@@ -140,12 +150,12 @@ class Slice:
         ):
             if value not in (None, ""):
                 rows = rows.filter(**{field: value})
-        return list(
-            rows.annotate(month=TruncMonth("day"))
-            .values("month", "campaign", "segment", "tier", "persona", "score")
+        return [
+            {**row, "month": row.pop("month_of")}
+            for row in rows.values("month_of", "campaign", "segment", "tier", "persona", "score")
             .annotate(n=Sum("answers"), commented=Sum("commented"))
             .order_by()
-        )
+        ]
 
     def cases(self) -> QuerySet[Case]:
         """The current cases of the slice's answers (not those a corrected score superseded)."""
@@ -173,6 +183,25 @@ def answer_days_zone() -> str | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT answer_days_zone()")
         return cursor.fetchone()[0]
+
+
+def whole_months_of(part: Slice) -> tuple[list[dt.date], Q]:
+    """The first days of the calendar months wholly inside the period, and a filter on
+    `day` for the period's other days (before and after those months)."""
+    whole = [
+        month
+        for month in months_of(part)
+        if month >= part.start and _next_month(month) - dt.timedelta(days=1) <= part.end
+    ]
+    if not whole:
+        return [], Q(day__gte=part.start, day__lte=part.end)
+    before = Q(day__gte=part.start, day__lt=whole[0])
+    after = Q(day__gte=_next_month(whole[-1]), day__lte=part.end)
+    return whole, before | after
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def months_of(part: Slice) -> list[dt.date]:

@@ -1,4 +1,5 @@
-"""The dashboard's daily answer counts (`AnswerDay`), kept by PostgreSQL itself.
+"""The dashboard's answer counts by day and by month (`AnswerDay`, `AnswerMonth`), kept by
+PostgreSQL itself.
 
 Triggers on the answers, accounts and contacts tables add and take away counts in the
 statement that changes them, inside its transaction: every write path is covered, the
@@ -31,27 +32,47 @@ _COUNTS = """
     JOIN {contacts} AS p ON p.id = r.contact_id
 """
 
-_KEY = "day, segment, tier, csm_id, persona, campaign_id, score"
+_DIMENSIONS = "segment, tier, csm_id, persona, campaign_id, score"
+# Each count goes to its day and to its month: a period's whole months are read from the
+# month rows, its first and last days from the day rows.
+_TABLES = {
+    "playbooks_answerday": ("day", "day"),
+    "playbooks_answermonth": ("month", "date_trunc('month', day)::date"),
+}
 
 # Rows whose counts reach zero are removed, so that a group with no answer left does not
 # show (the unique key treats NULLs as equal: NULLS NOT DISTINCT).
-_APPLY = f"""
+_APPLY = """
     WITH changed AS (
-        INSERT INTO playbooks_answerday AS d ({_KEY}, answers, commented)
-        SELECT {_KEY}, sum(n), sum(c) FROM ({{counts}}) AS delta
-        GROUP BY {_KEY}
+        INSERT INTO {table} AS d ({period}, {dimensions}, answers, commented)
+        SELECT {period_of_day}, {dimensions}, sum(n), sum(c) FROM ({counts}) AS delta
+        GROUP BY 1, {dimensions}
         HAVING sum(n) <> 0 OR sum(c) <> 0
-        ORDER BY {_KEY}
-        ON CONFLICT ({_KEY}) DO UPDATE
+        ORDER BY 1, {dimensions}
+        ON CONFLICT ({period}, {dimensions}) DO UPDATE
         SET answers = d.answers + EXCLUDED.answers,
             commented = d.commented + EXCLUDED.commented
         RETURNING d.id, d.answers
     )
     SELECT array_agg(id) INTO emptied FROM changed WHERE answers = 0;
     IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_answerday WHERE id = ANY(emptied) AND answers = 0;
+        DELETE FROM {table} WHERE id = ANY(emptied) AND answers = 0;
     END IF;
-"""  # noqa: S608 - constants only
+"""
+
+
+def _apply(counts: str) -> str:
+    return "".join(
+        _APPLY.format(
+            table=table,
+            period=period,
+            period_of_day=period_of_day,
+            dimensions=_DIMENSIONS,
+            counts=counts,
+        )
+        for table, (period, period_of_day) in _TABLES.items()
+    )
+
 
 _CHANGED_ANSWERS = """(
     SELECT {side}.* FROM old_rows AS o JOIN new_rows AS n USING (id)
@@ -136,14 +157,15 @@ def install_sql(zone: str) -> list[str]:
         "CREATE OR REPLACE FUNCTION answer_days_zone() RETURNS text "
         f"LANGUAGE sql IMMUTABLE AS $$ SELECT {_quoted(zone)}::text $$",
         "CREATE OR REPLACE FUNCTION answer_days_emptied() RETURNS trigger LANGUAGE plpgsql "
-        "AS $$ BEGIN DELETE FROM playbooks_answerday; RETURN NULL; END $$",
+        "AS $$ BEGIN DELETE FROM playbooks_answerday; DELETE FROM playbooks_answermonth; "
+        "RETURN NULL; END $$",
         "DROP TRIGGER IF EXISTS answer_days_emptied ON surveys_response",
         "CREATE TRIGGER answer_days_emptied AFTER TRUNCATE ON surveys_response "
         "FOR EACH STATEMENT EXECUTE FUNCTION answer_days_emptied()",
     ]
     for name, (table, event, transition, parts) in _TRIGGERS.items():
         counts = " UNION ALL ".join(_counts(_quoted(zone), *part) for part in parts)
-        body = _APPLY.format(counts=counts)
+        body = _apply(counts)
         statements += [
             f"CREATE OR REPLACE FUNCTION answer_days_{name}() RETURNS trigger "
             f"LANGUAGE plpgsql AS $$ DECLARE emptied bigint[]; BEGIN {body} RETURN NULL; END $$",
@@ -167,34 +189,43 @@ def uninstall_sql() -> list[str]:
     return [*statements, "DROP FUNCTION IF EXISTS answer_days_zone()"]
 
 
-def counted_from_answers_sql(zone: str) -> str:
-    """A query of every day row as counted from the answers themselves, in the table's
-    columns (day, segment, tier, csm_id, persona, campaign_id, score, answers, commented)."""
+def counted_from_answers_sql(zone: str, table: str) -> str:
+    """A query of every row of `table` (day or month counts) as counted from the answers
+    themselves, in the table's columns but its id."""
+    period, period_of_day = _TABLES[table]
     counts = _counts(_quoted(zone), "1", "surveys_response", "accounts_account", "accounts_contact")
-    return f"SELECT {_KEY}, sum(n), sum(c) FROM ({counts}) AS delta GROUP BY {_KEY}"  # noqa: S608
+    return (
+        f"SELECT {period_of_day}, {_DIMENSIONS}, sum(n), sum(c) "  # noqa: S608
+        f"FROM ({counts}) AS delta GROUP BY 1, {_DIMENSIONS}"
+    )
 
 
 def recount_sql(zone: str) -> list[str]:
     """The statements that recount every answer from scratch, writes held off meanwhile."""
-    return [
-        "LOCK TABLE surveys_response, accounts_account, accounts_contact IN SHARE MODE",
-        "DELETE FROM playbooks_answerday",
-        f"INSERT INTO playbooks_answerday ({_KEY}, answers, commented) "
-        + counted_from_answers_sql(zone),
-    ]
+    statements = ["LOCK TABLE surveys_response, accounts_account, accounts_contact IN SHARE MODE"]
+    for table, (period, _) in _TABLES.items():
+        statements += [
+            f"DELETE FROM {table}",  # noqa: S608
+            f"INSERT INTO {table} ({period}, {_DIMENSIONS}, answers, commented) "
+            + counted_from_answers_sql(zone, table),
+        ]
+    return statements
 
 
 def differences_from_answers() -> int:
-    """How many day rows differ from a recount of the answers (missing, extra or wrong);
-    0 when the counts are exact. Reads, writes nothing."""
-    counted = counted_from_answers_sql(settings.TIME_ZONE)
-    kept = f"SELECT {_KEY}, answers, commented FROM playbooks_answerday"  # noqa: S608
+    """How many day and month rows differ from a recount of the answers (missing, extra or
+    wrong); 0 when the counts are exact. Reads, writes nothing."""
+    different = 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM (({kept} EXCEPT {counted}) "  # noqa: S608
-            f"UNION ALL ({counted} EXCEPT {kept})) AS different"
-        )
-        return cursor.fetchone()[0]
+        for table, (period, _) in _TABLES.items():
+            counted = counted_from_answers_sql(settings.TIME_ZONE, table)
+            kept = f"SELECT {period}, {_DIMENSIONS}, answers, commented FROM {table}"  # noqa: S608
+            cursor.execute(
+                f"SELECT count(*) FROM (({kept} EXCEPT {counted}) "  # noqa: S608
+                f"UNION ALL ({counted} EXCEPT {kept})) AS different"
+            )
+            different += cursor.fetchone()[0]
+    return different
 
 
 def rebuild_answer_days() -> int:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Persona, Segment
 from accounts.services.customers import save_account, save_contact
-from playbooks.models import AnswerDay
+from playbooks.models import AnswerDay, AnswerMonth
 from playbooks.selectors import dashboard
 from playbooks.selectors.dashboard import Slice
 from playbooks.services.answer_days import differences_from_answers
@@ -30,6 +30,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+THIS_MONTH = TODAY.replace(day=1)
+MONTHS_AGO_2 = (THIS_MONTH - dt.timedelta(days=40)).replace(day=1)
 
 
 def last_90_days(**narrowing) -> Slice:
@@ -43,6 +45,10 @@ SLICES = [
     last_90_days(persona=Persona.CHAMPION),
     last_90_days(tier="Gold"),
     last_90_days(start=TODAY - dt.timedelta(days=10)),
+    # Whole calendar months (read from the month rows), then with days around them.
+    last_90_days(start=MONTHS_AGO_2, end=THIS_MONTH - dt.timedelta(days=1)),
+    last_90_days(start=MONTHS_AGO_2 - dt.timedelta(days=3), end=TODAY),
+    last_90_days(start=MONTHS_AGO_2, end=MONTHS_AGO_2 + dt.timedelta(days=40)),
 ]
 
 
@@ -64,10 +70,9 @@ def figures(part: Slice) -> dict:
 
 
 def counts() -> set[tuple]:
-    return set(
-        AnswerDay.objects.values_list(
-            "day", "segment", "tier", "csm", "persona", "campaign", "score", "answers", "commented"
-        )
+    columns = ("segment", "tier", "csm", "persona", "campaign", "score", "answers", "commented")
+    return set(AnswerDay.objects.values_list("day", *columns)) | set(
+        AnswerMonth.objects.values_list("month", *columns)
     )
 
 
@@ -157,6 +162,7 @@ def test_a_deleted_answer_no_longer_counts(answers):
 
     assert dashboard.nps_of(last_90_days()).responses == 5
     assert not AnswerDay.objects.filter(answers__lte=0).exists()
+    assert not AnswerMonth.objects.filter(answers__lte=0).exists()
     assert_counts_are_exact()
 
 
