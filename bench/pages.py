@@ -1245,8 +1245,8 @@ def dashboard_slices(csm: User) -> dict[str, Slice]:
 
 
 def answer_figures(part: Slice) -> dict[str, Any]:
-    """Every dashboard figure made of answers (the case, ARR and theme figures read the
-    rows themselves either way)."""
+    """Every dashboard figure made of answers and their themes (the case and ARR figures
+    read the rows themselves either way)."""
     return {
         "nps": figures.nps_of(part),
         "nps by month": figures.nps_by_month(part),
@@ -1256,6 +1256,10 @@ def answer_figures(part: Slice) -> dict[str, Any]:
             (c.campaign.pk, c.answers, c.with_comment) for c in figures.campaign_rates(part)
         ],
         "comments by month": figures.comment_rate_by_month(part),
+        "themes": [
+            (t.theme.pk, t.detractors, t.passives, t.by_month)
+            for t in figures.recurring_themes(part)
+        ],
     }
 
 

@@ -706,3 +706,53 @@ class AnswerMonth(AnswerCount):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}: {self.answers} × {self.score}"
+
+
+class ThemeDay(AnswerCount):
+    """The answers of one local day tagged with one theme (an answer counts once per theme)."""
+
+    day = models.DateField()
+    theme = models.ForeignKey(
+        "surveys.Theme",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "segment", "tier", "csm", "persona", "campaign", "score", "theme"],
+                name="theme_day_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.answers} × {self.score}, theme {self.theme_id}"
+
+
+class ThemeMonth(AnswerCount):
+    """The answers of one local calendar month tagged with one theme."""
+
+    month = models.DateField()
+    theme = models.ForeignKey(
+        "surveys.Theme",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "segment", "tier", "csm", "persona", "campaign", "score", "theme"],
+                name="theme_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.answers} × {self.score}, theme {self.theme_id}"

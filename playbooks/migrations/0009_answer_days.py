@@ -68,5 +68,43 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('month', 'segment', 'tier', 'csm', 'persona', 'campaign', 'score'), name='answer_month_unique', nulls_distinct=False)],
             },
         ),
+        migrations.CreateModel(
+            name='ThemeDay',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('segment', models.CharField(max_length=20, null=True)),
+                ('tier', models.CharField(max_length=50, null=True)),
+                ('persona', models.CharField(max_length=20)),
+                ('score', models.PositiveSmallIntegerField()),
+                ('answers', models.IntegerField()),
+                ('commented', models.IntegerField()),
+                ('day', models.DateField()),
+                ('campaign', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.campaign')),
+                ('csm', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('theme', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.theme')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('day', 'segment', 'tier', 'csm', 'persona', 'campaign', 'score', 'theme'), name='theme_day_unique', nulls_distinct=False)],
+            },
+        ),
+        migrations.CreateModel(
+            name='ThemeMonth',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('segment', models.CharField(max_length=20, null=True)),
+                ('tier', models.CharField(max_length=50, null=True)),
+                ('persona', models.CharField(max_length=20)),
+                ('score', models.PositiveSmallIntegerField()),
+                ('answers', models.IntegerField()),
+                ('commented', models.IntegerField()),
+                ('month', models.DateField()),
+                ('campaign', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.campaign')),
+                ('csm', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('theme', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.theme')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('month', 'segment', 'tier', 'csm', 'persona', 'campaign', 'score', 'theme'), name='theme_month_unique', nulls_distinct=False)],
+            },
+        ),
         migrations.RunPython(install, uninstall),
     ]

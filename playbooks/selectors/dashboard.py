@@ -35,7 +35,15 @@ from django.utils import timezone
 
 from accounts.models import Account, Persona, Segment
 from core.periods import period_filter
-from playbooks.models import OPEN_CASE_STATUSES, AnswerDay, AnswerMonth, Case, CaseOutcome
+from playbooks.models import (
+    OPEN_CASE_STATUSES,
+    AnswerDay,
+    AnswerMonth,
+    Case,
+    CaseOutcome,
+    ThemeDay,
+    ThemeMonth,
+)
 from playbooks.selectors.queue import overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
 from surveys.nps import NpsSummary, category_for, summarize_counts
@@ -130,30 +138,41 @@ class Slice:
 
     @cached_property
     def day_tally(self) -> list[dict]:
-        """The slice's counts summed by month and every dimension both tallies need: the
-        period's whole months from the month rows, the days around them from the day rows."""
-        months, days = whole_months_of(self)
-        counted = [AnswerDay.objects.filter(days).annotate(month_of=TruncMonth("day"))]
-        if months:
-            whole = AnswerMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
-            counted.append(whole.annotate(month_of=F("month")))
-        return [row for rows in counted for row in self._summed_counts(rows)]
+        """The slice's counts summed by month and every dimension both tallies need."""
+        return self.counted(
+            AnswerDay,
+            AnswerMonth,
+            ("campaign", "segment", "tier", "persona", "score"),
+            counts={"n": Sum("answers"), "commented": Sum("commented")},
+        )
 
-    def _summed_counts(self, rows: QuerySet) -> list[dict]:
-        """Day or month count rows narrowed to the slice, summed by month and dimension."""
-        for field, value in (
-            ("segment", self.segment),
-            ("tier", self.tier),
-            ("persona", self.persona),
-            ("csm_id", self.csm),
-            ("campaign_id", self.campaign),
-        ):
-            if value not in (None, ""):
-                rows = rows.filter(**{field: value})
+    def counted(
+        self, by_day: type, by_month: type, fields: tuple[str, ...], *, counts: dict, **where
+    ) -> list[dict]:
+        """Count rows of the slice summed by month and `fields`: the period's whole months
+        from the `by_month` rows, the days around them from the `by_day` rows."""
+        months, days = whole_months_of(self)
+        counted = [by_day.objects.filter(days).annotate(month_of=TruncMonth("day"))]
+        if months:
+            whole = by_month.objects.filter(month__gte=months[0], month__lte=months[-1])
+            counted.append(whole.annotate(month_of=F("month")))
+        narrowing = {
+            field: value
+            for field, value in (
+                ("segment", self.segment),
+                ("tier", self.tier),
+                ("persona", self.persona),
+                ("csm_id", self.csm),
+                ("campaign_id", self.campaign),
+            )
+            if value not in (None, "")
+        }
         return [
             {**row, "month": row.pop("month_of")}
-            for row in rows.values("month_of", "campaign", "segment", "tier", "persona", "score")
-            .annotate(n=Sum("answers"), commented=Sum("commented"))
+            for rows in counted
+            for row in rows.filter(**narrowing, **where)
+            .values("month_of", *fields)
+            .annotate(**counts)
             .order_by()
         ]
 
@@ -504,14 +523,22 @@ class ThemeTrend:
 def recurring_themes(part: Slice) -> list[ThemeTrend]:
     """The themes detractors and passives raised in the period, the most frequent first
     (at most TOP_THEMES), with their count per month."""
-    rows = (
-        part.answers()
-        .filter(category__in=(Category.DETRACTOR, Category.PASSIVE), themes__isnull=False)
-        .annotate(month=TruncMonth("answered_at"))
-        .values("themes", "category", "month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    if part.counted_by_day:
+        rows = [
+            {**row, "themes": row["theme"], "category": category_for(row["score"])}
+            for row in part.counted(
+                ThemeDay, ThemeMonth, ("theme", "score"), counts={"n": Sum("answers")}, score__lte=8
+            )
+        ]
+    else:
+        rows = (
+            part.answers()
+            .filter(category__in=(Category.DETRACTOR, Category.PASSIVE), themes__isnull=False)
+            .annotate(month=TruncMonth("answered_at"))
+            .values("themes", "category", "month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     months = months_of(part)
     counts: dict[int, dict] = defaultdict(
         lambda: {"detractor": 0, "passive": 0, "months": dict.fromkeys(months, 0)}

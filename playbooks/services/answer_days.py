@@ -21,24 +21,32 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection, transaction
 
-# One signed count per answer: +1 for rows coming in, -1 for rows going out. `rows` are
-# answers (surveys_response columns), `accounts` and `contacts` what they join to.
+# One signed count per answer, or per answer and theme: +1 for rows coming in, -1 for
+# rows going out. `rows` are answers (surveys_response columns), `accounts`, `contacts`
+# and `themes` (the answers' theme links) what they join to.
 _COUNTS = """
     SELECT (r.answered_at AT TIME ZONE {zone})::date AS day,
-           a.segment, a.tier, a.csm_id, p.persona, r.campaign_id, r.score,
+           a.segment, a.tier, a.csm_id, p.persona, r.campaign_id, r.score{theme_column},
            {sign} AS n, CASE WHEN r.comment <> '' THEN {sign} ELSE 0 END AS c
     FROM {rows} AS r
     {account_join} JOIN {accounts} AS a ON a.id = r.account_id
-    JOIN {contacts} AS p ON p.id = r.contact_id
+    JOIN {contacts} AS p ON p.id = r.contact_id{theme_join}
 """
 
 _DIMENSIONS = "segment, tier, csm_id, persona, campaign_id, score"
+_THEME_DIMENSIONS = f"{_DIMENSIONS}, theme_id"
+_MONTH_OF_DAY = "date_trunc('month', day)::date"
 # Each count goes to its day and to its month: a period's whole months are read from the
-# month rows, its first and last days from the day rows.
-_TABLES = {
-    "playbooks_answerday": ("day", "day"),
-    "playbooks_answermonth": ("month", "date_trunc('month', day)::date"),
-}
+# month rows, its first and last days from the day rows. (table, period, its value, key)
+_ANSWER_TABLES = [
+    ("playbooks_answerday", "day", "day", _DIMENSIONS),
+    ("playbooks_answermonth", "month", _MONTH_OF_DAY, _DIMENSIONS),
+]
+_THEME_TABLES = [
+    ("playbooks_themeday", "day", "day", _THEME_DIMENSIONS),
+    ("playbooks_thememonth", "month", _MONTH_OF_DAY, _THEME_DIMENSIONS),
+]
+TABLES = [*_ANSWER_TABLES, *_THEME_TABLES]
 
 # Rows whose counts reach zero are removed, so that a group with no answer left does not
 # show (the unique key treats NULLs as equal: NULLS NOT DISTINCT).
@@ -61,16 +69,16 @@ _APPLY = """
 """
 
 
-def _apply(counts: str) -> str:
+def _apply(tables: list[tuple[str, str, str, str]], counts: str) -> str:
     return "".join(
         _APPLY.format(
             table=table,
             period=period,
             period_of_day=period_of_day,
-            dimensions=_DIMENSIONS,
+            dimensions=dimensions,
             counts=counts,
         )
-        for table, (period, period_of_day) in _TABLES.items()
+        for table, period, period_of_day, dimensions in tables
     )
 
 
@@ -88,55 +96,90 @@ _CHANGED_CONTACTS = """(
     SELECT {side}.* FROM old_rows AS o JOIN new_rows AS n USING (id)
     WHERE o.persona IS DISTINCT FROM n.persona
 )"""
+_CHANGED_LINKS = """(
+    SELECT {side}.* FROM old_rows AS o JOIN new_rows AS n USING (id)
+    WHERE (o.response_id, o.theme_id) IS DISTINCT FROM (n.response_id, n.theme_id)
+)"""
+_ANSWERS, _ACCOUNTS, _CONTACTS, _LINKS = (
+    "surveys_response",
+    "accounts_account",
+    "accounts_contact",
+    "surveys_response_themes",
+)
 
-# (table, event, transition tables, [(sign, rows, accounts, contacts)...])
+# name: (table, event, transition tables, [(sign, rows, accounts, contacts, links)...]);
+# links None: the part counts answers, and their theme links too.
 _TRIGGERS = {
     "answers_in": (
-        "surveys_response",
+        _ANSWERS,
         "INSERT",
         "NEW TABLE AS new_rows",
-        [("1", "new_rows", "accounts_account", "accounts_contact")],
+        [("1", "new_rows", _ACCOUNTS, _CONTACTS, None)],
     ),
     "answers_out": (
-        "surveys_response",
+        _ANSWERS,
         "DELETE",
         "OLD TABLE AS old_rows",
-        [("-1", "old_rows", "accounts_account", "accounts_contact")],
+        [("-1", "old_rows", _ACCOUNTS, _CONTACTS, None)],
     ),
     "answers_changed": (
-        "surveys_response",
+        _ANSWERS,
         "UPDATE",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
         [
-            ("-1", _CHANGED_ANSWERS.format(side="o"), "accounts_account", "accounts_contact"),
-            ("1", _CHANGED_ANSWERS.format(side="n"), "accounts_account", "accounts_contact"),
+            ("-1", _CHANGED_ANSWERS.format(side="o"), _ACCOUNTS, _CONTACTS, None),
+            ("1", _CHANGED_ANSWERS.format(side="n"), _ACCOUNTS, _CONTACTS, None),
         ],
     ),
     "accounts_changed": (
-        "accounts_account",
+        _ACCOUNTS,
         "UPDATE",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
         [
-            ("-1", "surveys_response", _CHANGED_ACCOUNTS.format(side="o"), "accounts_contact"),
-            ("1", "surveys_response", _CHANGED_ACCOUNTS.format(side="n"), "accounts_contact"),
+            ("-1", _ANSWERS, _CHANGED_ACCOUNTS.format(side="o"), _CONTACTS, None),
+            ("1", _ANSWERS, _CHANGED_ACCOUNTS.format(side="n"), _CONTACTS, None),
         ],
     ),
     "contacts_changed": (
-        "accounts_contact",
+        _CONTACTS,
         "UPDATE",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
         [
-            ("-1", "surveys_response", "accounts_account", _CHANGED_CONTACTS.format(side="o")),
-            ("1", "surveys_response", "accounts_account", _CHANGED_CONTACTS.format(side="n")),
+            ("-1", _ANSWERS, _ACCOUNTS, _CHANGED_CONTACTS.format(side="o"), None),
+            ("1", _ANSWERS, _ACCOUNTS, _CHANGED_CONTACTS.format(side="n"), None),
+        ],
+    ),
+    # A link and its answer may go in either order (the foreign key is checked at commit):
+    # whichever goes second finds the other gone and counts nothing.
+    "links_in": (
+        _LINKS,
+        "INSERT",
+        "NEW TABLE AS new_rows",
+        [("1", _ANSWERS, _ACCOUNTS, _CONTACTS, "new_rows")],
+    ),
+    "links_out": (
+        _LINKS,
+        "DELETE",
+        "OLD TABLE AS old_rows",
+        [("-1", _ANSWERS, _ACCOUNTS, _CONTACTS, "old_rows")],
+    ),
+    "links_changed": (
+        _LINKS,
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        [
+            ("-1", _ANSWERS, _ACCOUNTS, _CONTACTS, _CHANGED_LINKS.format(side="o")),
+            ("1", _ANSWERS, _ACCOUNTS, _CONTACTS, _CHANGED_LINKS.format(side="n")),
         ],
     ),
 }
 
 
-def _counts(zone: str, sign: str, rows: str, accounts: str, contacts: str) -> str:
+def _counts(zone: str, sign: str, rows: str, accounts: str, contacts: str, links: str) -> str:
+    """Signed counts of `rows`; by theme when `links` (theme links) are given."""
     # The answers' own account may be empty (unmatched): LEFT JOIN, unless the accounts
     # are the changed ones, which only reach the answers they hold.
-    account_join = "LEFT" if accounts == "accounts_account" else ""
+    account_join = "LEFT" if accounts == _ACCOUNTS else ""
     return _COUNTS.format(
         zone=zone,
         sign=sign,
@@ -144,7 +187,21 @@ def _counts(zone: str, sign: str, rows: str, accounts: str, contacts: str) -> st
         accounts=accounts,
         contacts=contacts,
         account_join=account_join,
+        theme_column=", t.theme_id" if links else "",
+        theme_join=f" JOIN {links} AS t ON t.response_id = r.id" if links else "",
     )
+
+
+def _body(zone: str, parts: list[tuple[str, str, str, str, str | None]]) -> str:
+    """A trigger's statements: its answer counts, then its theme counts."""
+    answers = [part[:4] for part in parts if part[4] is None]
+    themes = [(*part[:4], part[4] or _LINKS) for part in parts]
+    body = ""
+    if answers:
+        counts = " UNION ALL ".join(_counts(zone, *part, None) for part in answers)
+        body += _apply(_ANSWER_TABLES, counts)
+    counts = " UNION ALL ".join(_counts(zone, *part) for part in themes)
+    return body + _apply(_THEME_TABLES, counts)
 
 
 def _quoted(zone: str) -> str:
@@ -153,19 +210,22 @@ def _quoted(zone: str) -> str:
 
 def install_sql(zone: str) -> list[str]:
     """The statements that (re)install the triggers for days in `zone`."""
+    emptied = " ".join(f"DELETE FROM {table};" for table, *_ in TABLES)  # noqa: S608
     statements = [
         "CREATE OR REPLACE FUNCTION answer_days_zone() RETURNS text "
         f"LANGUAGE sql IMMUTABLE AS $$ SELECT {_quoted(zone)}::text $$",
         "CREATE OR REPLACE FUNCTION answer_days_emptied() RETURNS trigger LANGUAGE plpgsql "
-        "AS $$ BEGIN DELETE FROM playbooks_answerday; DELETE FROM playbooks_answermonth; "
-        "RETURN NULL; END $$",
-        "DROP TRIGGER IF EXISTS answer_days_emptied ON surveys_response",
-        "CREATE TRIGGER answer_days_emptied AFTER TRUNCATE ON surveys_response "
-        "FOR EACH STATEMENT EXECUTE FUNCTION answer_days_emptied()",
+        f"AS $$ BEGIN {emptied} RETURN NULL; END $$",
     ]
+    # Emptying the answers (TRUNCATE ... CASCADE empties the links too) empties the counts.
+    for table in (_ANSWERS, _LINKS):
+        statements += [
+            f"DROP TRIGGER IF EXISTS answer_days_emptied ON {table}",
+            f"CREATE TRIGGER answer_days_emptied AFTER TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION answer_days_emptied()",
+        ]
     for name, (table, event, transition, parts) in _TRIGGERS.items():
-        counts = " UNION ALL ".join(_counts(_quoted(zone), *part) for part in parts)
-        body = _apply(counts)
+        body = _body(_quoted(zone), parts)
         statements += [
             f"CREATE OR REPLACE FUNCTION answer_days_{name}() RETURNS trigger "
             f"LANGUAGE plpgsql AS $$ DECLARE emptied bigint[]; BEGIN {body} RETURN NULL; END $$",
@@ -178,7 +238,9 @@ def install_sql(zone: str) -> list[str]:
 
 def uninstall_sql() -> list[str]:
     """The statements that remove the triggers and their functions."""
-    statements = ["DROP TRIGGER IF EXISTS answer_days_emptied ON surveys_response"]
+    statements = [
+        f"DROP TRIGGER IF EXISTS answer_days_emptied ON {table}" for table in (_ANSWERS, _LINKS)
+    ]
     statements += [
         f"DROP TRIGGER IF EXISTS answer_days_{name} ON {table}"
         for name, (table, *_) in _TRIGGERS.items()
@@ -190,36 +252,37 @@ def uninstall_sql() -> list[str]:
 
 
 def counted_from_answers_sql(zone: str, table: str) -> str:
-    """A query of every row of `table` (day or month counts) as counted from the answers
-    themselves, in the table's columns but its id."""
-    period, period_of_day = _TABLES[table]
-    counts = _counts(_quoted(zone), "1", "surveys_response", "accounts_account", "accounts_contact")
+    """A query of every row of `table` (answer or theme counts, by day or month) as
+    counted from the answers themselves, in the table's columns but its id."""
+    _, _, period_of_day, dimensions = next(t for t in TABLES if t[0] == table)
+    links = _LINKS if dimensions == _THEME_DIMENSIONS else None
+    counts = _counts(_quoted(zone), "1", _ANSWERS, _ACCOUNTS, _CONTACTS, links)
     return (
-        f"SELECT {period_of_day}, {_DIMENSIONS}, sum(n), sum(c) "  # noqa: S608
-        f"FROM ({counts}) AS delta GROUP BY 1, {_DIMENSIONS}"
+        f"SELECT {period_of_day}, {dimensions}, sum(n), sum(c) "  # noqa: S608
+        f"FROM ({counts}) AS delta GROUP BY 1, {dimensions}"
     )
 
 
 def recount_sql(zone: str) -> list[str]:
     """The statements that recount every answer from scratch, writes held off meanwhile."""
-    statements = ["LOCK TABLE surveys_response, accounts_account, accounts_contact IN SHARE MODE"]
-    for table, (period, _) in _TABLES.items():
+    statements = [f"LOCK TABLE {_ANSWERS}, {_ACCOUNTS}, {_CONTACTS}, {_LINKS} IN SHARE MODE"]
+    for table, period, _, dimensions in TABLES:
         statements += [
             f"DELETE FROM {table}",  # noqa: S608
-            f"INSERT INTO {table} ({period}, {_DIMENSIONS}, answers, commented) "
+            f"INSERT INTO {table} ({period}, {dimensions}, answers, commented) "
             + counted_from_answers_sql(zone, table),
         ]
     return statements
 
 
 def differences_from_answers() -> int:
-    """How many day and month rows differ from a recount of the answers (missing, extra or
+    """How many count rows differ from a recount of the answers (missing, extra or
     wrong); 0 when the counts are exact. Reads, writes nothing."""
     different = 0
     with connection.cursor() as cursor:
-        for table, (period, _) in _TABLES.items():
+        for table, period, _, dimensions in TABLES:
             counted = counted_from_answers_sql(settings.TIME_ZONE, table)
-            kept = f"SELECT {period}, {_DIMENSIONS}, answers, commented FROM {table}"  # noqa: S608
+            kept = f"SELECT {period}, {dimensions}, answers, commented FROM {table}"  # noqa: S608
             cursor.execute(
                 f"SELECT count(*) FROM (({kept} EXCEPT {counted}) "  # noqa: S608
                 f"UNION ALL ({counted} EXCEPT {kept})) AS different"
@@ -230,7 +293,7 @@ def differences_from_answers() -> int:
 
 def rebuild_answer_days() -> int:
     """Reinstall the triggers for settings.TIME_ZONE and recount every answer; safe to run
-    at any time and twice. Returns how many day rows there are."""
+    at any time and twice. Returns how many day rows of answers there are."""
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in [*install_sql(settings.TIME_ZONE), *recount_sql(settings.TIME_ZONE)]:
             cursor.execute(statement)

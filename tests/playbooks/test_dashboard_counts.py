@@ -17,6 +17,7 @@ from playbooks.selectors import dashboard
 from playbooks.selectors.dashboard import Slice
 from playbooks.services.answer_days import differences_from_answers
 from playbooks.services.erasure import erase_contact
+from surveys.models import Theme
 from surveys.services.answering import answer_invitation, correct_answer
 from surveys.services.responses import assign_account_to_contact, delete_response
 from tests.factories import (
@@ -66,6 +67,10 @@ def figures(part: Slice) -> dict:
             (c.campaign.pk, c.answers, c.with_comment) for c in dashboard.campaign_rates(part)
         ],
         "comments": dashboard.comment_rate_by_month(part),
+        "themes": [
+            (t.theme.pk, t.detractors, t.passives, t.by_month)
+            for t in dashboard.recurring_themes(part)
+        ],
     }
 
 
@@ -97,6 +102,10 @@ def answers():
     user = ContactFactory(account=small, persona=Persona.USER)
     campaign = CampaignFactory()
     now = timezone.now()
+    support, billing = (
+        Theme.objects.create(name="Slow support"),
+        Theme.objects.create(name="Wrong invoices"),
+    )
     for days, contact, score, comment in [
         (1, champion, 9, "Great"),
         (3, champion, 2, "Slow support"),
@@ -105,20 +114,39 @@ def answers():
         (40, champion, 6, ""),
         (45, user, 0, "Broken"),
     ]:
-        ResponseFactory(
+        answer = ResponseFactory(
             contact=contact,
             score=score,
             comment=comment,
             campaign=campaign if score > 5 else None,
             answered_at=now - dt.timedelta(days=days),
         )
-    return {"enterprise": enterprise, "champion": champion, "user": user}
+        answer.themes.add(*([support, billing] if score < 5 else [support]))
+    return {"enterprise": enterprise, "champion": champion, "user": user, "billing": billing}
 
 
 def test_the_counts_follow_new_answers(answers):
     assert AnswerDay.objects.exists()
     assert dashboard.nps_of(last_90_days()).responses == 6
     assert_counts_are_exact()
+
+
+def test_themes_added_to_and_taken_from_an_answer_are_counted(answers):
+    answer = answers["user"].responses.get(score=7)
+    billing = answers["billing"]
+
+    answer.themes.add(billing)
+    assert _billing(last_90_days(), billing) == (2, 1)
+    assert_counts_are_exact()
+
+    answer.themes.remove(billing)
+    assert _billing(last_90_days(), billing) == (2, 0)
+    assert_counts_are_exact()
+
+
+def _billing(part: Slice, billing) -> tuple[int, int]:
+    trend = next(t for t in dashboard.recurring_themes(part) if t.theme == billing)
+    return trend.detractors, trend.passives
 
 
 def test_a_corrected_score_moves_its_count():
