@@ -3,9 +3,14 @@ arrived is stored, tagged and counted, but opens no case, sends nothing and supp
 survey; rules that look at dates judge an answer as of the day it was given."""
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from core.models import LoopSettings
@@ -13,13 +18,15 @@ from core.services import update_loop_settings
 from playbooks.models import Case, Escalation, EscalationRule
 from playbooks.tasks import process_response
 from surveys.answers import AnswerIn
-from surveys.models import Response, Suppression
+from surveys.models import IntegrationKind, Response, Suppression
 from surveys.services import record_response
+from surveys.services.integrations import create_integration
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
+PAYLOADS = Path(__file__).parents[1] / "surveys" / "payloads"
 
 
 @pytest.fixture
@@ -174,6 +181,29 @@ def test_a_history_answer_arriving_through_the_api_opens_no_case(contact, api_cl
     assert reply.status_code == 201
     processed(Response.objects.get(pk=reply.json()["id"]))
     assert not Case.objects.exists()
+
+
+def test_a_history_answer_delivered_by_a_webhook_opens_no_case(default_playbooks):
+    AccountFactory(external_id="ACC-0042")
+    create_integration(name="delighted", kind=IntegrationKind.DELIGHTED, signing_secret="s3cret")
+    tool = Client(enforce_csrf_checks=True)
+    for response_id, age in (("old-1", 45), ("new-1", 2)):
+        body = json.loads((PAYLOADS / "delighted_response_created.json").read_text())
+        body["event_id"] = f"evt-{response_id}"
+        given = int(days_ago(age).timestamp())
+        body["event_data"].update(id=response_id, created_at=given, updated_at=given)
+        raw = json.dumps(body).encode()
+        signature = hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+        reply = tool.post(
+            "/api/v1/hooks/delighted",
+            raw,
+            content_type="application/json",
+            headers={"X-Delighted-Webhook-Signature": f"sha256={signature}"},
+        )
+        assert reply.status_code == 201, reply.content
+        processed(Response.objects.get(external_id=response_id))
+
+    assert list(Case.objects.values_list("response__external_id", flat=True)) == ["new-1"]
 
 
 def test_a_corrected_score_on_a_history_answer_opens_no_case(contact):
