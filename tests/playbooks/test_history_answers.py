@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import LoopSettings
@@ -18,6 +19,7 @@ from core.services import update_loop_settings
 from playbooks.models import Case, Escalation, EscalationRule
 from playbooks.tasks import process_response
 from surveys.answers import AnswerIn
+from surveys.history import history_cutoff, is_history
 from surveys.models import IntegrationKind, Response, Suppression
 from surveys.services import record_response
 from surveys.services.integrations import create_integration
@@ -254,3 +256,40 @@ def test_a_renewal_due_soon_after_the_answer_escalates_though_its_date_has_passe
     escalation = Escalation.objects.get(case_id=case_id, rule=EscalationRule.RENEWAL_SOON)
     assert "Renewal in 15 days" in escalation.reason
     assert escalation.level == 3
+
+
+# --- shown as history -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "Pacific/Auckland"])
+def test_the_database_judges_history_as_the_engine_does(contact, settings, zone):
+    settings.TIME_ZONE = zone
+    arrival = dt.datetime(2026, 3, 31, 10, 0, tzinfo=UTC)
+    answers = []
+    for hours in range(-30, 31, 3):  # around local midnight 30 days before arrival
+        given = history_cutoff(arrived_at=arrival, window_days=30) + dt.timedelta(hours=hours)
+        answers.append(arrived(recorded(contact, answered_at=given), arrival))
+
+    in_sql = dict(Response.objects.with_history(window_days=30).values_list("pk", "is_history"))
+
+    expected = {
+        answer.pk: is_history(answered_at=answer.answered_at, arrived_at=arrival, window_days=30)
+        for answer in answers
+    }
+    assert in_sql == expected
+    assert set(expected.values()) == {True, False}
+
+
+def test_the_answers_page_says_which_answers_without_a_case_are_history(contact, client, manager):
+    processed(recorded(contact, answered_at=days_ago(31), comment="Given long ago"))
+    processed(recorded(contact, answered_at=days_ago(1), score=8, comment="Given yesterday"))
+    client.force_login(manager)
+
+    page = client.get(reverse("answer-list"))
+
+    rows = page.context["page"].object_list
+    assert {answer.comment: answer.is_history for answer in rows} == {
+        "Given long ago": True,
+        "Given yesterday": False,
+    }
+    assert page.content.decode().count("recorded and counted, not followed up.") == 1
