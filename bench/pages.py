@@ -196,9 +196,10 @@ def open_cases_here() -> int:
     """What the worker does with each answer, done here; returns how many cases opened."""
     _progress("demo: no case yet, the engine processes the answers here")
     unprocessed = Response.objects.filter(processed_at__isnull=True).order_by("answered_at")
+    # As the worker would have when each answer came in: none of them is history.
     return sum(
-        process_response(response_id=response_id).case_id is not None
-        for response_id in unprocessed.values_list("pk", flat=True)
+        process_response(response_id=response_id, arrived_at=answered_at).case_id is not None
+        for response_id, answered_at in unprocessed.values_list("pk", "answered_at")
     )
 
 

@@ -393,7 +393,8 @@ class DemoCases:
         opened = answered_at + dt.timedelta(minutes=rng.randint(2, 180))
         opened = min(opened, self.now - dt.timedelta(minutes=1))
         self.clock.act_at(opened)
-        processed = process_response(response_id=response_id)
+        # In the story the answer arrived when it was given: it is followed up, not history.
+        processed = process_response(response_id=response_id, arrived_at=opened)
         if processed.already or processed.case_id is None:
             return  # a worker was faster, or no playbook wants the answer
         case = Case.objects.select_related(

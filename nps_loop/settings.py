@@ -337,6 +337,15 @@ if NPS_RETENTION_DAYS is not None:
             "least 1 (e.g. 730), or leave it unset to keep comments forever."
         )
     NPS_RETENTION_DAYS = int(NPS_RETENTION_DAYS)
+# Answers given more than this many days (calendar days of TIME_ZONE) before they reach
+# NPS Loop are history: stored and counted, never actioned. The default of the setting
+# an admin edits on the business settings page (LoopSettings.case_window_days).
+NPS_CASE_WINDOW_DAYS = env.int("NPS_CASE_WINDOW_DAYS", default=30)
+if not 1 <= NPS_CASE_WINDOW_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        f"NPS_CASE_WINDOW_DAYS is {NPS_CASE_WINDOW_DAYS}: give a whole number of days from 1 "
+        "to 3650 (e.g. 30)."
+    )
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
