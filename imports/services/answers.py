@@ -19,14 +19,12 @@ docs/imports.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -41,7 +39,6 @@ from accounts.models import (
     Persona,
 )
 from core.background import enqueue_many_on_commit
-from core.models import LoopSettings
 from imports.csv_import import (
     Column,
     CsvFile,
@@ -56,6 +53,7 @@ from imports.csv_import import (
 )
 from playbooks.models import Playbook
 from surveys.answers import AnswerIn, clean_answer
+from surveys.history import case_window_days, history_cutoff
 from surveys.models import Campaign, Category, Response, Source
 from surveys.services.responses import assign_account_to_contact, record_response
 
@@ -86,7 +84,6 @@ RESPONSE_COLUMNS = (
 # Rows read, checked and staged at a time, and rows written per transaction: large enough
 # for set-based work to pay, small enough for memory to stay flat and progress to show.
 RESPONSE_CHUNK_SIZE = 10_000
-DEFAULT_CASE_WINDOW_DAYS = 30
 _CAMPAIGN_NAME = text(200)
 
 
@@ -148,15 +145,6 @@ def run_response_import(
                 progress(handled)
     result.written = True
     return result
-
-
-def case_window_days() -> int:
-    """How many days back an answer may have been given and still open a case: older
-    answers are history. From the loop settings when they have it, else the setting."""
-    days = getattr(LoopSettings.current(), "case_window_days", None)
-    if days is None:
-        days = getattr(settings, "NPS_CASE_WINDOW_DAYS", DEFAULT_CASE_WINDOW_DAYS)
-    return int(days)
 
 
 def check_answer_row(row: Row) -> AnswerIn | None:
@@ -351,7 +339,8 @@ class _Staging:
     def history_and_cases(self, window_days: int) -> tuple[int, int]:
         """Among the new answers: how many are history (answered before the case window),
         and how many will open cases (within it, with an active playbook for their category)."""
-        cutoff = timezone.now() - dt.timedelta(days=window_days)
+        # The engine's rule (surveys.history): local calendar days before today.
+        cutoff = history_cutoff(arrived_at=timezone.now(), window_days=window_days)
         categories = set()
         for playbook in Playbook.objects.filter(active=True):
             categories.update(playbook.categories)
