@@ -136,10 +136,13 @@ def test_bulk_with_the_same_contact_twice_applies_them_in_order(api_client):
     assert Contact.objects.get(external_id="C-1").title == "CEO"
 
 
-def test_a_contact_with_answers_keeps_them_when_the_crm_updates_it(api_client):
-    answer = ResponseFactory(contact=ContactFactory(external_id="C-1"))
+def test_answers_waiting_for_an_account_follow_their_contact_given_one(api_client):
+    unmatched = ContactFactory(account=None, email="ana@acme.example", external_id="")
+    answer = ResponseFactory(contact=unmatched, account=None)
+    acme = AccountFactory(external_id="ACME-1")
 
-    api_client.patch(f"{URL}/C-1", {"name": "Ana Lopez"}, format="json")
+    reply = api_client.post(URL, contact(account_external_id="ACME-1"), format="json")
 
+    assert reply.status_code == 200
     answer.refresh_from_db()
-    assert answer.contact.name == "Ana Lopez"
+    assert answer.account == acme
