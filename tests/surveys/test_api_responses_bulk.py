@@ -106,3 +106,32 @@ def test_a_manager_may_not_send_answers_in_bulk(client, manager):
 
     assert reply.status_code == 403
     assert reply.json()["error"]["code"] == "permission_denied"
+
+
+def test_a_body_over_the_size_limit_is_refused_saying_so(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    long_comment = "x" * 5000
+
+    reply = api_client.post(
+        URL,
+        {"responses": [answer(f"r-{n}", comment=long_comment) for n in range(300)]},
+        format="json",
+    )
+
+    assert reply.status_code == 400
+    assert reply.json()["error"]["code"] == "too_large"
+    assert "larger than 1 MB" in reply.json()["error"]["message"]
+    assert not Response.objects.exists()
+
+
+def test_a_batch_of_1000_answers_with_long_comments_is_read(api_client):
+    long_comment = "x" * 4000
+
+    reply = api_client.post(
+        URL,
+        {"responses": [answer(f"r-{n}", comment=long_comment, score=11) for n in range(1000)]},
+        format="json",
+    )
+
+    assert reply.status_code == 200
+    assert reply.json()["failed"] == 1000
