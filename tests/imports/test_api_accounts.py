@@ -1,10 +1,15 @@
 """`/api/v1/accounts`: a CRM keeps NPS Loop's accounts in sync."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import Account
+from surveys.models import IntegrationKind
+from surveys.services.integrations import create_integration
 from tests.factories import AccountDomainFactory, AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +169,27 @@ def test_an_admin_may_change_accounts(client, admin_user):
     reply = client.post(URL, account(), content_type="application/json")
 
     assert reply.status_code == 201
+
+
+def test_a_survey_tools_webhook_key_may_not_read_accounts(db):
+    key = create_integration(name="typeform", kind=IntegrationKind.TYPEFORM).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    reply = client.get(URL)
+
+    assert reply.status_code == 403
+    assert reply.json()["error"]["code"] == "permission_denied"
+
+
+def test_updated_since_lists_only_accounts_changed_since(api_client):
+    AccountFactory(external_id="OLD")
+    Account.objects.filter(external_id="OLD").update(
+        updated_at=timezone.now() - dt.timedelta(days=3)
+    )
+    AccountFactory(external_id="NEW")
+    since = (timezone.now() - dt.timedelta(days=1)).isoformat()
+
+    reply = api_client.get(URL, {"updated_since": since})
+
+    assert [a["external_id"] for a in reply.json()["results"]] == ["NEW"]
