@@ -23,7 +23,9 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
 6. the survey emails NPS Loop sends itself, with one Celery worker: a campaign to
    20 000 contacts launched, then seconds until every invitation is sent, emails per
    second, the worker's peak memory and the mail files (bench/sending.py); the pacing
-   to the default 600 emails a minute; one round timed and profiled in-process.
+   to the default 600 emails a minute; one round timed and profiled in-process;
+7. the bulk API: seconds for one request of 1 000 answers, accounts or contacts
+   (bench/bulk.py).
 
 The app runs as in production (DJANGO_DEBUG=false, manifest static storage), in a
 database of its own, nps_loop_bench (`--database`), created at the start and dropped
@@ -39,6 +41,7 @@ results.json and the logs of the server and the commands.
     make bench BENCH_ARGS="--parts pages"                  # only the pages
     make bench BENCH_ARGS="--parts dashboard"              # only the dashboard, 1M answers
     make bench BENCH_ARGS="--parts sending"                # only the survey emails
+    make bench BENCH_ARGS="--parts bulk"                   # only the bulk API, 1 000 a request
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nps_loop python -m bench.run --help
 """
 
@@ -68,13 +71,14 @@ import psycopg
 from psycopg import sql
 
 from bench import engine, generate
+from bench.bulk import bench_bulk, print_bulk
 from bench.load import Call, LoadReport, drive
 from bench.processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
-PARTS = {"ingest", "import", "engine", "pages", "dashboard", "sending"}
+PARTS = {"ingest", "import", "engine", "pages", "dashboard", "sending", "bulk"}
 # The CSV import should reach this share of a raw COPY's rows per second.
 IMPORT_TARGET_RATIO = 0.20
 IMPORT_RSS_LIMIT_MB = 300
@@ -123,9 +127,9 @@ def main() -> int:
             print(f"Setting up {args.database} (migrate, collectstatic, accounts)...", flush=True)
             manage(env, "migrate", "--noinput", timeout=300)
             manage(env, "collectstatic", "--noinput", timeout=300)
-            if args.parts & {"ingest", "import", "engine"}:
+            if args.parts & {"ingest", "import", "engine", "bulk"}:
                 add_customers(bench_url, customers)
-            if args.parts & {"ingest", "engine"}:
+            if args.parts & {"ingest", "engine", "bulk"}:
                 key = manage(env, "create_api_key", "bench", timeout=60).strip().splitlines()[-1]
 
             if "ingest" in args.parts:
@@ -148,6 +152,18 @@ def main() -> int:
                         env, args, bench_url, rss_path, rows=args.rss_rows, source="csv"
                     )
                     rss_path.unlink()
+            if "bulk" in args.parts:
+                print("Bulk API: batches of 1 000 answers, accounts, contacts...", flush=True)
+                port = free_port()
+                with gunicorn(env, port):
+                    results["bulk"] = bench_bulk(
+                        host=HOST,
+                        port=port,
+                        key=key,
+                        answers=api_answers,
+                        customers=customers,
+                        people=people,
+                    )
             if "engine" in args.parts:
                 results["engine"] = bench_engine(env, args, bench_url, key, people, scratch_dir)
             if "pages" in args.parts:
@@ -168,6 +184,8 @@ def main() -> int:
         print_table(results, args)
     if "import" in results:
         print_import(results, args)
+    if "bulk" in results:
+        print_bulk(results["bulk"])
     if "engine" in results:
         print_engine(results)
     if "pages" in results:
@@ -205,7 +223,7 @@ def parse_arguments() -> argparse.Namespace:
         type=lambda value: set(value.split(",")),
         default=PARTS,
         help="what to measure, comma-separated: ingest (API and import), import (the CSV "
-        "import alone), engine, pages, dashboard, sending (all)",
+        "import alone), engine, pages, dashboard, sending, bulk (all)",
     )
     parser.add_argument(
         "--engine-answers", type=int, default=200, help="detractors timed one by one (200)"

@@ -297,6 +297,9 @@ NPS_PUBLIC_TRUSTED_PROXIES = env.int("NPS_PUBLIC_TRUSTED_PROXIES", default=0)
 # Requests a minute one API key (or signed-in person, or address without either) may make
 # to the REST API; over it the API answers 429 with Retry-After. 0: no limit.
 NPS_API_RATE_PER_MINUTE = env.int("NPS_API_RATE_PER_MINUTE", default=1200)
+# The largest request body read, in MB: a bulk request of 1 000 answers with long comments
+# needs several. Larger bodies are refused with 400 before any view reads them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("NPS_MAX_REQUEST_BODY_MB", default=20) * 1024 * 1024
 # Survey emails leave at most this fast, all workers together (the mail provider's limit).
 NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=600)
 
