@@ -296,9 +296,8 @@ def _matching_account(answer: AnswerIn) -> Account | None:
         if account is not None:
             return account
     domain = answer.email.rsplit("@", 1)[-1]
-    account_ids = list(
-        AccountDomain.objects.filter(domain=domain).values_list("account_id", flat=True)[:2]
-    )
-    if len(account_ids) == 1:
-        return Account.objects.get(pk=account_ids[0])
+    # The account comes with its domain: one query, not two.
+    domains = list(AccountDomain.objects.filter(domain=domain).select_related("account")[:2])
+    if len(domains) == 1:
+        return domains[0].account
     return None
