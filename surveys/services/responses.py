@@ -81,35 +81,37 @@ def record_response(*, answer: AnswerIn) -> RecordedResponse:
         answer.email
     ):
         raise AddressErased()
+    try:
+        return _store(answer)
+    except IntegrityError:
+        # Another delivery of the same answer committed first: this one corrects it, or is
+        # a repeat or stale, like any later delivery. The whole transaction is tried again
+        # rather than the insert guarded by a savepoint, which would cost every answer two
+        # more round trips to the database; a second failure is not that race and raises.
+        return _store(answer)
+
+
+def _store(answer: AnswerIn) -> RecordedResponse:
+    """Correct the stored answer, or store a new one and tell the playbooks."""
     with transaction.atomic():
         existing = _existing(answer)
         if existing is not None:
             return _correct(existing, answer)
 
         contact = _contact_for(answer)
-        try:
-            with transaction.atomic():
-                response = Response.objects.create(
-                    contact=contact,
-                    account=contact.account,
-                    campaign=answer.campaign,
-                    score=answer.score,
-                    comment=answer.comment,
-                    answered_at=answer.answered_at,
-                    source_updated_at=answer.updated_at,
-                    source=answer.source,
-                    external_id=answer.external_id,
-                    language=answer.language or contact.language,
-                    payload=answer.payload,
-                )
-        except IntegrityError:
-            # Another delivery of the same answer committed first: this one corrects it,
-            # or is a repeat or stale, like any later delivery.
-            existing = _existing(answer)
-            if existing is None:
-                raise
-            return _correct(existing, answer)
-
+        response = Response.objects.create(
+            contact=contact,
+            account=contact.account,
+            campaign=answer.campaign,
+            score=answer.score,
+            comment=answer.comment,
+            answered_at=answer.answered_at,
+            source_updated_at=answer.updated_at,
+            source=answer.source,
+            external_id=answer.external_id,
+            language=answer.language or contact.language,
+            payload=answer.payload,
+        )
         logger.info(
             "response recorded id=%s source=%s external_id=%s matched=%s",
             response.pk,
