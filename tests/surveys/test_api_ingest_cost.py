@@ -23,14 +23,14 @@ def warm_key(api_client):
     return api_client
 
 
-def test_an_answer_from_a_known_contact_costs_at_most_seven_statements(
+def test_an_answer_from_a_known_contact_costs_at_most_six_statements(
     warm_key, django_assert_max_num_queries
 ):
     ContactFactory(email="ana@acme.example", account=AccountFactory())
 
-    # The key, the erased-address check, the stored answer (none), the contact, the
-    # insert, and the savepoint around the last three (no second one around the insert).
-    with django_assert_max_num_queries(7):
+    # The key, the stored answer (none), the contact with whether its address was erased,
+    # the insert, and the savepoint around the last three (none around the insert).
+    with django_assert_max_num_queries(6):
         reply = warm_key.post(
             URL, {"external_id": "n-1", "email": "ana@acme.example", "score": 2}, format="json"
         )
@@ -45,7 +45,8 @@ def test_an_answer_from_a_new_person_costs_at_most_eleven_statements(
     account = AccountFactory()
     account.domains.create(domain="acme.example")
 
-    # As above, with the account found by its domain and the new contact, in a savepoint.
+    # As above, with the erased-address check, the account found by its domain and the
+    # new contact, in a savepoint.
     with django_assert_max_num_queries(11):
         reply = warm_key.post(
             URL, {"external_id": "n-2", "email": "new@acme.example", "score": 2}, format="json"
@@ -55,13 +56,14 @@ def test_an_answer_from_a_new_person_costs_at_most_eleven_statements(
     assert reply.json()["matched"] is True
 
 
-def test_a_repeated_answer_costs_at_most_five_statements(warm_key, django_assert_max_num_queries):
+def test_a_repeated_answer_costs_at_most_four_statements(warm_key, django_assert_max_num_queries):
     ContactFactory(email="ana@acme.example")
     body = {"external_id": "n-3", "email": "ana@acme.example", "score": 2}
     warm_key.post(URL, body, format="json")
 
-    # The key, the erased-address check, the stored answer, locked: nothing is written.
-    with django_assert_max_num_queries(5):
+    # The key, the stored answer, locked, with whether its address was erased: nothing
+    # is written.
+    with django_assert_max_num_queries(4):
         reply = warm_key.post(URL, body, format="json")
 
     assert reply.status_code == 200
