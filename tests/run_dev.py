@@ -66,9 +66,11 @@ def start_run_dev(*, env: dict[str, str], url_timeout: float) -> RunDev:
                 run.url_printed.set()
 
     threading.Thread(target=read, daemon=True).start()
-    if not run.url_printed.wait(url_timeout):
-        stop_everything(run)
-        raise AssertionError(f"run-dev printed no URL in {url_timeout:.0f}s:\n{run.output()}")
+    deadline = time.monotonic() + url_timeout
+    while not run.url_printed.wait(0.1):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_everything(run)
+            raise AssertionError(f"run-dev printed no URL:\n{run.output()}")
     return run
 
 

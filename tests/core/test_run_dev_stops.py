@@ -66,4 +66,4 @@ def test_run_dev_gives_up_when_the_worker_cannot_start(tmp_path):
     env = {**os.environ, "BIN": str(tmp_path), "PORT": str(free_port())}
 
     with pytest.raises(AssertionError, match="exited while starting"):
-        start_run_dev(env=env, url_timeout=20)
+        start_run_dev(env=env, url_timeout=60)
