@@ -137,6 +137,9 @@ def main() -> int:
                 healthz, api = bench_http(env, args, key, api_answers)
                 results["healthz"], results["api"] = healthz.as_dict(), api.as_dict()
                 results["api"]["answers_stored"] = count(bench_url, "surveys_response", "api")
+                # The goal: answers at least half as fast as the bare view, same load.
+                results["api"]["share_of_healthz"] = share(api.per_second, healthz.per_second)
+
             if args.parts & {"ingest", "import"}:
                 csv_path = scratch_dir / "answers.csv"
                 generate.write_csv(csv_path, csv_answers)
@@ -792,6 +795,16 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
     for row in rows:
         cells = [cell.rjust(width) for cell, width in zip(row, widths, strict=True)]
         print("  ".join([row[0].ljust(widths[0]), *cells[1:]]))
+    if results["api"].get("share_of_healthz") is not None:
+        print(
+            f"POST /api/v1/responses runs at {results['api']['share_of_healthz']:.0%} of "
+            "GET /healthz's requests per second (the goal: 50 % or more)."
+        )
+
+
+def share(part: float, whole: float) -> float | None:
+    """`part` as a fraction of `whole`, None without a whole to compare with."""
+    return round(part / whole, 3) if whole else None
 
 
 def print_import(results: dict, args: argparse.Namespace) -> None:

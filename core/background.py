@@ -8,6 +8,10 @@ Services sit below the tasks that call them, so they enqueue by task name
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 from celery import current_app, shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -29,8 +33,30 @@ def retrying_task(*, name: str, **options):
     return shared_task(name=name, **{**RETRY_OPTIONS, **options})
 
 
+# Set while the caller does the work itself (the demo seeding processes its own answers).
+_work_done_inline = contextvars.ContextVar("work_done_inline", default=False)
+
+
+@contextlib.contextmanager
+def work_done_inline() -> Iterator[None]:
+    """Enqueue nothing inside the block: the caller does the work the tasks would do.
+
+    For the demo seeding, which processes its answers and delivers their notifications
+    itself: hundreds of tasks left in the broker would find nothing to do, yet a worker
+    started afterwards would chew through them before a real answer's task. What the caller
+    leaves undone is still found by the periodic sweeps, as after a broker outage.
+    """
+    token = _work_done_inline.set(True)
+    try:
+        yield
+    finally:
+        _work_done_inline.reset(token)
+
+
 def enqueue(task_name: str, /, **kwargs) -> None:
-    """Send the task `task_name` with `kwargs` now."""
+    """Send the task `task_name` with `kwargs` now (not inside `work_done_inline()`)."""
+    if _work_done_inline.get():
+        return
     current_app.send_task(task_name, kwargs=kwargs)
 
 
@@ -39,7 +65,10 @@ def enqueue_on_commit(task_name: str, /, **kwargs) -> None:
 
     `robust=True`: when the broker is unreachable, what the transaction wrote stays written;
     each kind of work has a sweep that finds what was left and enqueues it again.
+    Inside `work_done_inline()` nothing is sent, not even once the block has ended.
     """
+    if _work_done_inline.get():
+        return
     transaction.on_commit(lambda: enqueue(task_name, **kwargs), robust=True)
 
 

@@ -12,8 +12,8 @@ of the story each act stood for and, once every case is worked, moves those stam
 (opened, done, raised, acknowledged, closed, the timeline...) to it; due dates are counted
 again from the story's opening, as the engine counts them.
 
-The worker still receives the tasks that recording the answers enqueued: it finds the
-answers processed and their notifications delivered, and does nothing.
+Seeding enqueues no task (`core.background.work_done_inline`): the work a worker would
+do for these answers is done here, so none is left waiting in the broker.
 """
 
 from __future__ import annotations
