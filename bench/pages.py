@@ -50,7 +50,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -74,10 +74,12 @@ from core.business_days import add_business_days, parse_holidays
 from core.models import LoopSettings, User
 from core.roles import Role, set_role
 from playbooks import escalation_rules
+from playbooks.forms import DashboardFilterForm
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     OPEN_CASE_STATUSES,
     ActionItem,
+    AnswerDay,
     AssigneeKind,
     Case,
     CaseEvent,
@@ -91,6 +93,9 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
+from playbooks.selectors import dashboard as figures
+from playbooks.selectors.dashboard import Slice
+from playbooks.services.answer_days import differences_from_answers
 from playbooks.services.engine import process_response
 from surveys.models import Campaign, Category, Response, Suppression, Theme
 from surveys.services.themes import themes_in
@@ -127,6 +132,8 @@ def main() -> int:
         targets, warm_up = [*pages_of(csm), *managers_pages(csm)], WARM_UP_REQUESTS
     if args.warm_up is not None:
         warm_up = args.warm_up
+    if args.data_set == "dashboard":
+        outcome["figures"] = check_dashboard_figures(csm)
     outcome["csm"] = {"username": csm.username, "open_cases": open_cases_of(csm)}
     outcome["manager"] = manager.username
     outcome["warm_up"] = warm_up
@@ -189,9 +196,10 @@ def open_cases_here() -> int:
     """What the worker does with each answer, done here; returns how many cases opened."""
     _progress("demo: no case yet, the engine processes the answers here")
     unprocessed = Response.objects.filter(processed_at__isnull=True).order_by("answered_at")
+    # As the worker would have when each answer came in: none of them is history.
     return sum(
-        process_response(response_id=response_id).case_id is not None
-        for response_id in unprocessed.values_list("pk", flat=True)
+        process_response(response_id=response_id, arrived_at=answered_at).case_id is not None
+        for response_id, answered_at in unprocessed.values_list("pk", "answered_at")
     )
 
 
@@ -1026,7 +1034,11 @@ def _defaults_of_other_columns(table: str, columns: str) -> dict[str, Any]:
     return {
         field.column: field.get_db_prep_save(field.get_default(), connection)
         for field in model._meta.concrete_fields
-        if field.column not in given and not field.null and field.has_default()
+        if field.column not in given
+        and not field.null
+        and not getattr(field, "generated", False)
+        # A blank text field without a default gets "" from Django, NULL from COPY.
+        and (field.has_default() or (field.blank and field.empty_strings_allowed))
     }
 
 
@@ -1212,6 +1224,68 @@ def dashboard_pages(csm: User) -> list[Target]:
             roles=manager,
         ),
     ]
+
+
+def dashboard_slices(csm: User) -> dict[str, Slice]:
+    """The periods and slices whose figures are checked: the measured ones and more."""
+    today = timezone.localdate()
+    year = DashboardFilterForm().slice(today=today)
+    campaign = Campaign.objects.order_by("pk").first()
+    return {
+        "last 12 months": year,
+        "whole history": Slice(start=today - dt.timedelta(days=HISTORY_DAYS + 1), end=today),
+        "a month and a half, mid-month to mid-month": Slice(
+            start=today - dt.timedelta(days=200), end=today - dt.timedelta(days=155)
+        ),
+        "one day": Slice(start=today - dt.timedelta(days=30), end=today - dt.timedelta(days=30)),
+        "enterprise": replace(year, segment="enterprise"),
+        f"{csm.username}'s accounts": replace(year, csm=csm.pk),
+        "champions, Growth tier": replace(year, persona=Persona.CHAMPION, tier="Growth"),
+        "one campaign, smb": replace(year, campaign=campaign and campaign.pk, segment="smb"),
+    }
+
+
+def answer_figures(part: Slice) -> dict[str, Any]:
+    """Every dashboard figure made of answers and their themes (the case and ARR figures
+    read the rows themselves either way)."""
+    return {
+        "nps": figures.nps_of(part),
+        "nps by month": figures.nps_by_month(part),
+        **{f"nps by {key}": figures.nps_by(part, key) for key in ("segment", "tier", "persona")},
+        "scores": figures.score_distribution(part),
+        "campaigns": [
+            (c.campaign.pk, c.answers, c.with_comment) for c in figures.campaign_rates(part)
+        ],
+        "comments by month": figures.comment_rate_by_month(part),
+        "themes": [
+            (t.theme.pk, t.detractors, t.passives, t.by_month)
+            for t in figures.recurring_themes(part)
+        ],
+    }
+
+
+def check_dashboard_figures(csm: User) -> dict[str, Any]:
+    """Each slice's figures from the daily counts and recomputed from the raw answers:
+    any difference stops the benchmark (PageError). The counts also equal a recount."""
+    _progress("dashboard: checking every figure against the raw answers")
+    started = time.perf_counter()
+    different_rows = differences_from_answers()
+    if different_rows:
+        raise PageError(f"{different_rows} daily count rows differ from the answers")
+    slices = dashboard_slices(csm)
+    for name, part in slices.items():
+        if not part.counted_by_day:
+            raise PageError(f"{name}: the dashboard would not read the daily counts")
+        counted, raw = answer_figures(part), answer_figures(replace(part, from_answers=True))
+        for figure, value in counted.items():
+            if value != raw[figure]:
+                raise PageError(f"{name}, {figure}: {value!r} from the counts, {raw[figure]!r} raw")
+    return {
+        "slices": len(slices),
+        "differences": 0,
+        "day_rows": AnswerDay.objects.count(),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def _answers(count: int) -> str:

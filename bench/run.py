@@ -5,7 +5,9 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
 1. answers per second through `POST /api/v1/responses`, served by gunicorn with two
    sync workers, beside `GET /healthz` (one `SELECT 1`) under the same load;
 2. rows per second through `manage.py import_responses FILE`, beside a PostgreSQL
-   `COPY` of the same file into a plain table;
+   `COPY` of the same file into a table of the same shape: the ratio, "meets" at 20 %
+   or more, and the import's peak memory (RSS) on a file of 1 000 000 rows
+   (`--rss-rows`); `--parts import` measures only this;
 3. the playbook engine with the Celery workers of production (two processes on the
    queues live, celery, bulk; one on live alone): seconds from posting a detractor to its case being
    readable through `GET /api/v1/cases/{id}`, minutes to turn a burst of 10 000 recent
@@ -17,11 +19,15 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
    and on a large data set (5 000 accounts, 100 000 answers, their cases) that
    bench/pages.py writes with COPY;
 5. the managers' dashboard on a very large data set of the same kind (50 000
-   accounts, 1 000 000 answers): server time, queries and the slowest of them;
+   accounts, 1 000 000 answers): server time, queries and the slowest of them, against
+   the 250 ms target, after every answer figure of eight periods and slices was
+   recomputed from the raw answers and found identical (any difference fails);
 6. the survey emails NPS Loop sends itself, with one Celery worker: a campaign to
    20 000 contacts launched, then seconds until every invitation is sent, emails per
    second, the worker's peak memory and the mail files (bench/sending.py); the pacing
-   to the default 600 emails a minute; one round timed and profiled in-process.
+   to the default 600 emails a minute; one round timed and profiled in-process;
+7. the bulk API: seconds for one request of 1 000 answers, accounts or contacts
+   (bench/bulk.py).
 
 The app runs as in production (DJANGO_DEBUG=false, manifest static storage), in a
 database of its own, nps_loop_bench (`--database`), created at the start and dropped
@@ -33,9 +39,11 @@ results.json and the logs of the server and the commands.
     make bench
     make bench BENCH_ARGS="--requests 2000 --rows 20000"   # a shorter run
     make bench BENCH_ARGS="--parts engine"                 # only the engine
+    make bench BENCH_ARGS="--parts import"                 # only the CSV import vs COPY
     make bench BENCH_ARGS="--parts pages"                  # only the pages
     make bench BENCH_ARGS="--parts dashboard"              # only the dashboard, 1M answers
     make bench BENCH_ARGS="--parts sending"                # only the survey emails
+    make bench BENCH_ARGS="--parts bulk"                   # only the bulk API, 1 000 a request
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nps_loop python -m bench.run --help
 """
 
@@ -43,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import datetime as dt
 import http.client
 import json
@@ -54,6 +63,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,13 +73,21 @@ import psycopg
 from psycopg import sql
 
 from bench import engine, generate
+from bench.bulk import bench_bulk, print_bulk
 from bench.load import Call, LoadReport, drive
 from bench.processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
-PARTS = {"ingest", "engine", "pages", "dashboard", "sending"}
+PARTS = {"ingest", "import", "engine", "pages", "dashboard", "sending", "bulk"}
+# The CSV import should reach this share of a raw COPY's rows per second.
+IMPORT_TARGET_RATIO = 0.20
+IMPORT_RSS_LIMIT_MB = 300
+# Medians the pages must stay under: the dashboard at 1 000 000 answers and 50 000
+# accounts, the queue and account pages at 100 000 answers.
+DASHBOARD_TARGET_MS = 250
+PAGE_TARGET_MS = 100
 
 
 class BenchError(Exception):
@@ -111,8 +129,9 @@ def main() -> int:
             print(f"Setting up {args.database} (migrate, collectstatic, accounts)...", flush=True)
             manage(env, "migrate", "--noinput", timeout=300)
             manage(env, "collectstatic", "--noinput", timeout=300)
-            if args.parts & {"ingest", "engine"}:
+            if args.parts & {"ingest", "import", "engine", "bulk"}:
                 add_customers(bench_url, customers)
+            if args.parts & {"ingest", "engine", "bulk"}:
                 key = manage(env, "create_api_key", "bench", timeout=60).strip().splitlines()[-1]
 
             if "ingest" in args.parts:
@@ -120,13 +139,36 @@ def main() -> int:
                 healthz, api = bench_http(env, args, key, api_answers)
                 results["healthz"], results["api"] = healthz.as_dict(), api.as_dict()
                 results["api"]["answers_stored"] = count(bench_url, "surveys_response", "api")
+                # The goal: answers at least half as fast as the bare view, same load.
+                results["api"]["share_of_healthz"] = share(api.per_second, healthz.per_second)
 
+            if args.parts & {"ingest", "import"}:
                 csv_path = scratch_dir / "answers.csv"
                 generate.write_csv(csv_path, csv_answers)
                 size = csv_path.stat().st_size // 1024
                 print(f"Import: {args.rows} rows, {size} KiB of CSV...", flush=True)
                 results["import"] = bench_import(env, args, bench_url, csv_path)
                 results["copy"] = bench_copy(bench_url, csv_path)
+                if args.rss_rows:
+                    print(f"Import memory: {args.rss_rows} rows...", flush=True)
+                    rss_path = scratch_dir / "answers-rss.csv"
+                    write_large_csv(rss_path, rng, people, args.rss_rows, now)
+                    results["import_rss"] = bench_import(
+                        env, args, bench_url, rss_path, rows=args.rss_rows, source="csv"
+                    )
+                    rss_path.unlink()
+            if "bulk" in args.parts:
+                print("Bulk API: batches of 1 000 answers, accounts, contacts...", flush=True)
+                port = free_port()
+                with gunicorn(env, port):
+                    results["bulk"] = bench_bulk(
+                        host=HOST,
+                        port=port,
+                        key=key,
+                        answers=api_answers,
+                        customers=customers,
+                        people=people,
+                    )
             if "engine" in args.parts:
                 results["engine"] = bench_engine(env, args, bench_url, key, people, scratch_dir)
             if "pages" in args.parts:
@@ -145,6 +187,10 @@ def main() -> int:
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     if "healthz" in results:
         print_table(results, args)
+    if "import" in results:
+        print_import(results, args)
+    if "bulk" in results:
+        print_bulk(results["bulk"])
     if "engine" in results:
         print_engine(results)
     if "pages" in results:
@@ -162,6 +208,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=5000, help="per HTTP run (5000)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients (8)")
     parser.add_argument("--rows", type=int, default=100_000, help="CSV rows imported (100000)")
+    parser.add_argument(
+        "--rss-rows",
+        type=int,
+        default=1_000_000,
+        help="rows of the file whose import's peak memory is measured (1000000; 0: skip)",
+    )
     parser.add_argument("--accounts", type=int, default=500, help="customer accounts (500)")
     parser.add_argument("--people", type=int, default=5000, help="people who answer (5000)")
     parser.add_argument("--seed", type=int, default=2026, help="of the generated data")
@@ -175,8 +227,8 @@ def parse_arguments() -> argparse.Namespace:
         "--parts",
         type=lambda value: set(value.split(",")),
         default=PARTS,
-        help="what to measure, comma-separated: ingest (API and import), engine, pages, "
-        "dashboard, sending (all five)",
+        help="what to measure, comma-separated: ingest (API and import), import (the CSV "
+        "import alone), engine, pages, dashboard, sending, bulk (all)",
     )
     parser.add_argument(
         "--engine-answers", type=int, default=200, help="detractors timed one by one (200)"
@@ -462,9 +514,17 @@ def free_port() -> int:
 
 
 def bench_import(
-    env: dict[str, str], args: argparse.Namespace, database_url: str, csv_path: Path
+    env: dict[str, str],
+    args: argparse.Namespace,
+    database_url: str,
+    csv_path: Path,
+    *,
+    rows: int | None = None,
+    source: str = "csv",
 ) -> dict[str, object]:
-    """Time `manage.py import_responses FILE` as a person would run it, start-up included."""
+    """Time `manage.py import_responses FILE` as a person would run it, start-up included,
+    and take its peak memory (the kernel's maximum resident set size of the process)."""
+    rows = args.rows if rows is None else rows
     probe = subprocess.run(
         [sys.executable, "manage.py", "import_responses", "--help"],
         cwd=ROOT,
@@ -474,30 +534,28 @@ def bench_import(
     )
     if probe.returncode != 0:
         print("import_responses not available: the import is not measured.", file=sys.stderr)
-        return {"rows": args.rows, "skipped": "import_responses not available"}
+        return {"rows": rows, "skipped": "import_responses not available"}
 
-    before = count(database_url, "surveys_response", "csv")
-    log_path = OUT / "import.log"
+    before = count(database_url, "surveys_response", source)
+    log_path = OUT / f"import-{rows}.log"
     started = time.perf_counter()
     with log_path.open("w") as log:
-        try:
-            exit_code = subprocess.run(
-                [sys.executable, "manage.py", "import_responses", str(csv_path)],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=log,
-                timeout=args.import_timeout,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            exit_code = None  # stopped: the chunks committed so far still count
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "import_responses", str(csv_path)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        exit_code, peak_kib = wait_with_rusage(process, timeout=args.import_timeout)
     seconds = time.perf_counter() - started
-    imported = count(database_url, "surveys_response", "csv") - before
+    imported = count(database_url, "surveys_response", source) - before
     outcome = {
-        "rows": args.rows,
+        "rows": rows,
         "imported": imported,
         "seconds": round(seconds, 3),
         "per_second": round(imported / seconds, 1),
+        "peak_rss_mb": round(peak_kib / 1024, 1) if peak_kib else None,
         "exit_code": exit_code,
         "timed_out": exit_code is None,
     }
@@ -506,14 +564,48 @@ def bench_import(
     return outcome
 
 
+def wait_with_rusage(process: subprocess.Popen, *, timeout: float) -> tuple[int | None, int]:
+    """Wait for the process (killed after `timeout` seconds): its exit code (None when
+    killed) and its peak resident memory in KiB, as the kernel counted it."""
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    try:
+        _pid, status, usage = os.wait4(process.pid, 0)
+    finally:
+        timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    killed = os.WIFSIGNALED(status)
+    return (None if killed else process.returncode), usage.ru_maxrss
+
+
+def write_large_csv(
+    path: Path,
+    rng: random.Random,
+    people: list[generate.Person],
+    rows: int,
+    now: dt.datetime,
+) -> None:
+    """A file of `rows` new answers, written a slice at a time so that the bench stays small."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=generate.ANSWER_COLUMNS)
+        writer.writeheader()
+        for start in range(0, rows, 50_000):
+            size = min(50_000, rows - start)
+            writer.writerows(
+                generate.make_answers(rng, people, size, id_prefix=f"rss{start}", now=now)
+            )
+
+
 def bench_copy(database_url: str, csv_path: Path) -> dict[str, object]:
-    """The floor: PostgreSQL's COPY of the same file into a plain table, no checks."""
+    """The floor: PostgreSQL's COPY of the same file into a table of the same shape, no checks."""
+    types = {"score": "integer", "answered_at": "timestamptz", "updated_at": "timestamptz"}
+    columns = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(types.get(name, "text")))
+        for name in generate.ANSWER_COLUMNS
+    )
     with psycopg.connect(database_url) as connection:
-        connection.execute(
-            "CREATE TABLE bench_copied_answers (external_id text, email text, score integer, "
-            "comment text, answered_at timestamptz, account_external_id text, "
-            "contact_name text, language text, campaign text)"
-        )
+        connection.execute("DROP TABLE IF EXISTS bench_copied_answers")
+        connection.execute(sql.SQL("CREATE TABLE bench_copied_answers ({})").format(columns))
         connection.commit()
         started = time.perf_counter()
         with (
@@ -741,6 +833,45 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
     for row in rows:
         cells = [cell.rjust(width) for cell, width in zip(row, widths, strict=True)]
         print("  ".join([row[0].ljust(widths[0]), *cells[1:]]))
+    if results["api"].get("share_of_healthz") is not None:
+        print(
+            f"POST /api/v1/responses runs at {results['api']['share_of_healthz']:.0%} of "
+            "GET /healthz's requests per second (the goal: 50 % or more)."
+        )
+
+
+def share(part: float, whole: float) -> float | None:
+    """`part` as a fraction of `whole`, None without a whole to compare with."""
+    return round(part / whole, 3) if whole else None
+
+
+def print_import(results: dict, args: argparse.Namespace) -> None:
+    """The CSV import beside COPY: rows per second, the ratio, and its peak memory."""
+    imported, copied = results["import"], results["copy"]
+    print(
+        f"\nCSV import of answers, {args.rows} rows (manage.py import_responses, start-up incl.):"
+    )
+    if "skipped" in imported:
+        print(f"  {imported['skipped']}")
+        return
+    ratio = imported["per_second"] / copied["per_second"] if copied["per_second"] else 0.0
+    verdict = "meets" if ratio >= IMPORT_TARGET_RATIO and imported["exit_code"] == 0 else "short"
+    print(
+        f"  import {imported['per_second']:.0f} rows/s ({imported['imported']} rows in "
+        f"{imported['seconds']:.1f} s, peak RSS {imported['peak_rss_mb']} MB)\n"
+        f"  COPY   {copied['per_second']:.0f} rows/s ({copied['rows']} rows in "
+        f"{copied['seconds']:.2f} s)\n"
+        f"  ratio  {ratio:.1%} of COPY: {verdict} (target {IMPORT_TARGET_RATIO:.0%})"
+    )
+    large = results.get("import_rss")
+    if large and "skipped" not in large:
+        peak = large["peak_rss_mb"] or 0
+        verdict = "meets" if peak < IMPORT_RSS_LIMIT_MB and large["exit_code"] == 0 else "short"
+        print(
+            f"  {large['rows']} rows: {large['imported']} imported in {large['seconds']:.0f} s "
+            f"({large['per_second']:.0f} rows/s), peak RSS {peak} MB: {verdict} "
+            f"(under {IMPORT_RSS_LIMIT_MB} MB)"
+        )
 
 
 # The engine's contract: a burst of 10 000 detractors in under 2 minutes, and live answers
@@ -801,7 +932,17 @@ def print_pages(results: dict, args: argparse.Namespace) -> None:
         left = [cell.ljust(width) for cell, width in zip(row[:4], widths[:4], strict=True)]
         right = [cell.rjust(width) for cell, width in zip(row[4:], widths[4:], strict=True)]
         print("  " + "  ".join(left + right))
+    for p in pages["large"]["pages"]:
+        if p["page"].startswith(("queue", "account")):
+            verdict = _verdict(p["median_ms"], PAGE_TARGET_MS)
+            print(f"  target {p['page']} as {p['role']}, large set: {verdict}")
     print(f"  the pages part took {pages['seconds'] / 60:.1f} min")
+
+
+def _verdict(median_ms: float, target_ms: float) -> str:
+    """The median against its target: "meets" or "short"."""
+    met = "meets" if median_ms < target_ms else "short"
+    return f"median {median_ms:.0f} ms, target under {target_ms} ms: {met}"
 
 
 def print_data_set(data_set: str, r: dict) -> None:
@@ -838,6 +979,14 @@ def print_dashboard(results: dict) -> None:
         left = [cell.ljust(width) for cell, width in zip(row[:2], widths[:2], strict=True)]
         right = [cell.rjust(width) for cell, width in zip(row[2:], widths[2:], strict=True)]
         print("  " + "  ".join(left + right))
+    checked = r["figures"]
+    print(
+        f"  figures: {checked['slices']} periods and slices, every answer figure recomputed "
+        f"from the raw answers: {checked['differences']} differences "
+        f"({checked['day_rows']} daily count rows, checked in {checked['seconds']:.0f} s)"
+    )
+    for p in r["pages"]:
+        print(f"  target {p['page']}: {_verdict(p['median_ms'], DASHBOARD_TARGET_MS)}")
     for p in r["pages"]:
         print(f"  slowest queries of {p['url']} (one request):")
         for query in p["slowest_queries"]:

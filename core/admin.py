@@ -79,7 +79,17 @@ class LoopSettingsAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
     form = LoopSettingsForm
     fieldsets = (
         (_("Business days"), {"fields": ("working_days", "holidays")}),
-        (_("Cases"), {"fields": ("fallback_owner", "sla_reminder_hours", "overdue_grace_hours")}),
+        (
+            _("Cases"),
+            {
+                "fields": (
+                    "fallback_owner",
+                    "sla_reminder_hours",
+                    "overdue_grace_hours",
+                    "case_window_days",
+                )
+            },
+        ),
         (_("Notifications"), {"fields": ("slack_webhook_url", "sender_email")}),
         (
             _("Surveys"),

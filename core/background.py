@@ -42,6 +42,24 @@ def retrying_task(*, name: str, **options):
 
 BULK_QUEUE = "bulk"
 _lane: ContextVar[str | None] = ContextVar("background_lane", default=None)
+# Set while the caller does the work itself (the demo seeding processes its own answers).
+_work_done_inline: ContextVar[bool] = ContextVar("work_done_inline", default=False)
+
+
+@contextlib.contextmanager
+def work_done_inline() -> Iterator[None]:
+    """Enqueue nothing inside the block: the caller does the work the tasks would do.
+
+    For the demo seeding, which processes its answers and delivers their notifications
+    itself: hundreds of tasks left in the broker would find nothing to do, yet a worker
+    started afterwards would chew through them before a real answer's task. What the caller
+    leaves undone is still found by the periodic sweeps, as after a broker outage.
+    """
+    token = _work_done_inline.set(True)
+    try:
+        yield
+    finally:
+        _work_done_inline.reset(token)
 
 
 @contextlib.contextmanager
@@ -57,6 +75,8 @@ def lane(queue: str) -> Iterator[None]:
 def enqueue(task_name: str, /, *, queue: str | None = None, **kwargs) -> None:
     """Send the task `task_name` with `kwargs` now, to `queue`, else to the current lane's,
     else where the task's route (`CELERY_TASK_ROUTES`) sends it."""
+    if _work_done_inline.get():
+        return
     queue = queue or _lane.get()
     current_app.send_task(task_name, kwargs=kwargs, **({"queue": queue} if queue else {}))
 
@@ -66,7 +86,10 @@ def enqueue_on_commit(task_name: str, /, *, queue: str | None = None, **kwargs) 
 
     `robust=True`: when the broker is unreachable, what the transaction wrote stays written;
     each kind of work has a sweep that finds what was left and enqueues it again.
+    Inside `work_done_inline()` nothing is sent, not even once the block has ended.
     """
+    if _work_done_inline.get():
+        return
     if queue := queue or _lane.get():  # the lane of the moment, not of the commit's
         kwargs = {**kwargs, "queue": queue}
     transaction.on_commit(lambda: enqueue(task_name, **kwargs), robust=True)
@@ -96,6 +119,8 @@ def enqueue_in_batches_on_commit(task_name: str, /, *, key: str, item: int, size
     transaction commits, `size` items to a task at most: an import that records a thousand
     answers in a transaction sends a few tasks, not a thousand. Outside a transaction the
     task is sent now, with this item alone."""
+    if _work_done_inline.get():
+        return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         enqueue(task_name, **{key: [item]})
@@ -106,3 +131,20 @@ def enqueue_in_batches_on_commit(task_name: str, /, *, key: str, item: int, size
         batch = pending[task_name] = _Batch(task_name, key, _lane.get())
         transaction.on_commit(batch.send, robust=True)
     batch.items.append(item)
+
+
+def enqueue_many_on_commit(task_name: str, /, kwargs_list: list[dict]) -> None:
+    """Send the task once per item of `kwargs_list` when the current transaction commits,
+    over one broker connection (a bulk import's batches of answers)."""
+    if kwargs_list and not _work_done_inline.get():
+        transaction.on_commit(lambda: enqueue_many(task_name, kwargs_list), robust=True)
+
+
+def enqueue_many(task_name: str, /, kwargs_list: list[dict]) -> None:
+    """Send the task `task_name` now once per item of `kwargs_list`, over one connection,
+    where its route (`CELERY_TASK_ROUTES`) sends it."""
+    if _work_done_inline.get():
+        return
+    with current_app.producer_or_acquire() as producer:
+        for kwargs in kwargs_list:
+            current_app.send_task(task_name, kwargs=kwargs, producer=producer)

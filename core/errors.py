@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import DisallowedHost
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -66,6 +67,16 @@ def _page(request: HttpRequest, template: str, status: int) -> HttpResponse:
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """400: a request Django refused before any view (a bad host, a malformed request)."""
     if is_api_request(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _api_error(
+                400,
+                code="too_large",
+                message=_(
+                    "The request body is larger than %(size)s MB and was not read: send "
+                    "fewer items per request."
+                )
+                % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)},
+            )
         return _api_error(
             400, code="bad_request", message=_("The request is malformed and was not read.")
         )

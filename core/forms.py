@@ -45,6 +45,7 @@ HOURS_ERRORS = _errors_saying(_("Give a whole number of hours from 0 to 720 (30 
 # Two years: a longer wait would in effect never ask the same person again.
 MAX_THROTTLE_DAYS = 730
 MAX_PERIOD_DAYS = 365
+MAX_CASE_WINDOW_DAYS = 3650
 # Far above any account's number of contacts; keeps the value within the database column.
 MAX_ACCOUNT_QUOTA = 100_000
 
@@ -244,6 +245,19 @@ class LoopSettingsForm(forms.ModelForm):
         ),
     )
 
+    case_window_days = forms.IntegerField(
+        label=_("Case window"),
+        min_value=1,
+        max_value=MAX_CASE_WINDOW_DAYS,
+        error_messages=_errors_saying(_("Give a whole number of days from 1 to 3650 (ten years).")),
+        help_text=_(
+            "An answer given more than this many days before it reaches NPS Loop (an import of "
+            "old answers, a late webhook) is history: it is stored and counted in every figure, "
+            "but it opens no case, sends nothing and stops no survey. Days are counted by "
+            "calendar date. 30 (the default): a month."
+        ),
+    )
+
     class Meta:
         model = LoopSettings
         fields = [
@@ -252,6 +266,7 @@ class LoopSettingsForm(forms.ModelForm):
             "fallback_owner",
             "sla_reminder_hours",
             "overdue_grace_hours",
+            "case_window_days",
             "slack_webhook_url",
             "sender_email",
             "survey_throttle_days",

@@ -37,6 +37,10 @@ def _default_working_days() -> list[int]:
     return [0, 1, 2, 3, 4]  # Monday to Friday, as datetime.weekday() counts
 
 
+def _default_case_window_days() -> int:
+    return settings.NPS_CASE_WINDOW_DAYS
+
+
 class LoopSettings(models.Model):
     """The business settings an admin edits in the browser: one row, read through `current()`.
 
@@ -101,6 +105,14 @@ class LoopSettings(models.Model):
     survey_link_days = models.PositiveSmallIntegerField(
         _("days a survey link stays valid"), default=30
     )
+    case_window_days = models.PositiveSmallIntegerField(
+        _("case window (days)"),
+        default=_default_case_window_days,
+        help_text=_(
+            "An answer given more than this many days before it reaches NPS Loop is history: "
+            "stored and counted, but it opens no case and sends nothing."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -117,6 +129,10 @@ class LoopSettings(models.Model):
                     | models.Q(account_survey_quota__gte=1)
                 ),
                 name="loop_settings_survey_ranges",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(case_window_days__gte=1, case_window_days__lte=3650),
+                name="loop_settings_case_window_range",
             ),
         ]
 

@@ -44,13 +44,14 @@ def cache_count(key: str, timeout: int) -> int | None:
     """Add one to the counter `key` (created at 1, expiring after `timeout` seconds) and
     return it; None when the cache cannot count."""
     try:
-        if cache.add(key, 1, timeout=timeout):
-            return 1
+        # Counting first: every request of a window but its first finds the counter, and
+        # an add that fails would cost each of them one more round trip to Redis.
         try:
             return cache.incr(key)
-        except ValueError:  # the counter expired between add and incr
-            cache.add(key, 1, timeout=timeout)
-            return 1
+        except ValueError:  # the window's first request, or the counter just expired
+            if cache.add(key, 1, timeout=timeout):
+                return 1
+            return cache.incr(key)  # another process created it meanwhile
     except CACHE_ERRORS as error:
         logger.warning("cache unavailable, %s not counted: %s", key, error)
         return None

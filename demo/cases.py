@@ -12,8 +12,8 @@ of the story each act stood for and, once every case is worked, moves those stam
 (opened, done, raised, acknowledged, closed, the timeline...) to it; due dates are counted
 again from the story's opening, as the engine counts them.
 
-The worker still receives the tasks that recording the answers enqueued: it finds the
-answers processed and their notifications delivered, and does nothing.
+Seeding enqueues no task (`core.background.work_done_inline`): the work a worker would
+do for these answers is done here, so none is left waiting in the broker.
 """
 
 from __future__ import annotations
@@ -393,7 +393,8 @@ class DemoCases:
         opened = answered_at + dt.timedelta(minutes=rng.randint(2, 180))
         opened = min(opened, self.now - dt.timedelta(minutes=1))
         self.clock.act_at(opened)
-        processed = process_response(response_id=response_id)
+        # In the story the answer arrived when it was given: it is followed up, not history.
+        processed = process_response(response_id=response_id, arrived_at=opened)
         if processed.already or processed.case_id is None:
             return  # a worker was faster, or no playbook wants the answer
         case = Case.objects.select_related(

@@ -45,6 +45,7 @@ from accounts.models import (
     Persona,
     Segment,
 )
+from core.background import work_done_inline
 from core.models import LoopSettings, User
 from core.roles import Role, set_role
 from demo.cases import DemoCases
@@ -1425,8 +1426,11 @@ def _qbr(account: _PlannedAccount, rng: random.Random) -> str:
 
 
 def seed_demo() -> DemoSummary:
-    """Create whatever part of the demo data set is missing; change no existing row."""
-    with transaction.atomic():
+    """Create whatever part of the demo data set is missing; change no existing row.
+
+    It enqueues no task: it processes its answers and delivers their notifications itself,
+    so a worker started afterwards has nothing queued ahead of the next real answer."""
+    with work_done_inline(), transaction.atomic():
         today = _demo_day()
         plan = plan_demo(today=today)
         contacts_before = Contact.objects.count()

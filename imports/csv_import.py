@@ -105,6 +105,10 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
+    # Answers only: of the new answers, those given before the case window (history)
+    # and those that will open a case; None for the other imports.
+    history: int | None = None
+    opening_cases: int | None = None
 
     @property
     def valid_rows(self) -> int:
@@ -158,10 +162,12 @@ class FirstLines:
         return None if first == line else first
 
 
-def describe_lines(lines: Sequence[int], *, limit: int = 20) -> str:
-    """'4, 9, 12' — or the first `limit` lines and how many more."""
+def describe_lines(lines: Sequence[int], *, limit: int = 20, total: int | None = None) -> str:
+    """'4, 9, 12' — or the first `limit` lines and how many more (of `total` when `lines`
+    holds only the first ones)."""
+    total = len(lines) if total is None else total
     shown = ", ".join(str(line) for line in lines[:limit])
-    return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
+    return shown + (f" and {total - limit} more" if total > limit else "")
 
 
 class Plan(Protocol):

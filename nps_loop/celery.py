@@ -1,9 +1,11 @@
 """The Celery application. Periodic schedules live here, in code."""
 
 import os
+from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nps_loop.settings")
 
@@ -51,3 +53,12 @@ app.conf.beat_schedule = {
         "options": {"expires": 6 * 3600},
     },
 }
+
+
+@worker_ready.connect
+def note_worker_ready(**kwargs) -> None:
+    """Touch NPS_WORKER_READY_FILE once the worker consumes the queue: `scripts/run-dev`
+    prints the app's URL only then."""
+    path = os.environ.get("NPS_WORKER_READY_FILE")
+    if path:
+        Path(path).touch()

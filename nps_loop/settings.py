@@ -316,6 +316,9 @@ NPS_PUBLIC_TRUSTED_PROXIES = env.int("NPS_PUBLIC_TRUSTED_PROXIES", default=0)
 # Requests a minute one API key (or signed-in person, or address without either) may make
 # to the REST API; over it the API answers 429 with Retry-After. 0: no limit.
 NPS_API_RATE_PER_MINUTE = env.int("NPS_API_RATE_PER_MINUTE", default=1200)
+# The largest request body read, in MB: a bulk request of 1 000 answers with long comments
+# needs several. Larger bodies are refused with 400 before any view reads them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("NPS_MAX_REQUEST_BODY_MB", default=20) * 1024 * 1024
 # Survey emails leave at most this fast, all workers together (the mail provider's limit).
 NPS_SURVEY_EMAILS_PER_MINUTE = env.int("NPS_SURVEY_EMAILS_PER_MINUTE", default=600)
 
@@ -356,6 +359,15 @@ if NPS_RETENTION_DAYS is not None:
             "least 1 (e.g. 730), or leave it unset to keep comments forever."
         )
     NPS_RETENTION_DAYS = int(NPS_RETENTION_DAYS)
+# Answers given more than this many days (calendar days of TIME_ZONE) before they reach
+# NPS Loop are history: stored and counted, never actioned. The default of the setting
+# an admin edits on the business settings page (LoopSettings.case_window_days).
+NPS_CASE_WINDOW_DAYS = env.int("NPS_CASE_WINDOW_DAYS", default=30)
+if not 1 <= NPS_CASE_WINDOW_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        f"NPS_CASE_WINDOW_DAYS is {NPS_CASE_WINDOW_DAYS}: give a whole number of days from 1 "
+        "to 3650 (e.g. 30)."
+    )
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

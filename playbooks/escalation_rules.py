@@ -38,7 +38,7 @@ class CaseFacts:
     persona_label: str
     account_detractors_in_window: int  # this answer included
     renewal_date: dt.date | None
-    today: dt.date
+    today: dt.date  # the answer's local date: the rules judge it as of when it was given
 
 
 @dataclass(frozen=True)

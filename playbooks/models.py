@@ -635,3 +635,124 @@ class ProcessingFailure(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.response_id}: {self.error[:60]}"
+
+
+class AnswerCount(models.Model):
+    """How many answers of one day or month gave one score, per segment, tier and CSM of
+    their account, persona of their person and campaign: the dashboard's answer figures
+    are sums of these rows. PostgreSQL triggers keep them in step with every write to
+    answers, accounts and contacts (`playbooks.services.answer_days`); never written from
+    Python."""
+
+    # Empty (NULL) where the answer has no account, as the answers' own join would say.
+    segment = models.CharField(max_length=20, null=True)
+    tier = models.CharField(max_length=50, null=True)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    persona = models.CharField(max_length=20)
+    campaign = models.ForeignKey(
+        "surveys.Campaign",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    score = models.PositiveSmallIntegerField()
+    answers = models.IntegerField()
+    commented = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class AnswerDay(AnswerCount):
+    """The answers of one local day (settings.TIME_ZONE)."""
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "segment", "tier", "csm", "persona", "campaign", "score"],
+                name="answer_day_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.answers} × {self.score}"
+
+
+class AnswerMonth(AnswerCount):
+    """The answers of one local calendar month, `month` its first day."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "segment", "tier", "csm", "persona", "campaign", "score"],
+                name="answer_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.answers} × {self.score}"
+
+
+class ThemeDay(AnswerCount):
+    """The answers of one local day tagged with one theme (an answer counts once per theme)."""
+
+    day = models.DateField()
+    theme = models.ForeignKey(
+        "surveys.Theme",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "segment", "tier", "csm", "persona", "campaign", "score", "theme"],
+                name="theme_day_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.answers} × {self.score}, theme {self.theme_id}"
+
+
+class ThemeMonth(AnswerCount):
+    """The answers of one local calendar month tagged with one theme."""
+
+    month = models.DateField()
+    theme = models.ForeignKey(
+        "surveys.Theme",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "segment", "tier", "csm", "persona", "campaign", "score", "theme"],
+                name="theme_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.answers} × {self.score}, theme {self.theme_id}"

@@ -1,5 +1,7 @@
 """REST API views: parse, authorise, call a service or selector, answer."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -24,12 +26,16 @@ from surveys.serializers import (
     NpsOutSerializer,
     NpsQuerySerializer,
     RecordedResponseSerializer,
+    ResponseBatchResultSerializer,
+    ResponseBatchSerializer,
     ResponseInSerializer,
     SuppressionCheckQuerySerializer,
     SuppressionSerializer,
     SurveyClearanceSerializer,
 )
 from surveys.services import AddressErased, record_response
+
+INVALID = "Some fields are not valid; see 'fields'."
 
 
 def validation_error_response(error: ValidationError) -> ApiResponse:
@@ -51,6 +57,22 @@ def erased_address_response(error: AddressErased) -> ApiResponse:
         {"error": {"code": "erased", "message": error.messages[0]}},
         status=status.HTTP_409_CONFLICT,
     )
+
+
+def flat_errors(errors: Any) -> dict[str, list[str]]:
+    """A serializer's errors as the error shape's `fields`: messages per field, those of
+    a list's items prefixed with the item's place ("domains": ["1: ..."])."""
+    if not isinstance(errors, dict):
+        return {"non_field_errors": [str(message) for message in errors]}
+    flat: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        if isinstance(messages, dict):
+            flat[name] = [
+                f"{place}: {message}" for place, inner in messages.items() for message in inner
+            ]
+        else:
+            flat[name] = [str(message) for message in messages]
+    return flat
 
 
 NOT_SIGNED_IN = OpenApiResponse(
@@ -117,6 +139,81 @@ class ResponseCreateView(APIView):
             RecordedResponseSerializer(recorded.response, context={"stale": recorded.stale}).data,
             status=status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK,
         )
+
+
+def _recorded_item(index: int, item: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """One answer of a bulk request, recorded as `POST /api/v1/responses` would: its
+    result, and the count it adds to (created, updated, unchanged or failed)."""
+    serializer = ResponseInSerializer(data=item)
+    if not serializer.is_valid():
+        error = api_error_body(
+            code="invalid", message=INVALID, fields=flat_errors(serializer.errors)
+        )
+        return {"index": index, "status": 400, **error}, "failed"
+    try:
+        recorded = record_response(
+            answer=AnswerIn(source=Source.API, payload=item, **serializer.validated_data)
+        )
+    except AddressErased as error:
+        body = api_error_body(code="erased", message=error.messages[0])
+        return {"index": index, "status": 409, **body}, "failed"
+    except ValidationError as error:
+        fields = (
+            error.message_dict
+            if hasattr(error, "error_dict")
+            else {"non_field_errors": error.messages}
+        )
+        body = api_error_body(code="invalid", message=INVALID, fields=fields)
+        return {"index": index, "status": 400, **body}, "failed"
+    shown = RecordedResponseSerializer(recorded.response, context={"stale": recorded.stale}).data
+    if recorded.created:
+        return {"index": index, "status": 201, "response": shown}, "created"
+    count = "updated" if recorded.changed else "unchanged"
+    return {"index": index, "status": 200, "response": shown}, count
+
+
+class ResponseBulkView(APIView):
+    permission_classes = [CanSendAnswers]
+
+    @extend_schema(
+        request=ResponseBatchSerializer,
+        responses={
+            200: OpenApiResponse(
+                ResponseBatchResultSerializer,
+                description="A result per answer, in the order sent, and the counts.",
+            ),
+            400: OpenApiResponse(
+                ApiErrorSerializer,
+                description=(
+                    "Not a list of 1 to 1 000 JSON objects under `responses`: nothing is stored."
+                ),
+            ),
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(ApiErrorSerializer, description="The key may not send answers."),
+        },
+        summary="Send up to 1 000 NPS answers at once",
+        description=(
+            "Each answer is recorded on its own exactly as by `POST /api/v1/responses`: one "
+            "refused does not stop the others, and each valid one is stored. The answer is "
+            "200 with a result per answer, in the order sent (`index` from 0), carrying the "
+            "status it would have had alone (201 new; 200 corrected, repeated or stale; 400 "
+            "not valid; 409 erased at their request) with the answer as stored or the error; "
+            "and the counts `created`, `updated`, `unchanged`, `failed`. The same "
+            "`external_id` twice in one request: the later is recorded after the earlier, "
+            "as a repeat or a correction of it."
+        ),
+    )
+    def post(self, request: Request) -> ApiResponse:
+        batch = ResponseBatchSerializer(data=request.data)
+        if not batch.is_valid():
+            raise serializers.ValidationError(flat_errors(batch.errors))
+        totals = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        results = []
+        for index, item in enumerate(batch.validated_data["responses"]):
+            result, count = _recorded_item(index, item)
+            results.append(result)
+            totals[count] += 1
+        return ApiResponse({"results": results, **totals})
 
 
 class NpsView(APIView):

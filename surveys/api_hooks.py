@@ -24,6 +24,7 @@ from rest_framework.exceptions import (
     AuthenticationFailed,
     NotAuthenticated,
     ParseError,
+    Throttled,
 )
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -43,6 +44,7 @@ from surveys.hooks import (
     typeform,
 )
 from surveys.models import Integration, IntegrationKind
+from surveys.rate_limits import client_address, exhausted, hit, wrong_api_key_limit
 from surveys.serializers import ApiErrorSerializer, RecordedResponseSerializer
 from surveys.services import AddressErased, opt_out_contact, record_response
 from surveys.services.integrations import integration_for_key, touch_integration
@@ -63,8 +65,16 @@ def _sender(request: Request, *, kind: str, tool: ModuleType) -> Integration:
     """The active integration that sent this delivery; raises a 401 error otherwise."""
     body = request.body  # the raw bytes that were signed, read before any parsing
     if key := _delivery_key(request):
+        # Wrong keys count against the client's address, as on the rest of the API.
+        client = client_address(request)
+        wait = exhausted(wrong_api_key_limit(), client=client)
+        if wait is not None:
+            raise Throttled(
+                wait=wait, detail="Too many requests with a wrong key from your address."
+            )
         integration = integration_for_key(key, kind=kind)
         if integration is None:
+            hit(wrong_api_key_limit(), client=client)
             raise AuthenticationFailed("Unknown or revoked key for this webhook.")
         if integration.signing_secret:
             try:

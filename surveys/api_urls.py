@@ -5,6 +5,7 @@ from surveys import api, api_hooks
 
 urlpatterns = [
     path("responses", api.ResponseCreateView.as_view(), name="api-responses"),
+    path("responses/bulk", api.ResponseBulkView.as_view(), name="api-responses-bulk"),
     path("nps", api.NpsView.as_view(), name="api-nps"),
     path("suppressions", api.SuppressionListView.as_view(), name="api-suppressions"),
     path(

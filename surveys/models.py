@@ -1,9 +1,12 @@
+import datetime as dt
 import secrets
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Case, Count, DateField, Q, Value, When
+from django.db.models.functions import Cast, TruncDate
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -225,6 +228,16 @@ class ResponseQuerySet(models.QuerySet):
     def nps(self) -> NpsSummary:
         """The NPS of these answers, pooled, with its uncertainty, in one query."""
         return summary_of(self.aggregate(**NPS_COUNTS))
+
+    def with_history(self, *, window_days: int) -> "ResponseQuerySet":
+        """Each answer with `is_history`: given more than `window_days` calendar days of the
+        business time zone before it arrived (the rule of `surveys.history`, in SQL)."""
+        zone = timezone.get_default_timezone()
+        first_day = Cast(
+            TruncDate("created_at", tzinfo=zone) - Value(dt.timedelta(days=window_days)),
+            DateField(),
+        )
+        return self.annotate(is_history=LessThan(TruncDate("answered_at", tzinfo=zone), first_day))
 
 
 class Response(models.Model):

@@ -313,3 +313,65 @@ class SurveyClearanceSerializer(serializers.Serializer):
         help_text="Every reason as a code, in the order of `reasons`' kinds.",
     )
     suppressions = SuppressionSerializer(many=True)
+
+
+MAX_BATCH = 1000
+
+
+def batch_of(noun: str, item: str) -> serializers.ListField:
+    """The list of a bulk request: 1 to MAX_BATCH JSON objects, each checked on its own
+    later (one bad item must not refuse the others)."""
+    return serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=MAX_BATCH,
+        help_text=(
+            f"1 to {MAX_BATCH} {noun}, each a JSON object like the body of `POST` for one "
+            f"({item}). Each is checked and written on its own."
+        ),
+        error_messages={
+            "max_length": _lazy("Send at most {max_length} items in one request; split the batch."),
+            "min_length": _lazy("Send at least one item."),
+        },
+    )
+
+
+@extend_schema_field({"type": "integer", "minimum": 200, "maximum": 409})
+class ItemStatusField(serializers.IntegerField):
+    """The HTTP status one item of a bulk request would have had alone."""
+
+
+class ItemResultSerializer(serializers.Serializer):
+    """What became of one item of a bulk request."""
+
+    index = serializers.IntegerField(help_text="The item's place in the request, from 0.")
+    status = ItemStatusField(
+        help_text=(
+            "As for the item sent alone: 201 created, 200 updated or unchanged, 400 refused "
+            "(`error` says why), 409 erased at their request or changed meanwhile."
+        ),
+    )
+    error = ApiErrorBodySerializer(required=False, help_text="Why the item was refused.")
+
+
+class BatchResultSerializer(serializers.Serializer):
+    """The counts of a bulk request; `failed` counts the items answered 400 or 409."""
+
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class ResponseBatchSerializer(serializers.Serializer):
+    """The body of `POST /api/v1/responses/bulk`."""
+
+    responses = batch_of("answers", "`ResponseIn`")
+
+
+class ResponseResultSerializer(ItemResultSerializer):
+    response = RecordedResponseSerializer(required=False, help_text="The answer as now stored.")
+
+
+class ResponseBatchResultSerializer(BatchResultSerializer):
+    results = ResponseResultSerializer(many=True)

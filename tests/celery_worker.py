@@ -79,6 +79,12 @@ def purge_queue() -> None:
             conn.default_channel.queue_purge(queue.name)
 
 
+def queued_tasks() -> int:
+    """How many tasks wait in the broker's default queue (the Redis list's `LLEN`)."""
+    with app.connection_for_read() as conn:
+        return conn.default_channel.client.llen(app.conf.task_default_queue)
+
+
 @contextlib.contextmanager
 def running_worker(tmp_path: Path, *, name: str = "test-worker") -> Iterator[Worker]:
     """Start a worker (one process, solo pool), wait until it answers a ping, stop it after."""

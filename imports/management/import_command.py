@@ -76,6 +76,11 @@ class ImportCommand(BaseCommand):
                 f"{heading}: {result.created} {would}created, {result.updated} {would}updated, "
                 f"{result.unchanged} unchanged, {result.skipped} skipped ({_rows(result.rows)})."
             )
+            if result.history is not None:
+                self.stdout.write(
+                    f"Of the new answers, {result.history} are history (answered "
+                    f"before the case window: no case) and {result.opening_cases} will open a case."
+                )
         if refused:
             where = "nothing is written in a dry run" if result.dry_run else "nothing was imported"
             raise CommandError(

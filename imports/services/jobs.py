@@ -46,7 +46,7 @@ from imports.csv_import import (
     run_import,
 )
 from imports.models import IMPORT_STALLED_AFTER, ImportJob, ImportKind, ImportStatus
-from imports.services.answers import RESPONSE_CHUNK_SIZE, RESPONSE_COLUMNS, ResponsePlanner
+from imports.services.answers import RESPONSE_COLUMNS, run_response_import
 from imports.services.customers import (
     ACCOUNT_COLUMNS,
     CONTACT_COLUMNS,
@@ -69,11 +69,37 @@ UPLOAD_DIRECTORY = "imports"
 
 @dataclass(frozen=True)
 class ImportLayout:
-    """What one kind of import reads and how: its columns, its planner, its chunk size."""
+    """What one kind of import reads and how: its columns, and its planner and chunk size,
+    or its own set-based `run` (the answers)."""
 
     columns: Sequence[Column]
-    planner: Callable[[], RowPlanner]
+    planner: Callable[[], RowPlanner] | None = None
     chunk_size: int = DEFAULT_CHUNK_SIZE
+    run: Callable[..., ImportResult] | None = None
+
+    def run_import(
+        self,
+        *,
+        csv_file: CsvFile,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """Check (dry run) or import an opened file, committing each chunk."""
+        if self.run is not None:
+            return self.run(
+                csv_file=csv_file, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress
+            )
+        assert self.planner is not None
+        return run_import(
+            csv_file=csv_file,
+            planner=self.planner,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            chunk_size=self.chunk_size,
+            commit_each_chunk=not dry_run,
+            progress=progress,
+        )
 
     @property
     def required_columns(self) -> list[str]:
@@ -90,7 +116,7 @@ LAYOUTS: dict[str, ImportLayout] = {
     ImportKind.ACCOUNTS: ImportLayout(ACCOUNT_COLUMNS, AccountPlanner),
     ImportKind.CONTACTS: ImportLayout(CONTACT_COLUMNS, ContactPlanner),
     ImportKind.INTERACTIONS: ImportLayout(INTERACTION_COLUMNS, InteractionPlanner),
-    ImportKind.ANSWERS: ImportLayout(RESPONSE_COLUMNS, ResponsePlanner, RESPONSE_CHUNK_SIZE),
+    ImportKind.ANSWERS: ImportLayout(RESPONSE_COLUMNS, run=run_response_import),
 }
 
 
@@ -248,13 +274,7 @@ def check_import_job(*, job_id: int) -> ImportJob | None:
         with job.path.open("rb") as file:
             csv_file = open_csv(file, columns=layout.columns)
             preview = _preview(file, csv_file)
-            result = run_import(
-                csv_file=csv_file,
-                planner=layout.planner,
-                dry_run=True,
-                chunk_size=layout.chunk_size,
-                progress=_progress(job),
-            )
+            result = layout.run_import(csv_file=csv_file, dry_run=True, progress=_progress(job))
     except (CsvImportError, FileNotFoundError) as error:
         _finish(job, ImportStatus.INVALID, checked_at=timezone.now(), error_message=_why(error))
         return job
@@ -283,12 +303,9 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
     layout = LAYOUTS[job.kind]
     try:
         with job.path.open("rb") as file:
-            result = run_import(
+            result = layout.run_import(
                 csv_file=open_csv(file, columns=layout.columns),
-                planner=layout.planner,
                 skip_invalid=job.skip_invalid,
-                chunk_size=layout.chunk_size,
-                commit_each_chunk=True,
                 progress=_progress(job),
             )
     except (CsvImportError, FileNotFoundError) as error:
@@ -379,6 +396,8 @@ def _summary(result: ImportResult) -> dict[str, Any]:
         "unchanged": result.unchanged,
         "skipped": result.skipped,
         "invalid_rows": result.invalid_rows,
+        "history": result.history,
+        "opening_cases": result.opening_cases,
         "warnings": result.warnings,
         "error_count": len(result.errors),
         "errors": [error.as_dict() for error in result.errors[:KEPT_ERRORS]],

@@ -18,6 +18,7 @@ from django.db.models.functions import Lower, Replace
 from accounts.models import Account, AccountDomain
 from playbooks.access import accounts_visible_to, answers_visible_to
 from playbooks.models import Case
+from surveys.history import case_window_days
 from surveys.models import NPS_COUNTS, Response, Theme
 from surveys.nps import NpsSummary, summary_of
 
@@ -93,9 +94,11 @@ _CURRENT_CASES = Prefetch("cases", queryset=Case.objects.current(), to_attr="cur
 
 def answer_list(*, user: User, filters: AnswerFilters) -> QuerySet[Response]:
     """The answers the reader may see that match the filters, newest first, with what each
-    row shows fetched in a fixed number of queries (a page of them: the list, the themes)."""
+    row shows fetched in a fixed number of queries (a page of them: the list, the themes);
+    `is_history` says which answers arrived too late to open a case."""
     return (
         _filtered(answers_visible_to(user), filters)
+        .with_history(window_days=case_window_days())
         .select_related("account", "contact", "campaign")
         .prefetch_related(
             Prefetch("themes", queryset=Theme.objects.order_by("name")), _CURRENT_CASES

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db import connection
 from django.db.models import (
@@ -35,7 +35,15 @@ from django.utils import timezone
 
 from accounts.models import Account, Persona, Segment
 from core.periods import period_filter
-from playbooks.models import OPEN_CASE_STATUSES, Case, CaseOutcome
+from playbooks.models import (
+    OPEN_CASE_STATUSES,
+    AnswerDay,
+    AnswerMonth,
+    Case,
+    CaseOutcome,
+    ThemeDay,
+    ThemeMonth,
+)
 from playbooks.selectors.queue import overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
 from surveys.nps import NpsSummary, category_for, summarize_counts
@@ -57,6 +65,8 @@ class Slice:
     persona: str = ""
     csm: int | None = None
     campaign: int | None = None
+    # True: read the answers themselves, never the daily counts (the benchmark's check).
+    from_answers: bool = False
 
     def answers(self) -> QuerySet[Response]:
         """The slice's answers."""
@@ -81,36 +91,136 @@ class Slice:
             rows = rows.filter(**{f"{prefix}campaign_id": self.campaign})
         return rows
 
-    # Every answer figure of the dashboard is a sum of one of these two tallies: a page
-    # reads the period's answers twice, not once per figure. Each is read once per Slice.
+    # Every answer figure of the dashboard is a sum of one of two tallies, both read once
+    # per Slice from the counts the database keeps (`AnswerMonth` for the period's whole
+    # months, `AnswerDay` for its other days); or from the answers themselves where the
+    # counts' days are not in the page's time zone.
 
     @cached_property
     def tally(self) -> list[dict]:
         """The slice's answers counted by month, campaign and score, with how many of them
         have a comment (month, campaign, score, n, commented)."""
-        return list(
-            self.answers()
-            .annotate(month=TruncMonth("answered_at"))
-            .values("month", "campaign", "score")
-            .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
-            .order_by()
-        )
+        if not self.counted_by_day:
+            return list(
+                self.answers()
+                .annotate(month=TruncMonth("answered_at"))
+                .values("month", "campaign", "score")
+                .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
+                .order_by()
+            )
+        return _summed(self.day_tally, ("month", "campaign", "score"), ("n", "commented"))
 
     @cached_property
     def people_tally(self) -> list[dict]:
         """The slice's answers counted by segment, tier, persona and score."""
-        return list(
-            self.answers()
-            .values("account__segment", "account__tier", "contact__persona", "score")
-            .annotate(n=Count("pk"))
-            .order_by()
+        if not self.counted_by_day:
+            return list(
+                self.answers()
+                .values("account__segment", "account__tier", "contact__persona", "score")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+        return [
+            {
+                "account__segment": row["segment"],
+                "account__tier": row["tier"],
+                "contact__persona": row["persona"],
+                "score": row["score"],
+                "n": row["n"],
+            }
+            for row in _summed(self.day_tally, ("segment", "tier", "persona", "score"), ("n",))
+        ]
+
+    @property
+    def counted_by_day(self) -> bool:
+        """Whether the daily counts can answer: they exist and their days are this page's."""
+        return not self.from_answers and timezone.get_current_timezone_name() == answer_days_zone()
+
+    @cached_property
+    def day_tally(self) -> list[dict]:
+        """The slice's counts summed by month and every dimension both tallies need."""
+        return self.counted(
+            AnswerDay,
+            AnswerMonth,
+            ("campaign", "segment", "tier", "persona", "score"),
+            counts={"n": Sum("answers"), "commented": Sum("commented")},
         )
+
+    def counted(
+        self, by_day: type, by_month: type, fields: tuple[str, ...], *, counts: dict, **where
+    ) -> list[dict]:
+        """Count rows of the slice summed by month and `fields`: the period's whole months
+        from the `by_month` rows, the days around them from the `by_day` rows."""
+        months, days = whole_months_of(self)
+        counted = [by_day.objects.filter(days).annotate(month_of=TruncMonth("day"))]
+        if months:
+            whole = by_month.objects.filter(month__gte=months[0], month__lte=months[-1])
+            counted.append(whole.annotate(month_of=F("month")))
+        narrowing = {
+            field: value
+            for field, value in (
+                ("segment", self.segment),
+                ("tier", self.tier),
+                ("persona", self.persona),
+                ("csm_id", self.csm),
+                ("campaign_id", self.campaign),
+            )
+            if value not in (None, "")
+        }
+        return [
+            {**row, "month": row.pop("month_of")}
+            for rows in counted
+            for row in rows.filter(**narrowing, **where)
+            .values("month_of", *fields)
+            .annotate(**counts)
+            .order_by()
+        ]
 
     def cases(self) -> QuerySet[Case]:
         """The current cases of the slice's answers (not those a corrected score superseded)."""
         return self.people(Case.objects.current(), prefix="response__").filter(
             self.within("response__answered_at")
         )
+
+
+def _summed(rows: list[dict], key: tuple[str, ...], counts: tuple[str, ...]) -> list[dict]:
+    """`rows` summed by the fields of `key`: one row per value, with each of `counts`."""
+    sums: dict[tuple, dict] = {}
+    for row in rows:
+        values = tuple(row[field] for field in key)
+        total = sums.setdefault(
+            values, {**dict(zip(key, values, strict=True)), **dict.fromkeys(counts, 0)}
+        )
+        for field in counts:
+            total[field] += row[field]
+    return list(sums.values())
+
+
+@lru_cache(maxsize=1)
+def answer_days_zone() -> str | None:
+    """The time zone of the daily counts' days (`playbooks.services.answer_days`)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT answer_days_zone()")
+        return cursor.fetchone()[0]
+
+
+def whole_months_of(part: Slice) -> tuple[list[dt.date], Q]:
+    """The first days of the calendar months wholly inside the period, and a filter on
+    `day` for the period's other days (before and after those months)."""
+    whole = [
+        month
+        for month in months_of(part)
+        if month >= part.start and _next_month(month) - dt.timedelta(days=1) <= part.end
+    ]
+    if not whole:
+        return [], Q(day__gte=part.start, day__lte=part.end)
+    before = Q(day__gte=part.start, day__lt=whole[0])
+    after = Q(day__gte=_next_month(whole[-1]), day__lte=part.end)
+    return whole, before | after
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def months_of(part: Slice) -> list[dt.date]:
@@ -413,14 +523,22 @@ class ThemeTrend:
 def recurring_themes(part: Slice) -> list[ThemeTrend]:
     """The themes detractors and passives raised in the period, the most frequent first
     (at most TOP_THEMES), with their count per month."""
-    rows = (
-        part.answers()
-        .filter(category__in=(Category.DETRACTOR, Category.PASSIVE), themes__isnull=False)
-        .annotate(month=TruncMonth("answered_at"))
-        .values("themes", "category", "month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    if part.counted_by_day:
+        rows = [
+            {**row, "themes": row["theme"], "category": category_for(row["score"])}
+            for row in part.counted(
+                ThemeDay, ThemeMonth, ("theme", "score"), counts={"n": Sum("answers")}, score__lte=8
+            )
+        ]
+    else:
+        rows = (
+            part.answers()
+            .filter(category__in=(Category.DETRACTOR, Category.PASSIVE), themes__isnull=False)
+            .annotate(month=TruncMonth("answered_at"))
+            .values("themes", "category", "month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     months = months_of(part)
     counts: dict[int, dict] = defaultdict(
         lambda: {"detractor": 0, "passive": 0, "months": dict.fromkeys(months, 0)}

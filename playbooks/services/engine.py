@@ -62,6 +62,7 @@ from playbooks.selectors.cases import HISTORY_FIELDS
 from playbooks.services.cases import record_event, supersede_case, suppression_for_case
 from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
 from playbooks.timeline import Said, choice, phrase, say, sentences, someone
+from surveys.history import case_window_days, is_history
 from surveys.models import Category, Response
 from surveys.services.themes import tag_themes
 
@@ -87,10 +88,13 @@ class Processed:
     already: bool = False
 
 
-def process_response(*, response_id: int) -> Processed:
+def process_response(*, response_id: int, arrived_at: dt.datetime | None = None) -> Processed:
     """Classify, tag, open the case with its steps, run the automatic steps, mark processed.
 
-    A second run (or a concurrent one) finds the answer processed and does nothing.
+    An answer that is history (`surveys.history`: given more than the case window before
+    it arrived, by default when NPS Loop stored it) is tagged and marked processed, but
+    opens no case. A second run (or a concurrent one) finds the answer processed and does
+    nothing.
     """
     playbooks = active_playbooks()
     with transaction.atomic():
@@ -106,9 +110,21 @@ def process_response(*, response_id: int) -> Processed:
         tag_themes(response=response, tagged=response.tagged_theme_ids)
         if response.follow_up_case_id is not None:
             _link_follow_up(response)
-        playbook = playbook_for(response=response, playbooks=playbooks)
+        history = is_history(
+            answered_at=response.answered_at,
+            arrived_at=arrived_at or response.created_at,
+            window_days=case_window_days(),
+        )
+        playbook = None if history else playbook_for(response=response, playbooks=playbooks)
         case = open_case(response=response, playbook=playbook) if playbook else None
-        if playbook is None:
+        if history:
+            logger.info(
+                "answer %s is history (answered %s, arrived %s): no case opened",
+                response.pk,
+                response.answered_at.isoformat(),
+                (arrived_at or response.created_at).isoformat(),
+            )
+        elif playbook is None:
             logger.warning(
                 "no active playbook matches answer %s (score %s): no case opened",
                 response.pk,
@@ -382,7 +398,8 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
             days=int(limits["detractor_window_days"])
         ),
         renewal_date=account.renewal_date if account else None,
-        today=timezone.localdate(),
+        # Judged as of the answer: a renewal near when it was given, not near today.
+        today=timezone.localdate(response.answered_at),
     )
     # A case just opened has no escalation yet; the unique constraints stand behind this.
     now = timezone.now()

@@ -8,11 +8,19 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ERASED_EMAIL_DOMAIN, Account, AccountDomain, Contact, ErasedAddress
+from accounts.models import (
+    ERASED_EMAIL_DOMAIN,
+    Account,
+    AccountDomain,
+    Contact,
+    ErasedAddress,
+    address_hash,
+)
 from surveys.answers import AnswerIn, clean_answer
 from surveys.models import Campaign, Response
 from surveys.signals import contact_matched, response_recorded, response_updated
@@ -77,39 +85,44 @@ def record_response(*, answer: AnswerIn) -> RecordedResponse:
     are never stored again, not even an answer already stored being amended.
     """
     answer = clean_answer(answer)
-    if answer.email.endswith(f"@{ERASED_EMAIL_DOMAIN}") or ErasedAddress.objects.holds(
-        answer.email
-    ):
+    if answer.email.endswith(f"@{ERASED_EMAIL_DOMAIN}"):
         raise AddressErased()
+    try:
+        return _store(answer)
+    except IntegrityError:
+        # Another delivery of the same answer committed first: this one corrects it, or is
+        # a repeat or stale, like any later delivery. The whole transaction is tried again
+        # rather than the insert guarded by a savepoint, which would cost every answer two
+        # more round trips to the database; a second failure is not that race and raises.
+        return _store(answer)
+
+
+def _store(answer: AnswerIn) -> RecordedResponse:
+    """Correct the stored answer, or store a new one and tell the playbooks.
+
+    Whether the address was erased comes with the first row found (the stored answer, or
+    the contact), a round trip fewer for most answers; nothing is written before."""
     with transaction.atomic():
         existing = _existing(answer)
         if existing is not None:
+            if existing.address_erased:
+                raise AddressErased()
             return _correct(existing, answer)
 
         contact = _contact_for(answer)
-        try:
-            with transaction.atomic():
-                response = Response.objects.create(
-                    contact=contact,
-                    account=contact.account,
-                    campaign=answer.campaign,
-                    score=answer.score,
-                    comment=answer.comment,
-                    answered_at=answer.answered_at,
-                    source_updated_at=answer.updated_at,
-                    source=answer.source,
-                    external_id=answer.external_id,
-                    language=answer.language or contact.language,
-                    payload=answer.payload,
-                )
-        except IntegrityError:
-            # Another delivery of the same answer committed first: this one corrects it,
-            # or is a repeat or stale, like any later delivery.
-            existing = _existing(answer)
-            if existing is None:
-                raise
-            return _correct(existing, answer)
-
+        response = Response.objects.create(
+            contact=contact,
+            account=contact.account,
+            campaign=answer.campaign,
+            score=answer.score,
+            comment=answer.comment,
+            answered_at=answer.answered_at,
+            source_updated_at=answer.updated_at,
+            source=answer.source,
+            external_id=answer.external_id,
+            language=answer.language or contact.language,
+            payload=answer.payload,
+        )
         logger.info(
             "response recorded id=%s source=%s external_id=%s matched=%s",
             response.pk,
@@ -190,13 +203,19 @@ def opt_out_contact(*, email: str) -> Contact | None:
 
 
 def _existing(answer: AnswerIn) -> Response | None:
-    """The stored answer, its row locked until the transaction ends."""
+    """The stored answer, its row locked until the transaction ends, with `address_erased`
+    (whether the delivery's address belongs to someone erased)."""
     return (
         Response.objects.select_for_update(of=("self",))
         .select_related("contact", "account")
+        .annotate(address_erased=_erased(answer.email))
         .filter(source=answer.source, external_id=answer.external_id)
         .first()
     )
+
+
+def _erased(email: str) -> Exists:
+    return Exists(ErasedAddress.objects.filter(address_hash=address_hash(email)))
 
 
 def _correct(response: Response, answer: AnswerIn) -> RecordedResponse:
@@ -251,10 +270,21 @@ def _find_contact(email: str) -> Contact | None:
 
 
 def _contact_for(answer: AnswerIn) -> Contact:
-    contact = _find_contact(answer.email)
+    """The answer's contact, found or created; `AddressErased` for an erased person's."""
+    contact = (
+        Contact.objects.select_related("account")
+        .alias(email_ci=Lower("email"))
+        .annotate(address_erased=_erased(answer.email))
+        .filter(email_ci=answer.email)
+        .first()
+    )
     if contact is not None:
+        if contact.address_erased:
+            raise AddressErased()
         _complete_contact(contact, answer)
         return contact
+    if ErasedAddress.objects.holds(answer.email):
+        raise AddressErased()
     try:
         with transaction.atomic():
             contact = Contact(
@@ -296,9 +326,8 @@ def _matching_account(answer: AnswerIn) -> Account | None:
         if account is not None:
             return account
     domain = answer.email.rsplit("@", 1)[-1]
-    account_ids = list(
-        AccountDomain.objects.filter(domain=domain).values_list("account_id", flat=True)[:2]
-    )
-    if len(account_ids) == 1:
-        return Account.objects.get(pk=account_ids[0])
+    # The account comes with its domain: one query, not two.
+    domains = list(AccountDomain.objects.filter(domain=domain).select_related("account")[:2])
+    if len(domains) == 1:
+        return domains[0].account
     return None

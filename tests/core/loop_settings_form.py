@@ -15,5 +15,6 @@ def settings_form(**changes) -> dict:
         "account_survey_quota": "",
         "account_quota_days": "30",
         "survey_link_days": "30",
+        "case_window_days": "30",
         **changes,
     }

@@ -18,9 +18,11 @@ from core import background
 from core.roles import Role, set_role
 from imports.csv_import import open_csv, run_import
 from imports.models import ImportJob, ImportStatus
-from imports.services import jobs
+from imports.services import answers, jobs
 from imports.services.customers import ACCOUNT_COLUMNS, AccountPlanner
-from tests.factories import AccountFactory, UserFactory
+from playbooks.models import Playbook
+from surveys.models import Response
+from tests.factories import AccountFactory, PlaybookFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -345,3 +347,46 @@ def test_cancelling_a_checked_file_forgets_it(as_admin, django_capture_on_commit
     assert not ImportJob.objects.exists()
     assert not job.path.exists()
     assert not Account.objects.exists()
+
+
+# --- answers: the set-based import in the browser -------------------------------------------
+
+ANSWERS = "external_id,email,score,answered_at\n"
+
+
+def test_a_checked_answers_file_says_how_many_answers_are_history_and_how_many_open_cases(
+    as_admin, django_capture_on_commit_callbacks
+):
+    Playbook.objects.update(active=False)
+    PlaybookFactory(for_detractors=True)
+    long_ago = (timezone.now() - dt.timedelta(days=400)).date().isoformat()
+    content = ANSWERS + f"S-1,a@acme.com,2,{long_ago}\nS-2,b@acme.com,3,\nS-3,c@acme.com,10,\n"
+
+    job = checked_job(as_admin, content, django_capture_on_commit_callbacks, kind="answers")
+
+    assert (job.check_result["history"], job.check_result["opening_cases"]) == (1, 1)
+    text = page_text(as_admin.get(reverse("configure-import", args=[job.pk])))
+    assert (
+        "Of the answers to create, 1 are history (answered before the case window: counted in "
+        "NPS, no case) and 1 will open a case." in text
+    )
+
+
+def test_confirming_an_answers_file_imports_it_with_progress_after_each_batch(
+    as_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(answers, "RESPONSE_CHUNK_SIZE", 2)
+    content = ANSWERS + "".join(f"S-{n},p{n}@acme.com,{n},\n" for n in range(5))
+    job = checked_job(as_admin, content, django_capture_on_commit_callbacks, kind="answers")
+    confirm(as_admin, job, django_capture_on_commit_callbacks)
+    seen: list[int] = []
+    monkeypatch.setattr(jobs, "_progress", lambda job: seen.append)
+
+    with django_capture_on_commit_callbacks():
+        jobs.run_import_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert job.import_result["created"] == 5
+    assert Response.objects.count() == 5
+    assert seen == [2, 4, 5, 7, 9, 10]  # checked and staged, then written

@@ -43,11 +43,22 @@ def messages(result) -> list[str]:
 
 
 @pytest.fixture
-def signals():
+def signals(monkeypatch):
+    """What the engine is told: the new answers queued for processing (in bulk, once their
+    batch commits), and the corrections (`response_updated`, which re-routes their cases)."""
     sent = {"recorded": [], "updated": []}
 
     def on_recorded(sender, response, **kwargs):
         sent["recorded"].append(response.external_id)
+
+    def queued(task_name, kwargs_list):
+        assert task_name == "playbooks.process_response"
+        ids = [kwargs["response_id"] for kwargs in kwargs_list]
+        sent["recorded"].extend(
+            Response.objects.filter(pk__in=ids).order_by("pk").values_list("external_id", flat=True)
+        )
+
+    monkeypatch.setattr(answers, "enqueue_many_on_commit", queued)
 
     def on_updated(sender, response, fields, **kwargs):
         sent["updated"].append((response.external_id, fields))
@@ -323,6 +334,8 @@ def test_command_prints_a_summary(acme, tmp_path):
 
     assert out.getvalue() == (
         f"Answers from {path}: 1 created, 0 updated, 0 unchanged, 0 skipped (1 row).\n"
+        "Of the new answers, 0 are history (answered before the case window: no case) "
+        "and 1 will open a case.\n"
     )
     assert Response.objects.count() == 1
 

@@ -133,7 +133,8 @@ def test_filters_by_category_campaign_date_segment_comment_and_case(
         campaign=q1,
         answered_at=now - dt.timedelta(days=40),
     )
-    process_response(response_id=detractor.pk)
+    # It arrived when it was given, not as history.
+    process_response(response_id=detractor.pk, arrived_at=detractor.answered_at)
     ResponseFactory(contact=ContactFactory(account=big), score=7, comment="passive big")
     client.force_login(manager)
 

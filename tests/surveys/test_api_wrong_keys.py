@@ -45,3 +45,22 @@ def test_the_limit_is_read_from_the_settings(client, settings):
     nps(client, "wrong-2", GUESSER)
 
     assert nps(client, "wrong-3", GUESSER).status_code == 429
+
+
+def test_wrong_webhook_tokens_are_throttled_too(client):
+    def deliver(token):
+        return client.post(
+            f"/api/v1/hooks/delighted?token={token}",
+            "{}",
+            content_type="application/json",
+            REMOTE_ADDR=GUESSER,
+        )
+
+    for n in range(10):
+        assert deliver(f"wrong-{n}").status_code == 401
+
+    refused = deliver("wrong-again")
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert refused.json()["error"]["code"] == "throttled"

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.models import LoopSettings
 from playbooks.defaults import install_default_playbooks
 from playbooks.models import Case
 from playbooks.services.engine import process_response
@@ -278,6 +279,10 @@ def reset() -> None:
 
 def test_replaying_a_day_of_webhooks_in_any_order_ends_in_the_in_order_state(tool, keys):
     install_default_playbooks()
+    # The day's answers were given in March 2026: a ten-year window keeps them actioned.
+    loop = LoopSettings.current()
+    loop.case_window_days = 3650
+    loop.save()
     AccountFactory(external_id="ACC-0042")
     day = a_day_of_webhooks()
     in_order = replay(tool, keys, day)
