@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Contact
@@ -96,7 +97,9 @@ def test_the_engine_is_told_of_each_new_answer_once_its_batch_commits(
     with django_capture_on_commit_callbacks(execute=True):
         import_responses(file=csv_file(FIVE_ROWS))  # a repeat: nothing new to process
 
-    assert sorted(kwargs["response_id"] for kwargs in queued) == sorted(
+    # In batches of NPS_ENGINE_BATCH_SIZE, for the worker's bulk queue.
+    assert all(len(kwargs["response_ids"]) <= settings.NPS_ENGINE_BATCH_SIZE for kwargs in queued)
+    assert sorted(pk for kwargs in queued for pk in kwargs["response_ids"]) == sorted(
         Response.objects.values_list("pk", flat=True)
     )
 

@@ -52,8 +52,8 @@ def signals(monkeypatch):
         sent["recorded"].append(response.external_id)
 
     def queued(task_name, kwargs_list):
-        assert task_name == "playbooks.process_response"
-        ids = [kwargs["response_id"] for kwargs in kwargs_list]
+        assert task_name == "playbooks.process_responses"
+        ids = [pk for kwargs in kwargs_list for pk in kwargs["response_ids"]]
         sent["recorded"].extend(
             Response.objects.filter(pk__in=ids).order_by("pk").values_list("external_id", flat=True)
         )
