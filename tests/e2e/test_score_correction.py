@@ -25,6 +25,7 @@ def test_the_superseded_case_leads_to_the_detractor_case_that_replaces_it(
     process_response(response_id=first.pk)
     old = Case.objects.get(response=first, superseded_at__isnull=False)
     new = Case.objects.current().get(response=first)
+    assert new.replaces_id == old.pk
     sign_in(csm)
 
     page.goto(f"/cases/{old.pk}/")
@@ -34,7 +35,9 @@ def test_the_superseded_case_leads_to_the_detractor_case_that_replaces_it(
     expect(page.get_by_role("heading", name="Scored 3 — Detractor")).to_be_visible()
     expect(page.get_by_text("(a promoter when this case opened)")).to_be_visible()
     screenshots("case-superseded")
-    page.get_by_role("link", name=f"Follow case #{new.pk} instead.").click()
+    follow = page.get_by_role("link", name=f"Follow case #{new.pk} instead.")
+    expect(follow).to_be_visible()
+    follow.click()
 
     expect(page).to_have_url(f"{page.url.split('/cases/')[0]}/cases/{new.pk}/")
     expect(page.get_by_text("it replaces")).to_be_visible()
