@@ -144,10 +144,27 @@ def _locked_answer(response_id: int, playbooks: list[Playbook]) -> Response | No
     """The answer, its row locked, with in the same query what processing it reads: its
     themes, a case awaiting its follow-up, the case a corrected score superseded, the
     account's history for the 360° view and the escalation rules, and the id its case will
-    take. One round trip instead of one per step: the engine must keep up with bursts."""
+    take. One round trip instead of one per step: the engine must keep up with bursts.
+
+    When another transaction holds the row (a correction being recorded, a concurrent run),
+    PostgreSQL would wait, then hand back the row as now committed but the subqueries as
+    of before the wait: a case superseded meanwhile would be missed. So the first try skips
+    a locked row; on a miss, wait for the lock alone, then read everything afresh.
+    """
+    answer = _annotated_answer(response_id, playbooks).select_for_update(
+        of=("self",), skip_locked=True
+    )
+    found = answer.first()
+    if found is not None:
+        return found
+    if not Response.objects.select_for_update().filter(pk=response_id).values("pk").exists():
+        return None
+    return _annotated_answer(response_id, playbooks).select_for_update(of=("self",)).first()
+
+
+def _annotated_answer(response_id: int, playbooks: list[Playbook]) -> QuerySet[Response]:
     return (
-        Response.objects.select_for_update(of=("self",))
-        .select_related("contact", "account", "account__csm")
+        Response.objects.select_related("contact", "account", "account__csm")
         .annotate(
             tagged_theme_ids=ArraySubquery(
                 Response.themes.through.objects.filter(response_id=OuterRef("pk")).values(
@@ -176,7 +193,6 @@ def _locked_answer(response_id: int, playbooks: list[Playbook]) -> Response | No
             **answer_history(now=timezone.now(), detractor_windows=escalation_windows(playbooks)),
         )
         .filter(pk=response_id)
-        .first()
     )
 
 
