@@ -38,6 +38,7 @@ from accounts.models import (
     ErasedAddress,
     Influence,
     Persona,
+    address_hash,
 )
 from core.background import enqueue_many_on_commit
 from imports.csv_import import (
@@ -85,6 +86,9 @@ RESPONSE_COLUMNS = (
 # Rows read, checked and staged at a time, and rows written per transaction: large enough
 # for set-based work to pay, small enough for memory to stay flat and progress to show.
 RESPONSE_CHUNK_SIZE = 10_000
+# History answers per engine task, in engine batches (`NPS_ENGINE_BATCH_SIZE`): processing
+# one only tags its themes, a few milliseconds.
+HISTORY_BATCH_FACTOR = 20
 _CAMPAIGN_NAME = text(200)
 
 
@@ -126,7 +130,8 @@ def run_response_import(
         staging.classify()
         result.warnings.extend(staging.warnings())
         planned = staging.outcomes()
-        result.history, result.opening_cases = staging.history_and_cases(case_window_days())
+        window_days = case_window_days()
+        result.history, result.opening_cases = staging.history_and_cases(window_days)
         if dry_run:
             result.created = planned.get("created", 0)
             result.updated = planned.get("updated", 0)
@@ -140,7 +145,7 @@ def run_response_import(
         handled = result.rows
         for batch, rows in batches:
             with transaction.atomic():
-                staging.write_batch(batch, result)
+                staging.write_batch(batch, result, window_days)
             handled += rows
             if progress is not None:
                 progress(handled)
@@ -201,6 +206,7 @@ _STAGED = (
     "language",
     "campaign",
     "payload",
+    "address_hash",
 )
 
 
@@ -224,6 +230,7 @@ def _staging_table() -> Iterator[_Staging]:
                 language text NOT NULL,
                 campaign text,
                 payload jsonb,
+                address_hash text NOT NULL,
                 outcome text NOT NULL DEFAULT 'created',
                 response_id bigint,
                 match_account_id bigint,
@@ -246,6 +253,7 @@ def _tables() -> dict[str, str]:
         "account": Account._meta.db_table,
         "domain": AccountDomain._meta.db_table,
         "campaign": Campaign._meta.db_table,
+        "erased": ErasedAddress._meta.db_table,
     }
 
 
@@ -275,15 +283,13 @@ class _Staging:
         batches = []
         columns = ", ".join(_STAGED)
         for batch, rows in enumerate(csv_file.chunks(chunk_size)):
-            answers = [check_answer_row(row) for row in rows]
-            erased = ErasedAddress.objects.among(answer.email for answer in answers if answer)
             with (
                 connection.cursor() as cursor,
                 cursor.copy(f"COPY {self.name} ({columns}) FROM STDIN") as copy,
             ):
-                for row, answer in zip(rows, answers, strict=True):
-                    if answer and (answer.email in erased or answer.email.endswith(ERASED_DOMAIN)):
-                        # The address is not repeated in the report: the report is kept.
+                for row in rows:
+                    answer = check_answer_row(row)
+                    if answer is not None and answer.email.endswith(ERASED_DOMAIN):
                         row.error("email", ERASED_ANSWER_ROW)
                         answer = None
                     if answer is None:
@@ -296,8 +302,21 @@ class _Staging:
             if progress is not None:
                 progress(result.rows)
         self._execute("CREATE INDEX ON {staging} (batch)")
+        self._reject_erased(result)
         self._execute("ANALYZE {staging}")
         return batches
+
+    def _reject_erased(self, result: ImportResult) -> None:
+        """A row from a person erased at their request is an error (their answers are not
+        stored again): one join of the rows' address hashes with the erased ones."""
+        erased = self._execute(
+            """DELETE FROM {staging} s USING {erased} e
+               WHERE e.address_hash = s.address_hash RETURNING s.line"""
+        )
+        for (line,) in erased:
+            # The address is not repeated in the report: the report is kept.
+            result.errors.append(RowError(line=line, column="email", message=ERASED_ANSWER_ROW))
+        result.invalid_rows += len(erased)
 
     def reject_repeated_ids(self, result: ImportResult) -> None:
         """A row whose external_id an earlier row of the file has is an error."""
@@ -405,7 +424,7 @@ class _Staging:
                WHERE s.campaign IS NOT NULL AND lower(s.campaign) = c.name_ci"""
         )
 
-    def write_batch(self, batch: int, result: ImportResult) -> None:
+    def write_batch(self, batch: int, result: ImportResult, window_days: int) -> None:
         """Write the rows of one batch: contacts, new answers, corrections (in a transaction)."""
         self._match_accounts(batch)
         self._create_contacts(batch)
@@ -428,8 +447,8 @@ class _Staging:
                WHERE s.batch = %s AND s.outcome = 'created'
                ORDER BY s.line
                ON CONFLICT (source, external_id) DO NOTHING
-               RETURNING id""",
-            [Source.CSV, now, now, batch],
+               RETURNING id, answered_at < %s""",
+            [Source.CSV, now, now, batch, history_cutoff(arrived_at=now, window_days=window_days)],
         )
         planned = dict(
             self._execute(
@@ -441,7 +460,10 @@ class _Staging:
         # Planned as new but stored meanwhile by someone else: what is stored stands.
         result.unchanged += planned.get("created", 0) - len(created)
         result.unchanged += planned.get("unchanged", 0)
-        _queue_engine_work([pk for (pk,) in created])
+        _queue_engine_work(
+            live=[pk for pk, history in created if not history],
+            history=[pk for pk, history in created if history],
+        )
         for answer in self._corrections(batch):
             recorded = record_response(answer=answer)
             if recorded.created or recorded.changed:
@@ -558,14 +580,18 @@ class _Staging:
             )
 
 
-def _queue_engine_work(response_ids: list[int]) -> None:
+def _queue_engine_work(*, live: list[int], history: list[int]) -> None:
     """The engine processes the new answers (opens their cases, or not) once their batch
-    commits: `NPS_ENGINE_BATCH_SIZE` answers a task, on the `bulk` queue, behind the answers
-    people are giving now; all sent over one broker connection."""
+    commits, on the `bulk` queue, behind the answers people are giving now; all sent over
+    one broker connection. Answers within the case window go `NPS_ENGINE_BATCH_SIZE` to a
+    task; history opens no case (the engine only tags its themes), so its tasks are larger:
+    a hundred thousand rows of history are a few hundred tasks, not ten thousand."""
     size = settings.NPS_ENGINE_BATCH_SIZE
+    batches = [live[i : i + size] for i in range(0, len(live), size)]
+    size *= HISTORY_BATCH_FACTOR
+    batches += [history[i : i + size] for i in range(0, len(history), size)]
     enqueue_many_on_commit(
-        "playbooks.process_responses",
-        [{"response_ids": response_ids[i : i + size]} for i in range(0, len(response_ids), size)],
+        "playbooks.process_responses", [{"response_ids": batch} for batch in batches]
     )
 
 
@@ -584,6 +610,7 @@ def _staged_row(row: Row, batch: int, answer: AnswerIn) -> tuple:
         answer.language,
         row.cells.get("campaign"),
         json.dumps(answer.payload),
+        address_hash(answer.email),
     )
 
 

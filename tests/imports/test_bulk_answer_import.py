@@ -40,8 +40,8 @@ def second_batch_crashes(monkeypatch):
     monkeypatch.setattr(answers, "RESPONSE_CHUNK_SIZE", 2)
     write_batch = answers._Staging.write_batch
 
-    def crashing(self, batch, result):
-        write_batch(self, batch, result)
+    def crashing(self, batch, *args):
+        write_batch(self, batch, *args)
         if batch == 1:
             raise RuntimeError("the worker died")
 
@@ -101,6 +101,33 @@ def test_the_engine_is_told_of_each_new_answer_once_its_batch_commits(
     assert all(len(kwargs["response_ids"]) <= settings.NPS_ENGINE_BATCH_SIZE for kwargs in queued)
     assert sorted(pk for kwargs in queued for pk in kwargs["response_ids"]) == sorted(
         Response.objects.values_list("pk", flat=True)
+    )
+
+
+def test_history_goes_to_the_engine_in_larger_batches_than_answers_that_open_cases(
+    monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.NPS_ENGINE_BATCH_SIZE = 2
+    queued = []
+    monkeypatch.setattr(
+        background, "enqueue_many", lambda name, kwargs_list: queued.extend(kwargs_list)
+    )
+    recent = timezone.now() - dt.timedelta(days=2)
+    old = timezone.now() - dt.timedelta(days=400)
+    rows = [f"R-{n},r{n}@acme.com,3,{recent.isoformat()}" for n in range(3)]
+    rows += [f"H-{n},h{n}@acme.com,3,{old.isoformat()}" for n in range(6)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_responses(file=csv_file("external_id,email,score,answered_at\n" + "\n".join(rows)))
+
+    ids = dict(Response.objects.values_list("external_id", "pk"))
+    batches = [sorted(kwargs["response_ids"]) for kwargs in queued]
+    assert sorted(batches) == sorted(
+        [
+            sorted([ids["R-0"], ids["R-1"]]),
+            [ids["R-2"]],
+            sorted(ids[f"H-{n}"] for n in range(6)),  # history only gets its themes tagged
+        ]
     )
 
 
