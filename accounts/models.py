@@ -211,7 +211,9 @@ class ErasedAddressQuerySet(models.QuerySet):
     def among(self, emails: Iterable[str]) -> set[str]:
         """Those of `emails` (lower case) that belong to people erased at their request."""
         by_hash = {address_hash(email): email.strip().lower() for email in emails if email}
-        found = self.filter(address_hash__in=by_hash).values_list("address_hash", flat=True)
+        found = self.filter(address_hash__any_of=list(by_hash)).values_list(
+            "address_hash", flat=True
+        )
         return {by_hash[digest] for digest in found}
 
 

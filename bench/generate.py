@@ -237,3 +237,45 @@ def write_csv(path: Path, answers: Iterable[dict[str, str]]) -> None:
 
 def _ascii(value: str) -> str:
     return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+
+
+ACCOUNT_COLUMNS = ("external_id", "name", "domains", "segment", "tier", "arr", "currency")
+CONTACT_COLUMNS = ("email", "name", "account_external_id", "external_id", "language", "persona")
+_PERSONAS = ("champion", "exec_sponsor", "decision_maker", "user", "admin", "other")
+
+
+def write_accounts_csv(path: Path, customers: Iterable[Customer]) -> None:
+    """Write accounts as the CSV file `manage.py import_accounts` reads."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(ACCOUNT_COLUMNS)
+        for customer in customers:
+            writer.writerow(
+                (
+                    customer.external_id,
+                    customer.name,
+                    customer.domain,
+                    customer.segment,
+                    customer.tier,
+                    customer.arr,
+                    "EUR",
+                )
+            )
+
+
+def write_contacts_csv(path: Path, people: Iterable[Person]) -> None:
+    """Write people as the CSV file `manage.py import_contacts` reads."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(CONTACT_COLUMNS)
+        for number, person in enumerate(people):
+            writer.writerow(
+                (
+                    person.email,
+                    person.name,
+                    person.account_external_id,
+                    f"CRM-P-{person.email}",
+                    person.language,
+                    _PERSONAS[number % len(_PERSONAS)],
+                )
+            )

@@ -12,3 +12,6 @@ class CoreConfig(AppConfig):
     name = "core"
     label = "nps_loop"
     verbose_name = "NPS Loop"
+
+    def ready(self) -> None:
+        from core import lookups  # noqa: F401 - registers `__any_of`

@@ -21,7 +21,6 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
-from accounts.signals import contact_account_set
 from imports.csv_import import Outcome, Row, RowPlanner
 from imports.services.customers import ERASED_ROW, AccountPlanner, ContactPlanner
 
@@ -48,9 +47,7 @@ def sync_accounts(*, items: Sequence[Mapping[str, Any]]) -> list[SyncedItem]:
 
 def sync_contacts(*, items: Sequence[Mapping[str, Any]]) -> list[SyncedItem]:
     """Create or update contacts by `external_id` (else by email), each item on its own."""
-    return _sync(
-        items, planner=ContactPlanner, keys=("external_id", "email"), written=_answers_follow
-    )
+    return _sync(items, planner=ContactPlanner, keys=("external_id", "email"))
 
 
 def update_account(*, account: Account, values: Mapping[str, Any]) -> SyncedItem:
@@ -70,16 +67,13 @@ def _sync(
     *,
     planner: Callable[[], RowPlanner],
     keys: tuple[str, ...],
-    written: Callable[[Any], None] | None = None,
 ) -> list[SyncedItem]:
     results: dict[int, SyncedItem] = {}
     for wave in _waves(items, keys):
         rows = [_row(index, items[index]) for index in wave]
         writing = planner()
         for row, plan in zip(rows, writing.plan(rows), strict=True):
-            results[row.line] = (
-                _refused(row) if plan is None else _write(row.line, writing, plan, written)
-            )
+            results[row.line] = _refused(row) if plan is None else _write(row.line, writing, plan)
     return [results[index] for index in range(len(items))]
 
 
@@ -148,14 +142,10 @@ def _refused(row: Row) -> SyncedItem:
     return SyncedItem(index=row.line, code="invalid", fields=fields)
 
 
-def _write(
-    index: int, writing: RowPlanner, plan: Any, written: Callable[[Any], None] | None
-) -> SyncedItem:
+def _write(index: int, writing: RowPlanner, plan: Any) -> SyncedItem:
     try:
         with transaction.atomic():
-            outcome = writing.apply(plan)
-            if written is not None:
-                written(plan)
+            (outcome,) = writing.apply([plan])
     except ValidationError as error:
         fields = (
             error.message_dict if hasattr(error, "error_dict") else {"row": list(error.messages)}
@@ -169,13 +159,3 @@ def _write(
             fields={"external_id": [_("Changed by another request meanwhile: send it again.")]},
         )
     return SyncedItem(index=index, outcome=outcome, instance=plan.instance)
-
-
-def _answers_follow(plan: Any) -> None:
-    """A known contact the CRM gives an account takes its answers that wait for one along
-    (and their cases), as when someone matches it by hand."""
-    contact = plan.instance
-    if plan.outcome is Outcome.UPDATED and "account_id" in plan.changes and contact.account_id:
-        contact_account_set.send(
-            sender=Contact, contact=contact, account=contact.account, actor=None
-        )

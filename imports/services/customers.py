@@ -36,6 +36,7 @@ from accounts.models import (
     Persona,
     Segment,
 )
+from accounts.signals import contact_account_set
 from imports.csv_import import (
     CellError,
     Column,
@@ -100,6 +101,8 @@ ERASED_ROW = (
 DEFAULT_INTERACTION_SOURCE = "csv"
 MAX_SUMMARY_LENGTH = 10_000
 MAX_ARR = Decimal("1e12")
+# Rows per INSERT or UPDATE statement when a chunk is written.
+WRITE_BATCH_SIZE = 1000
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
@@ -180,6 +183,29 @@ def _save_plan(plan: _Plan, *, exclude: Iterable[str] = ()) -> None:
         instance.save(update_fields=update_fields)
 
 
+def _save_plans(model: type[models.Model], plans: list[_Plan], *, exclude: list[str]) -> None:
+    """Write a chunk's plans in a few statements: one INSERT for the new rows, one UPDATE per
+    set of changed fields. Each row's fields are checked as `full_clean` checks them; what
+    `clean()` would look up (an erased address) the planner looked up for the whole chunk."""
+    now = timezone.now()
+    created = [plan.instance for plan in plans if plan.outcome is Outcome.CREATED]
+    by_fields: dict[tuple[str, ...], list[models.Model]] = {}
+    for plan in plans:
+        if plan.outcome is Outcome.UPDATED and plan.changes:
+            for name, value in plan.changes.items():
+                setattr(plan.instance, name, value)
+            plan.instance.updated_at = now
+            by_fields.setdefault(tuple(sorted(plan.changes)), []).append(plan.instance)
+    for instance in created:
+        instance.clean_fields(exclude=exclude)
+    for instances in by_fields.values():
+        for instance in instances:
+            instance.clean_fields(exclude=exclude)
+    model.objects.bulk_create(created, batch_size=WRITE_BATCH_SIZE)
+    for fields, instances in by_fields.items():
+        model.objects.bulk_update(instances, [*fields, "updated_at"], batch_size=WRITE_BATCH_SIZE)
+
+
 class _AccountIds:
     """Account ids by CRM id, fetched per chunk and kept for the rest of the file."""
 
@@ -190,7 +216,7 @@ class _AccountIds:
         wanted = {e for e in external_ids if e and e not in self._ids}
         if wanted:
             found = dict(
-                Account.objects.filter(external_id__in=wanted).values_list("external_id", "pk")
+                Account.objects.filter(external_id__any_of=wanted).values_list("external_id", "pk")
             )
             self._ids.update({external_id: found.get(external_id) for external_id in wanted})
 
@@ -245,36 +271,50 @@ class AccountPlanner:
         self._first_lines = FirstLines()
         self._segment = choice(Segment, "segment")
         self._users_by_email: dict[str, list[int]] = {}
+        self._domains: dict[int, set[str]] = {}  # of the chunk's existing accounts
 
     def plan(self, rows: list[Row]) -> list[_AccountPlan | None]:
         parsed = [self._parse(row) for row in rows]
         existing = {
             account.external_id: account
             for account in Account.objects.filter(
-                external_id__in=[values["external_id"] for values in parsed if values]
-            ).prefetch_related("domains")
+                external_id__any_of=[values["external_id"] for values in parsed if values]
+            )
         }
+        self._domains = {}
+        for account_id, domain in AccountDomain.objects.filter(
+            account_id__any_of=[account.pk for account in existing.values()]
+        ).values_list("account_id", "domain"):
+            self._domains.setdefault(account_id, set()).add(domain)
         self._fetch_users(values.get("csm_email") for values in parsed if values)
         return [
             self._plan_row(row, values, existing) if values else None
             for row, values in zip(rows, parsed, strict=True)
         ]
 
-    def apply(self, plan: _AccountPlan) -> Outcome:
-        _save_plan(plan, exclude=["csm"])
-        account = plan.instance
-        if plan.domains is not None:
-            if plan.outcome is Outcome.UPDATED:
-                AccountDomain.objects.filter(account=account).exclude(
-                    domain__in=plan.domains
-                ).delete()
-                if not plan.changes:
-                    Account.objects.filter(pk=account.pk).update(updated_at=timezone.now())
-            AccountDomain.objects.bulk_create(
-                [AccountDomain(account=account, domain=domain) for domain in plan.domains],
-                ignore_conflicts=True,
-            )
-        return plan.outcome
+    def apply(self, plans: list[_AccountPlan]) -> list[Outcome]:
+        _save_plans(Account, plans, exclude=["csm"])
+        redomained = [plan for plan in plans if plan.domains is not None]
+        moved = [plan.instance.pk for plan in redomained if plan.outcome is Outcome.UPDATED]
+        if moved:
+            # The domains an account no longer has, for all the chunk's accounts at once.
+            kept = Q()
+            for plan in redomained:
+                kept |= Q(account_id=plan.instance.pk, domain__in=plan.domains)
+            AccountDomain.objects.filter(account_id__in=moved).exclude(kept).delete()
+            Account.objects.filter(
+                pk__in=[plan.instance.pk for plan in redomained if not plan.changes]
+            ).update(updated_at=timezone.now())
+        AccountDomain.objects.bulk_create(
+            [
+                AccountDomain(account=plan.instance, domain=domain)
+                for plan in redomained
+                for domain in sorted(plan.domains or ())
+            ],
+            ignore_conflicts=True,
+            batch_size=WRITE_BATCH_SIZE,
+        )
+        return [plan.outcome for plan in plans]
 
     def _parse(self, row: Row) -> dict[str, Any] | None:
         values: dict[str, Any] = {
@@ -350,7 +390,7 @@ class AccountPlanner:
                 instance=Account(**values), outcome=Outcome.CREATED, domains=domains or None
             )
         changes = _changes(account, values)
-        if domains is not None and domains == {d.domain for d in account.domains.all()}:
+        if domains is not None and domains == self._domains.get(account.pk, set()):
             domains = None
         changed = bool(changes) or domains is not None
         return _AccountPlan(
@@ -401,9 +441,18 @@ class ContactPlanner:
             for row, values in zip(rows, parsed, strict=True)
         ]
 
-    def apply(self, plan: _Plan) -> Outcome:
-        _save_plan(plan, exclude=["account"])
-        return plan.outcome
+    def apply(self, plans: list[_Plan]) -> list[Outcome]:
+        _save_plans(Contact, plans, exclude=["account"])
+        for plan in plans:
+            contact = plan.instance
+            moved = plan.outcome is Outcome.UPDATED and "account_id" in plan.changes
+            if moved and contact.account_id is not None:
+                # Its answers that wait for an account (and their cases) follow it, as when
+                # someone matches the contact by hand.
+                contact_account_set.send(
+                    sender=Contact, contact=contact, account=contact.account, actor=None
+                )
+        return [plan.outcome for plan in plans]
 
     def _parse(self, row: Row) -> dict[str, Any] | None:
         values: dict[str, Any] = {"email": row.value("email", _parse_contact_email)}
@@ -439,9 +488,19 @@ class ContactPlanner:
     ) -> tuple[dict[str, Contact], dict[str, Contact]]:
         emails = {values["email"] for values in parsed}
         external_ids = {values["external_id"] for values in parsed if values["external_id"]}
-        contacts = Contact.objects.alias(email_ci=Lower("email")).filter(
-            Q(email_ci__in=emails) | Q(external_id__in=external_ids)
+        # Two queries, one index each: an OR of the two would read the whole table.
+        contacts = list(
+            Contact.objects.alias(email_ci=Lower("email")).filter(email_ci__any_of=emails)
         )
+        known = {contact.pk for contact in contacts}
+        contacts += [
+            contact
+            # Excluding '' lets PostgreSQL use the partial unique index of CRM ids.
+            for contact in Contact.objects.filter(external_id__any_of=external_ids).exclude(
+                external_id=""
+            )
+            if contact.pk not in known
+        ]
         by_external_id, by_email = {}, {}
         for contact in contacts:
             by_email[contact.email.lower()] = contact
@@ -528,9 +587,10 @@ class InteractionPlanner:
             for row, values in zip(rows, parsed, strict=True)
         ]
 
-    def apply(self, plan: _Plan) -> Outcome:
-        _save_plan(plan, exclude=["account", "contact"])
-        return plan.outcome
+    def apply(self, plans: list[_Plan]) -> list[Outcome]:
+        for plan in plans:
+            _save_plan(plan, exclude=["account", "contact"])
+        return [plan.outcome for plan in plans]
 
     def _parse(self, row: Row) -> dict[str, Any] | None:
         values = {

@@ -5,7 +5,7 @@ import pytest
 from accounts.models import Contact, Influence, Persona
 from imports.csv_import import CsvImportError
 from imports.services.customers import import_contacts
-from tests.factories import AccountFactory, ContactFactory
+from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +182,26 @@ def test_semicolon_latin1_file_is_read(acme):
 def test_a_file_without_an_email_column_is_rejected():
     with pytest.raises(CsvImportError, match="Required column missing: 'email'"):
         import_contacts(file=csv_file("name,phone\nJane,123\n"))
+
+
+def test_answers_waiting_for_an_account_follow_their_contact_the_file_gives_one(acme):
+    unmatched = ContactFactory(account=None, email="ana@elsewhere.example", external_id="")
+    answer = ResponseFactory(contact=unmatched, account=None)
+
+    result = import_contacts(file=csv_file(HEADER + "ana@elsewhere.example,Ana,ACC-1,,,,,,,\n"))
+
+    assert (result.updated, result.errors) == (1, [])
+    answer.refresh_from_db()
+    assert answer.account == acme
+
+
+def test_a_large_file_is_written_in_a_few_statements(acme, django_assert_max_num_queries):
+    rows = "".join(f"p{n}@acme.example,Person {n},ACC-1,,,,,CRM-{n},,\n" for n in range(300))
+    import_contacts(file=csv_file(HEADER + rows))
+    changed = rows.replace(",,,,,CRM-", ",CTO,,,,CRM-")
+
+    with django_assert_max_num_queries(20):
+        result = import_contacts(file=csv_file(HEADER + changed))
+
+    assert (result.updated, result.errors) == (300, [])
+    assert set(Contact.objects.filter(account=acme).values_list("title", flat=True)) == {"CTO"}
