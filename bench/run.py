@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import http.client
 import json
@@ -157,6 +158,8 @@ def main() -> int:
                         env, args, bench_url, rss_path, rows=args.rss_rows, source="csv"
                     )
                     rss_path.unlink()
+            if "import" in args.parts and args.crm_rows:
+                results["crm_import"] = bench_crm_import(env, args, bench_url, scratch_dir)
             if "bulk" in args.parts:
                 print("Bulk API: batches of 1 000 answers, accounts, contacts...", flush=True)
                 port = free_port()
@@ -189,6 +192,8 @@ def main() -> int:
         print_table(results, args)
     if "import" in results:
         print_import(results, args)
+    if "crm_import" in results:
+        print_crm_import(results)
     if "bulk" in results:
         print_bulk(results["bulk"])
     if "engine" in results:
@@ -213,6 +218,12 @@ def parse_arguments() -> argparse.Namespace:
         type=int,
         default=1_000_000,
         help="rows of the file whose import's peak memory is measured (1000000; 0: skip)",
+    )
+    parser.add_argument(
+        "--crm-rows",
+        type=int,
+        default=50_000,
+        help="accounts, and contacts, of the CRM files imported (50000; 0: skip)",
     )
     parser.add_argument("--accounts", type=int, default=500, help="customer accounts (500)")
     parser.add_argument("--people", type=int, default=5000, help="people who answer (5000)")
@@ -520,28 +531,31 @@ def bench_import(
     csv_path: Path,
     *,
     rows: int | None = None,
-    source: str = "csv",
+    source: str | None = "csv",
+    command: str = "import_responses",
+    table: str = "surveys_response",
 ) -> dict[str, object]:
-    """Time `manage.py import_responses FILE` as a person would run it, start-up included,
-    and take its peak memory (the kernel's maximum resident set size of the process)."""
+    """Time `manage.py import_responses FILE` (or `command`) as a person would run it,
+    start-up included, and take its peak memory (the kernel's maximum resident set size of
+    the process)."""
     rows = args.rows if rows is None else rows
     probe = subprocess.run(
-        [sys.executable, "manage.py", "import_responses", "--help"],
+        [sys.executable, "manage.py", command, "--help"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         timeout=60,
     )
     if probe.returncode != 0:
-        print("import_responses not available: the import is not measured.", file=sys.stderr)
-        return {"rows": rows, "skipped": "import_responses not available"}
+        print(f"{command} not available: the import is not measured.", file=sys.stderr)
+        return {"rows": rows, "skipped": f"{command} not available"}
 
-    before = count(database_url, "surveys_response", source)
-    log_path = OUT / f"import-{rows}.log"
+    before = count(database_url, table, source)
+    log_path = OUT / f"{command}-{rows}.log"
     started = time.perf_counter()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "import_responses", str(csv_path)],
+            [sys.executable, "manage.py", command, str(csv_path)],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -549,7 +563,7 @@ def bench_import(
         )
         exit_code, peak_kib = wait_with_rusage(process, timeout=args.import_timeout)
     seconds = time.perf_counter() - started
-    imported = count(database_url, "surveys_response", source) - before
+    imported = count(database_url, table, source) - before
     outcome = {
         "rows": rows,
         "imported": imported,
@@ -560,7 +574,45 @@ def bench_import(
         "timed_out": exit_code is None,
     }
     if exit_code != 0:
-        print(f"import_responses did not finish cleanly; see {log_path}", file=sys.stderr)
+        print(f"{command} did not finish cleanly; see {log_path}", file=sys.stderr)
+    return outcome
+
+
+def bench_crm_import(
+    env: dict[str, str], args: argparse.Namespace, database_url: str, scratch: Path
+) -> dict[str, object]:
+    """A CRM's accounts, then its contacts, imported from CSV (`--crm-rows` each), each
+    beside a COPY of the same file."""
+    rng = random.Random(args.seed + 7)
+    customers = [
+        dataclasses.replace(c, external_id=f"CRM-{c.external_id}", domain=f"crm-{c.domain}")
+        for c in generate.make_customers(rng, args.crm_rows)
+    ]
+    # People at the new accounts' own domains: none of them is known yet.
+    people = [
+        person
+        for person in generate.make_people(rng, customers, args.crm_rows * 11 // 10)
+        if "@crm-" in person.email
+    ][: args.crm_rows]
+    outcome = {}
+    for kind, names, write, table in (
+        ("accounts", generate.ACCOUNT_COLUMNS, generate.write_accounts_csv, "accounts_account"),
+        ("contacts", generate.CONTACT_COLUMNS, generate.write_contacts_csv, "accounts_contact"),
+    ):
+        path = scratch / f"{kind}.csv"
+        write(path, customers if kind == "accounts" else people)
+        print(f"Import: {args.crm_rows} {kind}...", flush=True)
+        imported = bench_import(
+            env,
+            args,
+            database_url,
+            path,
+            rows=args.crm_rows,
+            source=None,
+            command=f"import_{kind}",
+            table=table,
+        )
+        outcome[kind] = {"import": imported, "copy": bench_copy(database_url, path, names)}
     return outcome
 
 
@@ -596,12 +648,19 @@ def write_large_csv(
             )
 
 
-def bench_copy(database_url: str, csv_path: Path) -> dict[str, object]:
+def bench_copy(
+    database_url: str, csv_path: Path, names: tuple[str, ...] = generate.ANSWER_COLUMNS
+) -> dict[str, object]:
     """The floor: PostgreSQL's COPY of the same file into a table of the same shape, no checks."""
-    types = {"score": "integer", "answered_at": "timestamptz", "updated_at": "timestamptz"}
+    types = {
+        "score": "integer",
+        "answered_at": "timestamptz",
+        "updated_at": "timestamptz",
+        "arr": "numeric",
+    }
     columns = sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(types.get(name, "text")))
-        for name in generate.ANSWER_COLUMNS
+        for name in names
     )
     with psycopg.connect(database_url) as connection:
         connection.execute("DROP TABLE IF EXISTS bench_copied_answers")
@@ -843,6 +902,27 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
 def share(part: float, whole: float) -> float | None:
     """`part` as a fraction of `whole`, None without a whole to compare with."""
     return round(part / whole, 3) if whole else None
+
+
+def print_crm_import(results: dict) -> None:
+    """The accounts and contacts imports beside COPY."""
+    for kind, measured in results["crm_import"].items():
+        imported, copied = measured["import"], measured["copy"]
+        print(f"\nCSV import of {kind}, {imported['rows']} rows (manage.py import_{kind}):")
+        if "skipped" in imported:
+            print(f"  {imported['skipped']}")
+            continue
+        ratio = imported["per_second"] / copied["per_second"] if copied["per_second"] else 0.0
+        verdict = (
+            "meets" if ratio >= IMPORT_TARGET_RATIO and imported["exit_code"] == 0 else "short"
+        )
+        print(
+            f"  import {imported['per_second']:.0f} rows/s ({imported['imported']} rows in "
+            f"{imported['seconds']:.1f} s, peak RSS {imported['peak_rss_mb']} MB)\n"
+            f"  COPY   {copied['per_second']:.0f} rows/s ({copied['rows']} rows in "
+            f"{copied['seconds']:.2f} s)\n"
+            f"  ratio  {ratio:.1%} of COPY: {verdict} (target {IMPORT_TARGET_RATIO:.0%})"
+        )
 
 
 def print_import(results: dict, args: argparse.Namespace) -> None:
