@@ -233,10 +233,7 @@ def _staging_table() -> Iterator[_Staging]:
                 address_hash text NOT NULL,
                 outcome text NOT NULL DEFAULT 'created',
                 response_id bigint,
-                match_account_id bigint,
-                contact_id bigint,
-                account_id bigint,
-                campaign_id bigint
+                match_account_id bigint
             )"""
         )
     try:
@@ -263,6 +260,7 @@ class _Staging:
     def __init__(self, name: str) -> None:
         self.name = name
         self.tables = {"staging": name, **_tables()}
+        self.tables["campaign_of_row"] = _CAMPAIGN_OF_ROW.format(**self.tables)
 
     def _sql(self, query: str) -> str:
         return query.format(**self.tables)
@@ -414,36 +412,26 @@ class _Staging:
         ]
 
     def resolve_campaigns(self) -> None:
-        """Create the campaigns the file names that do not exist, and link the rows to them."""
+        """Create the campaigns the file names that do not exist (the rows are linked to
+        them as they are written: `_CAMPAIGN_OF_ROW`)."""
         for name in self._new_campaigns():
             Campaign.objects.get_or_create(name=name)
-        self._execute(
-            """UPDATE {staging} s SET campaign_id = c.id
-               FROM (SELECT lower(name) AS name_ci, min(id) AS id FROM {campaign}
-                     GROUP BY lower(name)) c
-               WHERE s.campaign IS NOT NULL AND lower(s.campaign) = c.name_ci"""
-        )
 
     def write_batch(self, batch: int, result: ImportResult, window_days: int) -> None:
         """Write the rows of one batch: contacts, new answers, corrections (in a transaction)."""
         self._match_accounts(batch)
         self._create_contacts(batch)
         self._complete_contacts(batch)
-        self._execute(
-            """UPDATE {staging} s SET contact_id = c.id, account_id = c.account_id
-               FROM {contact} c
-               WHERE s.batch = %s AND s.outcome = 'created' AND lower(c.email) = s.email""",
-            [batch],
-        )
         now = timezone.now()
         created = self._execute(
             """INSERT INTO {response} (contact_id, account_id, campaign_id, score, comment,
                    answered_at, source_updated_at, source, external_id, language, payload,
                    created_at, updated_at)
-               SELECT s.contact_id, s.account_id, s.campaign_id, s.score, s.comment,
+               SELECT c.id, c.account_id, k.id, s.score, s.comment,
                    s.answered_at, s.updated_at, %s, s.external_id,
                    coalesce(nullif(s.language, ''), c.language), s.payload, %s, %s
-               FROM {staging} s JOIN {contact} c ON c.id = s.contact_id
+               FROM {staging} s JOIN {contact} c ON lower(c.email) = s.email
+               {campaign_of_row}
                WHERE s.batch = %s AND s.outcome = 'created'
                ORDER BY s.line
                ON CONFLICT (source, external_id) DO NOTHING
@@ -545,8 +533,9 @@ class _Staging:
         campaigns: dict[int, Campaign] = {}
         rows = self._execute(
             """SELECT external_id, email, score, comment, answered_at, updated_at,
-                   account_external_id, contact_name, language, campaign_id, payload
-               FROM {staging} WHERE batch = %s AND outcome = 'updated' ORDER BY line""",
+                   account_external_id, contact_name, language, k.id, payload
+               FROM {staging} s {campaign_of_row}
+               WHERE batch = %s AND outcome = 'updated' ORDER BY line""",
             [batch],
         )
         for (
@@ -578,6 +567,11 @@ class _Staging:
                 campaign=campaigns.get(campaign_id) if campaign_id else None,
                 payload=payload if isinstance(payload, dict) else json.loads(payload or "null"),
             )
+
+
+# The campaign `k` a staged row `s` names (the first of that name, in any case).
+_CAMPAIGN_OF_ROW = """LEFT JOIN (SELECT lower(name) AS name_ci, min(id) AS id FROM {campaign}
+                             GROUP BY lower(name)) k ON k.name_ci = lower(s.campaign)"""
 
 
 def _queue_engine_work(*, live: list[int], history: list[int]) -> None:
