@@ -701,8 +701,9 @@ def bench_engine(
         )
     rng = random.Random(args.seed + 1)
     now = dt.datetime.now(dt.UTC)
+    # Given just now: an answer older than the case window is history, and opens no case.
     detractors = [
-        {**answer, "score": str(rng.randint(0, 6))}
+        {**answer, "score": str(rng.randint(0, 6)), "answered_at": ""}
         for answer in generate.make_answers(
             rng, people, args.engine_answers + 5, id_prefix="engine", now=now
         )
@@ -726,7 +727,7 @@ def bench_engine(
             )
             manage(env, "import_responses", str(burst_csv), timeout=args.import_timeout)
             live = [
-                {**answer, "score": str(rng.randint(0, 6))}
+                {**answer, "score": str(rng.randint(0, 6)), "answered_at": ""}
                 for answer in generate.make_answers(rng, people, 2000, id_prefix="live", now=now)
             ]
             with (

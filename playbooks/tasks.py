@@ -80,38 +80,58 @@ def process_response(self, *, response_id: int) -> int | None:
     time_limit=BATCH_SOFT_TIME_LIMIT + 30,
 )
 def process_responses(*, response_ids: list[int]) -> int:
-    """Turn a batch of answers (an import's, the minute sweep's) into their cases, each answer
-    in its own transaction: one that fails holds back none of the others. It is sent again
-    alone (`process_response`, with its retries) after a database error, and goes to the
-    dead-letter log after any other error. A second run skips the answers processed.
+    """Turn a batch of answers (an import's, the minute sweep's) into their cases, in one
+    transaction (`engine.process_responses`). When the batch fails, its answers are
+    processed one by one, so that the one at fault goes to the dead-letter log alone and
+    holds back none of the others; on a database error, they are sent again one by one
+    (`process_response`, with its retries). Answers another worker held are processed one
+    by one after the batch. A second run skips the answers processed.
 
     Returns how many answers it processed without error.
     """
-    done = 0
     with lane(BULK_QUEUE):  # the emails of these cases wait behind live work too
-        for position, response_id in enumerate(response_ids):
-            try:
-                engine.process_response(response_id=response_id)
-                done += 1
-            except SoftTimeLimitExceeded:
-                # Out of time (a slow database): the rest goes back to the queue.
-                rest = response_ids[position:]
-                logger.warning("process_responses: out of time, %s answers sent again", len(rest))
-                process_responses.apply_async(kwargs={"response_ids": rest})
-                break
-            except TRANSIENT_DATABASE_ERRORS as error:
-                logger.warning(
-                    "process_responses: database error on answer %s, sent alone: %s",
-                    response_id,
-                    error,
+        try:
+            batch = engine.process_responses(response_ids=response_ids)
+        except SoftTimeLimitExceeded:
+            # Out of time (a slow database): nothing was written; the batch goes back, halved.
+            logger.warning(
+                "process_responses: out of time, %s answers sent again", len(response_ids)
+            )
+            half = max(1, len(response_ids) // 2)
+            for start in range(0, len(response_ids), half):
+                process_responses.apply_async(
+                    kwargs={"response_ids": response_ids[start : start + half]}
                 )
+            return 0
+        except TRANSIENT_DATABASE_ERRORS as error:
+            logger.warning(
+                "process_responses: database error, %s answers sent alone: %s",
+                len(response_ids),
+                error,
+            )
+            for response_id in response_ids:
                 process_response.apply_async(
-                    kwargs={"response_id": response_id},
-                    queue=BULK_QUEUE,
-                    countdown=_backoff(0),
+                    kwargs={"response_id": response_id}, queue=BULK_QUEUE, countdown=_backoff(0)
                 )
-            except Exception as error:  # noqa: BLE001 - dead-lettered; the batch goes on
-                record_processing_failure(response_id=response_id, error=error)
+            return 0
+        except Exception:  # noqa: BLE001 - each answer is tried alone below
+            logger.exception("process_responses: the batch failed; its answers go one by one")
+            return _one_by_one(response_ids)
+        return len(batch.processed) + _one_by_one(batch.left)
+
+
+def _one_by_one(response_ids: list[int]) -> int:
+    done = 0
+    for response_id in response_ids:
+        try:
+            engine.process_response(response_id=response_id)
+            done += 1
+        except TRANSIENT_DATABASE_ERRORS:
+            process_response.apply_async(
+                kwargs={"response_id": response_id}, queue=BULK_QUEUE, countdown=_backoff(0)
+            )
+        except Exception as error:  # noqa: BLE001 - dead-lettered; the others go on
+            record_processing_failure(response_id=response_id, error=error)
     return done
 
 

@@ -102,34 +102,84 @@ def process_response(*, response_id: int, arrived_at: dt.datetime | None = None)
         if response is None:
             logger.warning("process_response: answer %s does not exist (deleted?)", response_id)
             return Processed(response_id=response_id, case_id=None, already=True)
-        if response.processed_at is not None:
-            current = Case.objects.current().filter(response=response)
-            case_id = current.values_list("pk", flat=True).first()
-            return Processed(response_id=response_id, case_id=case_id, already=True)
+        return _process_locked(response, playbooks, arrived_at=arrived_at)
 
-        tag_themes(response=response, tagged=response.tagged_theme_ids)
-        if response.follow_up_case_id is not None:
-            _link_follow_up(response)
-        history = is_history(
-            answered_at=response.answered_at,
-            arrived_at=arrived_at or response.created_at,
-            window_days=case_window_days(),
+
+@dataclass(frozen=True)
+class ProcessedBatch:
+    """What processing a batch did: the answers processed (or found processed), and those
+    left to be processed one by one (another run held them, or they are gone)."""
+
+    processed: list[Processed]
+    left: list[int]
+
+
+def process_responses(*, response_ids: list[int]) -> ProcessedBatch:
+    """Process a batch of answers (an import's, the minute sweep's) in one transaction: one
+    query locks and reads them all, one statement marks them processed, one commit writes
+    them all. Answers another transaction holds are skipped rather than waited for: the
+    caller processes them one by one. Any error rolls the whole batch back and is raised:
+    the caller then processes the answers one by one, each failing (or not) on its own.
+    """
+    playbooks = active_playbooks()
+    with transaction.atomic():
+        answers = {
+            answer.pk: answer
+            for answer in _annotated_answers(response_ids, playbooks).select_for_update(
+                of=("self",), skip_locked=True
+            )
+        }
+        processed = [
+            _process_locked(answers[response_id], playbooks, mark_processed=False)
+            for response_id in response_ids
+            if response_id in answers
+        ]
+        Response.objects.filter(
+            pk__any_of=[outcome.response_id for outcome in processed if not outcome.already]
+        ).update(processed_at=timezone.now())
+    left = [response_id for response_id in response_ids if response_id not in answers]
+    return ProcessedBatch(processed=processed, left=left)
+
+
+def _process_locked(
+    response: Response,
+    playbooks: list[Playbook],
+    *,
+    arrived_at: dt.datetime | None = None,
+    mark_processed: bool = True,
+) -> Processed:
+    """Process an answer whose row this transaction locked (`_annotated_answers`); unless
+    told not to (a batch marks its answers at once), mark it processed."""
+    response_id = response.pk
+    if response.processed_at is not None:
+        current = Case.objects.current().filter(response=response)
+        case_id = current.values_list("pk", flat=True).first()
+        return Processed(response_id=response_id, case_id=case_id, already=True)
+
+    tag_themes(response=response, tagged=response.tagged_theme_ids)
+    if response.follow_up_case_id is not None:
+        _link_follow_up(response)
+    history = is_history(
+        answered_at=response.answered_at,
+        arrived_at=arrived_at or response.created_at,
+        window_days=case_window_days(),
+    )
+    playbook = None if history else playbook_for(response=response, playbooks=playbooks)
+    case = open_case(response=response, playbook=playbook) if playbook else None
+    if history:
+        logger.info(
+            "answer %s is history (answered %s, arrived %s): no case opened",
+            response.pk,
+            response.answered_at.isoformat(),
+            (arrived_at or response.created_at).isoformat(),
         )
-        playbook = None if history else playbook_for(response=response, playbooks=playbooks)
-        case = open_case(response=response, playbook=playbook) if playbook else None
-        if history:
-            logger.info(
-                "answer %s is history (answered %s, arrived %s): no case opened",
-                response.pk,
-                response.answered_at.isoformat(),
-                (arrived_at or response.created_at).isoformat(),
-            )
-        elif playbook is None:
-            logger.warning(
-                "no active playbook matches answer %s (score %s): no case opened",
-                response.pk,
-                response.score,
-            )
+    elif playbook is None:
+        logger.warning(
+            "no active playbook matches answer %s (score %s): no case opened",
+            response.pk,
+            response.score,
+        )
+    if mark_processed:
         Response.objects.filter(pk=response.pk).update(processed_at=timezone.now())
     logger.info(
         "answer processed id=%s case=%s playbook=%s",
@@ -151,7 +201,7 @@ def _locked_answer(response_id: int, playbooks: list[Playbook]) -> Response | No
     of before the wait: a case superseded meanwhile would be missed. So the first try skips
     a locked row; on a miss, wait for the lock alone, then read everything afresh.
     """
-    answer = _annotated_answer(response_id, playbooks).select_for_update(
+    answer = _annotated_answers([response_id], playbooks).select_for_update(
         of=("self",), skip_locked=True
     )
     found = answer.first()
@@ -159,10 +209,10 @@ def _locked_answer(response_id: int, playbooks: list[Playbook]) -> Response | No
         return found
     if not Response.objects.select_for_update().filter(pk=response_id).values("pk").exists():
         return None
-    return _annotated_answer(response_id, playbooks).select_for_update(of=("self",)).first()
+    return _annotated_answers([response_id], playbooks).select_for_update(of=("self",)).first()
 
 
-def _annotated_answer(response_id: int, playbooks: list[Playbook]) -> QuerySet[Response]:
+def _annotated_answers(response_ids: list[int], playbooks: list[Playbook]) -> QuerySet[Response]:
     return (
         Response.objects.select_related("contact", "account", "account__csm")
         .annotate(
@@ -192,7 +242,7 @@ def _annotated_answer(response_id: int, playbooks: list[Playbook]) -> QuerySet[R
             next_case_id=RawSQL("nextval(pg_get_serial_sequence('playbooks_case', 'id'))", ()),
             **answer_history(now=timezone.now(), detractor_windows=escalation_windows(playbooks)),
         )
-        .filter(pk=response_id)
+        .filter(pk__any_of=response_ids)
     )
 
 

@@ -1,0 +1,80 @@
+"""A batch of answers (an import's) is processed in one transaction: one query locks and
+reads them all, one answer's failure rolls back alone, a held answer waits its turn."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from playbooks.models import Case, PlaybookStep, ProcessingFailure, StepKind
+from playbooks.tasks import process_responses
+from surveys.models import Response
+from tests.factories import ContactFactory, ResponseFactory
+
+# Real transactions, as in the worker: no test savepoints around them.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def detractors(count: int) -> list[Response]:
+    return [ResponseFactory(contact=ContactFactory(), score=2) for _ in range(count)]
+
+
+def test_a_batch_opens_every_case_with_one_lock_query_and_one_commit(default_playbooks):
+    first, *batch = detractors(11)
+    process_responses(response_ids=[first.pk])  # the worker has read its settings
+
+    with CaptureQueriesContext(connection) as captured:
+        done = process_responses(response_ids=[answer.pk for answer in batch])
+
+    assert done == 10
+    assert Case.objects.filter(response__in=batch).count() == 10
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert sum(sql.startswith("COMMIT") for sql in statements) == 1
+    locks = [sql for sql in statements if "FOR UPDATE" in sql]
+    assert len(locks) == 1, locks
+    # Fewer statements than answers processed one by one (8 each, and their commits).
+    assert len(statements) < 8 * len(batch)
+
+
+def test_an_answer_that_fails_rolls_back_alone_and_is_dead_lettered(default_playbooks):
+    good = detractors(2)
+    broken = ResponseFactory(contact=ContactFactory(), score=9)
+    # The promoters' playbook has an escalation step whose threshold an admin mistyped.
+    PlaybookStep.objects.filter(pk=default_playbooks["promoter"].steps.first().pk).update(
+        kind=StepKind.ESCALATION, options={"detractor_count": "three", "all_categories": True}
+    )
+
+    done = process_responses(response_ids=[good[0].pk, broken.pk, good[1].pk])
+
+    assert done == 2
+    assert Case.objects.filter(response__in=good).count() == 2
+    assert not Case.objects.filter(response=broken).exists()
+    broken.refresh_from_db()
+    assert broken.processed_at is None
+    assert "three" in ProcessingFailure.objects.get(response=broken).error
+
+
+def test_an_answer_another_worker_holds_is_processed_once_it_lets_go(default_playbooks):
+    held, free = detractors(2)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                Response.objects.select_for_update().get(pk=held.pk)
+                holding.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(timeout=10)
+    threading.Timer(0.5, release.set).start()
+
+    done = process_responses(response_ids=[held.pk, free.pk])
+    holder.join(timeout=10)
+
+    assert done == 2
+    assert Case.objects.filter(response__in=[held, free]).count() == 2
