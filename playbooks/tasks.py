@@ -151,6 +151,44 @@ def deliver_escalation(*, escalation_id: int) -> bool:
     return notifications.deliver_escalation(escalation_id=escalation_id)
 
 
+@shared_task(name="playbooks.deliver_steps", acks_late=True, soft_time_limit=240, time_limit=270)
+def deliver_steps(*, step_ids: list[int]) -> int:
+    """Send the emails of a transaction's notify and acknowledge steps; one that fails is
+    sent again alone (`deliver_step`, with its retries). Returns how many were sent."""
+    return _deliver_each(
+        step_ids, deliver=notifications.deliver_step, alone=deliver_step, key="step_id"
+    )
+
+
+@shared_task(
+    name="playbooks.deliver_escalations", acks_late=True, soft_time_limit=240, time_limit=270
+)
+def deliver_escalations(*, escalation_ids: list[int]) -> int:
+    """Tell the managers about a transaction's escalations; one that fails is sent again
+    alone (`deliver_escalation`, with its retries). Returns how many were sent."""
+    return _deliver_each(
+        escalation_ids,
+        deliver=notifications.deliver_escalation,
+        alone=deliver_escalation,
+        key="escalation_id",
+    )
+
+
+def _deliver_each(ids: list[int], *, deliver, alone, key: str) -> int:
+    sent = 0
+    for position, item in enumerate(ids):
+        try:
+            sent += bool(deliver(**{key: item}))
+        except SoftTimeLimitExceeded:
+            for rest in ids[position:]:
+                alone.apply_async(kwargs={key: rest})
+            break
+        except Exception as error:  # noqa: BLE001 - retried alone, with its own back-off
+            logger.warning("%s %s failed, sent again alone: %s", alone.name, item, error)
+            alone.apply_async(kwargs={key: item}, countdown=_backoff(0))
+    return sent
+
+
 @retrying_task(name="playbooks.deliver_superseded_notice", **DELIVERY_OPTIONS)
 def deliver_superseded_notice(*, case_id: int) -> bool:
     """Tell a superseded case's owner; a second run sends nothing."""

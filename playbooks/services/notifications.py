@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from core.background import enqueue_on_commit
+from core.background import enqueue_in_batches_on_commit, enqueue_on_commit
 from core.mail import compose_email, default_sender
 from core.models import LoopSettings, User
 from core.roles import Role
@@ -42,15 +42,27 @@ class DeliveryFailed(Exception):
 # --- queuing (inside transactions) ---------------------------------------------------
 
 
+# Deliveries a transaction queues go to the worker this many to a task: a batch of answers
+# that opens a hundred cases sends a few tasks, not three hundred.
+DELIVERY_BATCH_SIZE = 50
+
+
 def queue_step_delivery(*, step_id: int) -> None:
     """Deliver a notify or acknowledge step's email once the transaction commits."""
-    enqueue_on_commit("playbooks.deliver_step", step_id=step_id)
+    enqueue_in_batches_on_commit(
+        "playbooks.deliver_steps", key="step_ids", item=step_id, size=DELIVERY_BATCH_SIZE
+    )
 
 
 def queue_escalation_emails(*, escalation_ids: Iterable[int]) -> None:
     """Tell the managers about new escalations once the transaction commits."""
     for escalation_id in escalation_ids:
-        enqueue_on_commit("playbooks.deliver_escalation", escalation_id=escalation_id)
+        enqueue_in_batches_on_commit(
+            "playbooks.deliver_escalations",
+            key="escalation_ids",
+            item=escalation_id,
+            size=DELIVERY_BATCH_SIZE,
+        )
 
 
 def queue_superseded_notice(*, case_id: int) -> None:

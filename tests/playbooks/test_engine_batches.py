@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from playbooks.models import Case, PlaybookStep, ProcessingFailure, StepKind
+from playbooks.models import Case
 from playbooks.tasks import process_responses
 from surveys.models import Response
 from tests.factories import ContactFactory, ResponseFactory
@@ -35,24 +35,6 @@ def test_a_batch_opens_every_case_with_one_lock_query_and_one_commit(default_pla
     assert len(locks) == 1, locks
     # Fewer statements than answers processed one by one (8 each, and their commits).
     assert len(statements) < 8 * len(batch)
-
-
-def test_an_answer_that_fails_rolls_back_alone_and_is_dead_lettered(default_playbooks):
-    good = detractors(2)
-    broken = ResponseFactory(contact=ContactFactory(), score=9)
-    # The promoters' playbook has an escalation step whose threshold an admin mistyped.
-    PlaybookStep.objects.filter(pk=default_playbooks["promoter"].steps.first().pk).update(
-        kind=StepKind.ESCALATION, options={"detractor_count": "three", "all_categories": True}
-    )
-
-    done = process_responses(response_ids=[good[0].pk, broken.pk, good[1].pk])
-
-    assert done == 2
-    assert Case.objects.filter(response__in=good).count() == 2
-    assert not Case.objects.filter(response=broken).exists()
-    broken.refresh_from_db()
-    assert broken.processed_at is None
-    assert "three" in ProcessingFailure.objects.get(response=broken).error
 
 
 def test_an_answer_another_worker_holds_is_processed_once_it_lets_go(default_playbooks):

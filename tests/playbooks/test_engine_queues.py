@@ -13,8 +13,16 @@ from django.utils import timezone
 from core.background import enqueue
 from imports.services.answers import import_responses
 from nps_loop.celery import app
-from playbooks.models import Case, PlaybookStep, ProcessingFailure, StepKind
-from playbooks.tasks import process_responses
+from playbooks.models import (
+    Case,
+    CaseStep,
+    Escalation,
+    PlaybookStep,
+    ProcessingFailure,
+    StepKind,
+)
+from playbooks.services import notifications
+from playbooks.tasks import deliver_steps, process_responses
 from surveys.answers import AnswerIn
 from surveys.models import Response, Source
 from surveys.services import record_response
@@ -138,3 +146,43 @@ def test_a_batch_run_twice_opens_each_case_once(default_playbooks):
     process_responses(response_ids=ids)
 
     assert Case.objects.filter(response_id__in=ids).count() == 3
+
+
+def test_the_emails_of_a_batch_of_cases_go_to_the_worker_in_one_task(broker):
+    answers = [ResponseFactory(contact=ContactFactory(), score=2) for _ in range(3)]
+    purge_queue()  # their own processing, queued as they were stored
+
+    process_responses(response_ids=[answer.pk for answer in answers])
+
+    emailing = CaseStep.objects.filter(
+        case__response__in=answers, kind__in=[StepKind.NOTIFY, StepKind.ACKNOWLEDGE]
+    )
+    assert emailing.count() >= 3
+    escalations = Escalation.objects.filter(case__response__in=answers)
+    assert escalations.exists()
+    assert sorted(queued(broker, "bulk")) == [
+        (
+            "playbooks.deliver_escalations",
+            {"escalation_ids": sorted(escalations.values_list("pk", flat=True))},
+        ),
+        ("playbooks.deliver_steps", {"step_ids": sorted(emailing.values_list("pk", flat=True))}),
+    ]
+
+
+def test_an_email_of_a_batch_that_fails_is_sent_again_alone_with_its_retries(
+    broker, monkeypatch
+):
+    sent = []
+
+    def deliver(*, step_id):
+        if step_id == 2:
+            raise notifications.DeliveryFailed("the mail server is down")
+        sent.append(step_id)
+        return True
+
+    monkeypatch.setattr(notifications, "deliver_step", deliver)
+
+    assert deliver_steps(step_ids=[1, 2, 3]) == 2
+
+    assert sent == [1, 3]
+    assert queued(broker, "celery") == [("playbooks.deliver_step", {"step_id": 2})]
