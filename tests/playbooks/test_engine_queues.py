@@ -169,9 +169,7 @@ def test_the_emails_of_a_batch_of_cases_go_to_the_worker_in_one_task(broker):
     ]
 
 
-def test_an_email_of_a_batch_that_fails_is_sent_again_alone_with_its_retries(
-    broker, monkeypatch
-):
+def test_an_email_of_a_batch_that_fails_is_sent_again_alone_with_its_retries(broker, monkeypatch):
     sent = []
 
     def deliver(*, step_id):
