@@ -243,7 +243,7 @@ CELERY_TASK_ROUTES = {
 }
 # Answers in one `playbooks.process_responses` task: larger batches cost a live answer more
 # waiting (a worker busy with a batch finishes it first), smaller ones more tasks.
-NPS_ENGINE_BATCH_SIZE = env.int("NPS_ENGINE_BATCH_SIZE", default=10)
+NPS_ENGINE_BATCH_SIZE = env.int("NPS_ENGINE_BATCH_SIZE", default=25)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

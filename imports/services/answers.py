@@ -88,7 +88,7 @@ RESPONSE_COLUMNS = (
 RESPONSE_CHUNK_SIZE = 10_000
 # History answers per engine task, in engine batches (`NPS_ENGINE_BATCH_SIZE`): processing
 # one only tags its themes, a few milliseconds.
-HISTORY_BATCH_FACTOR = 20
+HISTORY_BATCH_FACTOR = 10
 _CAMPAIGN_NAME = text(200)
 
 
