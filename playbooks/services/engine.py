@@ -129,11 +129,20 @@ def process_responses(*, response_ids: list[int]) -> ProcessedBatch:
                 of=("self",), skip_locked=True
             )
         }
-        processed = [
-            _process_locked(answers[response_id], playbooks, mark_processed=False)
-            for response_id in response_ids
-            if response_id in answers
-        ]
+        writes = _CaseWrites()
+        processed = []
+        for response_id in response_ids:
+            if response_id not in answers:
+                continue
+            answer = answers[response_id]
+            # The cases this batch opened at the account count among its other open cases,
+            # as they would had each answer been processed alone.
+            opened_here = writes.open_cases_at(answer.account_id)
+            answer.history_open_cases = [*opened_here, *answer.history_open_cases][:20]
+            processed.append(
+                _process_locked(answer, playbooks, mark_processed=False, writes=writes)
+            )
+        writes.write()
         Response.objects.filter(
             pk__any_of=[outcome.response_id for outcome in processed if not outcome.already]
         ).update(processed_at=timezone.now())
@@ -147,6 +156,7 @@ def _process_locked(
     *,
     arrived_at: dt.datetime | None = None,
     mark_processed: bool = True,
+    writes: _CaseWrites | None = None,
 ) -> Processed:
     """Process an answer whose row this transaction locked (`_annotated_answers`); unless
     told not to (a batch marks its answers at once), mark it processed."""
@@ -165,7 +175,7 @@ def _process_locked(
         window_days=case_window_days(),
     )
     playbook = None if history else playbook_for(response=response, playbooks=playbooks)
-    case = open_case(response=response, playbook=playbook) if playbook else None
+    case = open_case(response=response, playbook=playbook, writes=writes) if playbook else None
     if history:
         logger.info(
             "answer %s is history (answered %s, arrived %s): no case opened",
@@ -263,12 +273,13 @@ def _awaiting_follow_up(*, contact_id: Any, answered_at: Any, response_id: Any) 
     )
 
 
-def open_case(*, response: Response, playbook: Playbook) -> Case:
+def open_case(*, response: Response, playbook: Playbook, writes: _CaseWrites | None = None) -> Case:
     """Open the answer's case with the playbook's steps copied in, and run the automatic ones.
 
     The answer comes from `_locked_answer` (its annotations); the automatic steps run on
     the case in memory, and each table is written once: suppression, escalations, the case,
-    its steps, its timeline.
+    its steps, its timeline. Given `writes` (a batch's), the case, its steps and timeline
+    are written with the batch's other cases, when it ends.
     """
     loop = LoopSettings.current()
     now = timezone.now()
@@ -318,12 +329,55 @@ def open_case(*, response: Response, playbook: Playbook) -> Case:
             step.status, step.done_at = StepStatus.DONE, timezone.now()
     # The suppression and escalations written above point to the case: PostgreSQL checks
     # foreign keys at commit, by which time it is written.
-    case.save(force_insert=True)
-    CaseStep.objects.bulk_create(steps)
-    for step in opening.deliveries:
-        queue_step_delivery(step_id=step.pk)
-    CaseEvent.objects.bulk_create(opening.events)
+    alone = writes is None
+    writes = _CaseWrites() if writes is None else writes
+    writes.add(opening, steps)
+    if alone:
+        writes.write()
     return case
+
+
+@dataclass
+class _CaseWrites:
+    """The cases opened in a transaction with their steps and timelines, written together:
+    one statement per table for a batch of answers, not one per case."""
+
+    cases: list[Case] = field(default_factory=list)
+    steps: list[CaseStep] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
+    deliveries: list[CaseStep] = field(default_factory=list)
+
+    def add(self, opening: _Opening, steps: list[CaseStep]) -> None:
+        self.cases.append(opening.case)
+        self.steps.extend(steps)
+        self.events.extend(opening.events)
+        self.deliveries.extend(opening.deliveries)
+
+    def open_cases_at(self, account_id: int | None) -> list[dict[str, Any]]:
+        """The cases opened here at the account, most recent first, as `answer_history`
+        reads open cases."""
+        if account_id is None:
+            return []
+        return [
+            {
+                "id": case.pk,
+                "status": case.status,
+                "category": case.category,
+                "score": case.response.score,
+                "contact_name": case.contact.name,
+                "contact_email": case.contact.email,
+                "opened_at": case.opened_at.isoformat(),
+            }
+            for case in reversed(self.cases)
+            if case.account_id == account_id
+        ]
+
+    def write(self) -> None:
+        Case.objects.bulk_create(self.cases)
+        CaseStep.objects.bulk_create(self.steps)
+        for step in self.deliveries:
+            queue_step_delivery(step_id=step.pk)
+        CaseEvent.objects.bulk_create(self.events)
 
 
 @dataclass

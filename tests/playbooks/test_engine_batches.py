@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from playbooks.models import Case
 from playbooks.tasks import process_responses
 from surveys.models import Response
-from tests.factories import ContactFactory, ResponseFactory
+from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 # Real transactions, as in the worker: no test savepoints around them.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,3 +60,18 @@ def test_an_answer_another_worker_holds_is_processed_once_it_lets_go(default_pla
 
     assert done == 2
     assert Case.objects.filter(response__in=[held, free]).count() == 2
+
+
+def test_cases_a_batch_opens_at_one_account_see_each_other_in_their_360_view(
+    default_playbooks,
+):
+    account = AccountFactory()
+    answers = [ResponseFactory(contact=ContactFactory(account=account), score=2) for _ in range(3)]
+
+    process_responses(response_ids=[answer.pk for answer in answers])
+
+    cases = {case.response_id: case for case in Case.objects.filter(response__in=answers)}
+    first, second, third = (cases[answer.pk] for answer in answers)
+    others = third.steps.get(kind="lookup_360").result["other_open_cases"]
+    assert [other["id"] for other in others] == [second.pk, first.pk]
+    assert others[0]["contact"] == second.contact.name
