@@ -9,10 +9,19 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from core.background import enqueue_in_batches_on_commit, enqueue_on_commit
+from core.background import (
+    enqueue_in_batches_on_commit,
+    enqueue_many_on_commit,
+    enqueue_on_commit,
+)
 from playbooks.models import Playbook, PlaybookStep
 from surveys.models import Source
-from surveys.signals import contact_matched, response_recorded, response_updated
+from surveys.signals import (
+    contact_matched,
+    response_batch_recorded,
+    response_recorded,
+    response_updated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +49,21 @@ def enqueue_processing(sender, response, **kwargs) -> None:
         )
     else:
         enqueue_on_commit("playbooks.process_response", response_id=response.pk)
+
+
+@receiver(response_batch_recorded, dispatch_uid="playbooks.enqueue_batch_processing")
+def enqueue_batch_processing(sender, response_ids, **kwargs) -> None:
+    """The engine processes many new answers (opens their cases, or not) once their
+    transaction commits: `NPS_ENGINE_BATCH_SIZE` answers a task, on the `bulk` queue,
+    behind the answers people are giving now; all sent over one broker connection.
+
+    When the broker is unreachable the answers stay stored and unprocessed; the minute
+    sweep enqueues them again."""
+    size = settings.NPS_ENGINE_BATCH_SIZE
+    enqueue_many_on_commit(
+        "playbooks.process_responses",
+        [{"response_ids": response_ids[i : i + size]} for i in range(0, len(response_ids), size)],
+    )
 
 
 @receiver(response_updated, dispatch_uid="playbooks.note_answer_amended")

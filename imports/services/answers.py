@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -39,7 +38,6 @@ from accounts.models import (
     Influence,
     Persona,
 )
-from core.background import enqueue_many_on_commit
 from imports.csv_import import (
     Column,
     CsvFile,
@@ -57,6 +55,7 @@ from surveys.answers import AnswerIn, clean_answer
 from surveys.history import case_window_days, history_cutoff
 from surveys.models import Campaign, Category, Response, Source
 from surveys.services.responses import assign_account_to_contact, record_response
+from surveys.signals import response_batch_recorded
 
 ERASED_DOMAIN = f"@{ERASED_EMAIL_DOMAIN}"
 ERASED_ANSWER_ROW = (
@@ -559,14 +558,9 @@ class _Staging:
 
 
 def _queue_engine_work(response_ids: list[int]) -> None:
-    """The engine processes the new answers (opens their cases, or not) once their batch
-    commits: `NPS_ENGINE_BATCH_SIZE` answers a task, on the `bulk` queue, behind the answers
-    people are giving now; all sent over one broker connection."""
-    size = settings.NPS_ENGINE_BATCH_SIZE
-    enqueue_many_on_commit(
-        "playbooks.process_responses",
-        [{"response_ids": response_ids[i : i + size]} for i in range(0, len(response_ids), size)],
-    )
+    """The engine processes the new answers once their batch commits, in batches on the
+    `bulk` queue (the playbooks' receiver of `response_batch_recorded` says how)."""
+    response_batch_recorded.send(sender=Response, response_ids=response_ids)
 
 
 def _staged_row(row: Row, batch: int, answer: AnswerIn) -> tuple:

@@ -1,5 +1,6 @@
 """Every write of the `surveys` app. See `responses.record_response` for the way answers enter."""
 
+from surveys.services.response_batches import record_responses
 from surveys.services.responses import (
     AddressErased,
     RecordedResponse,
@@ -14,4 +15,5 @@ __all__ = [
     "assign_account_to_contact",
     "opt_out_contact",
     "record_response",
+    "record_responses",
 ]

@@ -218,33 +218,46 @@ def _erased(email: str) -> Exists:
     return Exists(ErasedAddress.objects.filter(address_hash=address_hash(email)))
 
 
-def _correct(response: Response, answer: AnswerIn) -> RecordedResponse:
-    """Apply a later delivery of a stored answer, unless it is stale or a repeat."""
+def planned_correction(response: Response, answer: AnswerIn) -> dict[str, object] | None:
+    """What a later delivery of a stored answer would change: the new value per field ({}
+    for a repeat), or None when it is stale (older at the source than what is stored)."""
     stored_at = response.source_updated_at
     if stored_at is not None and answer.updated_at < stored_at:
-        logger.info(
-            "stale delivery ignored id=%s source=%s delivered=%s stored=%s",
-            response.pk,
-            response.source,
-            answer.updated_at.isoformat(),
-            stored_at.isoformat(),
-        )
-        return RecordedResponse(response=response, created=False, stale=True)
+        return None
     # Two versions stamped at the same instant: only what the stored one lacks is taken,
     # so that either order of arrival ends the same.
     same_instant = stored_at is not None and answer.updated_at == stored_at
-    previous: dict[str, object] = {}
+    changes: dict[str, object] = {}
     for field in CORRECTABLE_FIELDS:
         new, old = getattr(answer, field), getattr(response, field)
         if new in ("", None) or new == old:
             continue
         if same_instant and old not in ("", None):
             continue
+        changes[field] = new
+    return changes
+
+
+def _correct(response: Response, answer: AnswerIn) -> RecordedResponse:
+    """Apply a later delivery of a stored answer, unless it is stale or a repeat."""
+    changes = planned_correction(response, answer)
+    if changes is None:
+        logger.info(
+            "stale delivery ignored id=%s source=%s delivered=%s stored=%s",
+            response.pk,
+            response.source,
+            answer.updated_at.isoformat(),
+            response.source_updated_at.isoformat(),
+        )
+        return RecordedResponse(response=response, created=False, stale=True)
+    if not changes:  # a repeat: nothing changes, not even when it was last seen
+        return RecordedResponse(response=response, created=False)
+    previous: dict[str, object] = {}
+    for field, new in changes.items():
+        old = getattr(response, field)
         previous[field] = old[:500] if isinstance(old, str) else old
         setattr(response, field, new)
-    changed = list(previous)
-    if not changed:  # a repeat: nothing changes, not even when it was last seen
-        return RecordedResponse(response=response, created=False)
+    changed = list(changes)
     response.source_updated_at = answer.updated_at  # not older: not stale
     if answer.payload is not None:
         response.payload = answer.payload
