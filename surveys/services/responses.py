@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -114,39 +118,43 @@ WITH stored AS (
     SELECT {stored_columns}, c.email AS contact_email, a.external_id AS account_external_id
     FROM {response} r JOIN {contact} c ON c.id = r.contact_id
     LEFT JOIN {account} a ON a.id = r.account_id
-    WHERE r.source = %(source)s AND r.external_id = %(external_id)s
+    WHERE r.source = %(source)s::text AND r.external_id = %(external_id)s::text
 ), erased AS (
-    SELECT 1 FROM {erased} WHERE address_hash = %(address_hash)s
+    SELECT 1 FROM {erased} WHERE address_hash = %(address_hash)s::text
 ), go AS (
     SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM stored) AND NOT EXISTS (SELECT 1 FROM erased)
 ), known AS (
-    SELECT id, email, account_id, language, name FROM {contact} WHERE lower(email) = %(email)s
+    SELECT id, email, account_id, language, name FROM {contact} WHERE lower(email) = %(email)s::text
 ), matched AS (
     SELECT coalesce(
         (SELECT id FROM {account}
-         WHERE %(account_external_id)s <> '' AND external_id = %(account_external_id)s),
-        (SELECT min(account_id) FROM {domain} WHERE domain = %(domain)s HAVING count(*) = 1)
+         WHERE %(account_external_id)s::text <> ''
+           AND external_id = %(account_external_id)s::text),
+        (SELECT min(account_id) FROM {domain} WHERE domain = %(domain)s::text HAVING count(*) = 1)
     ) AS account_id
 ), new_contact AS (
     INSERT INTO {contact} (email, name, language, account_id, title, persona, influence,
         phone, external_id, opted_out, created_at, updated_at)
-    SELECT %(email)s, %(contact_name)s, %(language)s, matched.account_id, '', %(persona)s,
-        %(influence)s, '', '', false, %(now)s, %(now)s
+    SELECT %(email)s::text, %(contact_name)s::text, %(language)s::text, matched.account_id, '',
+        %(persona)s::text, %(influence)s::text, '', '', false, %(now)s::timestamptz,
+        %(now)s::timestamptz
     FROM matched, go WHERE NOT EXISTS (SELECT 1 FROM known)
     ON CONFLICT DO NOTHING
     RETURNING id, email, account_id, language
 ), contact AS (
     SELECT k.id, k.email, k.account_id, k.language FROM known k, matched m, go
     WHERE (k.account_id IS NOT NULL OR m.account_id IS NULL)
-      AND (k.name <> '' OR %(contact_name)s = '') AND (k.language <> '' OR %(language)s = '')
+      AND (k.name <> '' OR %(contact_name)s::text = '')
+      AND (k.language <> '' OR %(language)s::text = '')
     UNION ALL
     SELECT id, email, account_id, language FROM new_contact
 ), inserted AS (
     INSERT INTO {response} (contact_id, account_id, campaign_id, score, comment, answered_at,
         source, external_id, language, payload, source_updated_at, created_at, updated_at)
-    SELECT id, account_id, %(campaign_id)s, %(score)s, %(comment)s, %(answered_at)s,
-        %(source)s, %(external_id)s, coalesce(nullif(%(language)s, ''), language),
-        %(payload)s::jsonb, %(updated_at)s, %(now)s, %(now)s
+    SELECT id, account_id, %(campaign_id)s::bigint, %(score)s::smallint, %(comment)s::text,
+        %(answered_at)s::timestamptz, %(source)s::text, %(external_id)s::text,
+        coalesce(nullif(%(language)s::text, ''), language), %(payload)s::jsonb,
+        %(updated_at)s::timestamptz, %(now)s::timestamptz, %(now)s::timestamptz
     FROM contact
     ON CONFLICT (source, external_id) DO NOTHING
     RETURNING id, contact_id, account_id, category, language
@@ -169,7 +177,7 @@ def _store_in_one_statement(answer: AnswerIn) -> RecordedResponse | None:
     None when the delivery needs the full path (`_store`): a correction, a known contact
     to complete, or a race with another delivery of the same answer."""
     now = timezone.now()
-    with connection.cursor() as cursor:
+    with _planned_once() as cursor:
         cursor.execute(_one_statement(), _statement_params(answer, now))
         erased, pk, category, language, contact_id, email, contact_language, account_id, *rest = (
             cursor.fetchone()
@@ -212,6 +220,22 @@ def _store_in_one_statement(answer: AnswerIn) -> RecordedResponse | None:
             response.source_updated_at.isoformat(),
         )
     return RecordedResponse(response=response, created=False, stale=changes is None)
+
+
+@contextmanager
+def _planned_once() -> Iterator[CursorWrapper]:
+    """A cursor that binds its parameters on the server: the statement is prepared (parsed
+    and planned once per connection, `prepare_threshold` in the database settings) rather
+    than planned again for every answer. Django's own cursors bind on the client."""
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    try:
+        if connection.queries_logged:
+            yield connection.make_debug_cursor(raw)
+        else:
+            yield connection.make_cursor(raw)
+    finally:
+        raw.close()
 
 
 def _one_statement() -> str:
