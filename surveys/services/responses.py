@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import psycopg
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -177,11 +174,8 @@ def _store_in_one_statement(answer: AnswerIn) -> RecordedResponse | None:
     None when the delivery needs the full path (`_store`): a correction, a known contact
     to complete, or a race with another delivery of the same answer."""
     now = timezone.now()
-    with _planned_once() as cursor:
-        cursor.execute(_one_statement(), _statement_params(answer, now))
-        erased, pk, category, language, contact_id, email, contact_language, account_id, *rest = (
-            cursor.fetchone()
-        )
+    row = _fetch_one_planned_once(_one_statement(), _statement_params(answer, now))
+    erased, pk, category, language, contact_id, email, contact_language, account_id, *rest = row
     account_external_id, stored = rest[0], rest[1:]
     if erased:
         raise AddressErased()
@@ -190,7 +184,7 @@ def _store_in_one_statement(answer: AnswerIn) -> RecordedResponse | None:
         response.contact = _as_read(
             Contact, id=contact_id, email=email, account_id=account_id, language=contact_language
         )
-        _attach_account(response, account_id, account_external_id)
+        _attach_account(response, account_id, account_external_id, with_contact=True)
         logger.info(
             "response recorded id=%s source=%s external_id=%s matched=%s",
             response.pk,
@@ -222,20 +216,24 @@ def _store_in_one_statement(answer: AnswerIn) -> RecordedResponse | None:
     return RecordedResponse(response=response, created=False, stale=changes is None)
 
 
-@contextmanager
-def _planned_once() -> Iterator[CursorWrapper]:
-    """A cursor that binds its parameters on the server: the statement is prepared (parsed
-    and planned once per connection, `prepare_threshold` in the database settings) rather
-    than planned again for every answer. Django's own cursors bind on the client."""
+def _fetch_one_planned_once(sql: str, params: dict[str, object]) -> tuple:
+    """Run `sql` through a cursor that binds its parameters on the server, and return its
+    row: the statement is prepared (parsed and planned once per connection, see
+    `prepare_threshold` in the settings) rather than planned again for every answer.
+    Django's own cursors bind on the client and never prepare."""
     connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    try:
-        if connection.queries_logged:
-            yield connection.make_debug_cursor(raw)
-        else:
-            yield connection.make_cursor(raw)
-    finally:
-        raw.close()
+    with psycopg.Cursor(connection.connection) as raw:
+        if not connection.queries_logged:
+            cursor = connection.make_cursor(raw)
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+        logged = len(connection.queries_log)
+        cursor = connection.make_debug_cursor(raw)
+        cursor.execute(sql, params)
+        # A prepared statement's cursor keeps no text of it: the log shows the statement.
+        for entry in list(connection.queries_log)[logged:]:
+            entry["sql"] = entry["sql"] or connection.ops.compose_sql(sql, params)
+        return cursor.fetchone()
 
 
 def _one_statement() -> str:
@@ -299,14 +297,20 @@ def _as_read(model, **values):
     return model.from_db("default", names, [values[name] for name in names])
 
 
-def _attach_account(response: Response, account_id: int | None, external_id: str | None) -> None:
-    """The answer's account (and its contact's), with the id and CRM id that were read;
-    its other columns load if something asks for them."""
+def _attach_account(
+    response: Response,
+    account_id: int | None,
+    external_id: str | None,
+    *,
+    with_contact: bool = False,
+) -> None:
+    """The answer's account (and, `with_contact`, its contact's: the same), with the id and
+    CRM id that were read; its other columns load if something asks for them."""
     account = (
         None if account_id is None else _as_read(Account, id=account_id, external_id=external_id)
     )
     response.account = account
-    if response.contact.account_id == account_id:
+    if with_contact:
         response.contact.account = account
 
 
