@@ -26,13 +26,8 @@ from django.utils import timezone
 from accounts.models import ERASED_EMAIL_DOMAIN, Account, AccountDomain, Contact, ErasedAddress
 from surveys.answers import AnswerIn, clean_answer
 from surveys.models import Response
-from surveys.services.responses import (
-    AddressErased,
-    RecordedResponse,
-    assign_account_to_contact,
-    planned_correction,
-    record_response,
-)
+from surveys.services.recorded import AddressErased, RecordedResponse, planned_correction
+from surveys.services.responses import assign_account_to_contact, record_response
 from surveys.signals import response_batch_recorded
 
 logger = logging.getLogger(__name__)
