@@ -300,3 +300,25 @@ def test_a_batch_of_answers_costs_a_few_queries_whatever_its_size(
         reply = api_client.post(URL, {"responses": batch}, format="json")
 
     assert reply.json()["created"] == 200
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"score": 11},
+        {"score": "9"},
+        {"email": "not-an-address"},
+        {"external_id": "   "},
+        {"language": "français"},
+        {"answered_at": "yesterday"},
+    ],
+)
+def test_a_refused_answer_in_a_batch_gets_the_error_it_would_get_alone(api_client, wrong):
+    body = {**answer("r-1"), **wrong}
+    alone = api_client.post("/api/v1/responses", body, format="json")
+
+    reply = api_client.post(URL, {"responses": [answer("r-0"), body]}, format="json")
+
+    item = reply.json()["results"][1]
+    assert (alone.status_code, item["status"]) == (400, 400)
+    assert item["error"] == alone.json()["error"]
