@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,15 @@ def cache_get(key: str, default: Any = None) -> Any:
     except CACHE_ERRORS as error:
         logger.warning("cache unavailable, reading %s without it: %s", key, error)
         return default
+
+
+def cache_get_many(keys: list[str]) -> dict[str, Any]:
+    """The values found among `keys` (one round trip to Redis); none when the cache is down."""
+    try:
+        return cache.get_many(keys)
+    except CACHE_ERRORS as error:
+        logger.warning("cache unavailable, reading %s without it: %s", ", ".join(keys), error)
+        return {}
 
 
 def cache_set(key: str, value: Any, timeout: int) -> None:
@@ -44,8 +54,17 @@ def cache_count(key: str, timeout: int) -> int | None:
     """Add one to the counter `key` (created at 1, expiring after `timeout` seconds) and
     return it; None when the cache cannot count."""
     try:
+        backend = caches["default"]
+        if isinstance(backend, RedisCache):
+            # One round trip, atomic (MULTI/EXEC): the counter created at 0 with its expiry
+            # unless it exists, then counted. Stored as a plain integer, as the cache does.
+            name = backend.make_and_validate_key(key)
+            pipeline = backend._cache.get_client(name, write=True).pipeline()
+            pipeline.set(name, 0, ex=timeout, nx=True)
+            pipeline.incr(name)
+            return pipeline.execute()[1]
         # Counting first: every request of a window but its first finds the counter, and
-        # an add that fails would cost each of them one more round trip to Redis.
+        # an add that fails would cost each of them one more round trip.
         try:
             return cache.incr(key)
         except ValueError:  # the window's first request, or the counter just expired

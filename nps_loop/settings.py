@@ -134,6 +134,10 @@ else:
     # PostgreSQL's JIT compiles the queue's counting query in ~150 ms to save a few: for
     # short interactive queries it costs more than it gains. A URL's own options win.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # The few statements run through a server-binding cursor (a new answer's, which every
+    # answer sent in runs) are prepared from their second run on a connection: planned
+    # once, not each time. Django's own cursors bind on the client and never prepare.
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "nps_loop.User"
@@ -191,6 +195,9 @@ STORAGES = {
 # the public survey pages. Redis in production (CACHE_URL=rediscache://host:6379/1);
 # without it, files under NPS_DATA_DIR, shared by the processes of one machine.
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, without a new client object built for every call.
+    CACHES["default"]["BACKEND"] = "core.redis_cache.ReusedClientRedisCache"
 
 # --- Email ------------------------------------------------------------------
 

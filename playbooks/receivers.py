@@ -9,10 +9,19 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from core.background import enqueue_in_batches_on_commit, enqueue_on_commit
+from core.background import (
+    enqueue_in_batches_on_commit,
+    enqueue_many_on_commit,
+    enqueue_on_commit,
+)
 from playbooks.models import Playbook, PlaybookStep
 from surveys.models import Source
-from surveys.signals import contact_matched, response_recorded, response_updated
+from surveys.signals import (
+    contact_matched,
+    response_batch_recorded,
+    response_recorded,
+    response_updated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +29,9 @@ logger = logging.getLogger(__name__)
 # Answers that arrive by the thousand: processed in batches, on the `bulk` queue, after
 # the answers someone just gave (survey page, API, webhooks) on the `live` queue.
 BULK_SOURCES = frozenset({Source.CSV})
+# History answers per engine task, in engine batches (`NPS_ENGINE_BATCH_SIZE`): processing
+# one only tags its themes, a few milliseconds.
+HISTORY_BATCH_FACTOR = 10
 
 
 @receiver(response_recorded, dispatch_uid="playbooks.enqueue_processing")
@@ -40,6 +52,27 @@ def enqueue_processing(sender, response, **kwargs) -> None:
         )
     else:
         enqueue_on_commit("playbooks.process_response", response_id=response.pk)
+
+
+@receiver(response_batch_recorded, dispatch_uid="playbooks.enqueue_batch_processing")
+def enqueue_batch_processing(sender, response_ids, history_ids=(), **kwargs) -> None:
+    """The engine processes many new answers (opens their cases, or not) once their
+    transaction commits: `NPS_ENGINE_BATCH_SIZE` answers a task, on the `bulk` queue,
+    behind the answers people are giving now; all sent over one broker connection.
+    History (`history_ids`, answers that open no case: the engine only tags their themes)
+    goes `HISTORY_BATCH_FACTOR` times as many to a task: a hundred thousand rows of history
+    are a few hundred tasks, not ten thousand.
+
+    When the broker is unreachable the answers stay stored and unprocessed; the minute
+    sweep enqueues them again."""
+    size = settings.NPS_ENGINE_BATCH_SIZE
+    batches = [response_ids[i : i + size] for i in range(0, len(response_ids), size)]
+    history_ids = list(history_ids)
+    size *= HISTORY_BATCH_FACTOR
+    batches += [history_ids[i : i + size] for i in range(0, len(history_ids), size)]
+    enqueue_many_on_commit(
+        "playbooks.process_responses", [{"response_ids": batch} for batch in batches]
+    )
 
 
 @receiver(response_updated, dispatch_uid="playbooks.note_answer_amended")

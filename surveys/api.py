@@ -33,7 +33,7 @@ from surveys.serializers import (
     SuppressionSerializer,
     SurveyClearanceSerializer,
 )
-from surveys.services import AddressErased, record_response
+from surveys.services import AddressErased, record_response, record_responses
 
 INVALID = "Some fields are not valid; see 'fields'."
 
@@ -141,35 +141,28 @@ class ResponseCreateView(APIView):
         )
 
 
-def _recorded_item(index: int, item: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """One answer of a bulk request, recorded as `POST /api/v1/responses` would: its
-    result, and the count it adds to (created, updated, unchanged or failed)."""
-    serializer = ResponseInSerializer(data=item)
-    if not serializer.is_valid():
-        error = api_error_body(
-            code="invalid", message=INVALID, fields=flat_errors(serializer.errors)
-        )
-        return {"index": index, "status": 400, **error}, "failed"
-    try:
-        recorded = record_response(
-            answer=AnswerIn(source=Source.API, payload=item, **serializer.validated_data)
-        )
-    except AddressErased as error:
-        body = api_error_body(code="erased", message=error.messages[0])
+def _item_result(
+    index: int, outcome: Any, shown: dict[bool, RecordedResponseSerializer]
+) -> tuple[dict[str, Any], str]:
+    """One answer of a bulk request as `POST /api/v1/responses` would have answered it:
+    its result, and the count it adds to (created, updated, unchanged or failed).
+    `shown` draws a recorded answer, by whether its delivery was stale."""
+    if isinstance(outcome, AddressErased):
+        body = api_error_body(code="erased", message=outcome.messages[0])
         return {"index": index, "status": 409, **body}, "failed"
-    except ValidationError as error:
+    if isinstance(outcome, ValidationError):
         fields = (
-            error.message_dict
-            if hasattr(error, "error_dict")
-            else {"non_field_errors": error.messages}
+            outcome.message_dict
+            if hasattr(outcome, "error_dict")
+            else {"non_field_errors": outcome.messages}
         )
         body = api_error_body(code="invalid", message=INVALID, fields=fields)
         return {"index": index, "status": 400, **body}, "failed"
-    shown = RecordedResponseSerializer(recorded.response, context={"stale": recorded.stale}).data
-    if recorded.created:
-        return {"index": index, "status": 201, "response": shown}, "created"
-    count = "updated" if recorded.changed else "unchanged"
-    return {"index": index, "status": 200, "response": shown}, count
+    answer = shown[outcome.stale].to_representation(outcome.response)
+    if outcome.created:
+        return {"index": index, "status": 201, "response": answer}, "created"
+    count = "updated" if outcome.changed else "unchanged"
+    return {"index": index, "status": 200, "response": answer}, count
 
 
 class ResponseBulkView(APIView):
@@ -207,10 +200,32 @@ class ResponseBulkView(APIView):
         batch = ResponseBatchSerializer(data=request.data)
         if not batch.is_valid():
             raise serializers.ValidationError(flat_errors(batch.errors))
+        items = batch.validated_data["responses"]
+        refused: dict[int, dict[str, Any]] = {}
+        answers: dict[int, AnswerIn] = {}
+        # One serializer checks every item and one draws every answer, as DRF's own list
+        # serializers do: building a serializer copies all its fields, per item a good
+        # share of the request's time.
+        checker = ResponseInSerializer()
+        for index, item in enumerate(items):
+            try:
+                validated = checker.run_validation(item)
+            except serializers.ValidationError as error:
+                fields = flat_errors(error.detail)
+                refused[index] = api_error_body(code="invalid", message=INVALID, fields=fields)
+            else:
+                answers[index] = AnswerIn(source=Source.API, payload=item, **validated)
+        outcomes = dict(zip(answers, record_responses(answers=list(answers.values())), strict=True))
+        shown = {
+            stale: RecordedResponseSerializer(context={"stale": stale}) for stale in (False, True)
+        }
         totals = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
         results = []
-        for index, item in enumerate(batch.validated_data["responses"]):
-            result, count = _recorded_item(index, item)
+        for index in range(len(items)):
+            if index in refused:
+                result, count = {"index": index, "status": 400, **refused[index]}, "failed"
+            else:
+                result, count = _item_result(index, outcomes[index], shown)
             results.append(result)
             totals[count] += 1
         return ApiResponse({"results": results, **totals})

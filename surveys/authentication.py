@@ -1,8 +1,13 @@
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
-from surveys.rate_limits import client_address, exhausted, hit, wrong_api_key_limit
-from surveys.services.integrations import integration_for_key
+from core.resilient_cache import cache_get_many
+from surveys.rate_limits import client_address, hit, window, wrong_api_key_limit
+from surveys.services.integrations import (
+    KEYS_VERSION,
+    integration_for_key,
+    keys_version_or_start,
+)
 
 
 class IntegrationKeyAuthentication(authentication.BaseAuthentication):
@@ -24,19 +29,24 @@ class IntegrationKeyAuthentication(authentication.BaseAuthentication):
         if parts[0] != self.keyword:
             return None
         client = client_address(request)
-        wait = exhausted(wrong_api_key_limit(), client=client)
-        if wait is not None:
+        limit = wrong_api_key_limit()
+        # The address's wrong keys and the keys version, in one round trip to the cache.
+        counter, wait = window(limit, client)
+        cached = cache_get_many([counter, KEYS_VERSION])
+        if (cached.get(counter) or 0) >= limit.requests:
             raise exceptions.Throttled(
                 wait=wait, detail=_("Too many requests with a wrong API key from your address.")
             )
         if len(parts) != 2:
-            hit(wrong_api_key_limit(), client=client)
+            hit(limit, client=client)
             raise exceptions.AuthenticationFailed(
                 _("Malformed Authorization header: expected 'Bearer <key>'.")
             )
-        integration = integration_for_key(parts[1])
+        integration = integration_for_key(
+            parts[1], keys_version=keys_version_or_start(cached.get(KEYS_VERSION))
+        )
         if integration is None:
-            hit(wrong_api_key_limit(), client=client)
+            hit(limit, client=client)
             raise exceptions.AuthenticationFailed(_("Unknown or revoked API key."))
         return (integration, integration)
 

@@ -62,7 +62,7 @@ def client_address(request: HttpRequest) -> str:
 
 def hit(limit: Limit, *, client: str) -> int | None:
     """Count one request; None while within the limit, else the seconds until the next window."""
-    key, retry_after = _window(limit, client)
+    key, retry_after = window(limit, client)
     count = cache_count(key, timeout=limit.seconds + 1)
     # A cache that is down lets everyone through: an answer is worth more than a limit.
     return retry_after if count is not None and count > limit.requests else None
@@ -70,11 +70,13 @@ def hit(limit: Limit, *, client: str) -> int | None:
 
 def exhausted(limit: Limit, *, client: str) -> int | None:
     """Like `hit` without counting: the seconds to wait when the client is over the limit."""
-    key, retry_after = _window(limit, client)
+    key, retry_after = window(limit, client)
     return retry_after if (cache_get(key) or 0) >= limit.requests else None
 
 
-def _window(limit: Limit, client: str) -> tuple[str, int]:
+def window(limit: Limit, client: str) -> tuple[str, int]:
+    """The cache key counting `client`'s requests in the current window, and the seconds
+    until the next window."""
     now = time.time()
     start = int(now // limit.seconds) * limit.seconds
     retry_after = max(1, math.ceil(start + limit.seconds - now))

@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.signals import contact_account_set
-from surveys.models import Theme
+from surveys.models import Integration, Theme
 
 
 @receiver(contact_account_set, dispatch_uid="surveys.answers_follow_their_contact")
@@ -29,3 +29,14 @@ def forget_active_themes(sender, **kwargs) -> None:
 
     forget_active_themes()
     transaction.on_commit(forget_active_themes, robust=True)
+
+
+@receiver(post_save, sender=Integration, dispatch_uid="surveys.forget_known_keys_on_save")
+@receiver(post_delete, sender=Integration, dispatch_uid="surveys.forget_known_keys_on_delete")
+def forget_known_keys(sender, **kwargs) -> None:
+    """An integration changed (the admin, a rename): its key is read afresh everywhere, now
+    and once the change commits."""
+    from surveys.services.integrations import forget_known_keys
+
+    forget_known_keys()
+    transaction.on_commit(forget_known_keys, robust=True)

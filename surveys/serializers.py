@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Persona, Segment
-from surveys.models import Response, Suppression
+from surveys.models import Response, Source, Suppression
 
 SUPPRESSION_SCOPES = [("contact", "One contact"), ("account", "Everyone at the account")]
 
@@ -137,37 +137,30 @@ class ResponseInSerializer(serializers.Serializer):
         return min(value, timezone.now())
 
 
-class ResponseOutSerializer(serializers.ModelSerializer):
-    """An answer as stored, with whether it could be matched to an account."""
+class ResponseOutSerializer(serializers.Serializer):
+    """An answer as stored, with whether it could be matched to an account.
 
-    matched = serializers.BooleanField(source="is_matched")
+    Its fields are declared one by one, not read from the model: the API builds one for
+    every answer it returns, and a ModelSerializer would inspect the model each time."""
+
+    id = serializers.IntegerField(read_only=True)
+    source = serializers.ChoiceField(choices=Source.choices, read_only=True)
+    external_id = serializers.CharField(read_only=True)
     email = serializers.EmailField(source="contact.email")
-    account_external_id = serializers.CharField(
-        source="account.external_id", default=None, allow_null=True
-    )
+    score = serializers.IntegerField(read_only=True)
+    category = serializers.CharField(read_only=True)
+    comment = serializers.CharField(read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(
         source="source_updated_at",
         allow_null=True,
         help_text="When the sending system last changed the answer (else when it arrived).",
     )
-
-    class Meta:
-        model = Response
-        fields = [
-            "id",
-            "source",
-            "external_id",
-            "email",
-            "score",
-            "category",
-            "comment",
-            "answered_at",
-            "updated_at",
-            "language",
-            "matched",
-            "account_external_id",
-        ]
-        read_only_fields = fields
+    language = serializers.CharField(read_only=True)
+    matched = serializers.BooleanField(source="is_matched")
+    account_external_id = serializers.CharField(
+        source="account.external_id", default=None, allow_null=True
+    )
 
 
 class RecordedResponseSerializer(ResponseOutSerializer):
@@ -176,10 +169,6 @@ class RecordedResponseSerializer(ResponseOutSerializer):
     stale = serializers.SerializerMethodField(
         help_text=("True when the delivery was older than the stored answer and changed nothing.")
     )
-
-    class Meta(ResponseOutSerializer.Meta):
-        fields = [*ResponseOutSerializer.Meta.fields, "stale"]
-        read_only_fields = fields
 
     def get_stale(self, response: Response) -> bool:
         return bool(self.context.get("stale"))

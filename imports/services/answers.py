@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -40,7 +39,6 @@ from accounts.models import (
     Persona,
     address_hash,
 )
-from core.background import enqueue_many_on_commit
 from imports.csv_import import (
     Column,
     CsvFile,
@@ -58,6 +56,7 @@ from surveys.answers import AnswerIn, clean_answer
 from surveys.history import case_window_days, history_cutoff
 from surveys.models import Campaign, Category, Response, Source
 from surveys.services.responses import assign_account_to_contact, record_response
+from surveys.signals import response_batch_recorded
 
 ERASED_DOMAIN = f"@{ERASED_EMAIL_DOMAIN}"
 ERASED_ANSWER_ROW = (
@@ -86,9 +85,6 @@ RESPONSE_COLUMNS = (
 # Rows read, checked and staged at a time, and rows written per transaction: large enough
 # for set-based work to pay, small enough for memory to stay flat and progress to show.
 RESPONSE_CHUNK_SIZE = 10_000
-# History answers per engine task, in engine batches (`NPS_ENGINE_BATCH_SIZE`): processing
-# one only tags its themes, a few milliseconds.
-HISTORY_BATCH_FACTOR = 10
 _CAMPAIGN_NAME = text(200)
 
 
@@ -576,17 +572,9 @@ _CAMPAIGN_OF_ROW = """LEFT JOIN (SELECT lower(name) AS name_ci, min(id) AS id FR
 
 def _queue_engine_work(*, live: list[int], history: list[int]) -> None:
     """The engine processes the new answers (opens their cases, or not) once their batch
-    commits, on the `bulk` queue, behind the answers people are giving now; all sent over
-    one broker connection. Answers within the case window go `NPS_ENGINE_BATCH_SIZE` to a
-    task; history opens no case (the engine only tags its themes), so its tasks are larger:
-    a hundred thousand rows of history are a few hundred tasks, not ten thousand."""
-    size = settings.NPS_ENGINE_BATCH_SIZE
-    batches = [live[i : i + size] for i in range(0, len(live), size)]
-    size *= HISTORY_BATCH_FACTOR
-    batches += [history[i : i + size] for i in range(0, len(history), size)]
-    enqueue_many_on_commit(
-        "playbooks.process_responses", [{"response_ids": batch} for batch in batches]
-    )
+    commits, in batches on the `bulk` queue (the playbooks' receiver of
+    `response_batch_recorded` says how); history opens no case, so its batches are larger."""
+    response_batch_recorded.send(sender=Response, response_ids=live, history_ids=history)
 
 
 def _staged_row(row: Row, batch: int, answer: AnswerIn) -> tuple:

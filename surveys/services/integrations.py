@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -12,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.resilient_cache import cache_add, cache_set
 from surveys.models import Integration, IntegrationKind
 
 KEY_PREFIX = "npsl_"
@@ -53,17 +56,51 @@ def create_integration(
     return NewIntegration(integration=integration, key=key)
 
 
-def integration_for_key(key: str, *, kind: str | None = None) -> Integration | None:
-    """The active integration holding `key` (of `kind` when given), or None."""
+# The keys this process recognised, by hash: (integration, keys version then, when).
+# Trusted while the shared keys version (`KEYS_VERSION` in the cache) is unchanged, which
+# every change to an integration renews; for a minute at most, should the cache lose it.
+KEYS_VERSION = "integrations:keys-version"
+KNOWN_KEY_SECONDS = 60
+_known_keys: dict[str, tuple[Integration, str, float]] = {}
+
+
+def integration_for_key(
+    key: str, *, kind: str | None = None, keys_version: str | None = None
+) -> Integration | None:
+    """The active integration holding `key` (of `kind` when given), or None.
+
+    With `keys_version` (read from the cache, `KEYS_VERSION`), a key this process already
+    recognised under that version costs no query: under load each one is a round trip
+    every answer would pay."""
     if not key or not key.startswith(KEY_PREFIX):
         return None
-    integration = Integration.objects.filter(key_hash=hash_key(key), revoked_at__isnull=True)
-    if kind is not None:
-        integration = integration.filter(kind=kind)
-    found = integration.first()
-    if found is not None:
-        touch_integration(integration=found)
+    digest = hash_key(key)
+    found = None
+    known = _known_keys.get(digest) if keys_version is not None else None
+    if known and known[1] == keys_version and time.monotonic() - known[2] < KNOWN_KEY_SECONDS:
+        found = known[0]
+    else:
+        found = Integration.objects.filter(key_hash=digest, revoked_at__isnull=True).first()
+        if found is not None and keys_version is not None:
+            _known_keys[digest] = (found, keys_version, time.monotonic())
+    if found is None or (kind is not None and found.kind != kind):
+        return None
+    touch_integration(integration=found)
     return found
+
+
+def keys_version_or_start(version: str | None) -> str | None:
+    """`version` as read from the cache; when the cache has none (emptied, or down), one is
+    started for the next requests and None returned: this one reads its key afresh."""
+    if version is None:
+        cache_add(KEYS_VERSION, uuid.uuid4().hex, timeout=None)
+    return version
+
+
+def forget_known_keys() -> None:
+    """An integration changed (revoked, renamed, edited): every process reads keys afresh."""
+    _known_keys.clear()
+    cache_set(KEYS_VERSION, uuid.uuid4().hex, timeout=None)
 
 
 def touch_integration(*, integration: Integration) -> None:
@@ -88,6 +125,9 @@ def revoke_integration(*, integration: Integration) -> None:
         revoked_at=timezone.now()
     )
     integration.refresh_from_db(fields=["revoked_at"])
+    forget_known_keys()
+    # And once it commits: a request meanwhile may have read the key as still active.
+    transaction.on_commit(forget_known_keys, robust=True)
 
 
 def webhook_url(*, kind: str, key: str = "") -> str:

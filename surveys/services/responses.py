@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import (
     ERASED_EMAIL_DOMAIN,
@@ -23,43 +20,14 @@ from accounts.models import (
 )
 from surveys.answers import AnswerIn, clean_answer
 from surveys.models import Campaign, Response
+from surveys.services.answer_statement import store_in_one_statement
+from surveys.services.recorded import AddressErased, RecordedResponse, planned_correction
 from surveys.signals import contact_matched, response_recorded, response_updated
 
 if TYPE_CHECKING:
     from core.models import User
 
 logger = logging.getLogger(__name__)
-
-
-class AddressErased(ValidationError):
-    """The answer is from someone erased at their request: NPS Loop stores nothing of them."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            {
-                "email": [
-                    _(
-                        "This person was erased from NPS Loop at their request (GDPR): "
-                        "their answers are not stored. Stop surveying them."
-                    )
-                ]
-            },
-        )
-
-
-@dataclass(frozen=True)
-class RecordedResponse:
-    """What recording a delivery did: `created` a new answer; else `changed` the fields a
-    correction changed (none for a repeat), or nothing because it was `stale`."""
-
-    response: Response
-    created: bool
-    changed: tuple[str, ...] = ()
-    stale: bool = False
-
-
-# What a later delivery of the same answer may correct.
-CORRECTABLE_FIELDS = ("score", "comment", "language")
 
 
 def record_response(*, answer: AnswerIn) -> RecordedResponse:
@@ -87,6 +55,9 @@ def record_response(*, answer: AnswerIn) -> RecordedResponse:
     answer = clean_answer(answer)
     if answer.email.endswith(f"@{ERASED_EMAIL_DOMAIN}"):
         raise AddressErased()
+    recorded = store_in_one_statement(answer)
+    if recorded is not None:
+        return recorded
     try:
         return _store(answer)
     except IntegrityError:
@@ -220,31 +191,24 @@ def _erased(email: str) -> Exists:
 
 def _correct(response: Response, answer: AnswerIn) -> RecordedResponse:
     """Apply a later delivery of a stored answer, unless it is stale or a repeat."""
-    stored_at = response.source_updated_at
-    if stored_at is not None and answer.updated_at < stored_at:
+    changes = planned_correction(response, answer)
+    if changes is None:
         logger.info(
             "stale delivery ignored id=%s source=%s delivered=%s stored=%s",
             response.pk,
             response.source,
             answer.updated_at.isoformat(),
-            stored_at.isoformat(),
+            response.source_updated_at.isoformat(),
         )
         return RecordedResponse(response=response, created=False, stale=True)
-    # Two versions stamped at the same instant: only what the stored one lacks is taken,
-    # so that either order of arrival ends the same.
-    same_instant = stored_at is not None and answer.updated_at == stored_at
+    if not changes:  # a repeat: nothing changes, not even when it was last seen
+        return RecordedResponse(response=response, created=False)
     previous: dict[str, object] = {}
-    for field in CORRECTABLE_FIELDS:
-        new, old = getattr(answer, field), getattr(response, field)
-        if new in ("", None) or new == old:
-            continue
-        if same_instant and old not in ("", None):
-            continue
+    for field, new in changes.items():
+        old = getattr(response, field)
         previous[field] = old[:500] if isinstance(old, str) else old
         setattr(response, field, new)
-    changed = list(previous)
-    if not changed:  # a repeat: nothing changes, not even when it was last seen
-        return RecordedResponse(response=response, created=False)
+    changed = list(changes)
     response.source_updated_at = answer.updated_at  # not older: not stale
     if answer.payload is not None:
         response.payload = answer.payload

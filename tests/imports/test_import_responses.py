@@ -10,7 +10,7 @@ from imports.csv_import import CsvImportError
 from imports.services import answers
 from imports.services.answers import import_responses
 from surveys.models import Campaign, Category, Response, Source
-from surveys.signals import response_recorded, response_updated
+from surveys.signals import response_batch_recorded, response_recorded, response_updated
 from tests.factories import AccountDomainFactory, AccountFactory, CampaignFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def messages(result) -> list[str]:
 
 
 @pytest.fixture
-def signals(monkeypatch):
+def signals():
     """What the engine is told: the new answers queued for processing (in bulk, once their
     batch commits), and the corrections (`response_updated`, which re-routes their cases)."""
     sent = {"recorded": [], "updated": []}
@@ -51,22 +51,22 @@ def signals(monkeypatch):
     def on_recorded(sender, response, **kwargs):
         sent["recorded"].append(response.external_id)
 
-    def queued(task_name, kwargs_list):
-        assert task_name == "playbooks.process_responses"
-        ids = [pk for kwargs in kwargs_list for pk in kwargs["response_ids"]]
+    def on_batch(sender, response_ids, history_ids=(), **kwargs):
         sent["recorded"].extend(
-            Response.objects.filter(pk__in=ids).order_by("pk").values_list("external_id", flat=True)
+            Response.objects.filter(pk__in=[*response_ids, *history_ids])
+            .order_by("pk")
+            .values_list("external_id", flat=True)
         )
-
-    monkeypatch.setattr(answers, "enqueue_many_on_commit", queued)
 
     def on_updated(sender, response, fields, **kwargs):
         sent["updated"].append((response.external_id, fields))
 
     response_recorded.connect(on_recorded)
+    response_batch_recorded.connect(on_batch)
     response_updated.connect(on_updated)
     yield sent
     response_recorded.disconnect(on_recorded)
+    response_batch_recorded.disconnect(on_batch)
     response_updated.disconnect(on_updated)
 
 

@@ -1,11 +1,17 @@
 """`POST /api/v1/responses`: answers from other systems."""
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from surveys.models import Response
-from surveys.services.integrations import create_integration, revoke_integration
+from surveys.models import Integration, Response
+from surveys.services.integrations import (
+    KEYS_VERSION,
+    create_integration,
+    rename_integration,
+    revoke_integration,
+)
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +174,62 @@ def test_the_key_records_when_it_was_last_used(api_client):
     from surveys.models import Integration
 
     assert Integration.objects.get(name="test-client").last_used_at is not None
+
+
+# --- keys recognised once, and forgotten on any change ------------------------------------
+
+
+def keyed_client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+def test_a_revoked_key_is_refused_at_once_though_recognised_before():
+    new = create_integration(name="crm")
+    client = keyed_client(new.key)
+    for n in range(2):
+        assert client.post(URL, answer(external_id=f"k-{n}"), format="json").status_code == 201
+
+    revoke_integration(integration=new.integration)
+
+    assert client.post(URL, answer(external_id="k-9"), format="json").status_code == 401
+
+
+def test_a_key_another_server_revoked_is_refused_here_too():
+    new = create_integration(name="crm")
+    client = keyed_client(new.key)
+    for n in range(2):
+        assert client.post(URL, answer(external_id=f"k-{n}"), format="json").status_code == 201
+
+    # Another web process revokes it: the database and the shared keys version change,
+    # not what this process keeps.
+    Integration.objects.filter(pk=new.integration.pk).update(revoked_at=timezone.now())
+    cache.set(KEYS_VERSION, "renewed-by-another-process", timeout=None)
+
+    assert client.post(URL, answer(external_id="k-9"), format="json").status_code == 401
+
+
+def test_renaming_an_integration_renews_the_keys_version(api_key):
+    integration = Integration.objects.get()
+    keyed_client(api_key).post(URL, answer(), format="json")
+    before = cache.get(KEYS_VERSION)
+
+    rename_integration(integration=integration, name="renamed")
+
+    assert cache.get(KEYS_VERSION) not in (None, before)
+
+
+def test_answers_are_taken_with_the_key_read_afresh_while_the_cache_is_down(settings, api_key):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.redis_cache.ReusedClientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    client = keyed_client(api_key)
+
+    replies = [client.post(URL, answer(external_id=f"d-{n}"), format="json") for n in range(3)]
+
+    assert [reply.status_code for reply in replies] == [201, 201, 201]
