@@ -756,3 +756,64 @@ class ThemeMonth(AnswerCount):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}: {self.answers} × {self.score}, theme {self.theme_id}"
+
+
+class CaseSlice(models.Model):
+    """One current case (not superseded) with what the dashboard slices and dates it by:
+    its answer's moment, the segment, tier and CSM of the answer's account, the persona of
+    its person and its campaign, beside the case's own dates. A narrow copy that the
+    dashboard's loop figures read in one pass instead of joining cases to answers,
+    accounts and people. PostgreSQL triggers keep it in step with every write to cases,
+    answers, accounts and contacts (`playbooks.services.case_slices`); never written from
+    Python."""
+
+    case = models.OneToOneField(
+        Case,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField()
+    # Empty (NULL) where the answer has no account, as the answers' own join would say.
+    segment = models.CharField(max_length=20, null=True)
+    tier = models.CharField(max_length=50, null=True)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    persona = models.CharField(max_length=20)
+    campaign = models.ForeignKey(
+        "surveys.Campaign",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    category = models.CharField(max_length=10)
+    status = models.CharField(max_length=20)
+    sla_due_at = models.DateTimeField(null=True)
+    first_contact_at = models.DateTimeField(null=True)
+    closed_at = models.DateTimeField(null=True)
+    outcome = models.CharField(max_length=20)
+    won_back_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["answered_at"], name="case_slice_answered"),
+            models.Index(fields=["closed_at"], name="case_slice_closed"),
+            models.Index(fields=["won_back_at"], name="case_slice_won_back"),
+            models.Index(
+                fields=["status"],
+                condition=Q(status__in=OPEN_CASE_STATUSES),
+                name="case_slice_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}: {self.category}, {self.status}"

@@ -265,6 +265,8 @@ def recount_sql(zone: str) -> list[str]:
 # The triggers that keep the counts, then every answer already stored counted once
 # (`manage.py rebuild_dashboard_aggregates` does the same at any later time).
 def install(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return  # the triggers are PostgreSQL's; elsewhere the dashboard reads the rows
     for statement in [
         *install_sql(settings.TIME_ZONE),
         *recount_sql(settings.TIME_ZONE),
@@ -273,6 +275,8 @@ def install(apps, schema_editor):
 
 
 def uninstall(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return  # the triggers are PostgreSQL's; elsewhere the dashboard reads the rows
     for statement in uninstall_sql():
         schema_editor.execute(statement, params=None)
 

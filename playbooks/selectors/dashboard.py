@@ -41,6 +41,7 @@ from playbooks.models import (
     AnswerMonth,
     Case,
     CaseOutcome,
+    CaseSlice,
     ThemeDay,
     ThemeMonth,
 )
@@ -134,7 +135,13 @@ class Slice:
     @property
     def counted_by_day(self) -> bool:
         """Whether the daily counts can answer: they exist and their days are this page's."""
-        return not self.from_answers and timezone.get_current_timezone_name() == answer_days_zone()
+        return self.reads_copies and timezone.get_current_timezone_name() == answer_days_zone()
+
+    @property
+    def reads_copies(self) -> bool:
+        """Whether the figures come from what the database's triggers keep (the daily
+        counts, `CaseSlice`), rather than from the answers and cases themselves."""
+        return not self.from_answers and connection.vendor == "postgresql"
 
     @cached_property
     def day_tally(self) -> list[dict]:
@@ -156,7 +163,20 @@ class Slice:
         if months:
             whole = by_month.objects.filter(month__gte=months[0], month__lte=months[-1])
             counted.append(whole.annotate(month_of=F("month")))
-        narrowing = {
+        return [
+            {**row, "month": row.pop("month_of")}
+            for rows in counted
+            for row in rows.filter(**self.narrowing, **where)
+            .values("month_of", *fields)
+            .annotate(**counts)
+            .order_by()
+        ]
+
+    @property
+    def narrowing(self) -> dict:
+        """The slice's filters on the columns of the copies the database keeps (the daily
+        counts, `CaseSlice`), which hold the segment, tier, CSM, persona and campaign."""
+        return {
             field: value
             for field, value in (
                 ("segment", self.segment),
@@ -167,14 +187,6 @@ class Slice:
             )
             if value not in (None, "")
         }
-        return [
-            {**row, "month": row.pop("month_of")}
-            for rows in counted
-            for row in rows.filter(**narrowing, **where)
-            .values("month_of", *fields)
-            .annotate(**counts)
-            .order_by()
-        ]
 
     def cases(self) -> QuerySet[Case]:
         """The current cases of the slice's answers (not those a corrected score superseded)."""
@@ -328,27 +340,68 @@ class LoopFigures:
 
 def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     now = now or timezone.now()
+    if not part.reads_copies:
+        return _loop_figures_of_cases(part, now=now)
+    # One narrow row per current case, with its answer's slice: no join to the answers.
+    slices = CaseSlice.objects.filter(**part.narrowing)
+    open_now = slices.filter(status__in=OPEN_CASE_STATUSES)
+    of_opened = slices.filter(part.within("answered_at")).aggregate(
+        **_about_opened(now, answered_at="answered_at")
+    )
+    outcomes = dict(
+        slices.filter(part.within("closed_at")).values_list("outcome").annotate(n=Count("pk"))
+    )
+    overdue = overdue_cases(Case.objects.filter(pk__in=open_now.values("case_id")), now=now)
+    return LoopFigures(
+        **of_opened,
+        open_cases=open_now.count(),
+        overdue_cases=overdue.count(),
+        closed=sum(outcomes.values()),
+        won_back=slices.filter(part.within("won_back_at")).count(),
+        outcomes=_outcome_rows(outcomes),
+    )
+
+
+def _about_opened(now: dt.datetime, *, answered_at: str) -> dict[str, Aggregate]:
+    """Every figure about the cases of the period's answers, for one pass over them;
+    `answered_at` leads from a case to its answer's moment."""
+    contacted = Q(first_contact_at__isnull=False)
+    due = Q(category=Category.DETRACTOR, sla_due_at__isnull=False) & (
+        contacted | Q(sla_due_at__lt=now)
+    )
+    wait = F("first_contact_at") - F(answered_at)
+    return {
+        "opened": Count("pk"),
+        "detractor_cases_due": Count("pk", filter=due),
+        "contacted_within_sla": Count("pk", filter=due & Q(first_contact_at__lte=F("sla_due_at"))),
+        "median_first_contact": _Median(wait, filter=contacted),
+    }
+
+
+def _outcome_rows(outcomes: dict[str, int]) -> dict[str, int]:
+    """A count for every outcome a current case can have: a superseded case is never
+    current (its answer's current case counts instead)."""
+    return {
+        outcome: outcomes.get(outcome, 0)
+        for outcome in CaseOutcome.values
+        if outcome != CaseOutcome.SUPERSEDED
+    }
+
+
+def _loop_figures_of_cases(part: Slice, *, now: dt.datetime) -> LoopFigures:
+    """The loop figures read from the cases, their answers, accounts and people."""
     # A case a corrected score superseded is not counted: its answer's current case is.
     of_people = part.people(Case.objects.current(), prefix="response__")
     open_now = of_people.filter(status__in=OPEN_CASE_STATUSES)
     closed = of_people.filter(part.within("closed_at"))
     opened = part.cases()
-    contacted = Q(first_contact_at__isnull=False)
-    due = Q(category=Category.DETRACTOR, sla_due_at__isnull=False) & (
-        contacted | Q(sla_due_at__lt=now)
-    )
-    # Every figure about the cases of the period's answers comes from one pass over them.
-    about_opened = {
-        "opened": Count("pk"),
-        "detractor_cases_due": Count("pk", filter=due),
-        "contacted_within_sla": Count("pk", filter=due & Q(first_contact_at__lte=F("sla_due_at"))),
-    }
-    if connection.vendor == "postgresql":
-        wait = F("first_contact_at") - F("response__answered_at")
-        about_opened["median_first_contact"] = _Median(wait, filter=contacted)
+    about_opened = _about_opened(now, answered_at="response__answered_at")
+    if connection.vendor != "postgresql":
+        del about_opened["median_first_contact"]
     of_opened = opened.aggregate(**about_opened)
     if "median_first_contact" not in of_opened:
-        of_opened["median_first_contact"] = _median_in_python(opened.filter(contacted))
+        contacted = opened.filter(first_contact_at__isnull=False)
+        of_opened["median_first_contact"] = _median_in_python(contacted)
     outcomes = dict(closed.values_list("outcome").annotate(n=Count("pk")).order_by())
     return LoopFigures(
         **of_opened,
@@ -356,7 +409,7 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
         overdue_cases=overdue_cases(open_now, now=now).count(),
         closed=sum(outcomes.values()),
         won_back=of_people.filter(part.within("won_back_at")).count(),
-        outcomes={outcome: outcomes.get(outcome, 0) for outcome in CaseOutcome.values},
+        outcomes=_outcome_rows(outcomes),
     )
 
 
@@ -384,13 +437,17 @@ class ArrAtRisk:
     open_detractor_accounts: int
     open_detractor_arr: Decimal
     by_latest_category: dict[str, tuple[int, Decimal]]  # category or "" → (accounts, ARR)
-    renewals: list[RenewalAtRisk]
+    renewals: list[RenewalAtRisk]  # the first ones asked for, or all of them
+    renewal_accounts: int  # all of them
 
 
-def arr_at_risk(part: Slice, *, today: dt.date | None = None) -> ArrAtRisk:
+def arr_at_risk(
+    part: Slice, *, today: dt.date | None = None, renewals_listed: int | None = None
+) -> ArrAtRisk:
     """ARR of the accounts with an open detractor case now; ARR by the category of each
     account's latest answer in the period; accounts renewing within 90 days of `today`
-    that had a detractor in the period."""
+    that had a detractor in the period (the first `renewals_listed` of them, or all),
+    soonest renewal first."""
     today = today or timezone.localdate()
     accounts = _accounts_of(part)
     open_detractor = accounts.filter(
@@ -399,6 +456,7 @@ def arr_at_risk(part: Slice, *, today: dt.date | None = None) -> ArrAtRisk:
     at_risk = Account.objects.filter(pk__in=open_detractor.values("pk")).aggregate(
         n=Count("pk"), arr=Sum("arr")
     )
+    # Each account's latest answer, read from the index on (account, answered_at, id).
     latest = (
         part.answers()
         .filter(account=OuterRef("pk"))
@@ -413,34 +471,37 @@ def arr_at_risk(part: Slice, *, today: dt.date | None = None) -> ArrAtRisk:
         .order_by()
     ):
         by_latest[row["latest"] or NO_VALUE] = (row["n"], row["arr"] or Decimal(0))
-    # One pass over the slice's detractors, grouped by account, rather than a join from
-    # the accounts back to every answer they ever had.
-    renewing = (
+    # One pass over the slice's detractors (their own index), grouped by account, rather
+    # than a join from the accounts back to every answer they ever had.
+    renewing = sorted(
         part.answers()
         .filter(
             category=Category.DETRACTOR,
             account__renewal_date__gte=today,
             account__renewal_date__lte=today + dt.timedelta(days=RENEWAL_WINDOW_DAYS),
         )
-        .values("account")
+        .values("account", "account__renewal_date", "account__arr")
         .annotate(detractors=Count("pk"), last_detractor_at=Max("answered_at"))
-        .order_by()
+        .order_by(),
+        key=lambda row: (row["account__renewal_date"], -row["account__arr"], row["account"]),
     )
-    detractors = {row["account"]: row for row in renewing}
+    listed = renewing if renewals_listed is None else renewing[:renewals_listed]
+    accounts_listed = Account.objects.select_related("csm").in_bulk(
+        [row["account"] for row in listed]
+    )
     return ArrAtRisk(
         open_detractor_accounts=at_risk["n"],
         open_detractor_arr=at_risk["arr"] or Decimal(0),
         by_latest_category=by_latest,
         renewals=[
             RenewalAtRisk(
-                a,
-                detractors=detractors[a.pk]["detractors"],
-                last_detractor_at=detractors[a.pk]["last_detractor_at"],
+                accounts_listed[row["account"]],
+                detractors=row["detractors"],
+                last_detractor_at=row["last_detractor_at"],
             )
-            for a in Account.objects.filter(pk__in=list(detractors))
-            .select_related("csm")
-            .order_by("renewal_date", "-arr", "pk")
+            for row in listed
         ],
+        renewal_accounts=len(renewing),
     )
 
 
