@@ -14,7 +14,7 @@ _COLUMNS = (
 )
 # What the row of each current case holds, read from the case, its answer, the answer's
 # account (none for an unmatched answer) and person.
-_SLICES = f"""
+_SLICES = """
     SELECT c.id, r.answered_at, a.segment, a.tier, a.csm_id, p.persona, r.campaign_id,
            c.category, c.status, c.sla_due_at, c.first_contact_at, c.closed_at, c.outcome,
            c.won_back_at

@@ -21,7 +21,6 @@ from playbooks.selectors.dashboard import Slice
 from playbooks.views.workspace import chart_point
 from surveys.models import Category
 
-
 # The renewals the page lists; the CSV has them all.
 RENEWALS_LISTED = 25
 
