@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
+    DateField,
     DurationField,
     F,
     Max,
@@ -30,7 +31,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Persona, Segment
@@ -92,10 +93,10 @@ class Slice:
             rows = rows.filter(**{f"{prefix}campaign_id": self.campaign})
         return rows
 
-    # Every answer figure of the dashboard is a sum of one of two tallies, both read once
+    # Every answer figure of the dashboard is a sum of one of two tallies, each read once
     # per Slice from the counts the database keeps (`AnswerMonth` for the period's whole
-    # months, `AnswerDay` for its other days); or from the answers themselves where the
-    # counts' days are not in the page's time zone.
+    # months, `AnswerDay` for its other days) and summed there; or from the answers
+    # themselves where the counts' days are not in the page's time zone.
 
     @cached_property
     def tally(self) -> list[dict]:
@@ -109,7 +110,13 @@ class Slice:
                 .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
                 .order_by()
             )
-        return _summed(self.day_tally, ("month", "campaign", "score"), ("n", "commented"))
+        counted = self.counted(
+            AnswerDay,
+            AnswerMonth,
+            ("campaign", "score"),
+            counts={"n": Sum("answers"), "commented": Sum("commented")},
+        )
+        return _summed(counted, ("month", "campaign", "score"), ("n", "commented"))
 
     @cached_property
     def people_tally(self) -> list[dict]:
@@ -129,7 +136,16 @@ class Slice:
                 "score": row["score"],
                 "n": row["n"],
             }
-            for row in _summed(self.day_tally, ("segment", "tier", "persona", "score"), ("n",))
+            for row in _summed(
+                self.counted(
+                    AnswerDay,
+                    AnswerMonth,
+                    ("segment", "tier", "persona", "score"),
+                    counts={"n": Sum("answers")},
+                ),
+                ("segment", "tier", "persona", "score"),
+                ("n",),
+            )
         ]
 
     @property
@@ -143,23 +159,15 @@ class Slice:
         counts, `CaseSlice`), rather than from the answers and cases themselves."""
         return not self.from_answers and connection.vendor == "postgresql"
 
-    @cached_property
-    def day_tally(self) -> list[dict]:
-        """The slice's counts summed by month and every dimension both tallies need."""
-        return self.counted(
-            AnswerDay,
-            AnswerMonth,
-            ("campaign", "segment", "tier", "persona", "score"),
-            counts={"n": Sum("answers"), "commented": Sum("commented")},
-        )
-
     def counted(
         self, by_day: type, by_month: type, fields: tuple[str, ...], *, counts: dict, **where
     ) -> list[dict]:
         """Count rows of the slice summed by month and `fields`: the period's whole months
         from the `by_month` rows, the days around them from the `by_day` rows."""
         months, days = whole_months_of(self)
-        counted = [by_day.objects.filter(days).annotate(month_of=TruncMonth("day"))]
+        # The month as a date in SQL: a date_trunc would come back as a timestamp to convert.
+        month_of = Cast(TruncMonth("day"), DateField())
+        counted = [by_day.objects.filter(days).annotate(month_of=month_of)]
         if months:
             whole = by_month.objects.filter(month__gte=months[0], month__lte=months[-1])
             counted.append(whole.annotate(month_of=F("month")))
