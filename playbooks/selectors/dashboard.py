@@ -10,7 +10,6 @@ the open cases of the slice's accounts and people whatever the answer's date.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from django.db.models import (
     Aggregate,
     Count,
     DateField,
-    DurationField,
     F,
     Max,
     OuterRef,
@@ -319,14 +317,6 @@ def score_distribution(part: Slice) -> list[tuple[int, int]]:
 # --- closing the loop -----------------------------------------------------------------------
 
 
-class _Median(Aggregate):
-    """PostgreSQL's exact median of an interval."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
 @dataclass(frozen=True)
 class LoopFigures:
     open_cases: int  # now
@@ -353,13 +343,16 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     # One narrow row per current case, with its answer's slice: no join to the answers.
     slices = CaseSlice.objects.filter(**part.narrowing)
     open_now = slices.filter(status__in=OPEN_CASE_STATUSES)
-    of_opened = slices.filter(part.within("answered_at")).aggregate(
-        **_about_opened(now, answered_at="answered_at")
-    )
+    opened = slices.filter(part.within("answered_at"))
+    of_opened = opened.aggregate(**_about_opened(now))
+    contacted = of_opened.pop("contacted")
+    of_opened["median_first_contact"] = _median(opened.filter(wait__isnull=False), contacted)
     outcomes = dict(
         slices.filter(part.within("closed_at")).values_list("outcome").annotate(n=Count("pk"))
     )
-    overdue = overdue_cases(Case.objects.filter(pk__in=open_now.values("case_id")), now=now)
+    # A CaseSlice has the columns "overdue" reads, and its key is the case's: the steps
+    # are those of its case.
+    overdue = overdue_cases(open_now, now=now)
     return LoopFigures(
         **of_opened,
         open_cases=open_now.count(),
@@ -370,20 +363,30 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     )
 
 
-def _about_opened(now: dt.datetime, *, answered_at: str) -> dict[str, Aggregate]:
-    """Every figure about the cases of the period's answers, for one pass over them;
-    `answered_at` leads from a case to its answer's moment."""
+def _about_opened(now: dt.datetime) -> dict[str, Aggregate]:
+    """Every count about the cases of the period's answers, for one pass over them."""
     contacted = Q(first_contact_at__isnull=False)
     due = Q(category=Category.DETRACTOR, sla_due_at__isnull=False) & (
         contacted | Q(sla_due_at__lt=now)
     )
-    wait = F("first_contact_at") - F(answered_at)
     return {
         "opened": Count("pk"),
+        "contacted": Count("pk", filter=contacted),
         "detractor_cases_due": Count("pk", filter=due),
         "contacted_within_sla": Count("pk", filter=due & Q(first_contact_at__lte=F("sla_due_at"))),
-        "median_first_contact": _Median(wait, filter=contacted),
     }
+
+
+def _median(waits: QuerySet, count: int) -> dt.timedelta | None:
+    """The median of the `count` rows of `waits` (annotated `wait`): the one in the middle
+    of their order, or the mean of the two there, to the microsecond. Only those one or
+    two are read, from the index in the order of the waits where there is one."""
+    if not count:
+        return None
+    middle = list(
+        waits.order_by("wait").values_list("wait", flat=True)[(count - 1) // 2 : count // 2 + 1]
+    )
+    return (middle[0] + middle[-1]) / 2
 
 
 def _outcome_rows(outcomes: dict[str, int]) -> dict[str, int]:
@@ -403,13 +406,11 @@ def _loop_figures_of_cases(part: Slice, *, now: dt.datetime) -> LoopFigures:
     open_now = of_people.filter(status__in=OPEN_CASE_STATUSES)
     closed = of_people.filter(part.within("closed_at"))
     opened = part.cases()
-    about_opened = _about_opened(now, answered_at="response__answered_at")
-    if connection.vendor != "postgresql":
-        del about_opened["median_first_contact"]
-    of_opened = opened.aggregate(**about_opened)
-    if "median_first_contact" not in of_opened:
-        contacted = opened.filter(first_contact_at__isnull=False)
-        of_opened["median_first_contact"] = _median_in_python(contacted)
+    of_opened = opened.aggregate(**_about_opened(now))
+    waits = opened.filter(first_contact_at__isnull=False).annotate(
+        wait=F("first_contact_at") - F("response__answered_at")
+    )
+    of_opened["median_first_contact"] = _median(waits, of_opened.pop("contacted"))
     outcomes = dict(closed.values_list("outcome").annotate(n=Count("pk")).order_by())
     return LoopFigures(
         **of_opened,
@@ -419,15 +420,6 @@ def _loop_figures_of_cases(part: Slice, *, now: dt.datetime) -> LoopFigures:
         won_back=of_people.filter(part.within("won_back_at")).count(),
         outcomes=_outcome_rows(outcomes),
     )
-
-
-def _median_in_python(contacted: QuerySet[Case]) -> dt.timedelta | None:
-    """The median wait from answer to first contact, where the database has no median."""
-    waits = [
-        first - answered
-        for first, answered in contacted.values_list("first_contact_at", "response__answered_at")
-    ]
-    return statistics.median(waits) if waits else None
 
 
 # --- ARR at risk ----------------------------------------------------------------------------
