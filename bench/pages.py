@@ -100,6 +100,9 @@ from playbooks.selectors.dashboard import Slice
 from playbooks.services.answer_days import differences_from_answers
 from playbooks.services.case_slices import differences_from_cases
 from playbooks.services.engine import process_response
+from playbooks.services.latest_answers import (
+    differences_from_answers as latest_answers_differences,
+)
 from surveys.models import Campaign, Category, Response, Suppression, Theme
 from surveys.services.themes import themes_in
 
@@ -1284,7 +1287,9 @@ def check_dashboard_figures(csm: User) -> dict[str, Any]:
     (PageError). The counts and copies also equal a recount."""
     _progress("dashboard: checking every figure against the raw answers and cases")
     started = time.perf_counter()
-    different_rows = differences_from_answers() + differences_from_cases()
+    different_rows = (
+        differences_from_answers() + differences_from_cases() + latest_answers_differences()
+    )
     if different_rows:
         raise PageError(f"{different_rows} count or case rows differ from the answers and cases")
     slices = dashboard_slices(csm)

@@ -842,3 +842,30 @@ class CaseSlice(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id}: {self.category}, {self.status}"
+
+
+class LatestAnswer(models.Model):
+    """Each account's latest answer (the last by `answered_at`, then by id), for the
+    dashboard's "ARR by each account's latest answer" over periods that run to the latest
+    answer stored. PostgreSQL triggers keep it in step with every write to answers
+    (`playbooks.services.latest_answers`); never written from Python."""
+
+    account = models.OneToOneField(
+        Account,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="latest_answer",
+    )
+    response = models.ForeignKey(
+        Response,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField()
+    category = models.CharField(max_length=10)
+
+    def __str__(self) -> str:
+        return f"account {self.account_id}: {self.category} at {self.answered_at:%Y-%m-%d}"

@@ -21,6 +21,7 @@ from django.db.models import (
     Aggregate,
     Count,
     DateField,
+    Expression,
     F,
     Max,
     OuterRef,
@@ -28,12 +29,14 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    When,
 )
+from django.db.models import Case as Choice
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Persona, Segment
-from core.periods import period_filter
+from core.periods import day_bounds, period_filter
 from playbooks.models import (
     OPEN_CASE_STATUSES,
     AnswerDay,
@@ -456,16 +459,9 @@ def arr_at_risk(
     at_risk = Account.objects.filter(pk__in=open_detractor.values("pk")).aggregate(
         n=Count("pk"), arr=Sum("arr")
     )
-    # Each account's latest answer, read from the index on (account, answered_at, id).
-    latest = (
-        part.answers()
-        .filter(account=OuterRef("pk"))
-        .order_by("-answered_at", "-pk")
-        .values("category")[:1]
-    )
     by_latest: dict[str, tuple[int, Decimal]] = {}
     for row in (
-        accounts.annotate(latest=Subquery(latest))
+        accounts.annotate(latest=_latest_category(part))
         .values("latest")
         .annotate(n=Count("pk"), arr=Sum("arr"))
         .order_by()
@@ -503,6 +499,29 @@ def arr_at_risk(
         ],
         renewal_accounts=len(renewing),
     )
+
+
+def _latest_category(part: Slice) -> Expression:
+    """The category of an account's latest answer in the slice, None without one."""
+    start, after = day_bounds(part.start, part.end)
+    # No answer after the period, and every answer of the account counts (no persona or
+    # campaign picked): the account's latest answer, if in the period, is the period's.
+    if (
+        part.reads_copies
+        and not part.persona
+        and part.campaign is None
+        and not Response.objects.filter(answered_at__gte=after).exists()
+    ):
+        in_period = Q(latest_answer__answered_at__gte=start)
+        return Choice(When(in_period, then=F("latest_answer__category")), default=None)
+    # Else each account's own, read from the index on (account, answered_at, id).
+    latest = (
+        part.answers()
+        .filter(account=OuterRef("pk"))
+        .order_by("-answered_at", "-pk")
+        .values("category")[:1]
+    )
+    return Subquery(latest)
 
 
 def _accounts_of(part: Slice) -> QuerySet[Account]:

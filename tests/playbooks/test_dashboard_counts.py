@@ -14,13 +14,22 @@ from django.utils import timezone
 from accounts.models import Persona, Segment
 from accounts.services.customers import save_account, save_contact
 from playbooks.defaults import install_default_playbooks
-from playbooks.models import AnswerDay, AnswerMonth, Case, CaseOutcome, CaseSlice, CaseStatus
+from playbooks.models import (
+    AnswerDay,
+    AnswerMonth,
+    Case,
+    CaseOutcome,
+    CaseSlice,
+    CaseStatus,
+    LatestAnswer,
+)
 from playbooks.selectors import dashboard
 from playbooks.selectors.dashboard import Slice
 from playbooks.services.answer_days import differences_from_answers
 from playbooks.services.case_slices import differences_from_cases
 from playbooks.services.engine import process_response
 from playbooks.services.erasure import erase_contact
+from playbooks.services.latest_answers import differences_from_answers as latest_differences
 from surveys.models import Theme
 from surveys.services.answering import answer_invitation, correct_answer
 from surveys.services.erasure import expire_old_comments
@@ -95,6 +104,7 @@ def counts() -> set[tuple]:
         set(AnswerDay.objects.values_list("day", *columns))
         | set(AnswerMonth.objects.values_list("month", *columns))
         | set(CaseSlice.objects.values_list())
+        | set(LatestAnswer.objects.values_list())
     )
 
 
@@ -103,6 +113,7 @@ def assert_counts_are_exact():
     equal the same figures from the answers."""
     assert differences_from_answers() == 0
     assert differences_from_cases() == 0
+    assert latest_differences() == 0
     kept = counts()
     call_command("rebuild_dashboard_aggregates", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts() == kept
