@@ -30,6 +30,7 @@ from django.db.models import (
     Subquery,
     Sum,
     When,
+    Window,
 )
 from django.db.models import Case as Choice
 from django.db.models.functions import Cast, TruncMonth
@@ -468,20 +469,24 @@ def arr_at_risk(
     ):
         by_latest[row["latest"] or NO_VALUE] = (row["n"], row["arr"] or Decimal(0))
     # One pass over the slice's detractors (their own index), grouped by account, rather
-    # than a join from the accounts back to every answer they ever had.
-    renewing = sorted(
+    # than a join from the accounts back to every answer they ever had; the soonest
+    # renewals first, each row with how many accounts there are in all.
+    renewing = (
         part.answers()
         .filter(
             category=Category.DETRACTOR,
             account__renewal_date__gte=today,
             account__renewal_date__lte=today + dt.timedelta(days=RENEWAL_WINDOW_DAYS),
         )
-        .values("account", "account__renewal_date", "account__arr")
-        .annotate(detractors=Count("pk"), last_detractor_at=Max("answered_at"))
-        .order_by(),
-        key=lambda row: (row["account__renewal_date"], -row["account__arr"], row["account"]),
+        .values("account")
+        .annotate(
+            detractors=Count("pk"),
+            last_detractor_at=Max("answered_at"),
+            accounts=Window(Count("account")),
+        )
+        .order_by("account__renewal_date", "-account__arr", "account")
     )
-    listed = renewing if renewals_listed is None else renewing[:renewals_listed]
+    listed = list(renewing if renewals_listed is None else renewing[:renewals_listed])
     accounts_listed = Account.objects.select_related("csm").in_bulk(
         [row["account"] for row in listed]
     )
@@ -497,7 +502,7 @@ def arr_at_risk(
             )
             for row in listed
         ],
-        renewal_accounts=len(renewing),
+        renewal_accounts=listed[0]["accounts"] if listed else 0,
     )
 
 
