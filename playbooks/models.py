@@ -329,6 +329,12 @@ class Case(models.Model):
             models.Index(fields=["account", "status"]),
             models.Index(fields=["contact", "status"]),
             models.Index(fields=["category", "opened_at"]),
+            # The dashboard's accounts with an open detractor case.
+            models.Index(
+                fields=["account"],
+                condition=Q(category=Category.DETRACTOR, status__in=OPEN_CASE_STATUSES),
+                name="case_open_detractor_account",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -331,9 +331,10 @@ class Response(models.Model):
                 name="response_account_latest",
             ),
             models.Index(
-                fields=["answered_at", "account"],
+                fields=["account", "answered_at"],
+                include=["id"],
                 condition=Q(category="detractor"),
-                name="response_detractor_account",
+                name="response_account_detractor",
             ),
         ]
 

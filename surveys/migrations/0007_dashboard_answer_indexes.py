@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='response',
-            index=models.Index(condition=models.Q(('category', 'detractor')), fields=['answered_at', 'account'], name='response_detractor_account'),
+            index=models.Index(condition=models.Q(('category', 'detractor')), fields=['account', 'answered_at'], include=('id',), name='response_account_detractor'),
         ),
     ]
