@@ -839,6 +839,18 @@ class CaseSlice(models.Model):
                 name="case_slice_wait",
             ),
             models.Index(fields=["won_back_at"], name="case_slice_won_back"),
+            # The detractors not contacted yet: whether their first contact is late
+            # depends on the moment the figures are read.
+            models.Index(
+                fields=["answered_at"],
+                include=["sla_due_at", *SLICED_BY],
+                condition=Q(
+                    first_contact_at__isnull=True,
+                    category=Category.DETRACTOR,
+                    sla_due_at__isnull=False,
+                ),
+                name="case_slice_uncontacted",
+            ),
             models.Index(
                 fields=["status"],
                 condition=Q(status__in=OPEN_CASE_STATUSES),
@@ -875,3 +887,87 @@ class LatestAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"account {self.account_id}: {self.category} at {self.answered_at:%Y-%m-%d}"
+
+
+class CaseEventKind(models.TextChoices):
+    """What a row of case counts counts, and which of the case's days it is counted on."""
+
+    ANSWERED = "answered", "cases of the day's answers"
+    CLOSED = "closed", "cases closed that day"
+    WON_BACK = "won_back", "cases won back that day"
+
+
+class CaseCount(models.Model):
+    """How many current cases, per segment, tier and CSM of their answer's account, persona
+    of its person and campaign, were opened for one day's or month's answers, or closed
+    (per outcome), or won back then: the dashboard's loop figures are sums of these rows,
+    but for the detractors whose first contact is late at the moment of reading. PostgreSQL
+    triggers on `CaseSlice` keep them (`playbooks.services.case_slices`); never written
+    from Python."""
+
+    segment = models.CharField(max_length=20, null=True)
+    tier = models.CharField(max_length=50, null=True)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    persona = models.CharField(max_length=20)
+    campaign = models.ForeignKey(
+        "surveys.Campaign",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    event = models.CharField(max_length=10, choices=CaseEventKind.choices)
+    outcome = models.CharField(max_length=20)  # of the cases closed; else empty
+    cases = models.IntegerField()
+    # Of the cases of the answers: first contacted; detractors with a first-contact SLA
+    # contacted, and contacted within it.
+    contacted = models.IntegerField()
+    due_contacted = models.IntegerField()
+    within_sla = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class CaseDay(CaseCount):
+    """The cases of one local day (settings.TIME_ZONE, as `AnswerDay`)."""
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", *SLICED_BY, "event", "outcome"],
+                name="case_day_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.cases} {self.event} {self.outcome}".strip()
+
+
+class CaseMonth(CaseCount):
+    """The cases of one local calendar month, `month` its first day."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", *SLICED_BY, "event", "outcome"],
+                name="case_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.cases} {self.event} {self.outcome}".strip()

@@ -43,6 +43,9 @@ from playbooks.models import (
     AnswerDay,
     AnswerMonth,
     Case,
+    CaseDay,
+    CaseEventKind,
+    CaseMonth,
     CaseOutcome,
     CaseSlice,
     ThemeDay,
@@ -342,27 +345,39 @@ class LoopFigures:
 
 def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     now = now or timezone.now()
-    if not part.reads_copies:
+    if not part.counted_by_day:
         return _loop_figures_of_cases(part, now=now)
+    # Sums of the case counts, but for what depends on the moment of reading: the open
+    # cases, and the detractors not contacted yet whose first contact is late.
+    sums: dict[str, int] = defaultdict(int)
+    outcomes: dict[str, int] = defaultdict(int)
+    measures = ("cases", "contacted", "due_contacted", "within_sla")
+    for row in part.counted(
+        CaseDay, CaseMonth, ("event", "outcome"), counts={m: Sum(m) for m in measures}
+    ):
+        if row["event"] == CaseEventKind.CLOSED:
+            outcomes[row["outcome"]] += row["cases"]
+        for measure in measures:
+            sums[f"{row['event']} {measure}"] += row[measure]
     # One narrow row per current case, with its answer's slice: no join to the answers.
     slices = CaseSlice.objects.filter(**part.narrowing)
-    open_now = slices.filter(status__in=OPEN_CASE_STATUSES)
     opened = slices.filter(part.within("answered_at"))
-    of_opened = opened.aggregate(**_about_opened(now))
-    contacted = of_opened.pop("contacted")
-    of_opened["median_first_contact"] = _median(opened.filter(wait__isnull=False), contacted)
-    outcomes = dict(
-        slices.filter(part.within("closed_at")).values_list("outcome").annotate(n=Count("pk"))
+    late = opened.filter(
+        first_contact_at__isnull=True, category=Category.DETRACTOR, sla_due_at__lt=now
     )
+    open_now = slices.filter(status__in=OPEN_CASE_STATUSES)
+    contacted = sums[f"{CaseEventKind.ANSWERED} contacted"]
     # A CaseSlice has the columns "overdue" reads, and its key is the case's: the steps
     # are those of its case.
-    overdue = overdue_cases(open_now, now=now)
     return LoopFigures(
-        **of_opened,
         open_cases=open_now.count(),
-        overdue_cases=overdue.count(),
+        overdue_cases=overdue_cases(open_now, now=now).count(),
+        opened=sums[f"{CaseEventKind.ANSWERED} cases"],
         closed=sum(outcomes.values()),
-        won_back=slices.filter(part.within("won_back_at")).count(),
+        detractor_cases_due=sums[f"{CaseEventKind.ANSWERED} due_contacted"] + late.count(),
+        contacted_within_sla=sums[f"{CaseEventKind.ANSWERED} within_sla"],
+        median_first_contact=_median(opened.filter(wait__isnull=False), contacted),
+        won_back=sums[f"{CaseEventKind.WON_BACK} cases"],
         outcomes=_outcome_rows(outcomes),
     )
 

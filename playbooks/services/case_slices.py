@@ -98,12 +98,85 @@ _TRIGGERS = {
 }
 
 
+# The case counts by day and month (`CaseDay`, `CaseMonth`) follow the rows of
+# `CaseSlice`, which are only ever inserted and deleted: +1 for rows coming in, -1 for
+# rows going out, on the local day (the answer counts' zone, `answer_days_zone()`) of the
+# answer, of the closing and of the win-back.
+_DAY = "({moment} AT TIME ZONE answer_days_zone())::date"
+_SLICE = "s.segment, s.tier, s.csm_id, s.persona, s.campaign_id"
+_CASE_COUNTS = f"""
+    SELECT {_DAY.format(moment="s.answered_at")} AS day, {_SLICE}, 'answered' AS event,
+           '' AS outcome, {{sign}} AS cases,
+           CASE WHEN s.first_contact_at IS NOT NULL THEN {{sign}} ELSE 0 END AS contacted,
+           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
+                AND s.first_contact_at IS NOT NULL THEN {{sign}} ELSE 0 END AS due_contacted,
+           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
+                AND s.first_contact_at <= s.sla_due_at THEN {{sign}} ELSE 0 END AS within_sla
+    FROM {{rows}} AS s
+    UNION ALL
+    SELECT {_DAY.format(moment="s.closed_at")}, {_SLICE}, 'closed', s.outcome, {{sign}}, 0, 0, 0
+    FROM {{rows}} AS s WHERE s.closed_at IS NOT NULL
+    UNION ALL
+    SELECT {_DAY.format(moment="s.won_back_at")}, {_SLICE}, 'won_back', '', {{sign}}, 0, 0, 0
+    FROM {{rows}} AS s WHERE s.won_back_at IS NOT NULL
+"""  # noqa: S608
+_CASE_KEY = "segment, tier, csm_id, persona, campaign_id, event, outcome"
+_CASE_MEASURES = ("cases", "contacted", "due_contacted", "within_sla")
+# (table, period, its value from the day)
+_CASE_TABLES = [
+    ("playbooks_caseday", "day", "day"),
+    ("playbooks_casemonth", "month", "date_trunc('month', day)::date"),
+]
+# Rows whose counts reach zero are removed (the unique key treats NULLs as equal).
+_APPLY = """
+    WITH changed AS (
+        INSERT INTO {table} AS d ({period}, {key}, {measures})
+        SELECT {period_of_day}, {key}, {sums} FROM ({counts}) AS delta
+        GROUP BY 1, {key}
+        HAVING {any_change}
+        ORDER BY 1, {key}
+        ON CONFLICT ({period}, {key}) DO UPDATE SET {added}
+        RETURNING d.id, d.cases
+    )
+    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
+    IF emptied IS NOT NULL THEN
+        DELETE FROM {table} WHERE id = ANY(emptied) AND cases = 0;
+    END IF;
+"""
+
+
+def _case_counts_body(sign: str, rows: str) -> str:
+    """The statements that add the signed counts of `rows` to both count tables."""
+    return "".join(
+        _APPLY.format(
+            table=table,
+            period=period,
+            period_of_day=period_of_day,
+            key=_CASE_KEY,
+            measures=", ".join(_CASE_MEASURES),
+            sums=", ".join(f"sum({m})" for m in _CASE_MEASURES),
+            any_change=" OR ".join(f"sum({m}) <> 0" for m in _CASE_MEASURES),
+            added=", ".join(f"{m} = d.{m} + EXCLUDED.{m}" for m in _CASE_MEASURES),
+            counts=_CASE_COUNTS.format(sign=sign, rows=rows),
+        )
+        for table, period, period_of_day in _CASE_TABLES
+    )
+
+
+# name: (event, transition table, sign)
+_COUNT_TRIGGERS = {
+    "counted_in": ("INSERT", "NEW TABLE AS new_rows", "1", "new_rows"),
+    "counted_out": ("DELETE", "OLD TABLE AS old_rows", "-1", "old_rows"),
+}
+
+
 def install_sql() -> list[str]:
     """The statements that (re)install the triggers."""
     statements = [
         _REFRESH,
         "CREATE OR REPLACE FUNCTION case_slices_emptied() RETURNS trigger LANGUAGE plpgsql "
-        "AS $$ BEGIN DELETE FROM playbooks_caseslice; RETURN NULL; END $$",
+        "AS $$ BEGIN TRUNCATE playbooks_caseslice; DELETE FROM playbooks_caseday; "
+        "DELETE FROM playbooks_casemonth; RETURN NULL; END $$",
         "DROP TRIGGER IF EXISTS case_slices_emptied ON playbooks_case",
         "CREATE TRIGGER case_slices_emptied AFTER TRUNCATE ON playbooks_case "
         "FOR EACH STATEMENT EXECUTE FUNCTION case_slices_emptied()",
@@ -117,6 +190,15 @@ def install_sql() -> list[str]:
             f"CREATE TRIGGER case_slices_{name} AFTER {event} ON {table} "
             f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
         ]
+    for name, (event, transition, sign, rows) in _COUNT_TRIGGERS.items():
+        body = _case_counts_body(sign, rows)
+        statements += [
+            f"CREATE OR REPLACE FUNCTION case_slices_{name}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ DECLARE emptied bigint[]; BEGIN {body} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS case_slices_{name} ON playbooks_caseslice",
+            f"CREATE TRIGGER case_slices_{name} AFTER {event} ON playbooks_caseslice "
+            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
+        ]
     return statements
 
 
@@ -127,7 +209,13 @@ def uninstall_sql() -> list[str]:
         f"DROP TRIGGER IF EXISTS case_slices_{name} ON {table}"
         for name, (table, *_) in _TRIGGERS.items()
     ]
-    statements += [f"DROP FUNCTION IF EXISTS case_slices_{name}()" for name in _TRIGGERS]
+    statements += [
+        f"DROP TRIGGER IF EXISTS case_slices_{name} ON playbooks_caseslice"
+        for name in _COUNT_TRIGGERS
+    ]
+    statements += [
+        f"DROP FUNCTION IF EXISTS case_slices_{name}()" for name in [*_TRIGGERS, *_COUNT_TRIGGERS]
+    ]
     return [
         *statements,
         "DROP FUNCTION IF EXISTS case_slices_emptied()",
@@ -137,24 +225,50 @@ def uninstall_sql() -> list[str]:
 
 def recount_sql() -> list[str]:
     """The statements that rewrite every row from the cases, writes held off meanwhile."""
+    # Emptied (no trigger), then filled: the copies' own triggers recount the case counts.
     return [
         "LOCK TABLE playbooks_case, surveys_response, accounts_account, accounts_contact "
         "IN SHARE MODE",
-        "DELETE FROM playbooks_caseslice",
+        "TRUNCATE playbooks_caseslice",
+        *(f"DELETE FROM {table}" for table, *_ in _CASE_TABLES),  # noqa: S608
         f"INSERT INTO playbooks_caseslice ({_COLUMNS}) {_SLICES}",  # noqa: S608
     ]
 
 
+def case_counts_from_cases_sql(table: str) -> str:
+    """A query of every row of a case count table as counted from the case copies, in the
+    table's columns but its id."""
+    _, period, period_of_day = next(t for t in _CASE_TABLES if t[0] == table)
+    counts = _CASE_COUNTS.format(sign="1", rows="playbooks_caseslice")
+    sums = ", ".join(f"sum({m})" for m in _CASE_MEASURES)
+    return (
+        f"SELECT {period_of_day}, {_CASE_KEY}, {sums} "  # noqa: S608
+        f"FROM ({counts}) AS delta GROUP BY 1, {_CASE_KEY}"
+    )
+
+
 def differences_from_cases() -> int:
-    """How many rows differ from the cases themselves (missing, extra or wrong); 0 when
-    the copy is exact. Reads, writes nothing."""
-    kept = f"SELECT {_COLUMNS} FROM playbooks_caseslice"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM (({kept} EXCEPT {_SLICES}) "  # noqa: S608
-            f"UNION ALL ({_SLICES} EXCEPT {kept})) AS different"
+    """How many rows of the copies differ from the cases themselves, and of the case
+    counts from a recount of the copies (missing, extra or wrong); 0 when all are exact.
+    Reads, writes nothing."""
+    compared = [(f"SELECT {_COLUMNS} FROM playbooks_caseslice", _SLICES)]  # noqa: S608
+    measures = ", ".join(_CASE_MEASURES)
+    compared += [
+        (
+            f"SELECT {period}, {_CASE_KEY}, {measures} FROM {table}",  # noqa: S608
+            case_counts_from_cases_sql(table),
         )
-        return cursor.fetchone()[0]
+        for table, period, _ in _CASE_TABLES
+    ]
+    different = 0
+    with connection.cursor() as cursor:
+        for kept, recounted in compared:
+            cursor.execute(
+                f"SELECT count(*) FROM (({kept} EXCEPT {recounted}) "  # noqa: S608
+                f"UNION ALL ({recounted} EXCEPT {kept})) AS different"
+            )
+            different += cursor.fetchone()[0]
+    return different
 
 
 def rebuild_case_slices() -> int:

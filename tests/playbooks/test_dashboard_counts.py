@@ -18,6 +18,8 @@ from playbooks.models import (
     AnswerDay,
     AnswerMonth,
     Case,
+    CaseDay,
+    CaseMonth,
     CaseOutcome,
     CaseSlice,
     CaseStatus,
@@ -105,6 +107,8 @@ def counts() -> set[tuple]:
         | set(AnswerMonth.objects.values_list("month", *columns))
         | set(CaseSlice.objects.values_list())
         | set(LatestAnswer.objects.values_list())
+        | {row[1:] for row in CaseDay.objects.values_list()}  # without their ids
+        | {row[1:] for row in CaseMonth.objects.values_list()}
     )
 
 
