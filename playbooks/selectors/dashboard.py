@@ -147,6 +147,7 @@ class Slice:
                     AnswerMonth,
                     ("segment", "tier", "persona", "score"),
                     counts={"n": Sum("answers")},
+                    monthly=False,
                 ),
                 ("segment", "tier", "persona", "score"),
                 ("n",),
@@ -165,10 +166,18 @@ class Slice:
         return not self.from_answers and connection.vendor == "postgresql"
 
     def counted(
-        self, by_day: type, by_month: type, fields: tuple[str, ...], *, counts: dict, **where
+        self,
+        by_day: type,
+        by_month: type,
+        fields: tuple[str, ...],
+        *,
+        counts: dict,
+        monthly: bool = True,
+        **where,
     ) -> list[dict]:
-        """Count rows of the slice summed by month and `fields`: the period's whole months
-        from the `by_month` rows, the days around them from the `by_day` rows."""
+        """Count rows of the slice summed by `fields`, and by month unless not `monthly`:
+        the period's whole months from the `by_month` rows, the days around them from the
+        `by_day` rows (a value of `fields` may come in a row of each)."""
         months, days = whole_months_of(self)
         # The month as a date in SQL: a date_trunc would come back as a timestamp to convert.
         month_of = Cast(TruncMonth("day"), DateField())
@@ -176,11 +185,12 @@ class Slice:
         if months:
             whole = by_month.objects.filter(month__gte=months[0], month__lte=months[-1])
             counted.append(whole.annotate(month_of=F("month")))
+        grouped = ("month_of", *fields) if monthly else fields
         return [
-            {**row, "month": row.pop("month_of")}
+            {**row, "month": row.pop("month_of", None)}
             for rows in counted
             for row in rows.filter(**self.narrowing, **where)
-            .values("month_of", *fields)
+            .values(*grouped)
             .annotate(**counts)
             .order_by()
         ]
@@ -353,7 +363,11 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     outcomes: dict[str, int] = defaultdict(int)
     measures = ("cases", "contacted", "due_contacted", "within_sla")
     for row in part.counted(
-        CaseDay, CaseMonth, ("event", "outcome"), counts={m: Sum(m) for m in measures}
+        CaseDay,
+        CaseMonth,
+        ("event", "outcome"),
+        counts={m: Sum(m) for m in measures},
+        monthly=False,
     ):
         if row["event"] == CaseEventKind.CLOSED:
             outcomes[row["outcome"]] += row["cases"]
