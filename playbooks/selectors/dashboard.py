@@ -51,7 +51,7 @@ from playbooks.models import (
     ThemeDay,
     ThemeMonth,
 )
-from playbooks.selectors.queue import overdue_cases
+from playbooks.selectors.queue import overdue, overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
 from surveys.nps import NpsSummary, category_for, summarize_counts
 
@@ -379,13 +379,14 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     late = opened.filter(
         first_contact_at__isnull=True, category=Category.DETRACTOR, sla_due_at__lt=now
     )
-    open_now = slices.filter(status__in=OPEN_CASE_STATUSES)
-    contacted = sums[f"{CaseEventKind.ANSWERED} contacted"]
     # A CaseSlice has the columns "overdue" reads, and its key is the case's: the steps
     # are those of its case.
+    open_now = slices.filter(status__in=OPEN_CASE_STATUSES).aggregate(
+        open_cases=Count("pk"), overdue_cases=Count("pk", filter=overdue(now))
+    )
+    contacted = sums[f"{CaseEventKind.ANSWERED} contacted"]
     return LoopFigures(
-        open_cases=open_now.count(),
-        overdue_cases=overdue_cases(open_now, now=now).count(),
+        **open_now,
         opened=sums[f"{CaseEventKind.ANSWERED} cases"],
         closed=sum(outcomes.values()),
         detractor_cases_due=sums[f"{CaseEventKind.ANSWERED} due_contacted"] + late.count(),
