@@ -169,7 +169,7 @@ def install_sql() -> list[str]:
     statements = [
         _REFRESH,
         "CREATE OR REPLACE FUNCTION case_slices_emptied() RETURNS trigger LANGUAGE plpgsql "
-        "AS $$ BEGIN TRUNCATE playbooks_caseslice; DELETE FROM playbooks_caseday; "
+        "AS $$ BEGIN DELETE FROM playbooks_caseslice; DELETE FROM playbooks_caseday; "
         "DELETE FROM playbooks_casemonth; RETURN NULL; END $$",
         "DROP TRIGGER IF EXISTS case_slices_emptied ON playbooks_case",
         "CREATE TRIGGER case_slices_emptied AFTER TRUNCATE ON playbooks_case "

@@ -172,10 +172,12 @@ _COUNT_TRIGGERS = {
 
 def install_sql() -> list[str]:
     """The statements that (re)install the triggers."""
+    # Emptying the cases empties the copies with DELETE: a TRUNCATE would be refused when
+    # the same statement empties the copies too (as Django's flush does).
     statements = [
         _REFRESH,
         "CREATE OR REPLACE FUNCTION case_slices_emptied() RETURNS trigger LANGUAGE plpgsql "
-        "AS $$ BEGIN TRUNCATE playbooks_caseslice; DELETE FROM playbooks_caseday; "
+        "AS $$ BEGIN DELETE FROM playbooks_caseslice; DELETE FROM playbooks_caseday; "
         "DELETE FROM playbooks_casemonth; RETURN NULL; END $$",
         "DROP TRIGGER IF EXISTS case_slices_emptied ON playbooks_case",
         "CREATE TRIGGER case_slices_emptied AFTER TRUNCATE ON playbooks_case "
