@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -329,6 +329,12 @@ class Case(models.Model):
             models.Index(fields=["account", "status"]),
             models.Index(fields=["contact", "status"]),
             models.Index(fields=["category", "opened_at"]),
+            # The dashboard's accounts with an open detractor case.
+            models.Index(
+                fields=["account"],
+                condition=Q(category=Category.DETRACTOR, status__in=OPEN_CASE_STATUSES),
+                name="case_open_detractor_account",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -756,3 +762,212 @@ class ThemeMonth(AnswerCount):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}: {self.answers} × {self.score}, theme {self.theme_id}"
+
+
+# The columns of a case's slice: what the dashboard's pickers narrow by.
+SLICED_BY = ["segment", "tier", "csm", "persona", "campaign"]
+
+
+class CaseSlice(models.Model):
+    """One current case (not superseded) with what the dashboard slices and dates it by:
+    its answer's moment, the segment, tier and CSM of the answer's account, the persona of
+    its person and its campaign, beside the case's own dates. A narrow copy that the
+    dashboard's loop figures read in one pass instead of joining cases to answers,
+    accounts and people. PostgreSQL triggers keep it in step with every write to cases,
+    answers, accounts and contacts (`playbooks.services.case_slices`); never written from
+    Python."""
+
+    case = models.OneToOneField(
+        Case,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField()
+    # Empty (NULL) where the answer has no account, as the answers' own join would say.
+    segment = models.CharField(max_length=20, null=True)
+    tier = models.CharField(max_length=50, null=True)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    persona = models.CharField(max_length=20)
+    campaign = models.ForeignKey(
+        "surveys.Campaign",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    category = models.CharField(max_length=10)
+    status = models.CharField(max_length=20)
+    sla_due_at = models.DateTimeField(null=True)
+    first_contact_at = models.DateTimeField(null=True)
+    closed_at = models.DateTimeField(null=True)
+    outcome = models.CharField(max_length=20)
+    won_back_at = models.DateTimeField(null=True)
+    # From the answer to the first contact; empty until then.
+    wait = models.GeneratedField(
+        expression=F("first_contact_at") - F("answered_at"),
+        output_field=models.DurationField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        # Each reads what one figure needs from the index alone: the cases of the period's
+        # answers, those closed or won back in the period, the waits in their order (the
+        # median is the one in the middle).
+        indexes = [
+            models.Index(
+                fields=["answered_at"],
+                include=["category", "sla_due_at", "first_contact_at", *SLICED_BY],
+                name="case_slice_answered",
+            ),
+            models.Index(
+                fields=["closed_at"], include=["outcome", *SLICED_BY], name="case_slice_closed"
+            ),
+            models.Index(
+                fields=["wait"],
+                include=["answered_at", *SLICED_BY],
+                condition=Q(wait__isnull=False),
+                name="case_slice_wait",
+            ),
+            models.Index(fields=["won_back_at"], name="case_slice_won_back"),
+            # The detractors not contacted yet: whether their first contact is late
+            # depends on the moment the figures are read.
+            models.Index(
+                fields=["answered_at"],
+                include=["sla_due_at", *SLICED_BY],
+                condition=Q(
+                    first_contact_at__isnull=True,
+                    category=Category.DETRACTOR,
+                    sla_due_at__isnull=False,
+                ),
+                name="case_slice_uncontacted",
+            ),
+            models.Index(
+                fields=["status"],
+                condition=Q(status__in=OPEN_CASE_STATUSES),
+                name="case_slice_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}: {self.category}, {self.status}"
+
+
+class LatestAnswer(models.Model):
+    """Each account's latest answer (the last by `answered_at`, then by id), for the
+    dashboard's "ARR by each account's latest answer" over periods that run to the latest
+    answer stored. PostgreSQL triggers keep it in step with every write to answers
+    (`playbooks.services.latest_answers`); never written from Python."""
+
+    account = models.OneToOneField(
+        Account,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="latest_answer",
+    )
+    response = models.ForeignKey(
+        Response,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField()
+    category = models.CharField(max_length=10)
+
+    def __str__(self) -> str:
+        return f"account {self.account_id}: {self.category} at {self.answered_at:%Y-%m-%d}"
+
+
+class CaseEventKind(models.TextChoices):
+    """What a row of case counts counts, and which of the case's days it is counted on."""
+
+    ANSWERED = "answered", "cases of the day's answers"
+    CLOSED = "closed", "cases closed that day"
+    WON_BACK = "won_back", "cases won back that day"
+
+
+class CaseCount(models.Model):
+    """How many current cases, per segment, tier and CSM of their answer's account, persona
+    of its person and campaign, were opened for one day's or month's answers, or closed
+    (per outcome), or won back then: the dashboard's loop figures are sums of these rows,
+    but for the detractors whose first contact is late at the moment of reading. PostgreSQL
+    triggers on `CaseSlice` keep them (`playbooks.services.case_slices`); never written
+    from Python."""
+
+    segment = models.CharField(max_length=20, null=True)
+    tier = models.CharField(max_length=50, null=True)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    persona = models.CharField(max_length=20)
+    campaign = models.ForeignKey(
+        "surveys.Campaign",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    event = models.CharField(max_length=10, choices=CaseEventKind.choices)
+    outcome = models.CharField(max_length=20)  # of the cases closed; else empty
+    cases = models.IntegerField()
+    # Of the cases of the answers: first contacted; detractors with a first-contact SLA
+    # contacted, and contacted within it.
+    contacted = models.IntegerField()
+    due_contacted = models.IntegerField()
+    within_sla = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class CaseDay(CaseCount):
+    """The cases of one local day (settings.TIME_ZONE, as `AnswerDay`)."""
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", *SLICED_BY, "event", "outcome"],
+                name="case_day_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.cases} {self.event} {self.outcome}".strip()
+
+
+class CaseMonth(CaseCount):
+    """The cases of one local calendar month, `month` its first day."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", *SLICED_BY, "event", "outcome"],
+                name="case_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.cases} {self.event} {self.outcome}".strip()

@@ -323,6 +323,19 @@ class Response(models.Model):
                 condition=Q(account__isnull=True),
                 name="response_unmatched",
             ),
+            # The dashboard: each account's latest answer of a period, read from the index
+            # alone; the detractors of the accounts about to renew.
+            models.Index(
+                fields=["account", "-answered_at", "-id"],
+                include=["category"],
+                name="response_account_latest",
+            ),
+            models.Index(
+                fields=["account", "answered_at"],
+                include=["id"],
+                condition=Q(category="detractor"),
+                name="response_account_detractor",
+            ),
         ]
 
     def __str__(self) -> str:

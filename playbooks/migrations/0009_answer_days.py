@@ -4,21 +4,280 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from playbooks.services import answer_days
+# The SQL of the triggers as it was when this migration was written, frozen here: a
+# migration must not change when the app's code does. Later changes to the triggers
+# come in migrations of their own, with their own SQL.
+
+# One signed count per answer, or per answer and theme: +1 for rows coming in, -1 for
+# rows going out. `rows` are answers (surveys_response columns), `accounts`, `contacts`
+# and `themes` (the answers' theme links) what they join to.
+_COUNTS = """
+    SELECT (r.answered_at AT TIME ZONE {zone})::date AS day,
+           a.segment, a.tier, a.csm_id, p.persona, r.campaign_id, r.score{theme_column},
+           {sign} AS n, CASE WHEN r.comment <> '' THEN {sign} ELSE 0 END AS c
+    FROM {rows} AS r
+    {account_join} JOIN {accounts} AS a ON a.id = r.account_id
+    JOIN {contacts} AS p ON p.id = r.contact_id{theme_join}
+"""
+
+_DIMENSIONS = "segment, tier, csm_id, persona, campaign_id, score"
+_THEME_DIMENSIONS = f"{_DIMENSIONS}, theme_id"
+_MONTH_OF_DAY = "date_trunc('month', day)::date"
+# Each count goes to its day and to its month: a period's whole months are read from the
+# month rows, its first and last days from the day rows. (table, period, its value, key)
+_ANSWER_TABLES = [
+    ("playbooks_answerday", "day", "day", _DIMENSIONS),
+    ("playbooks_answermonth", "month", _MONTH_OF_DAY, _DIMENSIONS),
+]
+_THEME_TABLES = [
+    ("playbooks_themeday", "day", "day", _THEME_DIMENSIONS),
+    ("playbooks_thememonth", "month", _MONTH_OF_DAY, _THEME_DIMENSIONS),
+]
+TABLES = [*_ANSWER_TABLES, *_THEME_TABLES]
+
+# Rows whose counts reach zero are removed, so that a group with no answer left does not
+# show (the unique key treats NULLs as equal: NULLS NOT DISTINCT).
+_APPLY = """
+    WITH changed AS (
+        INSERT INTO {table} AS d ({period}, {dimensions}, answers, commented)
+        SELECT {period_of_day}, {dimensions}, sum(n), sum(c) FROM ({counts}) AS delta
+        GROUP BY 1, {dimensions}
+        HAVING sum(n) <> 0 OR sum(c) <> 0
+        ORDER BY 1, {dimensions}
+        ON CONFLICT ({period}, {dimensions}) DO UPDATE
+        SET answers = d.answers + EXCLUDED.answers,
+            commented = d.commented + EXCLUDED.commented
+        RETURNING d.id, d.answers
+    )
+    SELECT array_agg(id) INTO emptied FROM changed WHERE answers = 0;
+    IF emptied IS NOT NULL THEN
+        DELETE FROM {table} WHERE id = ANY(emptied) AND answers = 0;
+    END IF;
+"""
+
+
+def _apply(tables: list[tuple[str, str, str, str]], counts: str) -> str:
+    return "".join(
+        _APPLY.format(
+            table=table,
+            period=period,
+            period_of_day=period_of_day,
+            dimensions=dimensions,
+            counts=counts,
+        )
+        for table, period, period_of_day, dimensions in tables
+    )
+
+
+_CHANGED_ANSWERS = """(
+    SELECT {side}.* FROM old_rows AS o JOIN new_rows AS n USING (id)
+    WHERE (o.answered_at, o.score, o.account_id, o.contact_id, o.campaign_id, o.comment <> '')
+        IS DISTINCT FROM
+        (n.answered_at, n.score, n.account_id, n.contact_id, n.campaign_id, n.comment <> '')
+)"""
+_CHANGED_ACCOUNTS = """(
+    SELECT {side}.* FROM old_rows AS o JOIN new_rows AS n USING (id)
+    WHERE (o.segment, o.tier, o.csm_id) IS DISTINCT FROM (n.segment, n.tier, n.csm_id)
+)"""
+_CHANGED_CONTACTS = """(
+    SELECT {side}.* FROM old_rows AS o JOIN new_rows AS n USING (id)
+    WHERE o.persona IS DISTINCT FROM n.persona
+)"""
+_CHANGED_LINKS = """(
+    SELECT {side}.* FROM old_rows AS o JOIN new_rows AS n USING (id)
+    WHERE (o.response_id, o.theme_id) IS DISTINCT FROM (n.response_id, n.theme_id)
+)"""
+_ANSWERS, _ACCOUNTS, _CONTACTS, _LINKS = (
+    "surveys_response",
+    "accounts_account",
+    "accounts_contact",
+    "surveys_response_themes",
+)
+
+# name: (table, event, transition tables, [(sign, rows, accounts, contacts, links)...]);
+# links None: the part counts answers, and their theme links too.
+_TRIGGERS = {
+    "answers_in": (
+        _ANSWERS,
+        "INSERT",
+        "NEW TABLE AS new_rows",
+        [("1", "new_rows", _ACCOUNTS, _CONTACTS, None)],
+    ),
+    "answers_out": (
+        _ANSWERS,
+        "DELETE",
+        "OLD TABLE AS old_rows",
+        [("-1", "old_rows", _ACCOUNTS, _CONTACTS, None)],
+    ),
+    "answers_changed": (
+        _ANSWERS,
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        [
+            ("-1", _CHANGED_ANSWERS.format(side="o"), _ACCOUNTS, _CONTACTS, None),
+            ("1", _CHANGED_ANSWERS.format(side="n"), _ACCOUNTS, _CONTACTS, None),
+        ],
+    ),
+    "accounts_changed": (
+        _ACCOUNTS,
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        [
+            ("-1", _ANSWERS, _CHANGED_ACCOUNTS.format(side="o"), _CONTACTS, None),
+            ("1", _ANSWERS, _CHANGED_ACCOUNTS.format(side="n"), _CONTACTS, None),
+        ],
+    ),
+    "contacts_changed": (
+        _CONTACTS,
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        [
+            ("-1", _ANSWERS, _ACCOUNTS, _CHANGED_CONTACTS.format(side="o"), None),
+            ("1", _ANSWERS, _ACCOUNTS, _CHANGED_CONTACTS.format(side="n"), None),
+        ],
+    ),
+    # A link and its answer may go in either order (the foreign key is checked at commit):
+    # whichever goes second finds the other gone and counts nothing.
+    "links_in": (
+        _LINKS,
+        "INSERT",
+        "NEW TABLE AS new_rows",
+        [("1", _ANSWERS, _ACCOUNTS, _CONTACTS, "new_rows")],
+    ),
+    "links_out": (
+        _LINKS,
+        "DELETE",
+        "OLD TABLE AS old_rows",
+        [("-1", _ANSWERS, _ACCOUNTS, _CONTACTS, "old_rows")],
+    ),
+    "links_changed": (
+        _LINKS,
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        [
+            ("-1", _ANSWERS, _ACCOUNTS, _CONTACTS, _CHANGED_LINKS.format(side="o")),
+            ("1", _ANSWERS, _ACCOUNTS, _CONTACTS, _CHANGED_LINKS.format(side="n")),
+        ],
+    ),
+}
+
+
+def _counts(zone: str, sign: str, rows: str, accounts: str, contacts: str, links: str) -> str:
+    """Signed counts of `rows`; by theme when `links` (theme links) are given."""
+    # The answers' own account may be empty (unmatched): LEFT JOIN, unless the accounts
+    # are the changed ones, which only reach the answers they hold.
+    account_join = "LEFT" if accounts == _ACCOUNTS else ""
+    return _COUNTS.format(
+        zone=zone,
+        sign=sign,
+        rows=rows,
+        accounts=accounts,
+        contacts=contacts,
+        account_join=account_join,
+        theme_column=", t.theme_id" if links else "",
+        theme_join=f" JOIN {links} AS t ON t.response_id = r.id" if links else "",
+    )
+
+
+def _body(zone: str, parts: list[tuple[str, str, str, str, str | None]]) -> str:
+    """A trigger's statements: its answer counts, then its theme counts."""
+    answers = [part[:4] for part in parts if part[4] is None]
+    themes = [(*part[:4], part[4] or _LINKS) for part in parts]
+    body = ""
+    if answers:
+        counts = " UNION ALL ".join(_counts(zone, *part, None) for part in answers)
+        body += _apply(_ANSWER_TABLES, counts)
+    counts = " UNION ALL ".join(_counts(zone, *part) for part in themes)
+    return body + _apply(_THEME_TABLES, counts)
+
+
+def _quoted(zone: str) -> str:
+    return "'" + zone.replace("'", "''") + "'"
+
+
+def install_sql(zone: str) -> list[str]:
+    """The statements that (re)install the triggers for days in `zone`."""
+    emptied = " ".join(f"DELETE FROM {table};" for table, *_ in TABLES)  # noqa: S608
+    statements = [
+        "CREATE OR REPLACE FUNCTION answer_days_zone() RETURNS text "
+        f"LANGUAGE sql IMMUTABLE AS $$ SELECT {_quoted(zone)}::text $$",
+        "CREATE OR REPLACE FUNCTION answer_days_emptied() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN {emptied} RETURN NULL; END $$",
+    ]
+    # Emptying the answers (TRUNCATE ... CASCADE empties the links too) empties the counts.
+    for table in (_ANSWERS, _LINKS):
+        statements += [
+            f"DROP TRIGGER IF EXISTS answer_days_emptied ON {table}",
+            f"CREATE TRIGGER answer_days_emptied AFTER TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION answer_days_emptied()",
+        ]
+    for name, (table, event, transition, parts) in _TRIGGERS.items():
+        body = _body(_quoted(zone), parts)
+        statements += [
+            f"CREATE OR REPLACE FUNCTION answer_days_{name}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ DECLARE emptied bigint[]; BEGIN {body} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS answer_days_{name} ON {table}",
+            f"CREATE TRIGGER answer_days_{name} AFTER {event} ON {table} "
+            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION answer_days_{name}()",
+        ]
+    return statements
+
+
+def uninstall_sql() -> list[str]:
+    """The statements that remove the triggers and their functions."""
+    statements = [
+        f"DROP TRIGGER IF EXISTS answer_days_emptied ON {table}" for table in (_ANSWERS, _LINKS)
+    ]
+    statements += [
+        f"DROP TRIGGER IF EXISTS answer_days_{name} ON {table}"
+        for name, (table, *_) in _TRIGGERS.items()
+    ]
+    statements += [
+        f"DROP FUNCTION IF EXISTS answer_days_{name}()" for name in [*_TRIGGERS, "emptied"]
+    ]
+    return [*statements, "DROP FUNCTION IF EXISTS answer_days_zone()"]
+
+
+def counted_from_answers_sql(zone: str, table: str) -> str:
+    """A query of every row of `table` (answer or theme counts, by day or month) as
+    counted from the answers themselves, in the table's columns but its id."""
+    _, _, period_of_day, dimensions = next(t for t in TABLES if t[0] == table)
+    links = _LINKS if dimensions == _THEME_DIMENSIONS else None
+    counts = _counts(_quoted(zone), "1", _ANSWERS, _ACCOUNTS, _CONTACTS, links)
+    return (
+        f"SELECT {period_of_day}, {dimensions}, sum(n), sum(c) "  # noqa: S608
+        f"FROM ({counts}) AS delta GROUP BY 1, {dimensions}"
+    )
+
+
+def recount_sql(zone: str) -> list[str]:
+    """The statements that recount every answer from scratch, writes held off meanwhile."""
+    statements = [f"LOCK TABLE {_ANSWERS}, {_ACCOUNTS}, {_CONTACTS}, {_LINKS} IN SHARE MODE"]
+    for table, period, _, dimensions in TABLES:
+        statements += [
+            f"DELETE FROM {table}",  # noqa: S608
+            f"INSERT INTO {table} ({period}, {dimensions}, answers, commented) "
+            + counted_from_answers_sql(zone, table),
+        ]
+    return statements
 
 
 # The triggers that keep the counts, then every answer already stored counted once
 # (`manage.py rebuild_dashboard_aggregates` does the same at any later time).
 def install(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return  # the triggers are PostgreSQL's; elsewhere the dashboard reads the rows
     for statement in [
-        *answer_days.install_sql(settings.TIME_ZONE),
-        *answer_days.recount_sql(settings.TIME_ZONE),
+        *install_sql(settings.TIME_ZONE),
+        *recount_sql(settings.TIME_ZONE),
     ]:
         schema_editor.execute(statement, params=None)
 
 
 def uninstall(apps, schema_editor):
-    for statement in answer_days.uninstall_sql():
+    if schema_editor.connection.vendor != "postgresql":
+        return  # the triggers are PostgreSQL's; elsewhere the dashboard reads the rows
+    for statement in uninstall_sql():
         schema_editor.execute(statement, params=None)
 
 

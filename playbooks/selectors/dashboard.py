@@ -10,7 +10,6 @@ the open cases of the slice's accounts and people whatever the answer's date.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
-    DurationField,
+    DateField,
+    Expression,
     F,
     Max,
     OuterRef,
@@ -29,22 +29,29 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    When,
+    Window,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models import Case as Choice
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Persona, Segment
-from core.periods import period_filter
+from core.periods import day_bounds, period_filter
 from playbooks.models import (
     OPEN_CASE_STATUSES,
     AnswerDay,
     AnswerMonth,
     Case,
+    CaseDay,
+    CaseEventKind,
+    CaseMonth,
     CaseOutcome,
+    CaseSlice,
     ThemeDay,
     ThemeMonth,
 )
-from playbooks.selectors.queue import overdue_cases
+from playbooks.selectors.queue import overdue, overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
 from surveys.nps import NpsSummary, category_for, summarize_counts
 
@@ -91,10 +98,10 @@ class Slice:
             rows = rows.filter(**{f"{prefix}campaign_id": self.campaign})
         return rows
 
-    # Every answer figure of the dashboard is a sum of one of two tallies, both read once
+    # Every answer figure of the dashboard is a sum of one of two tallies, each read once
     # per Slice from the counts the database keeps (`AnswerMonth` for the period's whole
-    # months, `AnswerDay` for its other days); or from the answers themselves where the
-    # counts' days are not in the page's time zone.
+    # months, `AnswerDay` for its other days) and summed there; or from the answers
+    # themselves where the counts' days are not in the page's time zone.
 
     @cached_property
     def tally(self) -> list[dict]:
@@ -108,7 +115,13 @@ class Slice:
                 .annotate(n=Count("pk"), commented=Count("pk", filter=~Q(comment="")))
                 .order_by()
             )
-        return _summed(self.day_tally, ("month", "campaign", "score"), ("n", "commented"))
+        counted = self.counted(
+            AnswerDay,
+            AnswerMonth,
+            ("campaign", "score"),
+            counts={"n": Sum("answers"), "commented": Sum("commented")},
+        )
+        return _summed(counted, ("month", "campaign", "score"), ("n", "commented"))
 
     @cached_property
     def people_tally(self) -> list[dict]:
@@ -128,35 +141,65 @@ class Slice:
                 "score": row["score"],
                 "n": row["n"],
             }
-            for row in _summed(self.day_tally, ("segment", "tier", "persona", "score"), ("n",))
+            for row in _summed(
+                self.counted(
+                    AnswerDay,
+                    AnswerMonth,
+                    ("segment", "tier", "persona", "score"),
+                    counts={"n": Sum("answers")},
+                    monthly=False,
+                ),
+                ("segment", "tier", "persona", "score"),
+                ("n",),
+            )
         ]
 
     @property
     def counted_by_day(self) -> bool:
         """Whether the daily counts can answer: they exist and their days are this page's."""
-        return not self.from_answers and timezone.get_current_timezone_name() == answer_days_zone()
+        return self.reads_copies and timezone.get_current_timezone_name() == answer_days_zone()
 
-    @cached_property
-    def day_tally(self) -> list[dict]:
-        """The slice's counts summed by month and every dimension both tallies need."""
-        return self.counted(
-            AnswerDay,
-            AnswerMonth,
-            ("campaign", "segment", "tier", "persona", "score"),
-            counts={"n": Sum("answers"), "commented": Sum("commented")},
-        )
+    @property
+    def reads_copies(self) -> bool:
+        """Whether the figures come from what the database's triggers keep (the daily
+        counts, `CaseSlice`), rather than from the answers and cases themselves."""
+        return not self.from_answers and connection.vendor == "postgresql"
 
     def counted(
-        self, by_day: type, by_month: type, fields: tuple[str, ...], *, counts: dict, **where
+        self,
+        by_day: type,
+        by_month: type,
+        fields: tuple[str, ...],
+        *,
+        counts: dict,
+        monthly: bool = True,
+        **where,
     ) -> list[dict]:
-        """Count rows of the slice summed by month and `fields`: the period's whole months
-        from the `by_month` rows, the days around them from the `by_day` rows."""
+        """Count rows of the slice summed by `fields`, and by month unless not `monthly`:
+        the period's whole months from the `by_month` rows, the days around them from the
+        `by_day` rows (a value of `fields` may come in a row of each)."""
         months, days = whole_months_of(self)
-        counted = [by_day.objects.filter(days).annotate(month_of=TruncMonth("day"))]
+        # The month as a date in SQL: a date_trunc would come back as a timestamp to convert.
+        month_of = Cast(TruncMonth("day"), DateField())
+        counted = [by_day.objects.filter(days).annotate(month_of=month_of)]
         if months:
             whole = by_month.objects.filter(month__gte=months[0], month__lte=months[-1])
             counted.append(whole.annotate(month_of=F("month")))
-        narrowing = {
+        grouped = ("month_of", *fields) if monthly else fields
+        return [
+            {**row, "month": row.pop("month_of", None)}
+            for rows in counted
+            for row in rows.filter(**self.narrowing, **where)
+            .values(*grouped)
+            .annotate(**counts)
+            .order_by()
+        ]
+
+    @property
+    def narrowing(self) -> dict:
+        """The slice's filters on the columns of the copies the database keeps (the daily
+        counts, `CaseSlice`), which hold the segment, tier, CSM, persona and campaign."""
+        return {
             field: value
             for field, value in (
                 ("segment", self.segment),
@@ -167,14 +210,6 @@ class Slice:
             )
             if value not in (None, "")
         }
-        return [
-            {**row, "month": row.pop("month_of")}
-            for rows in counted
-            for row in rows.filter(**narrowing, **where)
-            .values("month_of", *fields)
-            .annotate(**counts)
-            .order_by()
-        ]
 
     def cases(self) -> QuerySet[Case]:
         """The current cases of the slice's answers (not those a corrected score superseded)."""
@@ -299,14 +334,6 @@ def score_distribution(part: Slice) -> list[tuple[int, int]]:
 # --- closing the loop -----------------------------------------------------------------------
 
 
-class _Median(Aggregate):
-    """PostgreSQL's exact median of an interval."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
 @dataclass(frozen=True)
 class LoopFigures:
     open_cases: int  # now
@@ -328,27 +355,96 @@ class LoopFigures:
 
 def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     now = now or timezone.now()
+    if not part.counted_by_day:
+        return _loop_figures_of_cases(part, now=now)
+    # Sums of the case counts, but for what depends on the moment of reading: the open
+    # cases, and the detractors not contacted yet whose first contact is late.
+    sums: dict[str, int] = defaultdict(int)
+    outcomes: dict[str, int] = defaultdict(int)
+    measures = ("cases", "contacted", "due_contacted", "within_sla")
+    for row in part.counted(
+        CaseDay,
+        CaseMonth,
+        ("event", "outcome"),
+        counts={m: Sum(m) for m in measures},
+        monthly=False,
+    ):
+        if row["event"] == CaseEventKind.CLOSED:
+            outcomes[row["outcome"]] += row["cases"]
+        for measure in measures:
+            sums[f"{row['event']} {measure}"] += row[measure]
+    # One narrow row per current case, with its answer's slice: no join to the answers.
+    slices = CaseSlice.objects.filter(**part.narrowing)
+    opened = slices.filter(part.within("answered_at"))
+    late = opened.filter(
+        first_contact_at__isnull=True, category=Category.DETRACTOR, sla_due_at__lt=now
+    )
+    # A CaseSlice has the columns "overdue" reads, and its key is the case's: the steps
+    # are those of its case.
+    open_now = slices.filter(status__in=OPEN_CASE_STATUSES).aggregate(
+        open_cases=Count("pk"), overdue_cases=Count("pk", filter=overdue(now))
+    )
+    contacted = sums[f"{CaseEventKind.ANSWERED} contacted"]
+    return LoopFigures(
+        **open_now,
+        opened=sums[f"{CaseEventKind.ANSWERED} cases"],
+        closed=sum(outcomes.values()),
+        detractor_cases_due=sums[f"{CaseEventKind.ANSWERED} due_contacted"] + late.count(),
+        contacted_within_sla=sums[f"{CaseEventKind.ANSWERED} within_sla"],
+        median_first_contact=_median(opened.filter(wait__isnull=False), contacted),
+        won_back=sums[f"{CaseEventKind.WON_BACK} cases"],
+        outcomes=_outcome_rows(outcomes),
+    )
+
+
+def _about_opened(now: dt.datetime) -> dict[str, Aggregate]:
+    """Every count about the cases of the period's answers, for one pass over them."""
+    contacted = Q(first_contact_at__isnull=False)
+    due = Q(category=Category.DETRACTOR, sla_due_at__isnull=False) & (
+        contacted | Q(sla_due_at__lt=now)
+    )
+    return {
+        "opened": Count("pk"),
+        "contacted": Count("pk", filter=contacted),
+        "detractor_cases_due": Count("pk", filter=due),
+        "contacted_within_sla": Count("pk", filter=due & Q(first_contact_at__lte=F("sla_due_at"))),
+    }
+
+
+def _median(waits: QuerySet, count: int) -> dt.timedelta | None:
+    """The median of the `count` rows of `waits` (annotated `wait`): the one in the middle
+    of their order, or the mean of the two there, to the microsecond. Only those one or
+    two are read, from the index in the order of the waits where there is one."""
+    if not count:
+        return None
+    middle = list(
+        waits.order_by("wait").values_list("wait", flat=True)[(count - 1) // 2 : count // 2 + 1]
+    )
+    return (middle[0] + middle[-1]) / 2
+
+
+def _outcome_rows(outcomes: dict[str, int]) -> dict[str, int]:
+    """A count for every outcome a current case can have: a superseded case is never
+    current (its answer's current case counts instead)."""
+    return {
+        outcome: outcomes.get(outcome, 0)
+        for outcome in CaseOutcome.values
+        if outcome != CaseOutcome.SUPERSEDED
+    }
+
+
+def _loop_figures_of_cases(part: Slice, *, now: dt.datetime) -> LoopFigures:
+    """The loop figures read from the cases, their answers, accounts and people."""
     # A case a corrected score superseded is not counted: its answer's current case is.
     of_people = part.people(Case.objects.current(), prefix="response__")
     open_now = of_people.filter(status__in=OPEN_CASE_STATUSES)
     closed = of_people.filter(part.within("closed_at"))
     opened = part.cases()
-    contacted = Q(first_contact_at__isnull=False)
-    due = Q(category=Category.DETRACTOR, sla_due_at__isnull=False) & (
-        contacted | Q(sla_due_at__lt=now)
+    of_opened = opened.aggregate(**_about_opened(now))
+    waits = opened.filter(first_contact_at__isnull=False).annotate(
+        wait=F("first_contact_at") - F("response__answered_at")
     )
-    # Every figure about the cases of the period's answers comes from one pass over them.
-    about_opened = {
-        "opened": Count("pk"),
-        "detractor_cases_due": Count("pk", filter=due),
-        "contacted_within_sla": Count("pk", filter=due & Q(first_contact_at__lte=F("sla_due_at"))),
-    }
-    if connection.vendor == "postgresql":
-        wait = F("first_contact_at") - F("response__answered_at")
-        about_opened["median_first_contact"] = _Median(wait, filter=contacted)
-    of_opened = opened.aggregate(**about_opened)
-    if "median_first_contact" not in of_opened:
-        of_opened["median_first_contact"] = _median_in_python(opened.filter(contacted))
+    of_opened["median_first_contact"] = _median(waits, of_opened.pop("contacted"))
     outcomes = dict(closed.values_list("outcome").annotate(n=Count("pk")).order_by())
     return LoopFigures(
         **of_opened,
@@ -356,17 +452,8 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
         overdue_cases=overdue_cases(open_now, now=now).count(),
         closed=sum(outcomes.values()),
         won_back=of_people.filter(part.within("won_back_at")).count(),
-        outcomes={outcome: outcomes.get(outcome, 0) for outcome in CaseOutcome.values},
+        outcomes=_outcome_rows(outcomes),
     )
-
-
-def _median_in_python(contacted: QuerySet[Case]) -> dt.timedelta | None:
-    """The median wait from answer to first contact, where the database has no median."""
-    waits = [
-        first - answered
-        for first, answered in contacted.values_list("first_contact_at", "response__answered_at")
-    ]
-    return statistics.median(waits) if waits else None
 
 
 # --- ARR at risk ----------------------------------------------------------------------------
@@ -384,13 +471,17 @@ class ArrAtRisk:
     open_detractor_accounts: int
     open_detractor_arr: Decimal
     by_latest_category: dict[str, tuple[int, Decimal]]  # category or "" → (accounts, ARR)
-    renewals: list[RenewalAtRisk]
+    renewals: list[RenewalAtRisk]  # the first ones asked for, or all of them
+    renewal_accounts: int  # all of them
 
 
-def arr_at_risk(part: Slice, *, today: dt.date | None = None) -> ArrAtRisk:
+def arr_at_risk(
+    part: Slice, *, today: dt.date | None = None, renewals_listed: int | None = None
+) -> ArrAtRisk:
     """ARR of the accounts with an open detractor case now; ARR by the category of each
     account's latest answer in the period; accounts renewing within 90 days of `today`
-    that had a detractor in the period."""
+    that had a detractor in the period (the first `renewals_listed` of them, or all),
+    soonest renewal first."""
     today = today or timezone.localdate()
     accounts = _accounts_of(part)
     open_detractor = accounts.filter(
@@ -399,22 +490,17 @@ def arr_at_risk(part: Slice, *, today: dt.date | None = None) -> ArrAtRisk:
     at_risk = Account.objects.filter(pk__in=open_detractor.values("pk")).aggregate(
         n=Count("pk"), arr=Sum("arr")
     )
-    latest = (
-        part.answers()
-        .filter(account=OuterRef("pk"))
-        .order_by("-answered_at", "-pk")
-        .values("category")[:1]
-    )
     by_latest: dict[str, tuple[int, Decimal]] = {}
     for row in (
-        accounts.annotate(latest=Subquery(latest))
+        accounts.annotate(latest=_latest_category(part))
         .values("latest")
         .annotate(n=Count("pk"), arr=Sum("arr"))
         .order_by()
     ):
         by_latest[row["latest"] or NO_VALUE] = (row["n"], row["arr"] or Decimal(0))
-    # One pass over the slice's detractors, grouped by account, rather than a join from
-    # the accounts back to every answer they ever had.
+    # One pass over the slice's detractors (their own index), grouped by account, rather
+    # than a join from the accounts back to every answer they ever had; the soonest
+    # renewals first, each row with how many accounts there are in all.
     renewing = (
         part.answers()
         .filter(
@@ -423,25 +509,54 @@ def arr_at_risk(part: Slice, *, today: dt.date | None = None) -> ArrAtRisk:
             account__renewal_date__lte=today + dt.timedelta(days=RENEWAL_WINDOW_DAYS),
         )
         .values("account")
-        .annotate(detractors=Count("pk"), last_detractor_at=Max("answered_at"))
-        .order_by()
+        .annotate(
+            detractors=Count("pk"),
+            last_detractor_at=Max("answered_at"),
+            accounts=Window(Count("account")),
+        )
+        .order_by("account__renewal_date", "-account__arr", "account")
     )
-    detractors = {row["account"]: row for row in renewing}
+    listed = list(renewing if renewals_listed is None else renewing[:renewals_listed])
+    accounts_listed = Account.objects.select_related("csm").in_bulk(
+        [row["account"] for row in listed]
+    )
     return ArrAtRisk(
         open_detractor_accounts=at_risk["n"],
         open_detractor_arr=at_risk["arr"] or Decimal(0),
         by_latest_category=by_latest,
         renewals=[
             RenewalAtRisk(
-                a,
-                detractors=detractors[a.pk]["detractors"],
-                last_detractor_at=detractors[a.pk]["last_detractor_at"],
+                accounts_listed[row["account"]],
+                detractors=row["detractors"],
+                last_detractor_at=row["last_detractor_at"],
             )
-            for a in Account.objects.filter(pk__in=list(detractors))
-            .select_related("csm")
-            .order_by("renewal_date", "-arr", "pk")
+            for row in listed
         ],
+        renewal_accounts=listed[0]["accounts"] if listed else 0,
     )
+
+
+def _latest_category(part: Slice) -> Expression:
+    """The category of an account's latest answer in the slice, None without one."""
+    start, after = day_bounds(part.start, part.end)
+    # No answer after the period, and every answer of the account counts (no persona or
+    # campaign picked): the account's latest answer, if in the period, is the period's.
+    if (
+        part.reads_copies
+        and not part.persona
+        and part.campaign is None
+        and not Response.objects.filter(answered_at__gte=after).exists()
+    ):
+        in_period = Q(latest_answer__answered_at__gte=start)
+        return Choice(When(in_period, then=F("latest_answer__category")), default=None)
+    # Else each account's own, read from the index on (account, answered_at, id).
+    latest = (
+        part.answers()
+        .filter(account=OuterRef("pk"))
+        .order_by("-answered_at", "-pk")
+        .values("category")[:1]
+    )
+    return Subquery(latest)
 
 
 def _accounts_of(part: Slice) -> QuerySet[Account]:

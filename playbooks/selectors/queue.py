@@ -86,6 +86,11 @@ def overdue_cases(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
     return cases.filter(_overdue(now))
 
 
+def overdue(now: dt.datetime) -> Q:
+    """The condition of `overdue_cases`, to count them beside other cases in one query."""
+    return _overdue(now)
+
+
 def _escalated() -> Exists:
     return Exists(Escalation.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True))
 

@@ -21,6 +21,9 @@ from playbooks.selectors.dashboard import Slice
 from playbooks.views.workspace import chart_point
 from surveys.models import Category
 
+# The renewals the page lists; the CSV has them all.
+RENEWALS_LISTED = 25
+
 
 def _slice(request: HttpRequest) -> tuple[DashboardFilterForm, Slice]:
     form = DashboardFilterForm(request.GET or None)
@@ -47,7 +50,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "distribution": figures.score_distribution(part),
         "loop": figures.loop_figures(part, now=now),
         "outcome_labels": dict(CaseOutcome.choices),
-        "arr": figures.arr_at_risk(part, today=timezone.localdate(now)),
+        "arr": figures.arr_at_risk(
+            part, today=timezone.localdate(now), renewals_listed=RENEWALS_LISTED
+        ),
         "category_labels": dict(Category.choices),
         "campaigns": figures.campaign_rates(part),
         "comments_by_month": figures.comment_rate_by_month(part),

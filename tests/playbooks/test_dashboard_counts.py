@@ -1,6 +1,7 @@
-"""The dashboard reads daily answer counts that the database keeps: after every kind of
-change to answers, people and accounts its figures are those of the answers themselves,
-and the counts are what a recount from scratch gives."""
+"""The dashboard reads daily answer counts and a copy of each current case that the
+database keeps: after every kind of change to answers, cases, people and accounts its
+figures are those of the answers and cases themselves, and the counts and copies are what
+a recount from scratch gives."""
 
 import dataclasses
 import datetime as dt
@@ -12,13 +13,28 @@ from django.utils import timezone
 
 from accounts.models import Persona, Segment
 from accounts.services.customers import save_account, save_contact
-from playbooks.models import AnswerDay, AnswerMonth
+from playbooks.defaults import install_default_playbooks
+from playbooks.models import (
+    AnswerDay,
+    AnswerMonth,
+    Case,
+    CaseDay,
+    CaseMonth,
+    CaseOutcome,
+    CaseSlice,
+    CaseStatus,
+    LatestAnswer,
+)
 from playbooks.selectors import dashboard
 from playbooks.selectors.dashboard import Slice
 from playbooks.services.answer_days import differences_from_answers
+from playbooks.services.case_slices import differences_from_cases
+from playbooks.services.engine import process_response
 from playbooks.services.erasure import erase_contact
+from playbooks.services.latest_answers import differences_from_answers as latest_differences
 from surveys.models import Theme
 from surveys.services.answering import answer_invitation, correct_answer
+from surveys.services.erasure import expire_old_comments
 from surveys.services.responses import assign_account_to_contact, delete_response
 from tests.factories import (
     AccountFactory,
@@ -30,7 +46,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+NOW = timezone.now()
+TODAY = timezone.localdate(NOW)
 THIS_MONTH = TODAY.replace(day=1)
 MONTHS_AGO_2 = (THIS_MONTH - dt.timedelta(days=40)).replace(day=1)
 
@@ -71,13 +88,27 @@ def figures(part: Slice) -> dict:
             (t.theme.pk, t.detractors, t.passives, t.by_month)
             for t in dashboard.recurring_themes(part)
         ],
+        "loop": dashboard.loop_figures(part, now=NOW),
+        "arr": dashboard.arr_at_risk(part, today=TODAY),
     }
+
+
+def answer_figures(part: Slice) -> dict:
+    """The figures made of answers alone (no case, no ARR)."""
+    every = figures(part)
+    del every["loop"], every["arr"]
+    return every
 
 
 def counts() -> set[tuple]:
     columns = ("segment", "tier", "csm", "persona", "campaign", "score", "answers", "commented")
-    return set(AnswerDay.objects.values_list("day", *columns)) | set(
-        AnswerMonth.objects.values_list("month", *columns)
+    return (
+        set(AnswerDay.objects.values_list("day", *columns))
+        | set(AnswerMonth.objects.values_list("month", *columns))
+        | set(CaseSlice.objects.values_list())
+        | set(LatestAnswer.objects.values_list())
+        | {row[1:] for row in CaseDay.objects.values_list()}  # without their ids
+        | {row[1:] for row in CaseMonth.objects.values_list()}
     )
 
 
@@ -85,6 +116,8 @@ def assert_counts_are_exact():
     """The counts equal a recount from scratch, and each slice's figures from the counts
     equal the same figures from the answers."""
     assert differences_from_answers() == 0
+    assert differences_from_cases() == 0
+    assert latest_differences() == 0
     kept = counts()
     call_command("rebuild_dashboard_aggregates", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts() == kept
@@ -122,7 +155,14 @@ def answers():
             answered_at=now - dt.timedelta(days=days),
         )
         answer.themes.add(*([support, billing] if score < 5 else [support]))
+        if score <= 8:  # the engine opens the detractors' and passives' cases
+            process_response(response_id=answer.pk, arrived_at=answer.answered_at)
     return {"enterprise": enterprise, "champion": champion, "user": user, "billing": billing}
+
+
+@pytest.fixture(autouse=True)
+def playbooks(db):
+    install_default_playbooks()
 
 
 def test_the_counts_follow_new_answers(answers):
@@ -162,10 +202,83 @@ def test_a_corrected_score_moves_its_count():
     assert_counts_are_exact()
 
 
-def test_erasing_a_person_changes_no_figure(answers):
-    before = {part: figures(part) for part in SLICES}
+def test_erasing_a_person_changes_no_answer_figure_and_closes_their_open_cases(answers):
+    before = {part: answer_figures(part) for part in SLICES}
+    open_before = dashboard.loop_figures(last_90_days(), now=NOW).open_cases
 
     erase_contact(email=answers["champion"].email)
+
+    assert {part: answer_figures(part) for part in SLICES} == before
+    loop = dashboard.loop_figures(last_90_days(), now=NOW)
+    assert loop.open_cases == open_before - 2
+    assert loop.outcomes[CaseOutcome.CONTACT_ERASED] == 2
+    assert_counts_are_exact()
+
+
+def test_the_engine_s_cases_are_the_loop_figures(answers):
+    loop = dashboard.loop_figures(last_90_days(), now=NOW)
+
+    assert loop.opened == 4  # the two detractors and the two passives
+    assert loop.open_cases == 4
+    assert_counts_are_exact()
+
+
+def test_a_first_contact_a_closing_and_a_win_back_move_the_loop_figures(answers):
+    case = Case.objects.get(response__score=2)
+    answered = case.response.answered_at
+    Case.objects.filter(pk=case.pk).update(first_contact_at=answered + dt.timedelta(hours=5))
+    assert dashboard.loop_figures(last_90_days(), now=NOW).median_first_contact == dt.timedelta(
+        hours=5
+    )
+
+    Case.objects.filter(pk=case.pk).update(
+        status=CaseStatus.CLOSED,
+        closed_at=NOW,
+        outcome=CaseOutcome.RESOLVED,
+        won_back_at=NOW,
+    )
+
+    loop = dashboard.loop_figures(last_90_days(), now=NOW)
+    assert (loop.open_cases, loop.closed, loop.won_back) == (3, 1, 1)
+    assert loop.outcomes[CaseOutcome.RESOLVED] == 1
+    assert_counts_are_exact()
+
+
+def test_a_corrected_score_counts_the_answer_s_new_case_not_the_superseded_one():
+    invitation = InvitationFactory()
+    answer_invitation(invitation=invitation, score=3)
+    invitation.refresh_from_db()
+    process_response(response_id=invitation.response_id)
+    assert dashboard.loop_figures(last_90_days(), now=NOW).opened == 1
+
+    correct_answer(invitation=invitation, score=7)
+    process_response(response_id=invitation.response_id)
+
+    cases = Case.objects.filter(response_id=invitation.response_id)
+    assert cases.count() == 2
+    assert cases.filter(superseded_at__isnull=True).get().category == "passive"
+    loop = dashboard.loop_figures(last_90_days(), now=NOW)
+    assert (loop.opened, loop.open_cases) == (1, 1)
+    assert CaseOutcome.SUPERSEDED not in loop.outcomes
+    assert_counts_are_exact()
+
+
+def test_a_deleted_case_and_its_answer_no_longer_count(answers):
+    case = Case.objects.get(response__score=0)
+    answer = case.response
+
+    case.delete()
+    delete_response(response=answer)
+
+    loop = dashboard.loop_figures(last_90_days(), now=NOW)
+    assert (loop.opened, loop.open_cases) == (3, 3)
+    assert_counts_are_exact()
+
+
+def test_expired_comments_change_no_figure(answers):
+    before = {part: figures(part) for part in SLICES}
+
+    assert expire_old_comments(days=2, now=NOW) > 0
 
     assert {part: figures(part) for part in SLICES} == before
     assert_counts_are_exact()
@@ -184,7 +297,7 @@ def test_an_answer_matched_to_an_account_later_counts_in_its_segment(answers):
 
 
 def test_a_deleted_answer_no_longer_counts(answers):
-    answer = answers["user"].responses.order_by("answered_at").last()
+    answer = answers["user"].responses.get(score=10)  # a promoter: no case holds it
 
     delete_response(response=answer)
 

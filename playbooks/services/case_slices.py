@@ -1,0 +1,283 @@
+"""The dashboard's copy of each current case with its answer's slice (`CaseSlice`), kept
+by PostgreSQL itself.
+
+Triggers on the cases, answers, accounts and contacts tables rewrite the rows of the
+cases a statement touched, inside its transaction: every write path is covered, the
+services as much as the admin or a bulk `UPDATE`: a case opened, worked, closed,
+superseded by a corrected score or deleted; an answer moved in time or matched to
+another account; a segment, tier, CSM or persona changed. They are statement triggers
+over the transition tables: a bulk change is one rewrite, not one per row.
+
+Every piece of SQL here is a constant of this module: no value from outside reaches it.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+_COLUMNS = (
+    "case_id, answered_at, segment, tier, csm_id, persona, campaign_id, category, status, "
+    "sla_due_at, first_contact_at, closed_at, outcome, won_back_at"
+)
+# What the row of each current case holds, read from the case, its answer, the answer's
+# account (none for an unmatched answer) and person.
+_SLICES = """
+    SELECT c.id, r.answered_at, a.segment, a.tier, a.csm_id, p.persona, r.campaign_id,
+           c.category, c.status, c.sla_due_at, c.first_contact_at, c.closed_at, c.outcome,
+           c.won_back_at
+    FROM playbooks_case AS c
+    JOIN surveys_response AS r ON r.id = c.response_id
+    LEFT JOIN accounts_account AS a ON a.id = r.account_id
+    JOIN accounts_contact AS p ON p.id = r.contact_id
+    WHERE c.superseded_at IS NULL
+"""  # noqa: S608
+
+# Rewrite the rows of some cases: those gone or superseded leave, the others are read afresh.
+_REFRESH = f"""
+CREATE OR REPLACE FUNCTION case_slices_refresh(ids bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM playbooks_caseslice WHERE case_id = ANY(ids);
+    INSERT INTO playbooks_caseslice ({_COLUMNS}) {_SLICES} AND c.id = ANY(ids);
+$$
+"""  # noqa: S608
+
+# name: (table, event, transition tables, the ids of the cases to rewrite)
+_TRIGGERS = {
+    "cases_in": (
+        "playbooks_case",
+        "INSERT",
+        "NEW TABLE AS new_rows",
+        "SELECT id FROM new_rows",
+    ),
+    "cases_changed": (
+        "playbooks_case",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        """SELECT n.id FROM old_rows AS o JOIN new_rows AS n USING (id)
+        WHERE (o.response_id, o.superseded_at IS NULL, o.category, o.status, o.sla_due_at,
+               o.first_contact_at, o.closed_at, o.outcome, o.won_back_at)
+            IS DISTINCT FROM
+              (n.response_id, n.superseded_at IS NULL, n.category, n.status, n.sla_due_at,
+               n.first_contact_at, n.closed_at, n.outcome, n.won_back_at)""",
+    ),
+    "cases_out": (
+        "playbooks_case",
+        "DELETE",
+        "OLD TABLE AS old_rows",
+        "SELECT id FROM old_rows",
+    ),
+    "answers_changed": (
+        "surveys_response",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        """SELECT c.id FROM playbooks_case AS c WHERE c.response_id IN (
+            SELECT n.id FROM old_rows AS o JOIN new_rows AS n USING (id)
+            WHERE (o.answered_at, o.account_id, o.contact_id, o.campaign_id)
+                IS DISTINCT FROM (n.answered_at, n.account_id, n.contact_id, n.campaign_id))""",
+    ),
+    "accounts_changed": (
+        "accounts_account",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        """SELECT c.id FROM playbooks_case AS c
+        JOIN surveys_response AS r ON r.id = c.response_id
+        WHERE r.account_id IN (
+            SELECT n.id FROM old_rows AS o JOIN new_rows AS n USING (id)
+            WHERE (o.segment, o.tier, o.csm_id) IS DISTINCT FROM (n.segment, n.tier, n.csm_id))""",
+    ),
+    "contacts_changed": (
+        "accounts_contact",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        """SELECT c.id FROM playbooks_case AS c
+        JOIN surveys_response AS r ON r.id = c.response_id
+        WHERE r.contact_id IN (
+            SELECT n.id FROM old_rows AS o JOIN new_rows AS n USING (id)
+            WHERE o.persona IS DISTINCT FROM n.persona)""",
+    ),
+}
+
+
+# The case counts by day and month (`CaseDay`, `CaseMonth`) follow the rows of
+# `CaseSlice`, which are only ever inserted and deleted: +1 for rows coming in, -1 for
+# rows going out, on the local day (the answer counts' zone, `answer_days_zone()`) of the
+# answer, of the closing and of the win-back.
+_DAY = "({moment} AT TIME ZONE answer_days_zone())::date"
+_SLICE = "s.segment, s.tier, s.csm_id, s.persona, s.campaign_id"
+_CASE_COUNTS = f"""
+    SELECT {_DAY.format(moment="s.answered_at")} AS day, {_SLICE}, 'answered' AS event,
+           '' AS outcome, {{sign}} AS cases,
+           CASE WHEN s.first_contact_at IS NOT NULL THEN {{sign}} ELSE 0 END AS contacted,
+           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
+                AND s.first_contact_at IS NOT NULL THEN {{sign}} ELSE 0 END AS due_contacted,
+           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
+                AND s.first_contact_at <= s.sla_due_at THEN {{sign}} ELSE 0 END AS within_sla
+    FROM {{rows}} AS s
+    UNION ALL
+    SELECT {_DAY.format(moment="s.closed_at")}, {_SLICE}, 'closed', s.outcome, {{sign}}, 0, 0, 0
+    FROM {{rows}} AS s WHERE s.closed_at IS NOT NULL
+    UNION ALL
+    SELECT {_DAY.format(moment="s.won_back_at")}, {_SLICE}, 'won_back', '', {{sign}}, 0, 0, 0
+    FROM {{rows}} AS s WHERE s.won_back_at IS NOT NULL
+"""  # noqa: S608
+_CASE_KEY = "segment, tier, csm_id, persona, campaign_id, event, outcome"
+_CASE_MEASURES = ("cases", "contacted", "due_contacted", "within_sla")
+# (table, period, its value from the day)
+_CASE_TABLES = [
+    ("playbooks_caseday", "day", "day"),
+    ("playbooks_casemonth", "month", "date_trunc('month', day)::date"),
+]
+# Rows whose counts reach zero are removed (the unique key treats NULLs as equal).
+_APPLY = """
+    WITH changed AS (
+        INSERT INTO {table} AS d ({period}, {key}, {measures})
+        SELECT {period_of_day}, {key}, {sums} FROM ({counts}) AS delta
+        GROUP BY 1, {key}
+        HAVING {any_change}
+        ORDER BY 1, {key}
+        ON CONFLICT ({period}, {key}) DO UPDATE SET {added}
+        RETURNING d.id, d.cases
+    )
+    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
+    IF emptied IS NOT NULL THEN
+        DELETE FROM {table} WHERE id = ANY(emptied) AND cases = 0;
+    END IF;
+"""
+
+
+def _case_counts_body(sign: str, rows: str) -> str:
+    """The statements that add the signed counts of `rows` to both count tables."""
+    return "".join(
+        _APPLY.format(
+            table=table,
+            period=period,
+            period_of_day=period_of_day,
+            key=_CASE_KEY,
+            measures=", ".join(_CASE_MEASURES),
+            sums=", ".join(f"sum({m})" for m in _CASE_MEASURES),
+            any_change=" OR ".join(f"sum({m}) <> 0" for m in _CASE_MEASURES),
+            added=", ".join(f"{m} = d.{m} + EXCLUDED.{m}" for m in _CASE_MEASURES),
+            counts=_CASE_COUNTS.format(sign=sign, rows=rows),
+        )
+        for table, period, period_of_day in _CASE_TABLES
+    )
+
+
+# name: (event, transition table, sign)
+_COUNT_TRIGGERS = {
+    "counted_in": ("INSERT", "NEW TABLE AS new_rows", "1", "new_rows"),
+    "counted_out": ("DELETE", "OLD TABLE AS old_rows", "-1", "old_rows"),
+}
+
+
+def install_sql() -> list[str]:
+    """The statements that (re)install the triggers."""
+    # Emptying the cases empties the copies with DELETE: a TRUNCATE would be refused when
+    # the same statement empties the copies too (as Django's flush does).
+    statements = [
+        _REFRESH,
+        "CREATE OR REPLACE FUNCTION case_slices_emptied() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN DELETE FROM playbooks_caseslice; DELETE FROM playbooks_caseday; "
+        "DELETE FROM playbooks_casemonth; RETURN NULL; END $$",
+        "DROP TRIGGER IF EXISTS case_slices_emptied ON playbooks_case",
+        "CREATE TRIGGER case_slices_emptied AFTER TRUNCATE ON playbooks_case "
+        "FOR EACH STATEMENT EXECUTE FUNCTION case_slices_emptied()",
+    ]
+    for name, (table, event, transition, ids) in _TRIGGERS.items():
+        body = f"PERFORM case_slices_refresh(ARRAY({ids})); RETURN NULL;"
+        statements += [
+            f"CREATE OR REPLACE FUNCTION case_slices_{name}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN {body} END $$",
+            f"DROP TRIGGER IF EXISTS case_slices_{name} ON {table}",
+            f"CREATE TRIGGER case_slices_{name} AFTER {event} ON {table} "
+            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
+        ]
+    for name, (event, transition, sign, rows) in _COUNT_TRIGGERS.items():
+        body = _case_counts_body(sign, rows)
+        statements += [
+            f"CREATE OR REPLACE FUNCTION case_slices_{name}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ DECLARE emptied bigint[]; BEGIN {body} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS case_slices_{name} ON playbooks_caseslice",
+            f"CREATE TRIGGER case_slices_{name} AFTER {event} ON playbooks_caseslice "
+            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
+        ]
+    return statements
+
+
+def uninstall_sql() -> list[str]:
+    """The statements that remove the triggers and their functions."""
+    statements = ["DROP TRIGGER IF EXISTS case_slices_emptied ON playbooks_case"]
+    statements += [
+        f"DROP TRIGGER IF EXISTS case_slices_{name} ON {table}"
+        for name, (table, *_) in _TRIGGERS.items()
+    ]
+    statements += [
+        f"DROP TRIGGER IF EXISTS case_slices_{name} ON playbooks_caseslice"
+        for name in _COUNT_TRIGGERS
+    ]
+    statements += [
+        f"DROP FUNCTION IF EXISTS case_slices_{name}()" for name in [*_TRIGGERS, *_COUNT_TRIGGERS]
+    ]
+    return [
+        *statements,
+        "DROP FUNCTION IF EXISTS case_slices_emptied()",
+        "DROP FUNCTION IF EXISTS case_slices_refresh(bigint[])",
+    ]
+
+
+def recount_sql() -> list[str]:
+    """The statements that rewrite every row from the cases, writes held off meanwhile."""
+    # Emptied (no trigger), then filled: the copies' own triggers recount the case counts.
+    return [
+        "LOCK TABLE playbooks_case, surveys_response, accounts_account, accounts_contact "
+        "IN SHARE MODE",
+        "TRUNCATE playbooks_caseslice",
+        *(f"DELETE FROM {table}" for table, *_ in _CASE_TABLES),  # noqa: S608
+        f"INSERT INTO playbooks_caseslice ({_COLUMNS}) {_SLICES}",  # noqa: S608
+    ]
+
+
+def case_counts_from_cases_sql(table: str) -> str:
+    """A query of every row of a case count table as counted from the case copies, in the
+    table's columns but its id."""
+    _, period, period_of_day = next(t for t in _CASE_TABLES if t[0] == table)
+    counts = _CASE_COUNTS.format(sign="1", rows="playbooks_caseslice")
+    sums = ", ".join(f"sum({m})" for m in _CASE_MEASURES)
+    return (
+        f"SELECT {period_of_day}, {_CASE_KEY}, {sums} "  # noqa: S608
+        f"FROM ({counts}) AS delta GROUP BY 1, {_CASE_KEY}"
+    )
+
+
+def differences_from_cases() -> int:
+    """How many rows of the copies differ from the cases themselves, and of the case
+    counts from a recount of the copies (missing, extra or wrong); 0 when all are exact.
+    Reads, writes nothing."""
+    compared = [(f"SELECT {_COLUMNS} FROM playbooks_caseslice", _SLICES)]  # noqa: S608
+    measures = ", ".join(_CASE_MEASURES)
+    compared += [
+        (
+            f"SELECT {period}, {_CASE_KEY}, {measures} FROM {table}",  # noqa: S608
+            case_counts_from_cases_sql(table),
+        )
+        for table, period, _ in _CASE_TABLES
+    ]
+    different = 0
+    with connection.cursor() as cursor:
+        for kept, recounted in compared:
+            cursor.execute(
+                f"SELECT count(*) FROM (({kept} EXCEPT {recounted}) "  # noqa: S608
+                f"UNION ALL ({recounted} EXCEPT {kept})) AS different"
+            )
+            different += cursor.fetchone()[0]
+    return different
+
+
+def rebuild_case_slices() -> int:
+    """Reinstall the triggers and rewrite every row from the cases; safe to run at any time
+    and twice. Returns how many current cases there are."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in [*install_sql(), *recount_sql()]:
+            cursor.execute(statement)
+        cursor.execute("SELECT count(*) FROM playbooks_caseslice")
+        return cursor.fetchone()[0]
