@@ -175,6 +175,19 @@ _TRIGGERS = {
 }
 
 
+# An UPDATE that changes nothing counted (a contact's name, an answer's processing time)
+# returns at once: without this, counting its empty changes reads every answer.
+_GUARDS = {
+    name: f"IF NOT EXISTS {changed.format(side='n')} THEN RETURN NULL; END IF; "
+    for name, changed in (
+        ("answers_changed", _CHANGED_ANSWERS),
+        ("accounts_changed", _CHANGED_ACCOUNTS),
+        ("contacts_changed", _CHANGED_CONTACTS),
+        ("links_changed", _CHANGED_LINKS),
+    )
+}
+
+
 def _counts(zone: str, sign: str, rows: str, accounts: str, contacts: str, links: str) -> str:
     """Signed counts of `rows`; by theme when `links` (theme links) are given."""
     # The answers' own account may be empty (unmatched): LEFT JOIN, unless the accounts
@@ -225,7 +238,7 @@ def install_sql(zone: str) -> list[str]:
             "FOR EACH STATEMENT EXECUTE FUNCTION answer_days_emptied()",
         ]
     for name, (table, event, transition, parts) in _TRIGGERS.items():
-        body = _body(_quoted(zone), parts)
+        body = _GUARDS.get(name, "") + _body(_quoted(zone), parts)
         statements += [
             f"CREATE OR REPLACE FUNCTION answer_days_{name}() RETURNS trigger "
             f"LANGUAGE plpgsql AS $$ DECLARE emptied bigint[]; BEGIN {body} RETURN NULL; END $$",
