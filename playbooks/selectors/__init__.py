@@ -35,7 +35,13 @@ from playbooks.selectors.escalations import (
     escalation_list,
     escalation_row,
 )
-from playbooks.selectors.queue import QueueCounts, QueueFilters, queue_counts, queue_for
+from playbooks.selectors.queue import (
+    QueueCounts,
+    QueueFilters,
+    queue_counts,
+    queue_for,
+    queue_rows,
+)
 
 __all__ = [
     "AnswerFilters",
@@ -75,4 +81,5 @@ __all__ = [
     "playbook_for",
     "queue_counts",
     "queue_for",
+    "queue_rows",
 ]

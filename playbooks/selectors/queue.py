@@ -140,15 +140,38 @@ def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, statu
 
 
 def queue_for(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):
-    """The cases of the queue, in the order they need action: the reader's own first, then
-    overdue, escalated, higher priority, and the oldest answer first."""
+    """The ids of the cases of the queue, in the order they need action: the reader's own
+    first, then overdue, escalated, higher priority, and the oldest answer first.
+
+    Ids only: ordering the queue reads the cases alone, not their answers, contacts and
+    next steps, which `queue_rows` reads for the page shown."""
     now = now or timezone.now()
-    cases = _filtered(_annotated(user, now), filters, user)
+    cases = _filtered(
+        cases_visible_to(user).annotate(
+            escalated=_escalated(),
+            overdue=ExpressionWrapper(_overdue(now), output_field=BooleanField()),
+            mine=Conditional(
+                When(owner=user, then=Value(1)), default=Value(0), output_field=IntegerField()
+            ),
+        ),
+        filters,
+        user,
+    )
     if filters.overdue:
         cases = cases.filter(_overdue(now))
     if filters.escalated:
         cases = cases.filter(_escalated())
-    return cases.order_by("-mine", "-overdue", "-escalated", "-priority", "opened_at", "id")
+    return cases.order_by(
+        "-mine", "-overdue", "-escalated", "-priority", "opened_at", "id"
+    ).values_list("pk", flat=True)
+
+
+def queue_rows(*, user: User, case_ids: list[int], now: dt.datetime | None = None) -> list[Case]:
+    """The queue's rows for `case_ids` (a page of `queue_for`), in that order, with what
+    each row shows."""
+    now = now or timezone.now()
+    cases = _annotated(user, now).in_bulk(case_ids)
+    return [cases[pk] for pk in case_ids if pk in cases]
 
 
 def queue_counts(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):

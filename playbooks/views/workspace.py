@@ -50,8 +50,11 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     now = timezone.now()
-    cases = selectors.queue_for(user=request.user, filters=filters, now=now)
-    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    case_ids = selectors.queue_for(user=request.user, filters=filters, now=now)
+    page = Paginator(case_ids, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.queue_rows(
+        user=request.user, case_ids=list(page.object_list), now=now
+    )
     context = {
         "form": form,
         "filters": filters,
