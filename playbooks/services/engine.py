@@ -8,7 +8,9 @@ Slack posts are only queued here, on commit: no transaction waits on the network
 
 The engine must keep up with bursts (an import of ten thousand detractors): an answer
 costs one query to lock and read everything it needs, and one write per table
-(tests/playbooks/test_engine_queries.py pins it to 8 statements).
+(tests/playbooks/test_engine_queries.py pins it to 8 statements). `process_responses`
+does a batch (an import's) in one transaction: one query locks and reads all its
+answers, and its cases, steps and timelines are written one statement per table.
 """
 
 from __future__ import annotations
