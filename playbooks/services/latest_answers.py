@@ -19,12 +19,18 @@ _LATEST = """
 """
 _ORDER = " ORDER BY account_id, answered_at DESC, id DESC"
 
-# Rewrite the rows of some accounts from their answers.
+# Rewrite the rows of some accounts from their answers. Two transactions storing answers
+# of one account at once each write the latest they see: the later to commit keeps the
+# newer of the two rows (it waits for the other's row, then updates it only if newer).
 _REFRESH = f"""
 CREATE OR REPLACE FUNCTION latest_answers_refresh(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
     DELETE FROM playbooks_latestanswer WHERE account_id = ANY(ids);
-    INSERT INTO playbooks_latestanswer ({_COLUMNS}) {_LATEST} AND account_id = ANY(ids) {_ORDER};
+    INSERT INTO playbooks_latestanswer ({_COLUMNS}) {_LATEST} AND account_id = ANY(ids) {_ORDER}
+    ON CONFLICT (account_id) DO UPDATE SET response_id = EXCLUDED.response_id,
+        answered_at = EXCLUDED.answered_at, category = EXCLUDED.category
+    WHERE (EXCLUDED.answered_at, EXCLUDED.response_id)
+        > (playbooks_latestanswer.answered_at, playbooks_latestanswer.response_id);
 $$
 """  # noqa: S608
 
