@@ -246,6 +246,24 @@ class AssignAccountForm(forms.Form):
     )
 
 
+class OpenCaseForm(forms.Form):
+    """The playbook a case opened by hand follows."""
+
+    playbook = forms.ModelChoiceField(
+        label=_("Playbook"),
+        queryset=Playbook.objects.filter(active=True).order_by("name"),
+        empty_label=None,
+        error_messages={
+            "required": _("Choose the playbook the case follows."),
+            "invalid_choice": _(
+                "That playbook is not active any more: choose another, or ask an admin to "
+                "switch it on."
+            ),
+        },
+        help_text=_("The case gets its steps, its automatic steps and its SLA."),
+    )
+
+
 def _people() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=_("Owner"),

@@ -11,6 +11,11 @@ urlpatterns = [
     path("contacts/<int:contact_id>/erase/", views.contact_erase, name="contact-erase"),
     path("responses/", views.answer_list, name="answer-list"),
     path("responses/<int:response_id>/assign/", views.assign_answer, name="answer-assign"),
+    path(
+        "responses/<int:response_id>/open-case/",
+        views.open_case_for_answer,
+        name="answer-open-case",
+    ),
     path("playbooks/", views.playbook_list, name="playbook-list"),
     path("playbooks/new/", views.playbook_new, name="playbook-new"),
     path("playbooks/<int:playbook_id>/", views.playbook_edit, name="playbook-edit"),

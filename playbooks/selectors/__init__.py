@@ -14,6 +14,7 @@ from playbooks.selectors.answers import (
     answer_summary,
     unmatched_answer,
     unmatched_count,
+    visible_answer,
 )
 from playbooks.selectors.case_page import CasePage, case_page
 from playbooks.selectors.cases import (
@@ -55,6 +56,7 @@ __all__ = [
     "answers_visible_to",
     "unmatched_answer",
     "unmatched_count",
+    "visible_answer",
     "AccountPage",
     "account_page",
     "accounts_visible_to",

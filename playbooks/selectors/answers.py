@@ -107,6 +107,18 @@ def answer_list(*, user: User, filters: AnswerFilters) -> QuerySet[Response]:
     )
 
 
+def visible_answer(*, user: User, response_id: int) -> Response | None:
+    """One answer the reader may see, with its contact, account and current case; None
+    when it does not exist or is not theirs to see."""
+    return (
+        answers_visible_to(user)
+        .select_related("account", "contact", "campaign")
+        .prefetch_related(_CURRENT_CASES)
+        .filter(pk=response_id)
+        .first()
+    )
+
+
 def answer_summary(*, user: User, filters: AnswerFilters) -> AnswerSummary:
     """NPS, comment and case counts of the answers the page lists, in one query."""
     figures = _filtered(answers_visible_to(user), filters).aggregate(

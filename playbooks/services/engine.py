@@ -202,6 +202,49 @@ def _process_locked(
     return Processed(response_id=response_id, case_id=case.pk if case else None)
 
 
+class CaseAlreadyOpen(Exception):  # noqa: N818 - a refusal, not an error
+    """The answer has a current case already: one answer, one case."""
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__(f"The answer has case #{case_id} already.")
+        self.case_id = case_id
+
+
+def open_case_by_hand(*, response_id: int, playbook: Playbook, actor: User) -> Case:
+    """Open a case for an answer that has none, with the playbook someone chose: a promoter
+    to thank, a passive to win over, a history answer after all. The case is the one the
+    engine would open (360° snapshot, steps, automatic steps, SLA); its timeline says who
+    opened it. The answer counts as processed: the engine opens nothing more for it.
+
+    Raises `CaseAlreadyOpen` when the answer has a current case, and `Response.DoesNotExist`
+    when it is gone."""
+    playbooks = [candidate for candidate in active_playbooks() if candidate.pk == playbook.pk] or [
+        Playbook.objects.prefetch_related("steps").get(pk=playbook.pk)
+    ]
+    with transaction.atomic():
+        response = _locked_answer(response_id, playbooks)
+        if response is None:
+            raise Response.DoesNotExist(response_id)
+        current = Case.objects.current().filter(response=response).values_list("pk", flat=True)
+        if existing := current.first():
+            raise CaseAlreadyOpen(existing)
+        case = open_case(response=response, playbook=playbooks[0])
+        record_event(
+            case=case,
+            kind="opened_by_hand",
+            actor=actor,
+            message=say(
+                gettext_noop("%(who)s opened this case by hand, with playbook '%(playbook)s'."),
+                who=someone(actor),
+                playbook=playbooks[0].name,
+            ),
+        )
+        if response.processed_at is None:
+            Response.objects.filter(pk=response.pk).update(processed_at=timezone.now())
+    logger.info("case opened by hand id=%s response=%s by=%s", case.pk, response_id, actor.pk)
+    return case
+
+
 def _locked_answer(response_id: int, playbooks: list[Playbook]) -> Response | None:
     """The answer, its row locked, with in the same query what processing it reads: its
     themes, a case awaiting its follow-up, the case a corrected score superseded, the

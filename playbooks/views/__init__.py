@@ -19,6 +19,7 @@ from playbooks.views.workspace import (
     case_action,
     case_detail,
     case_queue,
+    open_case_for_answer,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "case_action",
     "case_detail",
     "case_queue",
+    "open_case_for_answer",
     "contact_detail",
     "contact_erase",
     "dashboard",

@@ -26,7 +26,7 @@ from playbooks import forms as forms_
 from playbooks import selectors
 from playbooks.forms import AnswerFilterForm, QueueFilterForm
 from playbooks.models import ActionItem, Case, CaseStep
-from playbooks.services import cases
+from playbooks.services import cases, engine
 from playbooks.services.cases import CaseActionRefused
 from playbooks.transitions import TransitionNotAllowed
 from surveys.models import Response
@@ -179,6 +179,40 @@ def answer_list(request: HttpRequest) -> HttpResponse:
     }
     template = "playbooks/answers.html#results" if request.htmx else "playbooks/answers.html"
     return render(request, template, context)
+
+
+@role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
+def open_case_for_answer(request: HttpRequest, response_id: int) -> HttpResponse:
+    """Open a case by hand for an answer that has none (a promoter to thank, a passive to
+    win over), choosing its playbook. An answer the reader may not see is a 404."""
+    answer = selectors.visible_answer(user=request.user, response_id=response_id)
+    if answer is None:
+        raise Http404("No such answer.")
+    if answer.current_cases:
+        messages.info(request, _("This answer has a case already."))
+        return redirect("case-detail", answer.current_cases[0].pk)
+    suggested = selectors.playbook_for(response=answer)
+    form = forms_.OpenCaseForm(
+        request.POST or None, initial={"playbook": suggested.pk if suggested else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = engine.open_case_by_hand(
+                response_id=answer.pk, playbook=form.cleaned_data["playbook"], actor=request.user
+            )
+        except engine.CaseAlreadyOpen as refused:
+            messages.info(request, _("This answer has a case already."))
+            return redirect("case-detail", refused.case_id)
+        messages.success(
+            request,
+            _("Case #%(id)s opened with playbook '%(playbook)s'.")
+            % {"id": case.pk, "playbook": case.playbook.name},
+        )
+        return redirect("case-detail", case.pk)
+    status = 422 if form.errors else 200
+    return render(
+        request, "playbooks/open_case.html", {"answer": answer, "form": form}, status=status
+    )
 
 
 @role_required(Role.ADMIN)
