@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -105,6 +105,8 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
         answers=list(
             Response.objects.filter(account=account)
             .select_related("contact", "campaign")
+            # An answer with no case offers one, opened by hand.
+            .annotate(has_case=Exists(Case.objects.current().filter(response=OuterRef("pk"))))
             .order_by("-answered_at")[:LIST_LIMIT]
         ),
         answer_count=Response.objects.filter(account=account).count(),

@@ -105,3 +105,16 @@ def test_the_answers_page_offers_a_case_for_an_answer_without_one(client, csm, p
     page = client.get(reverse("answer-list"))
 
     assert url(promoter) in page.content.decode()
+
+
+def test_the_account_page_offers_a_case_for_its_answers_without_one(
+    client, csm, promoter, default_playbooks
+):
+    detractor = ResponseFactory(contact=ContactFactory(account=promoter.account), score=1)
+    process_response(response_id=detractor.pk)
+    client.force_login(csm)
+
+    page = client.get(reverse("account-detail", args=[promoter.account.pk])).content.decode()
+
+    assert url(promoter) in page
+    assert url(detractor) not in page  # it has its case
