@@ -177,6 +177,64 @@ UPSERT_DESCRIPTION = (
 )
 
 
+def _account(external_id: str):
+    account = selectors.account_by_external_id(external_id) if _is_crm_id(external_id) else None
+    if account is None:
+        raise NotFound(_("No account has the CRM id '%(id)s'.") % {"id": external_id})
+    return account
+
+
+def _contact(external_id: str):
+    contact = selectors.contact_by_external_id(external_id) if _is_crm_id(external_id) else None
+    if contact is None:
+        raise NotFound(_("No contact has the CRM id '%(id)s'.") % {"id": external_id})
+    return contact
+
+
+def _is_crm_id(external_id: str) -> bool:
+    """Whether the id in the address could be one (PostgreSQL stores no NUL character)."""
+    return len(external_id) <= 100 and re.fullmatch(CRM_ID, external_id) is not None
+
+
+# A CRM's rows: list them (filtered, paginated) or upsert one by `external_id`; read one or
+# change some of its fields. No docstrings: the API schema would show them.
+class _CrmListView(ListAPIView):
+    permission_classes = [CanSyncCustomers]
+    pagination_class = ApiPagination
+    query_serializer: type
+    in_serializer: type
+    kind: Kind
+    listed: Callable
+    synced: Callable
+
+    def get(self, request: Request, *args, **kwargs) -> ApiResponse:
+        query = self.query_serializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(self.listed(**query.validated_data))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def post(self, request: Request) -> ApiResponse:
+        values = checked(self.in_serializer(data=request.data))
+        return one_answer(self.kind, self.synced(items=[values])[0])
+
+
+class _CrmDetailView(APIView):
+    permission_classes = [CanSyncCustomers]
+    out_serializer: type
+    patch_serializer: type
+    kind: Kind
+    found: Callable
+    updated: Callable
+
+    def get(self, request: Request, external_id: str) -> ApiResponse:
+        return ApiResponse(self.out_serializer(self.found(external_id)).data)
+
+    def patch(self, request: Request, external_id: str) -> ApiResponse:
+        row = self.found(external_id)
+        values = checked(self.patch_serializer(data=request.data))
+        return one_answer(self.kind, self.updated(row, values))
+
+
 @extend_schema_view(
     get=extend_schema(
         parameters=[AccountQuerySerializer],
@@ -198,20 +256,13 @@ UPSERT_DESCRIPTION = (
         description=UPSERT_DESCRIPTION.format(noun="account"),
     ),
 )
-class AccountListView(ListAPIView):
-    permission_classes = [CanSyncCustomers]
+class AccountListView(_CrmListView):
     serializer_class = AccountOutSerializer
-    pagination_class = ApiPagination
-
-    def get(self, request: Request, *args, **kwargs) -> ApiResponse:
-        query = AccountQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.account_list(**query.validated_data))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def post(self, request: Request) -> ApiResponse:
-        values = checked(AccountInSerializer(data=request.data))
-        return one_answer(ACCOUNTS, sync_accounts(items=[values])[0])
+    query_serializer = AccountQuerySerializer
+    in_serializer = AccountInSerializer
+    kind = ACCOUNTS
+    listed = staticmethod(selectors.account_list)
+    synced = staticmethod(sync_accounts)
 
 
 @extend_schema_view(
@@ -240,16 +291,15 @@ class AccountListView(ListAPIView):
         description="Only the fields sent change; one sent empty or null is cleared.",
     ),
 )
-class AccountDetailView(APIView):
-    permission_classes = [CanSyncCustomers]
+class AccountDetailView(_CrmDetailView):
+    out_serializer = AccountOutSerializer
+    patch_serializer = AccountPatchSerializer
+    kind = ACCOUNTS
+    found = staticmethod(_account)
 
-    def get(self, request: Request, external_id: str) -> ApiResponse:
-        return ApiResponse(AccountOutSerializer(_account(external_id)).data)
-
-    def patch(self, request: Request, external_id: str) -> ApiResponse:
-        account = _account(external_id)
-        values = checked(AccountPatchSerializer(data=request.data))
-        return one_answer(ACCOUNTS, update_account(account=account, values=values))
+    @staticmethod
+    def updated(row, values):
+        return update_account(account=row, values=values)
 
 
 @extend_schema_view(
@@ -280,20 +330,13 @@ class AccountDetailView(APIView):
         + " A contact known by email only (from an answer) takes the `external_id`.",
     ),
 )
-class ContactListView(ListAPIView):
-    permission_classes = [CanSyncCustomers]
+class ContactListView(_CrmListView):
     serializer_class = ContactOutSerializer
-    pagination_class = ApiPagination
-
-    def get(self, request: Request, *args, **kwargs) -> ApiResponse:
-        query = ContactQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.contact_list(**query.validated_data))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def post(self, request: Request) -> ApiResponse:
-        values = checked(ContactInSerializer(data=request.data))
-        return one_answer(CONTACTS, sync_contacts(items=[values])[0])
+    query_serializer = ContactQuerySerializer
+    in_serializer = ContactInSerializer
+    kind = CONTACTS
+    listed = staticmethod(selectors.contact_list)
+    synced = staticmethod(sync_contacts)
 
 
 @extend_schema_view(
@@ -325,16 +368,15 @@ class ContactListView(ListAPIView):
         description="Only the fields sent change; one sent empty or null is cleared.",
     ),
 )
-class ContactDetailView(APIView):
-    permission_classes = [CanSyncCustomers]
+class ContactDetailView(_CrmDetailView):
+    out_serializer = ContactOutSerializer
+    patch_serializer = ContactPatchSerializer
+    kind = CONTACTS
+    found = staticmethod(_contact)
 
-    def get(self, request: Request, external_id: str) -> ApiResponse:
-        return ApiResponse(ContactOutSerializer(_contact(external_id)).data)
-
-    def patch(self, request: Request, external_id: str) -> ApiResponse:
-        contact = _contact(external_id)
-        values = checked(ContactPatchSerializer(data=request.data))
-        return one_answer(CONTACTS, update_contact(contact=contact, values=values))
+    @staticmethod
+    def updated(row, values):
+        return update_contact(contact=row, values=values)
 
 
 BULK_DESCRIPTION = (
@@ -380,22 +422,3 @@ class ContactBulkView(APIView):
     def post(self, request: Request) -> ApiResponse:
         batch = checked(ContactBatchSerializer(data=request.data))
         return batch_answer(CONTACTS, batch["contacts"])
-
-
-def _account(external_id: str):
-    account = selectors.account_by_external_id(external_id) if _is_crm_id(external_id) else None
-    if account is None:
-        raise NotFound(_("No account has the CRM id '%(id)s'.") % {"id": external_id})
-    return account
-
-
-def _contact(external_id: str):
-    contact = selectors.contact_by_external_id(external_id) if _is_crm_id(external_id) else None
-    if contact is None:
-        raise NotFound(_("No contact has the CRM id '%(id)s'.") % {"id": external_id})
-    return contact
-
-
-def _is_crm_id(external_id: str) -> bool:
-    """Whether the id in the address could be one (PostgreSQL stores no NUL character)."""
-    return len(external_id) <= 100 and re.fullmatch(CRM_ID, external_id) is not None
