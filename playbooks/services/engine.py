@@ -218,17 +218,14 @@ def open_case_by_hand(*, response_id: int, playbook: Playbook, actor: User) -> C
 
     Raises `CaseAlreadyOpen` when the answer has a current case, and `Response.DoesNotExist`
     when it is gone."""
-    playbooks = [candidate for candidate in active_playbooks() if candidate.pk == playbook.pk] or [
-        Playbook.objects.prefetch_related("steps").get(pk=playbook.pk)
-    ]
     with transaction.atomic():
-        response = _locked_answer(response_id, playbooks)
+        response = _locked_answer(response_id, [playbook])
         if response is None:
             raise Response.DoesNotExist(response_id)
         current = Case.objects.current().filter(response=response).values_list("pk", flat=True)
         if existing := current.first():
             raise CaseAlreadyOpen(existing)
-        case = open_case(response=response, playbook=playbooks[0])
+        case = open_case(response=response, playbook=playbook)
         record_event(
             case=case,
             kind="opened_by_hand",
@@ -236,7 +233,7 @@ def open_case_by_hand(*, response_id: int, playbook: Playbook, actor: User) -> C
             message=say(
                 gettext_noop("%(who)s opened this case by hand, with playbook '%(playbook)s'."),
                 who=someone(actor),
-                playbook=playbooks[0].name,
+                playbook=playbook.name,
             ),
         )
         if response.processed_at is None:
