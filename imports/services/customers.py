@@ -443,15 +443,21 @@ class ContactPlanner:
 
     def apply(self, plans: list[_Plan]) -> list[Outcome]:
         _save_plans(Contact, plans, exclude=["account"])
-        for plan in plans:
-            contact = plan.instance
-            moved = plan.outcome is Outcome.UPDATED and "account_id" in plan.changes
-            if moved and contact.account_id is not None:
-                # Its answers that wait for an account (and their cases) follow it, as when
-                # someone matches the contact by hand.
-                contact_account_set.send(
-                    sender=Contact, contact=contact, account=contact.account, actor=None
-                )
+        # A contact given an account takes its answers that wait for one (and their cases)
+        # along, as when someone matches it by hand.
+        moved = [
+            plan.instance
+            for plan in plans
+            if plan.outcome is Outcome.UPDATED
+            and "account_id" in plan.changes
+            and plan.instance.account_id is not None
+        ]
+        accounts = Account.objects.in_bulk({contact.account_id for contact in moved})
+        for contact in moved:
+            contact.account = accounts[contact.account_id]
+            contact_account_set.send(
+                sender=Contact, contact=contact, account=contact.account, actor=None
+            )
         return [plan.outcome for plan in plans]
 
     def _parse(self, row: Row) -> dict[str, Any] | None:
