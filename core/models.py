@@ -79,6 +79,14 @@ class LoopSettings(models.Model):
     overdue_grace_hours = models.PositiveSmallIntegerField(
         _("grace before an overdue required step is escalated (hours)"), default=24
     )
+    action_overdue_escalation_days = models.PositiveSmallIntegerField(
+        _("days before an overdue action is escalated"),
+        default=2,
+        help_text=_(
+            "An action of a plan still open this many days after its due date is escalated "
+            "to the managers, as an overdue step is."
+        ),
+    )
     slack_webhook_url = models.URLField(
         _("Slack incoming-webhook URL"),
         blank=True,
@@ -133,6 +141,12 @@ class LoopSettings(models.Model):
             models.CheckConstraint(
                 condition=models.Q(case_window_days__gte=1, case_window_days__lte=3650),
                 name="loop_settings_case_window_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    action_overdue_escalation_days__gte=1, action_overdue_escalation_days__lte=90
+                ),
+                name="loop_settings_action_overdue_range",
             ),
         ]
 

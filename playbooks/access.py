@@ -2,10 +2,10 @@
 
 The rule is the case's (`Case.objects.visible_to`): managers, admins and REST API keys see
 every case; a CSM sees the cases of the accounts they look after, the cases they own and the
-cases they hold a step of. Accounts and answers follow from it: a CSM sees the accounts they
-look after and the accounts of the cases they may see; the answers of the accounts they look
-after and the answers of the cases they may see. Unmatched answers (no account yet) are the
-managers' and admins' to sort out.
+cases they hold a step or an action item of. Accounts and answers follow from it: a CSM sees
+the accounts they look after and the accounts of the cases they may see; the answers of the
+accounts they look after and the answers of the cases they may see. Unmatched answers (no
+account yet) are the managers' and admins' to sort out.
 """
 
 from __future__ import annotations

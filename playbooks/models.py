@@ -204,7 +204,7 @@ class CaseQuerySet(models.QuerySet):
     def visible_to(self, reader) -> CaseQuerySet:
         """The cases `reader` may see (`playbooks.access`): managers, admins and REST API keys
         every case; a CSM the cases of their accounts, those they own and those they hold a
-        step of; anyone else none."""
+        step or an action item of; anyone else none."""
         reach = reach_of(reader)
         if reach is Reach.EVERYTHING:
             return self
@@ -212,7 +212,10 @@ class CaseQuerySet(models.QuerySet):
             return self.none()
         # A set of ids, computed once, rather than a check per case: PostgreSQL hashes it.
         holds_step = CaseStep.objects.filter(assignee=reader).values("case_id")
-        return self.filter(Q(account__csm=reader) | Q(owner=reader) | Q(pk__in=holds_step))
+        holds_item = ActionItem.objects.filter(owner=reader).values("case_id")
+        return self.filter(
+            Q(account__csm=reader) | Q(owner=reader) | Q(pk__in=holds_step) | Q(pk__in=holds_item)
+        )
 
 
 class Case(models.Model):
@@ -468,11 +471,28 @@ class ActionItem(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # Reminders go to the owner the day before the due date and on it; a new due date
+    # arms them again. An item overdue long enough is escalated once.
+    reminded_before_at = models.DateTimeField(
+        _("reminded the day before at"), null=True, blank=True
+    )
+    reminded_due_at = models.DateTimeField(_("reminded on the due date at"), null=True, blank=True)
+    overdue_escalated_at = models.DateTimeField(_("escalated as overdue at"), null=True, blank=True)
 
     class Meta:
         ordering = ["case", "audience", "due_date", "id"]
         verbose_name = _("action item")
         verbose_name_plural = _("action items")
+        indexes = [
+            # "My tasks", and the access rule (an item's owner sees its case).
+            models.Index(fields=["owner", "case"], name="action_item_owner"),
+            # The sweeps (reminders, overdue escalations) and the overdue marks.
+            models.Index(
+                fields=["due_date"],
+                condition=Q(status__in=["open", "in_progress"]) & Q(due_date__isnull=False),
+                name="action_item_open_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -488,6 +508,7 @@ class EscalationRule(models.TextChoices):
     REPEATED_DETRACTORS = "repeated_detractors", _("Several detractors at the account")
     RENEWAL_SOON = "renewal_soon", _("Renewal soon")
     STEP_OVERDUE = "step_overdue", _("Step overdue")
+    ACTION_OVERDUE = "action_overdue", _("Action overdue")
 
 
 # The resolution NPS Loop writes itself on the escalations still open when their case
@@ -514,6 +535,14 @@ class Escalation(models.Model):
         on_delete=models.CASCADE,
         related_name="escalations",
         verbose_name=_("step"),
+    )
+    action_item = models.ForeignKey(
+        ActionItem,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalations",
+        verbose_name=_("action item"),
     )
     reason = models.TextField(_("reason"))
     raised_by = models.ForeignKey(
@@ -553,8 +582,13 @@ class Escalation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "rule"],
-                condition=~Q(rule="") & Q(step__isnull=True),
+                condition=~Q(rule="") & Q(step__isnull=True) & Q(action_item__isnull=True),
                 name="escalation_one_per_case_rule",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "rule", "action_item"],
+                condition=Q(action_item__isnull=False),
+                name="escalation_one_per_case_item_rule",
             ),
             models.UniqueConstraint(
                 fields=["case", "rule", "step"],
