@@ -245,6 +245,18 @@ class LoopSettingsForm(forms.ModelForm):
         ),
     )
 
+    action_overdue_escalation_days = forms.IntegerField(
+        label=_("Escalate an overdue action after"),
+        min_value=1,
+        max_value=90,
+        error_messages=_errors_saying(_("Give a whole number of days from 1 to 90.")),
+        help_text=_(
+            "An action of a plan still open this many days after its due date is escalated to "
+            "the managers, as an overdue step is. Its owner is reminded the day before and on "
+            "the due date."
+        ),
+    )
+
     case_window_days = forms.IntegerField(
         label=_("Case window"),
         min_value=1,
@@ -266,6 +278,7 @@ class LoopSettingsForm(forms.ModelForm):
             "fallback_owner",
             "sla_reminder_hours",
             "overdue_grace_hours",
+            "action_overdue_escalation_days",
             "case_window_days",
             "slack_webhook_url",
             "sender_email",

@@ -38,13 +38,15 @@ def update_loop_settings(
     account_quota_days: int,
     survey_link_days: int,
     case_window_days: int | None = None,
+    action_overdue_escalation_days: int | None = None,
 ) -> LoopSettings:
     """Save the business settings; the next read of every process that shares the cache sees
     them (without a shared cache, within `LoopSettings.CACHE_SECONDS`).
 
     The survey settings are what the exclusion rules (`surveys.audience.Rules.current()`)
     judge the next batch of invitations by, and how long the links of the next emails last.
-    The case window (None: unchanged) decides which answers arriving from now on are history.
+    The case window (None: unchanged) decides which answers arriving from now on are
+    history; the overdue actions' escalation (None: unchanged), after how many days late.
     """
     with transaction.atomic():
         row, _created = LoopSettings.objects.select_for_update().get_or_create(pk=1)
@@ -61,6 +63,8 @@ def update_loop_settings(
         row.survey_link_days = survey_link_days
         if case_window_days is not None:
             row.case_window_days = case_window_days
+        if action_overdue_escalation_days is not None:
+            row.action_overdue_escalation_days = action_overdue_escalation_days
         row.full_clean()
         row.save()
         # save() cleared the cache already; a request of this process that read the row

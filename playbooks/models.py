@@ -8,6 +8,8 @@ case goes through `playbooks.services` and leaves a `CaseEvent`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -442,6 +444,9 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+
 class ActionItem(models.Model):
     """One item of a case's action plan, for the customer or internal."""
 
@@ -489,7 +494,7 @@ class ActionItem(models.Model):
             # The sweeps (reminders, overdue escalations) and the overdue marks.
             models.Index(
                 fields=["due_date"],
-                condition=Q(status__in=["open", "in_progress"]) & Q(due_date__isnull=False),
+                condition=Q(status__in=OPEN_ACTION_STATUSES) & Q(due_date__isnull=False),
                 name="action_item_open_due",
             ),
         ]
@@ -499,7 +504,11 @@ class ActionItem(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+        return self.status in OPEN_ACTION_STATUSES
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Still open the day after its due date."""
+        return self.is_open and self.due_date is not None and self.due_date < today
 
 
 class EscalationRule(models.TextChoices):

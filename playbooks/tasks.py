@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.background import BULK_QUEUE, TRANSIENT_DATABASE_ERRORS, lane, retrying_task
-from playbooks.services import engine, notifications, schedule
+from playbooks.services import action_items, engine, notifications, schedule
 from playbooks.services.failures import record_processing_failure
 
 logger = logging.getLogger(__name__)
@@ -240,13 +240,19 @@ def _queue_length() -> int:
 
 @shared_task(name="playbooks.check_slas", acks_late=True, soft_time_limit=120, time_limit=150)
 def check_slas() -> int:
-    """Remind assignees of steps coming due, and escalate required steps overdue past the grace."""
+    """Remind assignees of steps coming due, and escalate required steps overdue past the grace;
+    remind owners of action items due tomorrow or today, and escalate those late for days."""
     reminders, overdue = schedule.steps_to_remind(), schedule.steps_overdue()
     for step_id in reminders:
         remind_step.delay(step_id=step_id)
     for step_id in overdue:
         escalate_overdue_step.delay(step_id=step_id)
-    return len(reminders) + len(overdue)
+    item_reminders, items_overdue = action_items.items_to_remind(), action_items.items_overdue()
+    for item_id, reminder in item_reminders:
+        remind_action_item.delay(item_id=item_id, reminder=str(reminder))
+    for item_id in items_overdue:
+        escalate_overdue_action_item.delay(item_id=item_id)
+    return len(reminders) + len(overdue) + len(item_reminders) + len(items_overdue)
 
 
 @retrying_task(name="playbooks.remind_step", **DELIVERY_OPTIONS)
@@ -259,6 +265,19 @@ def remind_step(*, step_id: int) -> bool:
 def escalate_overdue_step(*, step_id: int) -> int | None:
     """Raise the overdue escalation of a required step; a second run raises nothing."""
     escalation = schedule.escalate_overdue_step(step_id=step_id)
+    return escalation.pk if escalation else None
+
+
+@retrying_task(name="playbooks.remind_action_item", **CASE_WRITE_OPTIONS)
+def remind_action_item(*, item_id: int, reminder: str) -> bool:
+    """Remind an action item's owner that it comes due; a second run reminds nobody."""
+    return action_items.remind(item_id=item_id, reminder=reminder) is not None
+
+
+@retrying_task(name="playbooks.escalate_overdue_action_item", **CASE_WRITE_OPTIONS)
+def escalate_overdue_action_item(*, item_id: int) -> int | None:
+    """Raise the overdue escalation of an action item; a second run raises nothing."""
+    escalation = action_items.escalate_overdue(item_id=item_id)
     return escalation.pk if escalation else None
 
 

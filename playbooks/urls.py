@@ -38,6 +38,8 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.csv", views.dashboard_export, name="dashboard-export"),
     path("escalations/", views.escalation_list, name="escalation-list"),
+    path("tasks/", views.my_tasks, name="my-tasks"),
+    path("tasks/<int:item_id>/status/", views.task_status, name="task-status"),
     path(
         "escalations/<int:escalation_id>/<slug:action>/",
         views.escalation_action,

@@ -43,8 +43,13 @@ from playbooks.selectors.queue import (
     queue_for,
     queue_rows,
 )
+from playbooks.selectors.tasks import MyTasks, Task, task_item, tasks_of
 
 __all__ = [
+    "MyTasks",
+    "Task",
+    "task_item",
+    "tasks_of",
     "AnswerFilters",
     "AnswerSummary",
     "accounts_like",

@@ -33,13 +33,17 @@ from django.db.models import (
     Window,
 )
 from django.db.models import Case as Choice
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Account, Persona, Segment
+from core.models import User
 from core.periods import day_bounds, period_filter
 from playbooks.models import (
+    OPEN_ACTION_STATUSES,
     OPEN_CASE_STATUSES,
+    ActionItem,
     AnswerDay,
     AnswerMonth,
     Case,
@@ -675,3 +679,45 @@ def recurring_themes(part: Slice) -> list[ThemeTrend]:
     ]
     trends.sort(key=lambda t: (-t.total, t.theme.name))
     return trends[:TOP_THEMES]
+
+
+@dataclass(frozen=True)
+class OverdueActions:
+    """Open action items past their due date now, of the slice's open cases: how many, whose
+    (the item's owner, else its case's) and of which playbook, the most first."""
+
+    total: int
+    by_owner: list[tuple[str, int]]
+    by_playbook: list[tuple[str, int]]
+
+
+def overdue_actions(part: Slice, *, today: dt.date) -> OverdueActions:
+    items = part.people(
+        ActionItem.objects.filter(
+            status__in=OPEN_ACTION_STATUSES,
+            due_date__lt=today,
+            case__status__in=OPEN_CASE_STATUSES,
+        ),
+        prefix="case__response__",
+    )
+    by_owner = list(
+        items.values(person=Coalesce("owner_id", "case__owner_id"))
+        .annotate(n=Count("pk"))
+        .order_by("-n", "person")
+    )
+    names = {
+        user.pk: user.name
+        for user in User.objects.filter(pk__in=[row["person"] for row in by_owner if row["person"]])
+    }
+    by_playbook = list(
+        items.values("case__playbook__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "case__playbook__name")
+    )
+    return OverdueActions(
+        total=sum(row["n"] for row in by_owner),
+        by_owner=[
+            (names.get(row["person"]) or gettext("the managers"), row["n"]) for row in by_owner
+        ],
+        by_playbook=[(row["case__playbook__name"], row["n"]) for row in by_playbook],
+    )

@@ -25,7 +25,9 @@ from django.utils import timezone
 from playbooks.access import cases_visible_to
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
+    OPEN_ACTION_STATUSES,
     OPEN_CASE_STATUSES,
+    ActionItem,
     Case,
     CaseStatus,
     CaseStep,
@@ -75,10 +77,23 @@ def _late_step(now: dt.datetime) -> Exists:
     )
 
 
+def _late_action(now: dt.datetime) -> Exists:
+    """An open item of the action plan whose due date has passed (in the site's time zone)."""
+    return Exists(
+        ActionItem.objects.filter(
+            case=OuterRef("pk"),
+            status__in=OPEN_ACTION_STATUSES,
+            due_date__lt=timezone.localdate(now),
+        )
+    )
+
+
 def _overdue(now: dt.datetime) -> Q:
-    """Open, and its first contact or one of its people's steps is past due."""
+    """Open, and its first contact, one of its people's steps or one of its plan's actions
+    is past due."""
     first_contact_late = Q(first_contact_at__isnull=True, sla_due_at__lt=now)
-    return Q(status__in=OPEN_CASE_STATUSES) & (first_contact_late | Q(_late_step(now)))
+    late_work = first_contact_late | Q(_late_step(now)) | Q(_late_action(now))
+    return Q(status__in=OPEN_CASE_STATUSES) & late_work
 
 
 def overdue_cases(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:

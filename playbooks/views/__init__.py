@@ -12,6 +12,7 @@ from playbooks.views.editor import (
     step_form,
 )
 from playbooks.views.escalations import escalation_action, escalation_list
+from playbooks.views.tasks import my_tasks, task_status
 from playbooks.views.workspace import (
     account_detail,
     answer_list,
@@ -42,4 +43,6 @@ __all__ = [
     "step_action",
     "step_form",
     "escalation_list",
+    "my_tasks",
+    "task_status",
 ]

@@ -57,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "campaigns": figures.campaign_rates(part),
         "comments_by_month": figures.comment_rate_by_month(part),
         "themes": figures.recurring_themes(part),
+        "overdue_actions": figures.overdue_actions(part, today=timezone.localdate(now)),
         "query": request.GET.urlencode(),
     }
     template = "playbooks/dashboard.html#body" if request.htmx else "playbooks/dashboard.html"

@@ -16,5 +16,6 @@ def settings_form(**changes) -> dict:
         "account_quota_days": "30",
         "survey_link_days": "30",
         "case_window_days": "30",
+        "action_overdue_escalation_days": "2",
         **changes,
     }
