@@ -1,11 +1,12 @@
 """Who may see which case, account and answer: one rule, used by every page, export and API.
 
 The rule is the case's (`Case.objects.visible_to`): managers, admins and REST API keys see
-every case; a CSM sees the cases of the accounts they look after, the cases they own and the
-cases they hold a step or an action item of. Accounts and answers follow from it: a CSM sees
-the accounts they look after and the accounts of the cases they may see; the answers of the
-accounts they look after and the answers of the cases they may see. Unmatched answers (no
-account yet) are the managers' and admins' to sort out.
+every case; a CSM sees the cases of the accounts they look after, the cases they own, the
+cases they hold a step or an action item of, and the cases a note mentions them on. Accounts
+and answers follow from it: a CSM sees the accounts they look after, those a note mentions
+them on and the accounts of the cases they may see; the answers of the accounts they look
+after and the answers of the cases they may see. Unmatched answers (no account yet) are the
+managers' and admins' to sort out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Account
 from core.access import Reach, reach_of
-from playbooks.models import Case
+from playbooks.models import Case, Note
 from surveys.models import Response
 
 
@@ -31,7 +32,8 @@ def accounts_visible_to(reader) -> QuerySet[Account]:
     if reach is Reach.NOTHING:
         return Account.objects.none()
     has_visible_case = Exists(cases_visible_to(reader).filter(account=OuterRef("pk")))
-    return Account.objects.filter(Q(csm=reader) | has_visible_case)
+    mentioned = Note.mentions.through.objects.filter(user=reader).values("note__account_id")
+    return Account.objects.filter(Q(csm=reader) | has_visible_case | Q(pk__in=mentioned))
 
 
 def answers_visible_to(reader) -> QuerySet[Response]:

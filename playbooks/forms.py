@@ -17,6 +17,7 @@ from core.roles import Role, has_role
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
     CLOSING_OUTCOMES,
+    NOTE_MAX_LENGTH,
     OPEN_CASE_STATUSES,
     ActionAudience,
     ActionStatus,
@@ -343,6 +344,18 @@ class CloseCaseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "What the problem was, what was done, what should change so it does not recur."
+        ),
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note for the team"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Only your colleagues read it, never the customer. Mention someone with @ and "
+            "their username (@alice): they are told and may open it."
         ),
     )
 

@@ -205,8 +205,8 @@ class CaseQuerySet(models.QuerySet):
 
     def visible_to(self, reader) -> CaseQuerySet:
         """The cases `reader` may see (`playbooks.access`): managers, admins and REST API keys
-        every case; a CSM the cases of their accounts, those they own and those they hold a
-        step or an action item of; anyone else none."""
+        every case; a CSM the cases of their accounts, those they own, those they hold a
+        step or an action item of and those a note mentions them on; anyone else none."""
         reach = reach_of(reader)
         if reach is Reach.EVERYTHING:
             return self
@@ -215,8 +215,15 @@ class CaseQuerySet(models.QuerySet):
         # A set of ids, computed once, rather than a check per case: PostgreSQL hashes it.
         holds_step = CaseStep.objects.filter(assignee=reader).values("case_id")
         holds_item = ActionItem.objects.filter(owner=reader).values("case_id")
+        mentioned = Note.mentions.through.objects.filter(
+            user=reader, note__case__isnull=False
+        ).values("note__case_id")
         return self.filter(
-            Q(account__csm=reader) | Q(owner=reader) | Q(pk__in=holds_step) | Q(pk__in=holds_item)
+            Q(account__csm=reader)
+            | Q(owner=reader)
+            | Q(pk__in=holds_step)
+            | Q(pk__in=holds_item)
+            | Q(pk__in=mentioned)
         )
 
 
@@ -660,6 +667,64 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+NOTE_MAX_LENGTH = 5000
+
+
+class Note(models.Model):
+    """A team note on a case or an account, for colleagues (never sent to the customer).
+
+    A case's note belongs to its account too, so the account's page lists it; the people it
+    @mentions are told, and may open what they were mentioned on (`Case.objects.visible_to`).
+    """
+
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notes",
+        verbose_name=_("account"),
+    )
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notes",
+        verbose_name=_("case"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="mentioned_in_notes",
+        verbose_name=_("mentioned"),
+    )
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(account__isnull=False) | Q(case__isnull=False),
+                name="note_on_a_case_or_an_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-created_at"], name="note_account_recent")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
 
 
 class ProcessingFailure(models.Model):

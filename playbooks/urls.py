@@ -7,6 +7,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
     path("cases/<int:case_id>/<slug:action>/", views.case_action, name="case-action"),
     path("accounts/<int:account_id>/", views.account_detail, name="account-detail"),
+    path("accounts/<int:account_id>/notes/", views.account_note, name="account-note"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact-detail"),
     path("contacts/<int:contact_id>/erase/", views.contact_erase, name="contact-erase"),
     path("responses/", views.answer_list, name="answer-list"),

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact, Interaction, Persona
 from playbooks.access import accounts_visible_to
-from playbooks.models import Case
+from playbooks.models import Case, Note
 from surveys.models import Response, Suppression
 from surveys.nps import NpsSummary, summary_of
 
@@ -52,6 +52,7 @@ class AccountPage:
     cases: list[Case]
     interactions: list[Interaction]
     suppressions: list[Suppression]
+    notes: list[Note]  # the team's, on the account and on the cases the reader may open
 
 
 def account_page(*, user: User, account_id: int, now: dt.datetime | None = None):
@@ -129,5 +130,11 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
             .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
             .select_related("contact")
             .order_by("-starts_at")[:LIST_LIMIT]
+        ),
+        notes=list(
+            Note.objects.filter(account=account)
+            .filter(Q(case__isnull=True) | Q(case__in=Case.objects.visible_to(user)))
+            .select_related("author")
+            .order_by("-created_at", "-id")[:LIST_LIMIT]
         ),
     )

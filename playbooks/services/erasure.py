@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from playbooks.models import (
     CaseStatus,
     CaseStep,
     Escalation,
+    Note,
     ProcessingFailure,
     StepStatus,
 )
@@ -187,6 +189,7 @@ def _erase_cases(contact: Contact, needles: Needles, actor: User | None) -> dict
         Escalation.objects.filter(case=case).exclude(resolution="").update(resolution=ERASED)
         Escalation.objects.filter(case=case, resolved_at__isnull=True).update(resolved_at=now)
         counts["action_items"] += ActionItem.objects.filter(case=case).update(text=ERASED)
+        Note.objects.filter(case=case).update(body=ERASED)
         if case.post_mortem:
             Case.objects.filter(pk=case.pk).update(post_mortem=ERASED)
             case.post_mortem = ERASED
@@ -304,6 +307,10 @@ def _scrub_colleagues_cases(contact: Contact, needles: Needles) -> dict[str, int
     for case in cases.exclude(post_mortem="").only("pk", "post_mortem"):
         if needles.found_in(case.post_mortem):
             Case.objects.filter(pk=case.pk).update(post_mortem=ERASED)
+    # The team's notes on those cases and on the accounts themselves may name the person.
+    for note in Note.objects.filter(Q(case__in=cases) | Q(account_id__in=account_ids)):
+        if needles.found_in(note.body):
+            Note.objects.filter(pk=note.pk).update(body=ERASED)
     return counts
 
 

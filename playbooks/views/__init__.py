@@ -15,6 +15,7 @@ from playbooks.views.escalations import escalation_action, escalation_list
 from playbooks.views.tasks import my_tasks, task_status
 from playbooks.views.workspace import (
     account_detail,
+    account_note,
     answer_list,
     assign_answer,
     case_action,
@@ -25,6 +26,7 @@ from playbooks.views.workspace import (
 
 __all__ = [
     "account_detail",
+    "account_note",
     "answer_list",
     "assign_answer",
     "case_action",

@@ -26,7 +26,7 @@ from playbooks import forms as forms_
 from playbooks import selectors
 from playbooks.forms import AnswerFilterForm, QueueFilterForm
 from playbooks.models import ActionItem, Case, CaseStep
-from playbooks.services import cases, engine
+from playbooks.services import cases, engine, notes
 from playbooks.services.cases import CaseActionRefused
 from playbooks.transitions import TransitionNotAllowed
 from surveys.models import Response
@@ -107,14 +107,59 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     page = selectors.account_page(user=request.user, account_id=account_id, now=now)
     if page is None:
         raise Http404("No such account.")
+    return _account_page(request, page)
+
+
+def _account_page(
+    request: HttpRequest,
+    page: selectors.AccountPage,
+    *,
+    note_form: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
     context = {
         "page": page,
         "account": page.account,
         "now": now,
         "today": timezone.localdate(now),
         "month_series": _month_series(page, timezone.localdate(now)),
+        "note_form": note_form or forms_.NoteForm(prefix="note"),
     }
-    return render(request, "playbooks/account.html", context)
+    return render(request, "playbooks/account.html", context, status=status)
+
+
+@role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
+@require_POST
+def account_note(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Write a team note on an account; its page comes back with it, or with what to fix."""
+    page = selectors.account_page(user=request.user, account_id=account_id)
+    if page is None:
+        raise Http404("No such account.")
+    form = forms_.NoteForm(request.POST, prefix="note")
+    if form.is_valid():
+        try:
+            note = notes.add_note(
+                author=request.user, body=form.cleaned_data["body"], account=page.account
+            )
+        except ValidationError as refused:
+            _attach(refused, form)
+        else:
+            told = note.mentions.count()
+            messages.success(
+                request,
+                ngettext(
+                    "Note added; %(n)s person mentioned was told.",
+                    "Note added; %(n)s people mentioned were told.",
+                    told,
+                )
+                % {"n": told}
+                if told
+                else _("Note added."),
+            )
+            return redirect(f"{reverse('account-detail', args=[account_id])}#notes-title")
+    messages.error(request, _("Check the form: %(errors)s") % {"errors": _errors(form)})
+    return _account_page(request, page, note_form=form, status=422)
 
 
 def chart_point(label: str, nps: NpsSummary | None) -> dict:
@@ -325,6 +370,18 @@ def _item_status(request, case, data) -> str:
     }
 
 
+def _add_note(request, case, data) -> str:
+    note = notes.add_note(author=request.user, body=data["body"], case=case)
+    told = note.mentions.count()
+    if told:
+        return ngettext(
+            "Note added; %(n)s person mentioned was told.",
+            "Note added; %(n)s people mentioned were told.",
+            told,
+        ) % {"n": told}
+    return _("Note added.")
+
+
 def _escalate(request, case, data) -> str:
     cases.raise_escalation(case=case, actor=request.user, **data)
     return _("Escalated: the managers will see it on their dashboard.")
@@ -352,6 +409,7 @@ CASE_ACTIONS: dict[str, _Action] = {
     "skip-step": _Action(forms_.SkipStepForm, _skip),
     "add-action": _Action(forms_.ActionItemForm, _add_item),
     "action-status": _Action(forms_.ActionStatusForm, _item_status),
+    "add-note": _Action(forms_.NoteForm, _add_note),
     "escalate": _Action(forms_.EscalationForm, _escalate),
     "close": _Action(forms_.CloseCaseForm, _close),
     "reopen": _Action(forms_.ReopenCaseForm, _reopen),
