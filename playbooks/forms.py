@@ -310,6 +310,13 @@ class ActionItemForm(forms.Form):
     )
 
 
+class ActionChangeForm(forms.Form):
+    owner = _people()
+    due_date = forms.DateField(
+        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices)
 

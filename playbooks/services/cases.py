@@ -325,6 +325,49 @@ def add_action_item(
     return item
 
 
+def update_action_item(
+    *, item: ActionItem, actor: User, owner: User | None, due_date: dt.date | None
+) -> ActionItem:
+    """Give an item to someone else, or move its due date. A new due date arms the owner's
+    reminders again, and a late item escalates again only once it is late anew."""
+    with transaction.atomic():
+        case = _lock(item.case)
+        _ensure_open(case)
+        item = (
+            ActionItem.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .get(pk=item.pk)
+        )
+        if (item.owner_id, item.due_date) == (getattr(owner, "pk", None), due_date):
+            return item
+        previous_owner, previous_due = item.owner, item.due_date
+        item.owner, item.due_date = owner, due_date
+        fields = ["owner", "due_date"]
+        if due_date != previous_due:
+            item.reminded_before_at = item.reminded_due_at = item.overdue_escalated_at = None
+            fields += ["reminded_before_at", "reminded_due_at", "overdue_escalated_at"]
+        item.save(update_fields=fields)
+        record_event(
+            case=case,
+            kind="action_changed",
+            actor=actor,
+            message=say(
+                gettext_noop("Action '%(text)s' is now for %(owner)s, due %(due)s.")
+                if due_date
+                else gettext_noop("Action '%(text)s' is now for %(owner)s, with no due date."),
+                text=item.text,
+                owner=someone(owner),
+                due=f"{due_date:%Y-%m-%d}" if due_date else "",
+            ),
+            details={
+                "action_item": item.pk,
+                "previous_owner": getattr(previous_owner, "pk", None),
+                "previous_due": f"{previous_due:%Y-%m-%d}" if previous_due else None,
+            },
+        )
+    return item
+
+
 def _plan_in_progress(case: Case, actor: User | None) -> None:
     """The plan has open items again: the case leaves monitoring and its plan step is to do."""
     move_case(

@@ -360,6 +360,12 @@ def _add_item(request, case, data) -> str:
     return _("Action added to the plan.")
 
 
+def _change_item(request, case, data) -> str:
+    item = cases.update_action_item(item=_item_of(case, request), actor=request.user, **data)
+    who = item.owner.name if item.owner else _("the managers")
+    return _("'%(item)s' is now for %(who)s.") % {"item": item.text, "who": who}
+
+
 def _item_status(request, case, data) -> str:
     item = cases.set_action_item_status(
         item=_item_of(case, request), actor=request.user, status=data["status"]
@@ -409,6 +415,7 @@ CASE_ACTIONS: dict[str, _Action] = {
     "skip-step": _Action(forms_.SkipStepForm, _skip),
     "add-action": _Action(forms_.ActionItemForm, _add_item),
     "action-status": _Action(forms_.ActionStatusForm, _item_status),
+    "action-change": _Action(forms_.ActionChangeForm, _change_item),
     "add-note": _Action(forms_.NoteForm, _add_note),
     "escalate": _Action(forms_.EscalationForm, _escalate),
     "close": _Action(forms_.CloseCaseForm, _close),

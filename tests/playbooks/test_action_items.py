@@ -232,3 +232,33 @@ def test_admins_set_after_how_many_days_an_overdue_action_escalates(client, admi
 
     assert LoopSettings.objects.get().action_overdue_escalation_days == 5
     assert "from 1 to 90" in refused.content.decode()
+
+
+# --- changing an item ----------------------------------------------------------------------
+
+
+def test_an_item_given_to_a_colleague_with_a_new_date_is_reminded_again(client, case, colleague):
+    today = timezone.localdate()
+    item = item_on(case, owner=case.owner, due=today)
+    action_items.remind(item_id=item.pk, reminder=Reminder.DUE_TODAY)
+    client.force_login(case.owner)
+
+    page = client.post(
+        reverse("case-action", args=[case.pk, "action-change"]),
+        {
+            "item": item.pk,
+            "action-change-owner": colleague.pk,
+            "action-change-due_date": (today + dt.timedelta(days=1)).isoformat(),
+        },
+        follow=True,
+    )
+
+    item.refresh_from_db()
+    assert (item.owner, item.due_date) == (colleague, today + dt.timedelta(days=1))
+    assert item.reminded_due_at is None
+    assert "is now for Camille Colleague" in page.content.decode()
+    assert action_items.items_to_remind(now=at(today, 9)) == [(item.pk, Reminder.DAY_BEFORE)]
+    assert CaseEvent.objects.filter(case=case, kind="action_changed").get().message == (
+        f"Action 'Send the fixed invoice' is now for Camille Colleague, "
+        f"due {today + dt.timedelta(days=1):%Y-%m-%d}."
+    )
