@@ -8,3 +8,4 @@ class PlaybooksConfig(AppConfig):
 
     def ready(self) -> None:
         from playbooks import receivers  # noqa: F401  (connects to surveys' signals)
+        from playbooks import timeline  # noqa: F401  (names the choices sentences show)
