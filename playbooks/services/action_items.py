@@ -25,6 +25,7 @@ from playbooks.models import (
     Escalation,
     EscalationRule,
 )
+from playbooks.services import notices
 from playbooks.services.cases import record_event
 from playbooks.services.notifications import queue_escalation_emails
 from playbooks.timeline import say, someone
@@ -98,6 +99,9 @@ def remind(*, item_id: int, reminder: Reminder) -> ActionItem | None:
             ),
             details={"action_item": item.pk, "reminder": str(reminder)},
         )
+        notices.tell_item_due(
+            item=item, who=who, due_tomorrow=reminder is Reminder.DAY_BEFORE, day=today
+        )
     return item
 
 
@@ -157,4 +161,5 @@ def escalate_overdue(*, item_id: int) -> Escalation | None:
             },
         )
         queue_escalation_emails(escalation_ids=[escalation.pk])
+        notices.tell_escalated(escalations=[escalation])
     return escalation
