@@ -9,8 +9,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language_from_request
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
@@ -66,6 +66,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile is saved."))
             return redirect("profile")
         messages.error(request, _("The profile was not saved: check the fields below."))
+        return render(request, "notifications/profile.html", {"form": form}, status=422)
     else:
         form = ProfileForm(
             instance=request.user,
