@@ -50,8 +50,9 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     # Whether this notification is to be emailed (the person's choice, at the time).
     email = models.BooleanField(default=False)
-    # The same event told twice (a task run twice) is one row: see the constraint.
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    # The same event told twice (a task run twice) is one row: see the constraint. An event
+    # told once whatever happens gets a key of its own.
+    dedupe_key = models.CharField(max_length=200)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -61,9 +62,7 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "dedupe_key"],
-                condition=Q(dedupe_key__isnull=False),
-                name="notification_once_per_recipient_and_key",
+                fields=["recipient", "dedupe_key"], name="notification_once_per_recipient_and_key"
             )
         ]
         indexes = [

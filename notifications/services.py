@@ -54,7 +54,7 @@ def notify(
 ) -> int:
     """Tell `recipients` (never the actor, never an inactive person) `message`, linking to
     `target_url`; emailed to those who chose email for `kind` when `email`. The same
-    `dedupe_key` tells each person once. Returns how many rows were written."""
+    `dedupe_key` tells each person once. Returns how many people it was for."""
     return notify_many(
         [
             Notice(
@@ -105,20 +105,20 @@ def notify_many(notices: Iterable[Notice]) -> int:
         )
         for notice, person, key in planned
     ]
-    with transaction.atomic():
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        # ignore_conflicts returns no ids: find the rows to email by their keys.
-        to_email = Notification.objects.filter(
-            recipient__in={row.recipient_id for row in rows if row.email},
-            dedupe_key__in={row.dedupe_key for row in rows if row.email},
-            email=True,
-            emailed_at__isnull=True,
-        ).values_list("pk", flat=True)
-        for notification_id in to_email:
+    # A row told before stays as it was (read or not): the upsert only hands back its id.
+    # Its email, if any, is queued again, and the task finds it sent.
+    Notification.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["recipient", "dedupe_key"],
+        update_fields=["kind"],
+    )
+    for row in rows:
+        if row.email:
             enqueue_in_batches_on_commit(
                 "notifications.email_notifications",
                 key="notification_ids",
-                item=notification_id,
+                item=row.pk,
                 size=EMAIL_BATCH_SIZE,
             )
     return len(rows)

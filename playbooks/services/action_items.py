@@ -161,5 +161,4 @@ def escalate_overdue(*, item_id: int) -> Escalation | None:
             },
         )
         queue_escalation_emails(escalation_ids=[escalation.pk])
-        notices.tell_escalated(escalations=[escalation])
     return escalation

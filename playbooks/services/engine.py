@@ -61,7 +61,6 @@ from playbooks.selectors import (
     snapshot_360,
 )
 from playbooks.selectors.cases import HISTORY_FIELDS
-from playbooks.services import notices
 from playbooks.services.cases import record_event, supersede_case, suppression_for_case
 from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
 from playbooks.timeline import Said, choice, phrase, say, sentences, someone
@@ -589,7 +588,6 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
         if priority > case.priority:
             case.priority = priority
         queue_escalation_emails(escalation_ids=[e.pk for e in raised])
-        notices.tell_escalated(escalations=raised)
     return {"raised": [e.pk for e in raised], "rules": [e.rule for e in raised]}
 
 

@@ -118,10 +118,15 @@ def tell_item_due(*, item: ActionItem, who: User | None, due_tomorrow: bool, day
 
 
 def tell_escalated(
-    *, escalations: Iterable[Escalation], actor: User | None = None, managers_emailed: bool = True
+    *,
+    escalations: Iterable[Escalation],
+    actor: User | None = None,
+    managers_emailed: bool = True,
+    owner_emailed: bool = True,
 ) -> None:
-    """The case's owner and the managers see a new escalation under the bell; the managers
-    are emailed about it elsewhere when `managers_emailed`, so not here."""
+    """The case's owner and the managers see a new escalation under the bell. The managers
+    are emailed about it elsewhere when `managers_emailed`, so not here; the owner as they
+    chose, when `owner_emailed`."""
     escalations = list(escalations)
     if not escalations:
         return
@@ -145,7 +150,7 @@ def tell_escalated(
         }
         notices.append(Notice(recipients=managers, email=not managers_emailed, **common))
         if case.owner is not None and case.owner.pk not in manager_ids:
-            notices.append(Notice(recipients=[case.owner], **common))
+            notices.append(Notice(recipients=[case.owner], email=owner_emailed, **common))
     notify_many(notices)
 
 

@@ -29,7 +29,6 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
-from playbooks.services import notices
 from playbooks.services.cases import record_event
 from playbooks.services.notifications import queue_escalation_emails
 from playbooks.timeline import Said, say
@@ -191,7 +190,6 @@ def escalate_overdue_step(*, step_id: int) -> Escalation | None:
             details={"escalation": escalation.pk, "rule": EscalationRule.STEP_OVERDUE},
         )
         queue_escalation_emails(escalation_ids=[escalation.pk])
-        notices.tell_escalated(escalations=[escalation])
     return escalation
 
 

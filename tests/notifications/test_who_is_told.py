@@ -20,6 +20,7 @@ from playbooks.services.cases import (
     update_action_item,
 )
 from playbooks.services.engine import process_response
+from playbooks.services.notifications import deliver_escalation
 from playbooks.services.notes import add_note
 from playbooks.services.schedule import escalate_overdue_step
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory, UserFactory
@@ -124,7 +125,8 @@ def test_an_overdue_step_tells_the_owner_and_the_managers_without_emailing_them_
     call = case.steps.get(kind=StepKind.QUALIFICATION_CALL)
     CaseStep.objects.filter(pk=call.pk).update(due_at=timezone.now() - dt.timedelta(days=3))
 
-    escalate_overdue_step(step_id=call.pk)
+    escalation = escalate_overdue_step(step_id=call.pk)
+    deliver_escalation(escalation_id=escalation.pk)
 
     escalated = {row.recipient: row for row in told(NotificationKind.ESCALATED)}
     assert set(escalated) == {case.owner, manager}
@@ -136,22 +138,28 @@ def test_an_overdue_step_tells_the_owner_and_the_managers_without_emailing_them_
 def test_an_overdue_action_item_tells_the_owner_and_the_managers(case, manager, colleague):
     item = give_item(case, colleague, due=timezone.localdate() - dt.timedelta(days=10))
 
-    action_items.escalate_overdue(item_id=item.pk)
+    escalation = action_items.escalate_overdue(item_id=item.pk)
+    deliver_escalation(escalation_id=escalation.pk)
+    deliver_escalation(escalation_id=escalation.pk)
 
     assert {row.recipient for row in told(NotificationKind.ESCALATED)} == {case.owner, manager}
 
 
-def test_an_escalation_rule_at_opening_tells_the_owner_and_the_managers(
+def test_an_escalation_rule_at_opening_tells_the_owner_in_the_app_only(
     default_playbooks, csm, manager
 ):
     account = AccountFactory(csm=csm, arr=Decimal("900000"))
     response = ResponseFactory(contact=ContactFactory(account=account), score=2)
-
     case = Case.objects.get(pk=process_response(response_id=response.pk).case_id)
 
+    for escalation in case.escalations.all():
+        deliver_escalation(escalation_id=escalation.pk)
+
     rows = told(NotificationKind.ESCALATED)
-    assert {row.recipient for row in rows} >= {csm, manager}
+    assert {row.recipient for row in rows} == {csm, manager}
     assert all(row.target_url == reverse("case-detail", args=[case.pk]) for row in rows)
+    # The new case's email tells the owner; the escalation email tells the managers.
+    assert not any(row.email for row in rows)
 
 
 def test_an_escalation_raised_by_hand_emails_the_managers_from_the_bell(case, manager):
