@@ -20,8 +20,8 @@ from playbooks.services.cases import (
     update_action_item,
 )
 from playbooks.services.engine import process_response
-from playbooks.services.notifications import deliver_escalation
 from playbooks.services.notes import add_note
+from playbooks.services.notifications import deliver_escalation
 from playbooks.services.schedule import escalate_overdue_step
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory, UserFactory
 
