@@ -73,6 +73,12 @@ class Notification(models.Model):
                 name="notification_unread_idx",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_list_idx"),
+            # The sweep: emails queued while the broker was down.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email=True, emailed_at__isnull=True),
+                name="notification_unsent_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
 from core.models import User
@@ -22,3 +24,19 @@ def emailed_kinds(user: User) -> set[str]:
     """The kinds the person gets by email (all, unless they turned some off)."""
     off = set(EmailChoice.objects.filter(user=user, email=False).values_list("kind", flat=True))
     return set(NotificationKind.values) - off
+
+
+SWEEP_BATCH = 5000
+
+
+def unsent_emails(*, older_than: dt.datetime) -> list[int]:
+    """Notifications to email that were never sent (the broker was down when they were
+    queued), from the last two days: older ones are news no longer worth an email."""
+    return list(
+        Notification.objects.filter(
+            email=True,
+            emailed_at__isnull=True,
+            created_at__lt=older_than,
+            created_at__gte=older_than - dt.timedelta(days=2),
+        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )

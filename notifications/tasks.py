@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
-from core.background import TRANSIENT_DATABASE_ERRORS, retrying_task
-from notifications import services
+from core.background import TRANSIENT_DATABASE_ERRORS, enqueue_many, retrying_task
+from notifications import selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +44,25 @@ def email_notifications(*, notification_ids: list[int]) -> int:
             )
             email_notification.delay(notification_id=notification_id)
     return sent
+
+
+# Left alone this long, a notification's email was lost with the broker, not on its way.
+UNSENT_AFTER = dt.timedelta(minutes=5)
+
+
+@shared_task(
+    name="notifications.requeue_unsent_emails", acks_late=True, soft_time_limit=50, time_limit=60
+)
+def requeue_unsent_emails() -> int:
+    """Queue again the emails of notifications never sent; a second run queues what is
+    still unsent, and each email goes out once. Returns how many were queued."""
+    ids = selectors.unsent_emails(older_than=timezone.now() - UNSENT_AFTER)
+    batches = [
+        ids[start : start + services.EMAIL_BATCH_SIZE]
+        for start in range(0, len(ids), services.EMAIL_BATCH_SIZE)
+    ]
+    enqueue_many(
+        "notifications.email_notifications",
+        [{"notification_ids": batch} for batch in batches],
+    )
+    return len(ids)

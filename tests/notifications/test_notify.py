@@ -1,13 +1,16 @@
 """Telling people: one row each, never the actor, once per event, emailed as each chose."""
 
+import datetime as dt
 import smtplib
 
 import pytest
+from django.utils import timezone
 
 from core.roles import Role, set_role
 from core.said import say
 from notifications.models import EmailChoice, Notification, NotificationKind
 from notifications.services import EmailFailed, email_notification, notify
+from notifications.tasks import requeue_unsent_emails
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +142,19 @@ def test_a_link_to_another_site_is_refused(team):
             message=say("Look"),
             target_url="https://evil.test/",
         )
+
+
+def test_an_email_lost_with_the_broker_is_queued_again_by_the_sweep(team, monkeypatch):
+    ann, bea, _ = team
+    tell([ann, bea])
+    lost, fresh = Notification.objects.order_by("pk")
+    Notification.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    queued = []
+    monkeypatch.setattr(
+        "notifications.tasks.enqueue_many", lambda name, kwargs_list: queued.append(kwargs_list)
+    )
+
+    assert requeue_unsent_emails() == 1
+    assert queued == [[{"notification_ids": [lost.pk]}]]
