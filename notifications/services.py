@@ -73,25 +73,31 @@ def notify(
 def notify_many(notices: Iterable[Notice]) -> int:
     """Write several notices at once: one insert, one query for the email choices."""
     planned: list[tuple[Notice, User, str]] = []
+    # One row per person and key: PostgreSQL refuses an upsert that meets a row twice.
+    seen: set[tuple[int, str]] = set()
     for notice in notices:
         NotificationKind(notice.kind)  # a kind nobody can choose about is a bug
         if not is_local_path(notice.target_url):
             raise ValueError(f"notification target must be a path of the app: {notice.target_url}")
         key = notice.dedupe_key or f"once:{uuid.uuid4().hex}"
-        seen: set[int] = set()
         for person in notice.recipients:
-            if person is None or not person.is_active or person.pk in seen:
+            if person is None or not person.is_active or (person.pk, key) in seen:
                 continue
             if notice.actor is not None and person.pk == notice.actor.pk:
                 continue
-            seen.add(person.pk)
+            seen.add((person.pk, key))
             planned.append((notice, person, key))
     if not planned:
         return 0
-    no_email = set(
-        EmailChoice.objects.filter(
-            user__in={person.pk for _, person, _ in planned}, email=False
-        ).values_list("user_id", "kind")
+    emailing = {person.pk for notice, person, _ in planned if notice.email}
+    no_email = (
+        set(
+            EmailChoice.objects.filter(user__in=emailing, email=False).values_list(
+                "user_id", "kind"
+            )
+        )
+        if emailing
+        else set()
     )
     rows = [
         Notification(

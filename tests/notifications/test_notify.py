@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.roles import Role, set_role
 from core.said import say
 from notifications.models import EmailChoice, Notification, NotificationKind
-from notifications.services import EmailFailed, email_notification, notify
+from notifications.services import EmailFailed, Notice, email_notification, notify, notify_many
 from notifications.tasks import requeue_unsent_emails
 from tests.factories import UserFactory
 
@@ -158,3 +158,17 @@ def test_an_email_lost_with_the_broker_is_queued_again_by_the_sweep(team, monkey
 
     assert requeue_unsent_emails() == 1
     assert queued == [[{"notification_ids": [lost.pk]}]]
+
+
+def test_two_notices_of_one_event_for_the_same_person_make_one_row(team):
+    ann, bea, _ = team
+    notice = {"kind": NotificationKind.ESCALATED, "message": say("Late"), "target_url": "/"}
+
+    notify_many(
+        [
+            Notice(recipients=[ann, bea], dedupe_key="escalation:1", email=False, **notice),
+            Notice(recipients=[ann], dedupe_key="escalation:1", **notice),
+        ]
+    )
+
+    assert Notification.objects.filter(recipient=ann).count() == 1
