@@ -2,6 +2,7 @@
 the note; the list and the profile pass the accessibility check."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -26,7 +27,8 @@ def camille(db):
 @pytest.fixture
 def mention(camille, manager):
     install_default_playbooks()
-    account = AccountFactory(name="Globex", csm=camille)
+    # Under the ARR threshold: no escalation, whose notice a running worker would add.
+    account = AccountFactory(name="Globex", csm=camille, arr=Decimal("20000"))
     answer = ResponseFactory(contact=ContactFactory(account=account), score=3)
     case = Case.objects.get(pk=process_response(response_id=answer.pk).case_id)
     return add_note(author=manager, body="@camille their CFO wants a call today", case=case)
