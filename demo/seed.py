@@ -33,6 +33,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import (
@@ -49,6 +50,7 @@ from core.background import work_done_inline
 from core.models import LoopSettings, User
 from core.roles import Role, set_role
 from demo.cases import DemoCases
+from notifications.models import Notification
 from playbooks.models import OPEN_CASE_STATUSES, Case
 from surveys.answers import AnswerIn
 from surveys.drip import drip_times, sending_days
@@ -1433,6 +1435,7 @@ def seed_demo() -> DemoSummary:
     with work_done_inline(), transaction.atomic():
         today = _demo_day()
         plan = plan_demo(today=today)
+        last_notification = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
         contacts_before = Contact.objects.count()
         invitations_before = Invitation.objects.count()
         users, users_created = _seed_users()
@@ -1451,6 +1454,9 @@ def seed_demo() -> DemoSummary:
         cases_created = cases.finish()
         # After the cases: opting people out earlier would change how their stories went.
         _seed_invitations(plan)
+        # The bell shows what the story told each person; nobody is emailed about a past
+        # the seeding wrote (no sweep will send them later either).
+        Notification.objects.filter(pk__gt=last_notification, email=True).update(email=False)
         contacts = Contact.objects.count()
         invitations = Invitation.objects.count()
     open_cases = Case.objects.filter(status__in=OPEN_CASE_STATUSES).count()

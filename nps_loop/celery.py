@@ -26,6 +26,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Notification emails queued while the broker was down go out when it is back.
+    "requeue-unsent-notification-emails": {
+        "task": "notifications.requeue_unsent_emails",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "check-slas": {
         "task": "playbooks.check_slas",
         "schedule": crontab(minute=5),

@@ -43,6 +43,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/language/", views.choose_language, name="choose-language"),
+    path("", include("notifications.urls")),
     path("configure/", include("configure.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/login/", views.admin_login),

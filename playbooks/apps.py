@@ -7,4 +7,7 @@ class PlaybooksConfig(AppConfig):
     verbose_name = _("Playbooks and cases")
 
     def ready(self) -> None:
-        from playbooks import receivers  # noqa: F401  (connects to surveys' signals)
+        from playbooks import (
+            receivers,  # noqa: F401  (connects to surveys' signals)
+            timeline,  # noqa: F401  (names the choices sentences show)
+        )

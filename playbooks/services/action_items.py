@@ -25,6 +25,7 @@ from playbooks.models import (
     Escalation,
     EscalationRule,
 )
+from playbooks.services import notices
 from playbooks.services.cases import record_event
 from playbooks.services.notifications import queue_escalation_emails
 from playbooks.timeline import say, someone
@@ -97,6 +98,9 @@ def remind(*, item_id: int, reminder: Reminder) -> ActionItem | None:
                 text=item.text,
             ),
             details={"action_item": item.pk, "reminder": str(reminder)},
+        )
+        notices.tell_item_due(
+            item=item, who=who, due_tomorrow=reminder is Reminder.DAY_BEFORE, day=today
         )
     return item
 

@@ -39,6 +39,7 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
+from playbooks.services import notices
 from playbooks.timeline import Said, choice, phrase, say, someone
 from playbooks.transitions import TransitionNotAllowed, check_transition
 from surveys.models import Category, Suppression, SuppressionReason, Theme
@@ -322,6 +323,7 @@ def add_action_item(
         )
         if case.status in (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.MONITORING):
             _plan_in_progress(case, actor)
+        notices.tell_item_owner(item=item, actor=actor)
     return item
 
 
@@ -365,6 +367,8 @@ def update_action_item(
                 "previous_due": f"{previous_due:%Y-%m-%d}" if previous_due else None,
             },
         )
+        if item.owner_id != getattr(previous_owner, "pk", None):
+            notices.tell_item_owner(item=item, actor=actor)
     return item
 
 
@@ -469,6 +473,8 @@ def raise_escalation(*, case: Case, actor: User, reason: str, level: int = 1) ->
             ),
             details={"escalation": escalation.pk},
         )
+        # Nothing else tells the managers of a raise by hand: they are emailed here.
+        notices.tell_escalated(escalations=[escalation], actor=actor, managers_emailed=False)
     return escalation
 
 
@@ -577,6 +583,7 @@ def reassign_case(*, case: Case, actor: User, owner: User | None) -> Case:
             ),
             details={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
         )
+        notices.tell_case_assigned(case=case, actor=actor)
     return case
 
 
@@ -829,6 +836,7 @@ def supersede_case(*, case: Case, old_score: int, new_score: int) -> Case:
                 message=say(gettext_noop("Surveys may reach the customer again.")),
             )
         queue_superseded_notice(case_id=case.pk)
+        notices.tell_case_superseded(case=case)
     logger.info(
         "case superseded id=%s response=%s score %s -> %s",
         case.pk,

@@ -22,6 +22,7 @@ from accounts.models import Account
 from core.models import User
 from core.roles import Role
 from playbooks.models import NOTE_MAX_LENGTH, Case, Note
+from playbooks.services import notices
 from playbooks.services.cases import record_event
 from playbooks.timeline import say
 
@@ -104,5 +105,4 @@ def note_target(note: Note) -> str:
 
 
 def _tell_mentioned(note: Note, people: list[User], author: User) -> None:
-    # notify: mentioned
-    return None
+    notices.tell_mentioned(note=note, people=people, author=author, target_url=note_target(note))

@@ -24,7 +24,8 @@ from core.background import enqueue_in_batches_on_commit, enqueue_on_commit
 from core.mail import compose_email, default_sender
 from core.models import LoopSettings, User
 from core.roles import Role
-from playbooks.models import Case, CaseStep, Escalation, StepKind, StepStatus
+from playbooks.models import Case, CaseStep, Escalation, EscalationRule, StepKind, StepStatus
+from playbooks.services import notices
 from playbooks.services.cases import record_event
 from playbooks.timeline import say
 
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 SLACK_TIMEOUT_SECONDS = 10
 # The timeline entry that says the owner of a superseded case was told.
 SUPERSEDED_NOTICE = "superseded_notice"
+# Escalations that say the owner's own step or action is late.
+OVERDUE_RULES = (EscalationRule.STEP_OVERDUE, EscalationRule.ACTION_OVERDUE)
 
 
 class DeliveryFailed(Exception):
@@ -117,12 +120,20 @@ def deliver_escalation(*, escalation_id: int, send: bool = True) -> bool:
     """Email the managers (and post to Slack) about a new escalation, once; `send=False`
     only records it as notified (see `deliver_step`)."""
     escalation = (
-        Escalation.objects.select_related("case__contact", "case__account", "case__response")
+        Escalation.objects.select_related(
+            "case__contact", "case__account", "case__response", "case__owner"
+        )
         .filter(pk=escalation_id, notified_at__isnull=True)
         .first()
     )
     if escalation is None:
         return False
+    # In the app too, once (a retry finds it told). The owner is emailed when a step or an
+    # action of theirs ran late; of the rules at opening, the new case's email tells them.
+    notices.tell_escalated(
+        escalations=[escalation],
+        owner_emailed=send and escalation.rule in OVERDUE_RULES,
+    )
     recipients = _manager_emails()
     context = {"escalation": escalation, "case": escalation.case, "base_url": settings.NPS_BASE_URL}
     if recipients and send:

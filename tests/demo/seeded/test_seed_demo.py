@@ -10,6 +10,7 @@ from accounts.models import Account, Contact, Interaction, Persona, Segment
 from core.models import User
 from core.roles import Role, roles_of
 from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, plan_demo
+from notifications.models import Notification
 from playbooks import tasks
 from playbooks.models import (
     OPEN_CASE_STATUSES,
@@ -200,6 +201,8 @@ class TestSeededDemo:
             assert not tasks.deliver_escalation(escalation_id=escalation_id)
         assert counts() == before
         assert mailoutbox == []
+        # Nor any notification email for the sweep to send.
+        assert not Notification.objects.filter(email=True, emailed_at__isnull=True).exists()
 
     def test_every_printed_login_signs_in_with_its_role(self, seeded, db):
         logins = printed_logins(seeded)

@@ -1,0 +1,105 @@
+"""Sentences written once and read later in the reader's language.
+
+A sentence is kept untranslated, as its English message id and its parameters (`Said`),
+and translated when a person reads it: a case's timeline, a notification. Parameters are
+plain values (names, counts, free text a person typed), or a choice code
+(`choice("case_status", "new")`), a fixed phrase (`phrase("the managers")`) or whole
+sentences (`sentences(say(...), ...)`), which are translated with the sentence.
+
+The apps that own the choices register them (`register_choices`), so that this ground
+floor never imports the floors above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Choices
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+
+@dataclass(frozen=True)
+class Said:
+    """A sentence: an English message id and its parameters."""
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"msgid": self.msgid, "params": self.params}
+
+    def english(self) -> str:
+        with translation.override("en"):
+            return render(self.as_json())
+
+
+def say(msgid: str, **params: Any) -> Said:
+    """A sentence to keep; mark `msgid` with gettext_noop where it is written."""
+    return Said(msgid=msgid, params=params)
+
+
+def choice(kind: str, value: str, *, lower: bool = False) -> dict[str, Any]:
+    """A parameter shown as the label of a choice (a status, a category, an outcome),
+    in lower case inside a sentence when `lower`."""
+    return {"choice": kind, "value": value, "lower": lower}
+
+
+def phrase(msgid: str) -> dict[str, str]:
+    """A parameter that is itself a fixed, translated phrase."""
+    return {"phrase": msgid}
+
+
+THE_MANAGERS = gettext_noop("the managers")
+
+
+def sentences(*said: Said) -> dict[str, list]:
+    """A parameter made of whole sentences, each translated, shown one after the other."""
+    return {"sentences": [s.as_json() for s in said]}
+
+
+def someone(user) -> Any:
+    """A person as a parameter: their name, or the manager group when nobody."""
+    return str(user) if user is not None else phrase(THE_MANAGERS)
+
+
+def render(said: dict[str, Any]) -> str:
+    """The sentence in the active language; parameters a sentence lacks show as '?'."""
+    values = _Values({name: _value(value) for name, value in said.get("params", {}).items()})
+    try:
+        return (gettext(said["msgid"]) % values).strip()
+    except (KeyError, TypeError, ValueError):
+        return (said["msgid"] % values).strip() if isinstance(said.get("msgid"), str) else ""
+
+
+_CHOICES: dict[str, type[Choices]] = {}
+
+
+def register_choices(**kinds: type[Choices]) -> None:
+    """Make `choice(kind, value)` parameters show the labels of these choices."""
+    _CHOICES.update(kinds)
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "phrase" in value:
+            return gettext(value["phrase"])
+        if "choice" in value:
+            label = _choice_label(value["choice"], value.get("value", ""))
+            return label.lower() if value.get("lower") else label
+        if "sentences" in value:
+            return " ".join(render(said) for said in value["sentences"])
+    return value
+
+
+def _choice_label(kind: str, value: str) -> str:
+    choices = _CHOICES.get(kind)
+    if choices is None:
+        return value
+    return str(dict(choices.choices).get(value, value))
