@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.background import BULK_QUEUE, TRANSIENT_DATABASE_ERRORS, lane, retrying_task
-from playbooks.services import action_items, engine, notifications, schedule
+from playbooks.services import action_items, engine, messages, notifications, schedule
 from playbooks.services.failures import record_processing_failure
 
 logger = logging.getLogger(__name__)
@@ -193,6 +193,31 @@ def _deliver_each(ids: list[int], *, deliver, alone, key: str) -> int:
 def deliver_superseded_notice(*, case_id: int) -> bool:
     """Tell a superseded case's owner; a second run sends nothing."""
     return notifications.deliver_superseded_notice(case_id=case_id)
+
+
+CUSTOMER_MESSAGE_MAX_RETRIES = 8
+
+
+@shared_task(
+    name="playbooks.deliver_customer_message",
+    bind=True,
+    acks_late=True,
+    max_retries=CUSTOMER_MESSAGE_MAX_RETRIES,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def deliver_customer_message(self, *, message_id: int) -> bool:
+    """Send an email a CSM wrote to a customer, and stamp it sent; a second run finds it
+    sent (or refused) and sends nothing. A mail server that is down is retried with back-off
+    for about an hour, after which the email is marked failed on the case's timeline."""
+    try:
+        return messages.deliver_message(message_id=message_id)
+    except (notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS) as error:
+        if self.request.retries < CUSTOMER_MESSAGE_MAX_RETRIES:
+            countdown = min(1800, 2 ** (self.request.retries + 2)) + random.randint(0, 5)
+            raise self.retry(exc=error, countdown=countdown) from error
+        messages.give_up_delivery(message_id=message_id, error=str(error))
+        return False
 
 
 # --- periodic sweeps (see nps_loop/celery.py) ---------------------------------------------

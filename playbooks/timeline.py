@@ -98,7 +98,13 @@ def _value(value: Any) -> Any:
 
 
 def _choice_label(kind: str, value: str) -> str:
-    from playbooks.models import ActionAudience, ActionStatus, CaseOutcome, CaseStatus
+    from playbooks.models import (
+        ActionAudience,
+        ActionStatus,
+        CaseOutcome,
+        CaseStatus,
+        MessagePurpose,
+    )
     from surveys.models import Category
 
     choices = {
@@ -107,6 +113,7 @@ def _choice_label(kind: str, value: str) -> str:
         "audience": ActionAudience,
         "outcome": CaseOutcome,
         "category": Category,
+        "message_purpose": MessagePurpose,
     }.get(kind)
     if choices is None:
         return value
