@@ -23,7 +23,8 @@ from playbooks.placeholders import fill, unknown_placeholders
 from playbooks.services.cases import CaseActionRefused, add_action_item, set_action_item_status
 from playbooks.services.erasure import erase_contact
 from playbooks.services.message_templates import save_message_template
-from playbooks.services.messages import draft_message, send_message
+from playbooks.services.messages import draft_message, give_up_delivery, send_message
+from playbooks.services.notifications import DeliveryFailed
 from playbooks.tasks import deliver_customer_message
 
 pytestmark = pytest.mark.django_db
@@ -281,3 +282,22 @@ def test_only_admins_open_the_template_pages(client, case):
     client.force_login(case.owner)
 
     assert client.get(reverse("configure-customer-emails")).status_code == 403
+
+
+def test_a_mail_server_that_is_down_is_retried_and_the_email_stays_queued(case, monkeypatch):
+    message = _send(case, case.owner)
+
+    def unreachable(self, *args, **kwargs):
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", unreachable)
+
+    with pytest.raises(DeliveryFailed):
+        deliver_customer_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED
+
+    give_up_delivery(message_id=message.pk, error="connection refused")
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert CaseEvent.objects.filter(case=case, kind="customer_message_not_sent").exists()
