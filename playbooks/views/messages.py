@@ -46,35 +46,21 @@ def write_to_customer(request: HttpRequest, case_id: int) -> HttpResponse:
     if purpose not in MessagePurpose.values:
         purpose = suggested_purpose(case)
     preview, status = None, 200
-    if request.method == "POST":
-        form = CustomerMessageForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            if request.POST.get("action") == "send":
-                try:
-                    message = send_message(case=case, user=request.user, **data)
-                except (CaseActionRefused, ValidationError) as refused:
-                    messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
-                    status = 422
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "Email to %(to)s queued: it goes out in a moment, and replies "
-                            "go to %(reply)s."
-                        )
-                        % {"to": message.to_address, "reply": message.reply_to or _("nobody")},
-                    )
-                    return redirect(reverse("case-detail", args=[case.pk]) + "#timeline-title")
-            else:
-                preview = _preview(case, request, data)
-        else:
-            status = 422
-    else:
+    if request.method == "GET":
         draft = draft_message(case=case, purpose=purpose, user=request.user)
         form = CustomerMessageForm(
             initial={"purpose": draft.purpose, "subject": draft.subject, "body": draft.body}
         )
+    else:
+        form = CustomerMessageForm(request.POST)
+        if not form.is_valid():
+            status = 422
+        elif request.POST.get("action") != "send":
+            preview = _preview(case, request, form.cleaned_data)
+        elif sent := _send(request, case, form.cleaned_data):
+            return sent
+        else:
+            status = 422
     context = {
         "case": case,
         "form": form,
@@ -86,6 +72,21 @@ def write_to_customer(request: HttpRequest, case_id: int) -> HttpResponse:
         "sent_before": messages_of(case),
     }
     return render(request, "playbooks/write.html", context, status=status)
+
+
+def _send(request: HttpRequest, case: Case, data: dict) -> HttpResponse | None:
+    """Send, and go back to the case's timeline; None (and why, as a message) if refused."""
+    try:
+        message = send_message(case=case, user=request.user, **data)
+    except (CaseActionRefused, ValidationError) as refused:
+        messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+        return None
+    messages.success(
+        request,
+        _("Email to %(to)s queued: it goes out in a moment, and replies go to %(reply)s.")
+        % {"to": message.to_address, "reply": message.reply_to or _("nobody")},
+    )
+    return redirect(reverse("case-detail", args=[case.pk]) + "#timeline-title")
 
 
 def _preview(case: Case, request: HttpRequest, data: dict) -> dict:

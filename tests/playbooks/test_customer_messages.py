@@ -239,6 +239,11 @@ def test_the_write_page_explains_why_an_opted_out_contact_cannot_be_written_to(c
 
     assert "opted out" in html
     assert 'value="send"' not in html
+    fields = {"purpose": "closing_note", "subject": "Hi", "body": "Hello", "action": "send"}
+    refused = client.post(reverse("case-write", args=[case.pk]), fields)
+    assert refused.status_code == 422
+    assert "opted out of emails" in refused.content.decode()
+    assert not CustomerMessage.objects.exists()
 
 
 def test_a_csm_cannot_write_on_another_csms_case(client, case, other_csm):
