@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Contact
 from playbooks.forms import MessageTemplateForm
@@ -26,6 +27,7 @@ from playbooks.services.message_templates import save_message_template
 from playbooks.services.messages import draft_message, give_up_delivery, send_message
 from playbooks.services.notifications import DeliveryFailed
 from playbooks.tasks import deliver_customer_message
+from playbooks.timeline import event_text
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +308,13 @@ def test_a_mail_server_that_is_down_is_retried_and_the_email_stays_queued(case, 
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED
     assert CaseEvent.objects.filter(case=case, kind="customer_message_not_sent").exists()
+
+
+def test_the_timeline_shows_the_email_in_the_readers_language(case):
+    _send(case, case.owner, purpose="plan_summary", subject="Our plan", body="We fix it.")
+    event = CaseEvent.objects.get(case=case, kind="customer_message")
+
+    with translation.override("fr"):
+        text = event_text(event)
+
+    assert text == "E-mail au client (résumé du plan), « Our plan » :\nWe fix it."
