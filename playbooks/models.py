@@ -1162,6 +1162,9 @@ class CustomerMessage(models.Model):
         _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
     )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Stamped by the first delivery that starts: the minute sweep sends again only what no
+    # delivery ever started (the broker was down), and two deliveries never both send.
+    attempted_at = models.DateTimeField(_("first delivery attempt at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
 
@@ -1169,7 +1172,14 @@ class CustomerMessage(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("customer email")
         verbose_name_plural = _("customer emails")
-        indexes = [models.Index(fields=["case", "-created_at"], name="customer_message_case")]
+        indexes = [
+            models.Index(fields=["case", "-created_at"], name="customer_message_case"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="queued"),
+                name="customer_message_queued",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

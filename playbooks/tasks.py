@@ -211,7 +211,9 @@ def deliver_customer_message(self, *, message_id: int) -> bool:
     sent (or refused) and sends nothing. A mail server that is down is retried with back-off
     for about an hour, after which the email is marked failed on the case's timeline."""
     try:
-        return messages.deliver_message(message_id=message_id)
+        return messages.deliver_message(
+            message_id=message_id, first_attempt=self.request.retries == 0
+        )
     except (notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS) as error:
         if self.request.retries < CUSTOMER_MESSAGE_MAX_RETRIES:
             countdown = min(1800, 2 ** (self.request.retries + 2)) + random.randint(0, 5)
@@ -228,7 +230,8 @@ def deliver_customer_message(self, *, message_id: int) -> bool:
 )
 def requeue_unprocessed() -> int:
     """Enqueue again the answers still unprocessed after a minute (accepted while the broker or
-    the worker was down), and the notifications that were never handed to the broker."""
+    the worker was down), and the notifications and customer emails that were never handed to
+    the broker; mark failed the customer emails whose delivery was cut short."""
     older_than = timezone.now() - dt.timedelta(minutes=1)
     busy = _queue_length() > 0
     response_ids = schedule.unprocessed_response_ids(older_than=older_than, queue_busy=busy)
@@ -240,6 +243,9 @@ def requeue_unprocessed() -> int:
         deliver_step.delay(step_id=step_id)
     for escalation_id in escalation_ids:
         deliver_escalation.delay(escalation_id=escalation_id)
+    for message_id in messages.undelivered_message_ids(older_than=older_than):
+        deliver_customer_message.delay(message_id=message_id)
+    messages.give_up_stale_deliveries()
     if response_ids:
         logger.info("re-enqueued %s unprocessed answers", len(response_ids))
     return len(response_ids)

@@ -9,6 +9,7 @@ transaction, and stamps it: a second run sends nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -158,10 +159,11 @@ def compose_message(message: CustomerMessage) -> EmailMessage:
 PERMANENT_SMTP_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
 
 
-def deliver_message(*, message_id: int) -> bool:
+def deliver_message(*, message_id: int, first_attempt: bool = True) -> bool:
     """Send a queued customer email once; False when there was nothing to send (sent already,
-    refused because the contact opted out or was erased meanwhile, or refused by the mail
-    server). Raises `DeliveryFailed` for what a retry may cure."""
+    another delivery started it, refused because the contact opted out or was erased
+    meanwhile, or refused by the mail server). Raises `DeliveryFailed` for what a retry may
+    cure; the retries of a delivery pass `first_attempt=False`."""
     message = (
         CustomerMessage.objects.select_related("case__contact")
         .filter(pk=message_id, status=MessageStatus.QUEUED, sent_at__isnull=True)
@@ -169,6 +171,8 @@ def deliver_message(*, message_id: int) -> bool:
     )
     if message is None:
         return False
+    if first_attempt and not _start_delivery(message):
+        return False  # another delivery (the sweep's, or the first) has it
     refusal = refusal_of(message.case.contact)
     if refusal:
         _finish(message, MessageStatus.REFUSED, error=REFUSALS[refusal], translate=True)
@@ -181,6 +185,46 @@ def deliver_message(*, message_id: int) -> bool:
     except OSError as error:  # the mail server is unreachable or busy: worth a retry
         raise DeliveryFailed(f"customer email {message.pk} failed: {error}") from error
     return _finish(message, MessageStatus.SENT)
+
+
+def _start_delivery(message: CustomerMessage) -> bool:
+    """Stamp the first delivery attempt; False when one started already."""
+    return bool(
+        CustomerMessage.objects.filter(pk=message.pk, attempted_at__isnull=True).update(
+            attempted_at=timezone.now()
+        )
+    )
+
+
+# The retries of a delivery end within half an hour (`playbooks.tasks`): an email still
+# queued this long after its delivery started was cut short (a worker lost its task).
+STALE_DELIVERY = dt.timedelta(hours=2)
+SWEEP_BATCH = 500
+
+
+def undelivered_message_ids(*, older_than: dt.datetime) -> list[int]:
+    """Queued emails written before `older_than` (and within two days) whose delivery never
+    started: the broker was down when they were written."""
+    return list(
+        CustomerMessage.objects.filter(
+            status=MessageStatus.QUEUED,
+            attempted_at__isnull=True,
+            created_at__lt=older_than,
+            created_at__gte=older_than - dt.timedelta(days=2),
+        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def give_up_stale_deliveries(*, now: dt.datetime | None = None) -> int:
+    """Mark failed the emails whose delivery started long ago and never ended; returns how
+    many. They are not sent again: the customer may have received them."""
+    before = (now or timezone.now()) - STALE_DELIVERY
+    stale = CustomerMessage.objects.filter(
+        status=MessageStatus.QUEUED, attempted_at__lt=before
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    for message_id in list(stale):
+        give_up_delivery(message_id=message_id, error="The delivery was interrupted.")
+    return len(stale)
 
 
 def give_up_delivery(*, message_id: int, error: str) -> None:

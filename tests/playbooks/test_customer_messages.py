@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Contact
 from playbooks.forms import MessageTemplateForm
@@ -24,7 +24,14 @@ from playbooks.placeholders import fill, unknown_placeholders
 from playbooks.services.cases import CaseActionRefused, add_action_item, set_action_item_status
 from playbooks.services.erasure import erase_contact
 from playbooks.services.message_templates import save_message_template
-from playbooks.services.messages import draft_message, give_up_delivery, send_message
+from playbooks.services.messages import (
+    deliver_message,
+    draft_message,
+    give_up_delivery,
+    give_up_stale_deliveries,
+    send_message,
+    undelivered_message_ids,
+)
 from playbooks.services.notifications import DeliveryFailed
 from playbooks.tasks import deliver_customer_message
 from playbooks.timeline import event_text
@@ -318,3 +325,38 @@ def test_the_timeline_shows_the_email_in_the_readers_language(case):
         text = event_text(event)
 
     assert text == "E-mail au client (résumé du plan), « Our plan » :\nWe fix it."
+
+
+def test_an_email_the_broker_never_got_is_found_by_the_minute_sweep_and_sent_once(case):
+    message = _send(case, case.owner)  # its task is never sent: no commit in this test
+    written = timezone.now() - dt.timedelta(minutes=5)
+    CustomerMessage.objects.filter(pk=message.pk).update(created_at=written)
+    a_minute_ago = timezone.now() - dt.timedelta(minutes=1)
+
+    assert undelivered_message_ids(older_than=a_minute_ago) == [message.pk]
+    assert deliver_customer_message(message_id=message.pk) is True
+    assert undelivered_message_ids(older_than=a_minute_ago) == []
+    assert len(mail.outbox) == 1
+
+
+def test_a_second_delivery_started_while_the_first_runs_sends_nothing(case):
+    message = _send(case, case.owner)
+    CustomerMessage.objects.filter(pk=message.pk).update(attempted_at=timezone.now())
+
+    assert deliver_message(message_id=message.pk) is False
+    assert mail.outbox == []
+    # The first delivery's own retries go on.
+    assert deliver_message(message_id=message.pk, first_attempt=False) is True
+    assert len(mail.outbox) == 1
+
+
+def test_a_delivery_cut_short_long_ago_is_marked_failed_not_sent_again(case):
+    message = _send(case, case.owner)
+    long_ago = timezone.now() - dt.timedelta(hours=3)
+    CustomerMessage.objects.filter(pk=message.pk).update(attempted_at=long_ago)
+
+    assert give_up_stale_deliveries() == 1
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert mail.outbox == []
