@@ -88,6 +88,15 @@ AREAS = (
         _("The reasons customers give, found in comments by their keywords."),
     ),
     Area(
+        "configure-customer-emails",
+        "envelope-paper",
+        _("Customer emails"),
+        _(
+            "The templates CSMs start from when they write to a customer from a case, in "
+            "English and French, with placeholders filled from the case."
+        ),
+    ),
+    Area(
         "campaign-list",
         "envelope",
         _("Campaigns"),

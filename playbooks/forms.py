@@ -17,16 +17,21 @@ from core.roles import Role, has_role
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
     CLOSING_OUTCOMES,
+    MESSAGE_BODY_MAX_LENGTH,
+    MESSAGE_SUBJECT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     OPEN_CASE_STATUSES,
     ActionAudience,
     ActionStatus,
     AssigneeKind,
     CaseStatus,
+    CustomerMessageTemplate,
+    MessagePurpose,
     Playbook,
     PlaybookStep,
     StepKind,
 )
+from playbooks.placeholders import PLACEHOLDERS, unknown_placeholders
 from playbooks.selectors.answers import UNMATCHED, WITH, WITHOUT, AnswerFilters
 from playbooks.selectors.dashboard import Slice
 from playbooks.selectors.queue import ALL, MINE, NOBODY, OPEN, QueueFilters
@@ -629,3 +634,44 @@ class PreviewForm(forms.Form):
     )
     tier = forms.CharField(label=_("Tier"), required=False, max_length=50)
     arr = forms.DecimalField(label=_("ARR"), required=False, min_value=0, max_digits=14)
+
+
+class CustomerMessageForm(forms.Form):
+    """An email to the case's contact, as the CSM edits it before sending."""
+
+    purpose = forms.ChoiceField(choices=MessagePurpose.choices, widget=forms.HiddenInput)
+    subject = forms.CharField(label=_("Subject"), max_length=MESSAGE_SUBJECT_MAX_LENGTH)
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=MESSAGE_BODY_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 16}),
+    )
+
+
+class MessageTemplateForm(forms.ModelForm):
+    """A customer email template: subject and body, placeholders checked by name."""
+
+    class Meta:
+        model = CustomerMessageTemplate
+        fields = ["subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 16})}
+
+    def _check_placeholders(self, field: str) -> str:
+        text = self.cleaned_data[field]
+        unknown = unknown_placeholders(text)
+        if unknown:
+            raise forms.ValidationError(
+                _("%(names)s is not a placeholder: check the spelling, or use one of %(known)s.")
+                % {
+                    "names": ", ".join(f"{{{name}}}" for name in unknown),
+                    "known": ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
+                }
+            )
+        return text
+
+    def clean_subject(self) -> str:
+        return self._check_placeholders("subject")
+
+    def clean_body(self) -> str:
+        return self._check_placeholders("body")

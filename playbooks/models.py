@@ -1079,3 +1079,107 @@ class CaseMonth(CaseCount):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}: {self.cases} {self.event} {self.outcome}".strip()
+
+
+# --- writing to the customer ---------------------------------------------------------------
+
+
+class MessagePurpose(models.TextChoices):
+    ACKNOWLEDGMENT = "acknowledgment", _("First acknowledgment")
+    CALL_PROPOSAL = "call_proposal", _("Call proposal")
+    PLAN_SUMMARY = "plan_summary", _("Plan summary")
+    CLOSING_NOTE = "closing_note", _("Closing note")
+
+
+class MessageLanguage(models.TextChoices):
+    EN = "en", _("English")
+    FR = "fr", _("French")
+
+
+MESSAGE_SUBJECT_MAX_LENGTH = 200
+MESSAGE_BODY_MAX_LENGTH = 10000
+
+
+class CustomerMessageTemplate(models.Model):
+    """What a CSM starts from when writing to a customer: one per purpose and language,
+    with placeholders (`playbooks.placeholders`) filled from the case. Admins edit them."""
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=MessagePurpose.choices)
+    language = models.CharField(_("language"), max_length=2, choices=MessageLanguage.choices)
+    subject = models.CharField(_("subject"), max_length=MESSAGE_SUBJECT_MAX_LENGTH)
+    body = models.TextField(_("body"), max_length=MESSAGE_BODY_MAX_LENGTH)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        ordering = ["purpose", "language"]
+        verbose_name = _("customer email template")
+        verbose_name_plural = _("customer email templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "language"], name="customer_message_template_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.language})"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    REFUSED = "refused", _("Refused")
+
+
+class CustomerMessage(models.Model):
+    """An email a CSM wrote to the case's contact, as it was sent (or was to be sent)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="customer_messages", verbose_name=_("case")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=MessagePurpose.choices)
+    language = models.CharField(_("language"), max_length=2, choices=MessageLanguage.choices)
+    to_address = models.CharField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=MESSAGE_SUBJECT_MAX_LENGTH)
+    body = models.TextField(_("body as sent"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    reply_to = models.CharField(_("reply to"), max_length=254, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Stamped by the first delivery that starts: the minute sweep sends again only what no
+    # delivery ever started (the broker was down), and two deliveries never both send.
+    attempted_at = models.DateTimeField(_("first delivery attempt at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("customer email")
+        verbose_name_plural = _("customer emails")
+        indexes = [
+            models.Index(fields=["case", "-created_at"], name="customer_message_case"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="queued"),
+                name="customer_message_queued",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

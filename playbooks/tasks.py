@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.background import BULK_QUEUE, TRANSIENT_DATABASE_ERRORS, lane, retrying_task
-from playbooks.services import action_items, engine, notifications, schedule
+from playbooks.services import action_items, engine, messages, notifications, schedule
 from playbooks.services.failures import record_processing_failure
 
 logger = logging.getLogger(__name__)
@@ -195,6 +195,33 @@ def deliver_superseded_notice(*, case_id: int) -> bool:
     return notifications.deliver_superseded_notice(case_id=case_id)
 
 
+CUSTOMER_MESSAGE_MAX_RETRIES = 8
+
+
+@shared_task(
+    name="playbooks.deliver_customer_message",
+    bind=True,
+    acks_late=True,
+    max_retries=CUSTOMER_MESSAGE_MAX_RETRIES,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def deliver_customer_message(self, *, message_id: int) -> bool:
+    """Send an email a CSM wrote to a customer, and stamp it sent; a second run finds it
+    sent (or refused) and sends nothing. A mail server that is down is retried with back-off
+    for about an hour, after which the email is marked failed on the case's timeline."""
+    try:
+        return messages.deliver_message(
+            message_id=message_id, first_attempt=self.request.retries == 0
+        )
+    except (notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS) as error:
+        if self.request.retries < CUSTOMER_MESSAGE_MAX_RETRIES:
+            countdown = min(1800, 2 ** (self.request.retries + 2)) + random.randint(0, 5)
+            raise self.retry(exc=error, countdown=countdown) from error
+        messages.give_up_delivery(message_id=message_id, error=str(error))
+        return False
+
+
 # --- periodic sweeps (see nps_loop/celery.py) ---------------------------------------------
 
 
@@ -203,7 +230,8 @@ def deliver_superseded_notice(*, case_id: int) -> bool:
 )
 def requeue_unprocessed() -> int:
     """Enqueue again the answers still unprocessed after a minute (accepted while the broker or
-    the worker was down), and the notifications that were never handed to the broker."""
+    the worker was down), and the notifications and customer emails that were never handed to
+    the broker; mark failed the customer emails whose delivery was cut short."""
     older_than = timezone.now() - dt.timedelta(minutes=1)
     busy = _queue_length() > 0
     response_ids = schedule.unprocessed_response_ids(older_than=older_than, queue_busy=busy)
@@ -215,6 +243,9 @@ def requeue_unprocessed() -> int:
         deliver_step.delay(step_id=step_id)
     for escalation_id in escalation_ids:
         deliver_escalation.delay(escalation_id=escalation_id)
+    for message_id in messages.undelivered_message_ids(older_than=older_than):
+        deliver_customer_message.delay(message_id=message_id)
+    messages.give_up_stale_deliveries()
     if response_ids:
         logger.info("re-enqueued %s unprocessed answers", len(response_ids))
     return len(response_ids)

@@ -21,7 +21,13 @@ from core.said import (
     sentences,
     someone,
 )
-from playbooks.models import ActionAudience, ActionStatus, CaseOutcome, CaseStatus
+from playbooks.models import (
+    ActionAudience,
+    ActionStatus,
+    CaseOutcome,
+    CaseStatus,
+    MessagePurpose,
+)
 from surveys.models import Category
 
 __all__ = [
@@ -42,6 +48,7 @@ register_choices(
     audience=ActionAudience,
     outcome=CaseOutcome,
     category=Category,
+    message_purpose=MessagePurpose,
 )
 
 

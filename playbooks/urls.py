@@ -5,6 +5,7 @@ from playbooks import views
 urlpatterns = [
     path("cases/", views.case_queue, name="case-queue"),
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
+    path("cases/<int:case_id>/write/", views.write_to_customer, name="case-write"),
     path("cases/<int:case_id>/<slug:action>/", views.case_action, name="case-action"),
     path("accounts/<int:account_id>/", views.account_detail, name="account-detail"),
     path("accounts/<int:account_id>/notes/", views.account_note, name="account-note"),

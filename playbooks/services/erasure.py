@@ -37,7 +37,9 @@ from playbooks.models import (
     CaseOutcome,
     CaseStatus,
     CaseStep,
+    CustomerMessage,
     Escalation,
+    MessageStatus,
     Note,
     ProcessingFailure,
     StepStatus,
@@ -56,7 +58,18 @@ logger = logging.getLogger(__name__)
 # Parameters of timeline sentences that hold free text a person typed or a recipient's
 # address: on the erased person's own cases they are theirs, whatever they say.
 FREE_TEXT_PARAMS = frozenset(
-    {"comment", "reason", "resolution", "note", "notes", "text", "to", "email", "sent_to"}
+    {
+        "comment",
+        "reason",
+        "resolution",
+        "note",
+        "notes",
+        "text",
+        "subject",
+        "to",
+        "email",
+        "sent_to",
+    }
 )
 
 
@@ -190,6 +203,7 @@ def _erase_cases(contact: Contact, needles: Needles, actor: User | None) -> dict
         Escalation.objects.filter(case=case, resolved_at__isnull=True).update(resolved_at=now)
         counts["action_items"] += ActionItem.objects.filter(case=case).update(text=ERASED)
         Note.objects.filter(case=case).update(body=ERASED)
+        _erase_messages(CustomerMessage.objects.filter(case=case))
         if case.post_mortem:
             Case.objects.filter(pk=case.pk).update(post_mortem=ERASED)
             case.post_mortem = ERASED
@@ -220,6 +234,13 @@ def _erase_cases(contact: Contact, needles: Needles, actor: User | None) -> dict
                 message=say(gettext_noop("Surveys may reach the customer again.")),
             )
     return counts
+
+
+def _erase_messages(messages) -> None:
+    """The emails written to the person: address, subject and text go; one still queued is
+    never sent."""
+    messages.filter(status=MessageStatus.QUEUED).update(status=MessageStatus.REFUSED)
+    messages.update(to_address=ERASED, subject=ERASED, body=ERASED, error="")
 
 
 def _blank_events(events, needles: Needles, *, own: bool) -> int:
@@ -307,6 +328,9 @@ def _scrub_colleagues_cases(contact: Contact, needles: Needles) -> dict[str, int
     for case in cases.exclude(post_mortem="").only("pk", "post_mortem"):
         if needles.found_in(case.post_mortem):
             Case.objects.filter(pk=case.pk).update(post_mortem=ERASED)
+    for message in CustomerMessage.objects.filter(case__in=cases).only("pk", "subject", "body"):
+        if needles.found_in(message.subject) or needles.found_in(message.body):
+            CustomerMessage.objects.filter(pk=message.pk).update(subject=ERASED, body=ERASED)
     # The team's notes on those cases and on the accounts themselves may name the person.
     for note in Note.objects.filter(Q(case__in=cases) | Q(account_id__in=account_ids)):
         if needles.found_in(note.body):

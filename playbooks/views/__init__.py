@@ -12,6 +12,7 @@ from playbooks.views.editor import (
     step_form,
 )
 from playbooks.views.escalations import escalation_action, escalation_list
+from playbooks.views.messages import write_to_customer
 from playbooks.views.tasks import my_tasks, task_status
 from playbooks.views.workspace import (
     account_detail,
@@ -47,4 +48,5 @@ __all__ = [
     "escalation_list",
     "my_tasks",
     "task_status",
+    "write_to_customer",
 ]

@@ -90,6 +90,7 @@ def test_the_staff_pages_run_under_the_policy_with_nothing_blocked(
     page.goto("/")
     page.goto(f"/cases/{loop['case'].pk}/")
     expect(page.get_by_text("Billing is wrong every month").first).to_be_visible()
+    page.goto(f"/cases/{loop['case'].pk}/write/")
     page.goto(f"/accounts/{loop['account'].pk}/")
     page.goto(f"/campaigns/{loop['campaign'].pk}/")
     expect(page.locator(".progress svg.progress-fill")).to_be_visible()
@@ -99,7 +100,13 @@ def test_the_staff_pages_run_under_the_policy_with_nothing_blocked(
 
     page.context.clear_cookies()
     sign_in(admin_user)
-    for path in ("/configure/general/", "/configure/themes/", "/configure/users/"):
+    for path in (
+        "/configure/general/",
+        "/configure/themes/",
+        "/configure/users/",
+        "/configure/customer-emails/",
+        "/configure/customer-emails/plan_summary/fr/",
+    ):
         page.goto(path)
     page.goto("/configure/api-keys/new/")
     page.get_by_label("Name").fill("typeform-eu")
