@@ -650,7 +650,8 @@ class _Story:
         return moment
 
     def _request_follow_up(self, step: CaseStep, moment: dt.datetime) -> None:
-        schedule.request_follow_up(step_id=step.pk)
+        Case.objects.filter(pk=self.case.pk).update(follow_up_due_at=moment)
+        schedule.request_follow_up(case_id=self.case.pk)
         # Dated now rather than at the end: the contact's later answers, processed next,
         # link back only to a request made before they answered.
         Case.objects.filter(pk=self.case.pk).update(follow_up_requested_at=moment)
