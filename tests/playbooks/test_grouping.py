@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from playbooks.models import Case, CaseAnswer, CaseStatus, EscalationRule
@@ -167,3 +168,27 @@ def test_two_workers_given_two_answers_of_one_account_open_one_case(grouping, ac
     assert Case.objects.count() == 1
     assert {outcome.case_id for outcome in outcomes} == {Case.objects.get().pk}
     assert CaseAnswer.objects.count() == 3
+
+
+def _statements(captured) -> list[str]:
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"
+    return statements[1:-1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_grouping_costs_two_statements_more_to_open_and_no_more_to_join(grouping, account):
+    """The lock on (playbook, account) and the look for its open case: 8 + 2 to open; a
+    joining answer writes no case, steps or suppression, and stays within 8 + 2 too, its
+    escalation rule judged again included."""
+    process_response(response_id=answer(account, 2).pk)  # settings and playbooks read
+    opening, joining = answer(AccountFactory(csm=account.csm), 3), answer(account, 4)
+
+    with CaptureQueriesContext(connection) as opened:
+        process_response(response_id=opening.pk)
+    with CaptureQueriesContext(connection) as joined:
+        outcome = process_response(response_id=joining.pk)
+
+    assert len(_statements(opened)) <= 10, "\n".join(_statements(opened))
+    assert len(_statements(joined)) <= 10, "\n".join(_statements(joined))
+    assert CaseAnswer.objects.get(response=joining).case_id == outcome.case_id
