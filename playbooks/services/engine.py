@@ -235,6 +235,9 @@ def open_case_by_hand(*, response_id: int, playbook: Playbook, actor: User) -> C
         current = Case.objects.current().filter(response=response).values_list("pk", flat=True)
         if existing := current.first():
             raise CaseAlreadyOpen(existing)
+        joined = CaseAnswer.objects.filter(response=response).values_list("case_id", flat=True)
+        if existing := joined.first():
+            raise CaseAlreadyOpen(existing)
         case = open_case(response=response, playbook=playbook)
         record_event(
             case=case,

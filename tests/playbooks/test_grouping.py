@@ -192,3 +192,22 @@ def test_grouping_costs_two_statements_more_to_open_and_no_more_to_join(grouping
     assert len(_statements(opened)) <= 10, "\n".join(_statements(opened))
     assert len(_statements(joined)) <= 10, "\n".join(_statements(joined))
     assert CaseAnswer.objects.get(response=joining).case_id == outcome.case_id
+
+
+def test_a_joined_answer_leads_to_its_case_from_the_answers_page_and_gets_no_second_case(
+    grouping, account, client, csm
+):
+    case_id = process_response(response_id=answer(account, 3).pk).case_id
+    joined = answer(account, 5)
+    process_response(response_id=joined.pk)
+    client.force_login(csm)
+
+    listed = client.get(reverse("answer-list"), {"case": "with"}).content.decode()
+    opened = client.post(
+        reverse("answer-open-case", args=[joined.pk]), {"playbook": grouping.pk}, follow=True
+    )
+
+    assert reverse("case-detail", args=[case_id]) in listed
+    assert "Joined the account&#x27;s case" in listed
+    assert opened.redirect_chain[-1][0] == reverse("case-detail", args=[case_id])
+    assert Case.objects.count() == 1
