@@ -208,6 +208,6 @@ def test_a_joined_answer_leads_to_its_case_from_the_answers_page_and_gets_no_sec
     )
 
     assert reverse("case-detail", args=[case_id]) in listed
-    assert "Joined the account&#x27;s case" in listed
+    assert "Joined the account's case" in listed
     assert opened.redirect_chain[-1][0] == reverse("case-detail", args=[case_id])
     assert Case.objects.count() == 1
