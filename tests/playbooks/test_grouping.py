@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from playbooks.models import Case, CaseAnswer, CaseStatus, EscalationRule
+from playbooks.models import Case, CaseAnswer, CaseStatus, EscalationRule, Playbook
 from playbooks.services.engine import process_response, process_responses
 from surveys.services.responses import AnswerIn, record_response
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory
@@ -211,3 +211,22 @@ def test_a_joined_answer_leads_to_its_case_from_the_answers_page_and_gets_no_sec
     assert "Joined the account's case" in listed
     assert opened.redirect_chain[-1][0] == reverse("case-detail", args=[case_id])
     assert Case.objects.count() == 1
+
+
+def test_an_admin_turns_grouping_on_in_the_playbook_editor(client, admin_user, default_playbooks):
+    client.force_login(admin_user)
+    trigger = {
+        "name": "Enterprise detractors",
+        "active": "on",
+        "for_detractors": "on",
+        "priority": "10",
+        "sla_business_days": "1",
+        "group_by_account": "on",
+    }
+
+    form = client.get(reverse("playbook-new")).content.decode()
+    client.post(reverse("playbook-new"), trigger)
+
+    assert "group answers of one account" in form.lower()
+    assert Playbook.objects.get(name="Enterprise detractors").group_by_account
+    assert not default_playbooks["detractor"].group_by_account  # off unless turned on
