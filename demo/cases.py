@@ -650,7 +650,8 @@ class _Story:
         return moment
 
     def _request_follow_up(self, step: CaseStep, moment: dt.datetime) -> None:
-        schedule.request_follow_up(step_id=step.pk)
+        Case.objects.filter(pk=self.case.pk).update(follow_up_due_at=moment)
+        schedule.request_follow_up(case_id=self.case.pk)
         # Dated now rather than at the end: the contact's later answers, processed next,
         # link back only to a request made before they answered.
         Case.objects.filter(pk=self.case.pk).update(follow_up_requested_at=moment)
@@ -864,11 +865,27 @@ def _date_the_story(
 ) -> None:
     """Date every row the story's acts wrote at the moment of the act that wrote it, and
     set the due dates counted from the story's opening."""
-    cases = list(Case.objects.filter(pk__in=case_ids).only("pk", *_CASE_STAMPS))
+    cases = list(Case.objects.filter(pk__in=case_ids).only("pk", "follow_up_due_at", *_CASE_STAMPS))
+    now = timezone.now()
     for case in cases:
+        delay = (
+            case.follow_up_due_at - case.plan_completed_at
+            if case.follow_up_due_at and case.plan_completed_at
+            else None
+        )
         _move(clock, case, _CASE_STAMPS)
         case.sla_due_at = sla_due_at[case.pk]
-    Case.objects.bulk_update(cases, [*_CASE_STAMPS, "sla_due_at"], batch_size=500)
+        # A follow-up the story did not ask for and whose date is past stays unasked: the
+        # worker would otherwise survey these customers all at once.
+        due = case.plan_completed_at + delay if delay is not None else None
+        if case.follow_up_requested_at is None and due is not None and due <= now:
+            due = None
+        case.follow_up_due_at = (
+            due if case.follow_up_requested_at is None else case.follow_up_due_at
+        )
+    Case.objects.bulk_update(
+        cases, [*_CASE_STAMPS, "sla_due_at", "follow_up_due_at"], batch_size=500
+    )
     steps = list(CaseStep.objects.filter(case__in=case_ids).only("pk", "done_at", "result"))
     for step in steps:
         _move(clock, step, ("done_at",))

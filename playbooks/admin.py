@@ -202,7 +202,7 @@ class PlaybookAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
                 ),
             },
         ),
-        (_("Service level"), {"fields": ("sla_business_days",)}),
+        (_("Service level"), {"fields": ("sla_business_days", "group_by_account")}),
         (_("History"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 

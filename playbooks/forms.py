@@ -446,6 +446,7 @@ class PlaybookForm(forms.ModelForm):
             "min_arr",
             "priority",
             "sla_business_days",
+            "group_by_account",
         ]
 
     def __init__(self, *args, **kwargs) -> None:

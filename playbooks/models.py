@@ -81,6 +81,14 @@ class Playbook(models.Model):
         default=2,
         help_text=_("The case's SLA: by when someone must have reached out to the customer."),
     )
+    group_by_account = models.BooleanField(
+        _("group answers of one account"),
+        default=False,
+        help_text=_(
+            "A new answer from an account that already has an open case of this playbook "
+            "joins that case instead of opening another one."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -304,6 +312,12 @@ class Case(models.Model):
         _("follow-up survey requested at"), null=True, blank=True
     )
     won_back_at = models.DateTimeField(_("won back at"), null=True, blank=True)
+    follow_up_due_at = models.DateTimeField(
+        _("follow-up survey due at"),
+        null=True,
+        blank=True,
+        help_text=_("When the plan was done plus the follow-up step's delay."),
+    )
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     superseded_at = models.DateTimeField(
         _("superseded at"),
@@ -347,6 +361,12 @@ class Case(models.Model):
                 condition=Q(category=Category.DETRACTOR, status__in=OPEN_CASE_STATUSES),
                 name="case_open_detractor_account",
             ),
+            # The follow-up sweep: cases whose survey is due and not sent yet.
+            models.Index(
+                fields=["follow_up_due_at"],
+                condition=Q(follow_up_due_at__isnull=False, follow_up_requested_at__isnull=True),
+                name="case_follow_up_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -358,7 +378,30 @@ class Case(models.Model):
 
     @property
     def won_back(self) -> bool:
+        """The follow-up answer is a passive or a promoter (see `follow_up_response`: with
+        one and not won back, the customer is still a detractor)."""
         return self.won_back_at is not None
+
+
+class CaseAnswer(models.Model):
+    """An answer that joined an open case of its account instead of opening its own (a
+    playbook that groups the answers of one account)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="joined_answers", verbose_name=_("case")
+    )
+    response = models.OneToOneField(
+        Response, on_delete=models.CASCADE, related_name="joined_case", verbose_name=_("answer")
+    )
+    joined_at = models.DateTimeField(_("joined at"))
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        verbose_name = _("joined answer")
+        verbose_name_plural = _("joined answers")
+
+    def __str__(self) -> str:
+        return f"{self.response_id} → {self.case_id}"
 
 
 class StepStatus(models.TextChoices):

@@ -316,17 +316,17 @@ def escalate_overdue_action_item(*, item_id: int) -> int | None:
     name="playbooks.request_follow_ups", acks_late=True, soft_time_limit=120, time_limit=150
 )
 def request_follow_ups() -> int:
-    """Find monitored cases whose plan is done (plus the step's delay) and ask each to follow up."""
-    step_ids = schedule.follow_ups_due()
-    for step_id in step_ids:
-        request_follow_up.delay(step_id=step_id)
-    return len(step_ids)
+    """Find the cases whose follow-up survey is due, open or closed, and ask each to send it."""
+    case_ids = schedule.follow_ups_due()
+    for case_id in case_ids:
+        request_follow_up.delay(case_id=case_id)
+    return len(case_ids)
 
 
 @retrying_task(name="playbooks.request_follow_up", **CASE_WRITE_OPTIONS)
-def request_follow_up(*, step_id: int) -> int | None:
-    """Open a case to its follow-up answer; a second run does nothing."""
-    case = schedule.request_follow_up(step_id=step_id)
+def request_follow_up(*, case_id: int) -> int | None:
+    """Send a case's follow-up survey; a second run does nothing."""
+    case = schedule.request_follow_up(case_id=case_id)
     return case.pk if case else None
 
 

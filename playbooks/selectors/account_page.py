@@ -9,13 +9,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Interaction, Persona
 from playbooks.access import accounts_visible_to
-from playbooks.models import Case, Note
+from playbooks.models import Case, CaseAnswer, Note
 from surveys.models import Response, Suppression
 from surveys.nps import NpsSummary, summary_of
 
@@ -107,7 +107,11 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
             Response.objects.filter(account=account)
             .select_related("contact", "campaign")
             # An answer with no case offers one, opened by hand.
-            .annotate(has_case=Exists(Case.objects.current().filter(response=OuterRef("pk"))))
+            # One that joined its account's case has that case.
+            .annotate(
+                has_case=Exists(Case.objects.current().filter(response=OuterRef("pk")))
+                | Exists(CaseAnswer.objects.filter(response=OuterRef("pk")))
+            )
             .order_by("-answered_at")[:LIST_LIMIT]
         ),
         answer_count=Response.objects.filter(account=account).count(),
@@ -115,7 +119,13 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
             # Only the cases the reader may open: the account page is no way around the rule.
             Case.objects.visible_to(user)
             .filter(account=account)
-            .select_related("contact", "response", "owner")
+            .select_related("contact", "response", "owner", "follow_up_response")
+            .prefetch_related(
+                Prefetch(
+                    "joined_answers",
+                    queryset=CaseAnswer.objects.select_related("response__contact"),
+                )
+            )
             .order_by("-opened_at")[:LIST_LIMIT]
         ),
         interactions=list(

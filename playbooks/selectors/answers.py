@@ -17,7 +17,7 @@ from django.db.models.functions import Lower, Replace
 
 from accounts.models import Account, AccountDomain
 from playbooks.access import accounts_visible_to, answers_visible_to
-from playbooks.models import Case
+from playbooks.models import Case, CaseAnswer
 from surveys.history import case_window_days
 from surveys.models import NPS_COUNTS, Response, Theme
 from surveys.nps import NpsSummary, summary_of
@@ -72,7 +72,10 @@ def _filtered(answers: QuerySet[Response], filters: AnswerFilters) -> QuerySet[R
         answers = answers.exclude(comment="")
     elif filters.comment == WITHOUT:
         answers = answers.filter(comment="")
-    has_case = Exists(Case.objects.current().filter(response=OuterRef("pk")))
+    # An answer that joined its account's case has that case.
+    has_case = Exists(Case.objects.current().filter(response=OuterRef("pk"))) | Exists(
+        CaseAnswer.objects.filter(response=OuterRef("pk"))
+    )
     if filters.case == WITH:
         answers = answers.filter(has_case)
     elif filters.case == WITHOUT:
@@ -99,7 +102,7 @@ def answer_list(*, user: User, filters: AnswerFilters) -> QuerySet[Response]:
     return (
         _filtered(answers_visible_to(user), filters)
         .with_history(window_days=case_window_days())
-        .select_related("account", "contact", "campaign")
+        .select_related("account", "contact", "campaign", "joined_case")
         .prefetch_related(
             Prefetch("themes", queryset=Theme.objects.order_by("name")), _CURRENT_CASES
         )

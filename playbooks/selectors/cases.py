@@ -32,6 +32,7 @@ from playbooks.access import cases_visible_to
 from playbooks.models import (
     OPEN_CASE_STATUSES,
     Case,
+    CaseAnswer,
     CaseEvent,
     CaseStep,
     Escalation,
@@ -374,7 +375,12 @@ def case_detail(*, user: User | Integration, case_id: int) -> Case | None:
                 ),
             ),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+            Prefetch(
+                "joined_answers",
+                queryset=CaseAnswer.objects.select_related("response__contact"),
+            ),
         )
+        .select_related("follow_up_response")
         .filter(pk=case_id)
         .first()
     )

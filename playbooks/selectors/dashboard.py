@@ -460,6 +460,69 @@ def _loop_figures_of_cases(part: Slice, *, now: dt.datetime) -> LoopFigures:
     )
 
 
+# --- won back -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WonBack:
+    """Of the cases whose follow-up answer was given in the period, how many were won back
+    (the follow-up answer a passive or a promoter)."""
+
+    label: str
+    answered: int
+    won_back: int
+
+    @property
+    def rate(self) -> float | None:
+        return 100 * self.won_back / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class WonBackRates:
+    period: WonBack
+    by_playbook: list[WonBack]
+    by_csm: list[WonBack]  # by the case's owner; "" for the manager group
+
+
+def won_back_rates(part: Slice) -> WonBackRates:
+    """Won-back rates of the period, per playbook and per CSM (the case's owner): the
+    current cases of the slice whose follow-up answer was given in the period. Read from
+    the cases themselves (few rows: one per follow-up answer), and their owners' names."""
+    rows = (
+        part.people(Case.objects.current(), prefix="response__")
+        .filter(part.within("follow_up_response__answered_at"))
+        .values("playbook__name", "owner_id")
+        .annotate(answered=Count("pk"), won_back=Count("pk", filter=Q(won_back_at__isnull=False)))
+        .order_by()
+    )
+    rows = list(rows)
+    owners = User.objects.in_bulk({row["owner_id"] for row in rows if row["owner_id"]})
+    by_playbook: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_csm: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        owner = owners[row["owner_id"]].name if row["owner_id"] in owners else ""
+        for totals in (by_playbook[row["playbook__name"]], by_csm[owner]):
+            totals[0] += row["answered"]
+            totals[1] += row["won_back"]
+
+    def listed(totals: dict[str, list[int]]) -> list[WonBack]:
+        return sorted(
+            (WonBack(label=key, answered=n, won_back=won) for key, (n, won) in totals.items()),
+            key=lambda entry: (-entry.answered, entry.label),
+        )
+
+    playbooks = listed(by_playbook)
+    return WonBackRates(
+        period=WonBack(
+            label="",
+            answered=sum(entry.answered for entry in playbooks),
+            won_back=sum(entry.won_back for entry in playbooks),
+        ),
+        by_playbook=playbooks,
+        by_csm=listed(by_csm),
+    )
+
+
 # --- ARR at risk ----------------------------------------------------------------------------
 
 

@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Days between the plan done and the follow-up survey, when the step does not say.
+DEFAULT_FOLLOW_UP_DELAY_DAYS = 14
+
 
 class CaseActionRefused(Exception):
     """The action cannot be done on the case as it is; the message says why and what to do."""
@@ -374,12 +377,10 @@ def update_action_item(
 
 def _plan_in_progress(case: Case, actor: User | None) -> None:
     """The plan has open items again: the case leaves monitoring and its plan step is to do."""
-    move_case(
-        case=case,
-        target=CaseStatus.PLAN_IN_PROGRESS,
-        actor=actor,
-        fields={"plan_completed_at": None},
-    )
+    fields: dict[str, Any] = {"plan_completed_at": None}
+    if case.follow_up_requested_at is None:
+        fields["follow_up_due_at"] = None
+    move_case(case=case, target=CaseStatus.PLAN_IN_PROGRESS, actor=actor, fields=fields)
     CaseStep.objects.filter(case=case, kind=StepKind.ACTION_PLAN, status=StepStatus.DONE).update(
         status=StepStatus.TODO, done_by=None, done_at=None
     )
@@ -438,13 +439,30 @@ def _follow_plan(case: Case, actor: User | None) -> None:
         result={"items": len(statuses), "done": statuses.count(ActionStatus.DONE)},
     )
     if case.status in (CaseStatus.PLAN_IN_PROGRESS, CaseStatus.IN_PROGRESS, CaseStatus.NEW):
+        fields: dict[str, Any] = {"plan_completed_at": now}
+        if case.follow_up_requested_at is None:
+            fields["follow_up_due_at"] = _follow_up_due(case, now)
         move_case(
             case=case,
             target=CaseStatus.MONITORING,
             actor=actor,
             message=say(gettext_noop("Action plan complete: the case is monitored.")),
-            fields={"plan_completed_at": now},
+            fields=fields,
         )
+
+
+def _follow_up_due(case: Case, plan_done: dt.datetime) -> dt.datetime | None:
+    """When the case's follow-up survey goes out: the plan done plus its step's delay; None
+    when the case has no follow-up step to do."""
+    options = (
+        CaseStep.objects.filter(case=case, kind=StepKind.FOLLOW_UP_SURVEY, status=StepStatus.TODO)
+        .values_list("options", flat=True)
+        .first()
+    )
+    if options is None:
+        return None
+    delay = int((options or {}).get("delay_days", DEFAULT_FOLLOW_UP_DELAY_DAYS))
+    return plan_done + dt.timedelta(days=delay)
 
 
 # --- escalations --------------------------------------------------------------------
@@ -685,7 +703,11 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
         CaseStep.objects.filter(
             case=case, kind=StepKind.POST_MORTEM, status=StepStatus.TODO
         ).update(status=StepStatus.DONE, done_by=actor, done_at=now)
+        # A follow-up survey still to come goes out on its date, closed case or not.
+        follow_up_pending = case.follow_up_due_at and not case.follow_up_requested_at
         for step in steps:
+            if step.kind == StepKind.FOLLOW_UP_SURVEY and follow_up_pending:
+                continue
             if step.is_open and step.kind != StepKind.POST_MORTEM:
                 # Keep what the step recorded (call attempts...): only add why it was skipped.
                 CaseStep.objects.filter(pk=step.pk, status=StepStatus.TODO).update(

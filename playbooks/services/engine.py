@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
@@ -40,13 +40,16 @@ from core.models import LoopSettings
 from playbooks import escalation_rules
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
+    OPEN_CASE_STATUSES,
     AssigneeKind,
     Case,
+    CaseAnswer,
     CaseEvent,
     CasePriority,
     CaseStatus,
     CaseStep,
     Escalation,
+    EscalationRule,
     Playbook,
     PlaybookStep,
     StepKind,
@@ -166,6 +169,9 @@ def _process_locked(
     if response.processed_at is not None:
         current = Case.objects.current().filter(response=response)
         case_id = current.values_list("pk", flat=True).first()
+        if case_id is None:
+            joined = CaseAnswer.objects.filter(response=response).values_list("case_id", flat=True)
+            case_id = joined.first()
         return Processed(response_id=response_id, case_id=case_id, already=True)
 
     tag_themes(response=response, tagged=response.tagged_theme_ids)
@@ -177,7 +183,11 @@ def _process_locked(
         window_days=case_window_days(),
     )
     playbook = None if history else playbook_for(response=response, playbooks=playbooks)
-    case = open_case(response=response, playbook=playbook, writes=writes) if playbook else None
+    case = None
+    if playbook is not None and playbook.group_by_account and response.account_id is not None:
+        case = _join_open_case(response=response, playbook=playbook, writes=writes)
+    if playbook is not None and case is None:
+        case = open_case(response=response, playbook=playbook, writes=writes)
     if history:
         logger.info(
             "answer %s is history (answered %s, arrived %s): no case opened",
@@ -224,6 +234,9 @@ def open_case_by_hand(*, response_id: int, playbook: Playbook, actor: User) -> C
             raise Response.DoesNotExist(response_id)
         current = Case.objects.current().filter(response=response).values_list("pk", flat=True)
         if existing := current.first():
+            raise CaseAlreadyOpen(existing)
+        joined = CaseAnswer.objects.filter(response=response).values_list("case_id", flat=True)
+        if existing := joined.first():
             raise CaseAlreadyOpen(existing)
         case = open_case(response=response, playbook=playbook)
         record_event(
@@ -299,8 +312,9 @@ def _annotated_answers(response_ids: list[int], playbooks: list[Playbook]) -> Qu
 
 
 def _awaiting_follow_up(*, contact_id: Any, answered_at: Any, response_id: Any) -> QuerySet[Case]:
-    """Cases of the answer's contact that asked for a follow-up survey (by its date) and have
-    no answer yet, most recent request first. The arguments are values, or `OuterRef`s."""
+    """Cases of the answer's contact that asked for a follow-up survey (by its date, at most
+    FOLLOW_UP_ANSWER_WINDOW days before it) and have no answer yet, most recent request
+    first, closed or not. The arguments are values, or `OuterRef`s."""
     return (
         Case.objects.filter(
             contact_id=contact_id,
@@ -308,11 +322,146 @@ def _awaiting_follow_up(*, contact_id: Any, answered_at: Any, response_id: Any) 
             follow_up_requested_at__lte=ExpressionWrapper(
                 answered_at + dt.timedelta(minutes=5), output_field=DateTimeField()
             ),
+            follow_up_requested_at__gte=ExpressionWrapper(
+                answered_at - dt.timedelta(days=FOLLOW_UP_ANSWER_WINDOW),
+                output_field=DateTimeField(),
+            ),
             follow_up_response__isnull=True,
         )
         .exclude(response_id=response_id)
         .order_by("-follow_up_requested_at")
     )
+
+
+# --- answers that join their account's case -------------------------------------------
+
+
+def _join_open_case(
+    *, response: Response, playbook: Playbook, writes: _CaseWrites | None
+) -> Case | None:
+    """With a playbook that groups the answers of one account: when the account has an open
+    case of that playbook, the answer joins it (listed on it, a line on its timeline, the
+    rule "N detractors at one account" judged again) and that case is returned; else None,
+    and the caller opens the case, which later answers of the account will join.
+
+    Two workers given two answers of one account must not both open a case: a lock on
+    (playbook, account), held until commit, makes the second wait for the first's case,
+    which it then finds and joins.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"playbooks.group:{playbook.pk}:{response.account_id}"],
+        )
+    case = (
+        writes.open_case_of(account_id=response.account_id, playbook_id=playbook.pk)
+        if writes
+        else None
+    )
+    if case is None:
+        case = (
+            Case.objects.current()
+            .select_for_update(of=("self",))
+            .filter(
+                account_id=response.account_id,
+                playbook=playbook,
+                status__in=OPEN_CASE_STATUSES,
+            )
+            .order_by("opened_at", "pk")
+            .first()
+        )
+    if case is None:
+        return None
+    alone = writes is None
+    writes = _CaseWrites() if writes is None else writes
+    joining = _Opening(case=case, answer=response)
+    writes.joins.append(CaseAnswer(case=case, response=response, joined_at=timezone.now()))
+    joining.event(
+        "answer_joined",
+        say(
+            gettext_noop(
+                "%(contact)s of the same account answered %(score)s (%(category)s): the "
+                "answer joins this case."
+            ),
+            contact=response.contact.name or response.contact.email,
+            score=response.score,
+            category=choice("category", response.category, lower=True),
+        ),
+        response=response.pk,
+        contact=response.contact_id,
+    )
+    # notify: answer_joined
+    if response.category == Category.DETRACTOR:
+        _escalate_repeated_detractors(joining, writes)
+    writes.events.extend(joining.events)
+    if alone:
+        writes.write()
+    logger.info("answer %s joined case %s", response.pk, case.pk)
+    return case
+
+
+def _escalate_repeated_detractors(joining: _Opening, writes: _CaseWrites) -> None:
+    """Judge the rule "N detractors at one account" again for the case a detractor joined,
+    with the thresholds of the case's own escalation step (none: the rule does not apply)."""
+    case = joining.case
+    options = next(
+        (s.options for s in writes.steps if s.case is case and s.kind == StepKind.ESCALATION),
+        None,
+    )
+    if options is None:
+        options = (
+            CaseStep.objects.filter(case=case, kind=StepKind.ESCALATION)
+            .values_list("options", flat=True)
+            .first()
+        )
+    if options is None:
+        return
+    limits = escalation_rules.thresholds(options)
+    count = joining.account_detractors_since(days=int(limits["detractor_window_days"]))
+    answer = joining.answer
+    facts = escalation_rules.CaseFacts(
+        arr=0,
+        currency="",
+        persona="",
+        persona_label="",
+        account_detractors_in_window=count,
+        renewal_date=None,
+        today=timezone.localdate(answer.answered_at),
+    )
+    due = [
+        rule
+        for rule in escalation_rules.escalations_due(facts, options)
+        if rule.rule == EscalationRule.REPEATED_DETRACTORS
+    ]
+    if not due:
+        return
+    if Escalation.objects.filter(case_id=case.pk, rule=EscalationRule.REPEATED_DETRACTORS).exists():
+        return
+    escalation = Escalation.objects.create(
+        case=case,
+        rule=due[0].rule,
+        level=due[0].level,
+        reason=due[0].reason,
+        raised_at=timezone.now(),
+    )
+    joining.event(
+        "escalation_raised",
+        say(
+            gettext_noop("Escalated (level %(level)s): %(reason)s"),
+            level=escalation.level,
+            reason=escalation.reason,
+        ),
+        escalation=escalation.pk,
+        rule=escalation.rule,
+    )
+    queue_escalation_emails(escalation_ids=[escalation.pk])
+    # notify: escalated
+    if case in writes.cases:
+        case.priority = max(case.priority, CasePriority.HIGH)
+    else:
+        Case.objects.filter(pk=case.pk, priority__lt=CasePriority.HIGH).update(
+            priority=CasePriority.HIGH, updated_at=timezone.now()
+        )
 
 
 def open_case(*, response: Response, playbook: Playbook, writes: _CaseWrites | None = None) -> Case:
@@ -388,6 +537,7 @@ class _CaseWrites:
     steps: list[CaseStep] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     deliveries: list[CaseStep] = field(default_factory=list)
+    joins: list[CaseAnswer] = field(default_factory=list)
 
     def add(self, opening: _Opening, steps: list[CaseStep]) -> None:
         self.cases.append(opening.case)
@@ -420,6 +570,14 @@ class _CaseWrites:
         for step in self.deliveries:
             queue_step_delivery(step_id=step.pk)
         CaseEvent.objects.bulk_create(self.events)
+        CaseAnswer.objects.bulk_create(self.joins)
+
+    def open_case_of(self, *, account_id: int, playbook_id: int) -> Case | None:
+        """The case opened here at the account with the playbook, if any (the first)."""
+        for case in self.cases:
+            if case.account_id == account_id and case.playbook_id == playbook_id:
+                return case
+        return None
 
 
 @dataclass
@@ -629,6 +787,10 @@ def note_answer_amended(*, response: Response, fields: list[str], previous: dict
     is tagged with its themes.
     """
     case = Case.objects.current().filter(response=response).first()
+    if case is None and (joined := CaseAnswer.objects.filter(response=response).first()):
+        return _joined_answer_amended(
+            joined=joined, response=response, fields=fields, previous=previous
+        )
     if case is None:
         if "score" not in fields:
             return False  # not processed yet: processing will read the amended answer
@@ -677,12 +839,57 @@ def note_answer_amended(*, response: Response, fields: list[str], previous: dict
     return False
 
 
+def _joined_answer_amended(
+    *, joined: CaseAnswer, response: Response, fields: list[str], previous: dict[str, Any]
+) -> bool:
+    """A correction of an answer that joined a case: the case's timeline says so; when the
+    new score takes the answer out of the case's playbook, the answer leaves the case and is
+    processed again (it may open its own case, or join another). Returns True then."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).get(pk=joined.case_id)
+        if "comment" in fields:
+            tag_themes(response=response)
+        old_score = previous.get("score", response.score)
+        playbook = playbook_for(response=response) if "score" in fields else None
+        leaves = "score" in fields and (playbook is None or playbook.pk != case.playbook_id)
+        contact = response.contact.name or response.contact.email
+        if leaves:
+            joined.delete()
+            Response.objects.filter(pk=response.pk).update(processed_at=None)
+            message = say(
+                gettext_noop(
+                    "%(contact)s's answer was corrected from %(old)s to %(new)s: it leaves "
+                    "this case."
+                ),
+                contact=contact,
+                old=old_score,
+                new=response.score,
+            )
+        else:
+            message = say(
+                gettext_noop("%(contact)s's answer, joined to this case, was updated."),
+                contact=contact,
+            )
+        record_event(
+            case=case,
+            kind="joined_answer_amended",
+            message=message,
+            details={"response": response.pk, "fields": fields, "previous": previous},
+        )
+    return leaves
+
+
 # --- follow-up answers ----------------------------------------------------------------
+
+# The contact's next answer links to the case when given within this many days of the
+# follow-up survey being requested; a later one is a new answer like any other.
+FOLLOW_UP_ANSWER_WINDOW = 120
 
 
 def _link_follow_up(response: Response) -> None:
-    """An answer from a contact whose case asked for a follow-up survey links back to it;
-    a better category than the case's answer marks the case won back."""
+    """An answer from a contact whose case asked for a follow-up survey links back to it,
+    whatever the channel that brought it: a passive or a promoter marks the case won back,
+    a detractor not won back."""
     case = (
         _awaiting_follow_up(
             contact_id=response.contact_id,
@@ -694,20 +901,24 @@ def _link_follow_up(response: Response) -> None:
     )
     if case is None:
         return
-    fields: dict[str, Any] = {"follow_up_response": response}
-    moved_up = CATEGORY_RANK[response.category] > CATEGORY_RANK[case.category]
-    if moved_up:
+    fields: dict[str, Any] = {"follow_up_response": response, "updated_at": timezone.now()}
+    won_back = response.category != Category.DETRACTOR
+    if won_back:
         fields["won_back_at"] = timezone.now()
     Case.objects.filter(pk=case.pk).update(**fields)
+    before = Response.objects.filter(pk=case.response_id).values_list("score", flat=True).get()
     record_event(
         case=case,
         kind="follow_up_answered",
         message=say(
-            gettext_noop("Follow-up answer: %(score)s (%(category)s). Won back!")
-            if moved_up
-            else gettext_noop("Follow-up answer: %(score)s (%(category)s)."),
+            gettext_noop("Follow-up answer: before %(before)s → after %(score)s: won back.")
+            if won_back
+            else gettext_noop(
+                "Follow-up answer: before %(before)s → after %(score)s: not won back."
+            ),
+            before=before,
             score=response.score,
-            category=choice("category", response.category, lower=True),
         ),
-        details={"response": response.pk, "won_back": moved_up},
+        details={"response": response.pk, "won_back": won_back},
     )
+    # notify: follow_up_answered

@@ -29,7 +29,7 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
-from playbooks.services.cases import record_event
+from playbooks.services.cases import DEFAULT_FOLLOW_UP_DELAY_DAYS, record_event  # noqa: F401
 from playbooks.services.notifications import queue_escalation_emails
 from playbooks.timeline import Said, say
 from surveys.models import Response, Suppression
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 5000
 # Beyond this age an unprocessed answer is enqueued again even while the queue is busy.
 STUCK_AFTER = dt.timedelta(minutes=15)
-DEFAULT_FOLLOW_UP_DELAY_DAYS = 14
 
 
 # --- unprocessed answers and undelivered notifications ------------------------------------
@@ -197,36 +196,32 @@ def escalate_overdue_step(*, step_id: int) -> Escalation | None:
 
 
 def follow_ups_due(*, now: dt.datetime | None = None) -> list[int]:
-    """Follow-up steps of monitored cases whose plan was completed long enough ago."""
+    """Cases whose follow-up survey is due (their plan was done, plus the step's delay) and
+    not requested yet: monitored, or closed meanwhile, the survey goes out all the same."""
     now = now or timezone.now()
-    candidates = CaseStep.objects.filter(
-        kind=StepKind.FOLLOW_UP_SURVEY,
-        status=StepStatus.TODO,
-        case__status=CaseStatus.MONITORING,
-        case__plan_completed_at__isnull=False,
-    ).values_list("pk", "options", "case__plan_completed_at")
-    due = []
-    for step_id, options, completed_at in candidates.iterator():
-        delay = int((options or {}).get("delay_days", DEFAULT_FOLLOW_UP_DELAY_DAYS))
-        if completed_at + dt.timedelta(days=delay) <= now:
-            due.append(step_id)
-    return due
+    return list(
+        Case.objects.current()
+        .filter(follow_up_due_at__lte=now, follow_up_requested_at__isnull=True)
+        .order_by("follow_up_due_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
 
 
-def request_follow_up(*, step_id: int) -> Case | None:
-    """Send the follow-up survey: the case's suppression ends, an invitation goes to the
-    contact through the same rules as any survey, and their next answer links back here."""
+def request_follow_up(*, case_id: int) -> Case | None:
+    """Send the case's follow-up survey, once: the case's suppression ends, an invitation goes
+    to the contact through the same rules as any survey (none to one who opted out or was
+    erased), and their next answer links back here. None when it was requested already, or
+    the case has no follow-up due (its plan is not done, a corrected score superseded it)."""
     with transaction.atomic():
         now = timezone.now()
-        done = CaseStep.objects.filter(
-            pk=step_id, status=StepStatus.TODO, case__status=CaseStatus.MONITORING
-        ).update(status=StepStatus.DONE, done_at=now, result={"requested_at": now.isoformat()})
-        if not done:
+        asked = (
+            Case.objects.current()
+            .filter(pk=case_id, follow_up_due_at__isnull=False, follow_up_requested_at__isnull=True)
+            .update(follow_up_requested_at=now, updated_at=now)
+        )
+        if not asked:
             return None
-        step = CaseStep.objects.select_related("case__suppression", "case__contact").get(pk=step_id)
-        case = step.case
-        Case.objects.filter(pk=case.pk).update(follow_up_requested_at=now)
-        case.follow_up_requested_at = now
+        case = Case.objects.select_related("suppression", "contact").get(pk=case_id)
         if case.suppression is not None:
             lift_suppression(suppression=case.suppression)
         invitation, verdict = invite_to_follow_up(
@@ -234,16 +229,25 @@ def request_follow_up(*, step_id: int) -> Case | None:
             ignore_suppression_ids=[case.suppression_id] if case.suppression_id else [],
             now=now,
         )
-        step.result = {
+        result = {
             "requested_at": now.isoformat(),
             "invitation": invitation.pk if invitation else None,
         }
-        step.save(update_fields=["result"])
+        # The step may have been skipped when the case closed: it is done now all the same.
+        step = (
+            CaseStep.objects.filter(case=case, kind=StepKind.FOLLOW_UP_SURVEY)
+            .exclude(status=StepStatus.DONE)
+            .order_by("position")
+            .first()
+        )
+        if step is not None:
+            step.status, step.done_at, step.result = StepStatus.DONE, now, result
+            step.save(update_fields=["status", "done_at", "result"])
         record_event(
             case=case,
             kind="follow_up_requested",
             message=_follow_up_message(case, invitation, verdict),
-            details={"step": step.pk, "invitation": invitation.pk if invitation else None},
+            details={"step": step.pk if step else None, "invitation": result["invitation"]},
         )
         if invitation is not None and invitation.scheduled_for <= now:
             enqueue_on_commit("surveys.send_invitations")

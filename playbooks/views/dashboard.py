@@ -49,6 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "by_persona": figures.nps_by(part, "persona"),
         "distribution": figures.score_distribution(part),
         "loop": figures.loop_figures(part, now=now),
+        "won_back": figures.won_back_rates(part),
         "outcome_labels": dict(CaseOutcome.choices),
         "arr": figures.arr_at_risk(
             part, today=timezone.localdate(now), renewals_listed=RENEWALS_LISTED

@@ -160,7 +160,8 @@ def invite_to_follow_up(
     or refused it.
     """
     now = now or timezone.now()
-    member = Member(contact.pk, contact.account_id, contact.opted_out)
+    # Someone erased at their request is never surveyed: as if they had opted out.
+    member = Member(contact.pk, contact.account_id, contact.opted_out or contact.is_erased)
     verdict = exclusions_for([member], at=now, ignore_suppression_ids=ignore_suppression_ids).get(
         contact.pk
     )

@@ -102,7 +102,12 @@ def test_closing_marks_the_post_mortem_step_done(closed_case):
 
 def test_closing_skips_the_optional_steps_left_open(closed_case):
     assert step_status(closed_case, StepKind.SHARE_WITH_CHAMPION) == StepStatus.SKIPPED
-    assert step_status(closed_case, StepKind.FOLLOW_UP_SURVEY) == StepStatus.SKIPPED
+
+
+def test_closing_keeps_a_follow_up_survey_still_due_to_do(closed_case):
+    """The plan was done: the follow-up survey goes out on its date, closed case or not."""
+    assert closed_case.follow_up_due_at is not None
+    assert step_status(closed_case, StepKind.FOLLOW_UP_SURVEY) == StepStatus.TODO
 
 
 def test_closing_keeps_what_an_optional_step_left_open_had_recorded(csm):

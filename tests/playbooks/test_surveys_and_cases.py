@@ -86,7 +86,7 @@ def test_the_follow_up_survey_is_sent_despite_the_case_suppression(
 ):
     work_the_plan(case, csm)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        request_follow_up(step_id=case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY).pk)
+        request_follow_up(case_id=case.pk)
     assert callbacks, "the sender is started once the follow-up is committed"
 
     assert send_invitations() == 1
@@ -105,7 +105,7 @@ def test_the_follow_up_survey_is_sent_despite_the_case_suppression(
 def test_a_follow_up_within_the_throttling_window_waits_until_it_ends(case, csm):
     work_the_plan(case, csm)  # the case's answer came today; the window is 90 days
 
-    request_follow_up(step_id=case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY).pk)
+    request_follow_up(case_id=case.pk)
 
     invitation = Invitation.objects.get(contact=case.contact)
     expected = case.response.answered_at + dt.timedelta(days=90)
@@ -121,7 +121,7 @@ def test_no_follow_up_goes_to_a_contact_who_opted_out_or_is_suppressed_otherwise
     work_the_plan(case, csm)
     suppress_surveys(account=case.account, note="Renewal negotiation")
 
-    request_follow_up(step_id=case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY).pk)
+    request_follow_up(case_id=case.pk)
 
     assert not Invitation.objects.filter(contact=case.contact).exists()
     event = case.events.get(kind="follow_up_requested").message

@@ -181,14 +181,13 @@ def test_a_follow_up_is_due_only_after_the_plan_is_done_plus_the_delay(
     default_playbooks, account, csm
 ):
     case = open_case(account)
-    follow_up = case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY)
     assert follow_ups_due() == []
 
     complete_plan(case, csm)
     case.refresh_from_db()
     assert case.status == CaseStatus.MONITORING
     assert follow_ups_due() == []
-    assert follow_ups_due(now=timezone.now() + dt.timedelta(days=15)) == [follow_up.pk]
+    assert follow_ups_due(now=timezone.now() + dt.timedelta(days=15)) == [case.pk]
 
 
 def test_requesting_the_follow_up_lets_the_contact_be_surveyed_again(
@@ -199,7 +198,7 @@ def test_requesting_the_follow_up_lets_the_contact_be_surveyed_again(
     complete_plan(case, csm)
     assert not survey_clearance(email=email).allowed
 
-    request_follow_up(step_id=case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY).pk)
+    request_follow_up(case_id=case.pk)
 
     case.refresh_from_db()
     assert case.follow_up_requested_at is not None
@@ -212,7 +211,7 @@ def test_a_better_follow_up_answer_links_back_and_marks_the_case_won_back(
 ):
     case = open_case(account, score=3)
     complete_plan(case, csm)
-    request_follow_up(step_id=case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY).pk)
+    request_follow_up(case_id=case.pk)
 
     follow_up = ResponseFactory(contact=case.contact, score=9)
     process_response(response_id=follow_up.pk)
@@ -220,7 +219,7 @@ def test_a_better_follow_up_answer_links_back_and_marks_the_case_won_back(
     case.refresh_from_db()
     assert case.follow_up_response == follow_up
     assert case.won_back
-    assert "Won back" in case.events.get(kind="follow_up_answered").message
+    assert "before 3 → after 9: won back" in case.events.get(kind="follow_up_answered").message
 
 
 def test_a_follow_up_answer_that_stays_a_detractor_links_back_without_winning_back(
@@ -228,7 +227,7 @@ def test_a_follow_up_answer_that_stays_a_detractor_links_back_without_winning_ba
 ):
     case = open_case(account, score=3)
     complete_plan(case, csm)
-    request_follow_up(step_id=case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY).pk)
+    request_follow_up(case_id=case.pk)
 
     follow_up = ResponseFactory(contact=case.contact, score=5)
     new_case_id = process_response(response_id=follow_up.pk).case_id
