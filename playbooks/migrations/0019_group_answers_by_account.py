@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("playbooks", "0017_team_notes"),
+        ("playbooks", "0018_customer_messages"),
         ("surveys", "0007_dashboard_answer_indexes"),
     ]
 

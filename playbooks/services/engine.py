@@ -65,6 +65,7 @@ from playbooks.selectors import (
 )
 from playbooks.selectors.cases import HISTORY_FIELDS
 from playbooks.services.cases import record_event, supersede_case, suppression_for_case
+from playbooks.services.notices import tell_answer_joined, tell_follow_up_answered
 from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
 from playbooks.timeline import Said, choice, phrase, say, sentences, someone
 from surveys.history import case_window_days, is_history
@@ -390,7 +391,12 @@ def _join_open_case(
         response=response.pk,
         contact=response.contact_id,
     )
-    # notify: answer_joined
+    tell_answer_joined(
+        case=case,
+        contact=response.contact.name or response.contact.email,
+        score=response.score,
+        answer_id=response.pk,
+    )
     if response.category == Category.DETRACTOR:
         _escalate_repeated_detractors(joining, writes)
     writes.events.extend(joining.events)
@@ -454,8 +460,8 @@ def _escalate_repeated_detractors(joining: _Opening, writes: _CaseWrites) -> Non
         escalation=escalation.pk,
         rule=escalation.rule,
     )
+    # The managers and the owner are told in the app when its email is delivered.
     queue_escalation_emails(escalation_ids=[escalation.pk])
-    # notify: escalated
     if case in writes.cases:
         case.priority = max(case.priority, CasePriority.HIGH)
     else:
@@ -921,4 +927,4 @@ def _link_follow_up(response: Response) -> None:
         ),
         details={"response": response.pk, "won_back": won_back},
     )
-    # notify: follow_up_answered
+    tell_follow_up_answered(case=case, before=before, after=response.score, won_back=won_back)

@@ -167,3 +167,43 @@ def tell_case_superseded(*, case: Case) -> None:
         dedupe_key=f"superseded:{case.pk}",
         email=False,
     )
+
+
+def tell_answer_joined(*, case: Case, contact: str, score: int, answer_id: int) -> None:
+    """The owner of a case another answer of its account joined."""
+    if case.owner_id is None:
+        return
+    notify(
+        recipients=[case.owner],
+        kind=NotificationKind.ANSWER_JOINED,
+        message=say(
+            gettext_noop("%(contact)s answered %(score)s: the answer joined case #%(case)s."),
+            contact=contact,
+            score=score,
+            case=case.pk,
+        ),
+        target_url=case_url(case.pk),
+        dedupe_key=f"joined:{answer_id}",
+    )
+
+
+def tell_follow_up_answered(*, case: Case, before: int, after: int, won_back: bool) -> None:
+    """The owner of a case whose follow-up survey was answered: won back or not."""
+    if case.owner_id is None:
+        return
+    notify(
+        recipients=[case.owner],
+        kind=NotificationKind.FOLLOW_UP_ANSWERED,
+        message=say(
+            gettext_noop("Case #%(case)s: follow-up answer %(before)s → %(after)s, won back.")
+            if won_back
+            else gettext_noop(
+                "Case #%(case)s: follow-up answer %(before)s → %(after)s, not won back."
+            ),
+            case=case.pk,
+            before=before,
+            after=after,
+        ),
+        target_url=case_url(case.pk),
+        dedupe_key=f"follow-up:{case.pk}",
+    )
