@@ -56,7 +56,8 @@ class CaseListView(ListAPIView):
         query = CaseQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cases = selectors.filter_cases(
-            selectors.case_list(user=request.user), **query.validated_data
+            selectors.with_joined_answer_ids(selectors.case_list(user=request.user)),
+            **query.validated_data,
         )
         page = self.paginate_queryset(cases)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -66,6 +66,22 @@ class CaseQuerySerializer(QuerySerializer):
         help_text="The account's external (CRM) id.",
     )
 
+    response = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=(
+            "An answer's id (the `id` `POST /api/v1/responses` answered): the case it opened "
+            "or joined."
+        ),
+        error_messages={
+            "invalid": "Give an answer's id, a whole number.",
+            "min_value": "Give an answer's id, a whole number from 1.",
+            "max_value": "No answer has so large an id.",
+        },
+    )
+
     def validate_escalated(self, value: str) -> bool | None:
         return {"true": True, "false": False}.get(value)
 
@@ -138,6 +154,38 @@ class CaseSerializer(serializers.ModelSerializer):
     won_back = serializers.BooleanField(
         read_only=True, help_text="The follow-up survey's answer moved up a category."
     )
+    response_ids = serializers.SerializerMethodField(
+        help_text=(
+            "Every answer the case follows up: `response_id` first, then the answers of the "
+            "same account that joined it (a playbook that groups an account's answers), "
+            "oldest first."
+        )
+    )
+    plan_completed_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the last item of the action plan was done."
+    )
+    follow_up_due_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "When the follow-up survey goes out: the plan done plus the follow-up step's delay. "
+            "It goes out even if the case is closed meanwhile."
+        ),
+    )
+    follow_up_requested_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the follow-up survey was sent."
+    )
+    follow_up_response_id = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The contact's next answer within 120 days of the plan, from any channel: it "
+            "decides `won_back`."
+        ),
+    )
+    won_back_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the follow-up answer won the case back."
+    )
     replaces_id = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -161,6 +209,7 @@ class CaseSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "response_id",
+            "response_ids",
             "status",
             "priority",
             "category",
@@ -177,7 +226,12 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_at",
             "outcome",
             "escalated",
+            "plan_completed_at",
+            "follow_up_due_at",
+            "follow_up_requested_at",
+            "follow_up_response_id",
             "won_back",
+            "won_back_at",
             "replaces_id",
             "superseded_at",
         ]
@@ -185,6 +239,9 @@ class CaseSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "sla_due_at": {"help_text": "By when someone must have reached out to the customer."},
         }
+
+    def get_response_ids(self, case: Case) -> list[int]:
+        return [case.response_id, *(joined.response_id for joined in case.joined_answers.all())]
 
 
 class CaseStepSerializer(serializers.ModelSerializer):

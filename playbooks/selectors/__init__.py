@@ -28,6 +28,7 @@ from playbooks.selectors.cases import (
     filter_cases,
     playbook_for,
     snapshot_360,
+    with_joined_answer_ids,
 )
 from playbooks.selectors.contact_page import ContactPage, contact_page
 from playbooks.selectors.escalations import (
@@ -80,6 +81,7 @@ __all__ = [
     "answer_history",
     "escalation_windows",
     "snapshot_360",
+    "with_joined_answer_ids",
     "account_detractors_since",
     "case_detail",
     "case_list",

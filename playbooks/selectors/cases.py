@@ -18,6 +18,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -394,9 +395,11 @@ def filter_cases(
     escalated: bool | None = None,
     category: str = "",
     account: str = "",
+    response: int | None = None,
 ) -> QuerySet[Case]:
     """Cases matching a list's filters, newest first. `status` "open" means any open status;
-    `owner` is a user id, or "none" for the managers' cases. Needs `case_list`'s annotation."""
+    `owner` is a user id, or "none" for the managers' cases; `response` an answer the case
+    came from or that joined it. Needs `case_list`'s annotation."""
     if status == "open":
         cases = cases.filter(status__in=OPEN_CASE_STATUSES)
     elif status:
@@ -411,4 +414,14 @@ def filter_cases(
         cases = cases.filter(category=category)
     if account:
         cases = cases.filter(account__external_id=account)
+    if response is not None:
+        joined = CaseAnswer.objects.filter(case=OuterRef("pk"), response_id=response)
+        cases = cases.filter(Q(response_id=response) | Exists(joined))
     return cases.order_by("-opened_at", "-id")
+
+
+def with_joined_answer_ids(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` with the ids of the answers that joined each, in one more query a page."""
+    return cases.prefetch_related(
+        Prefetch("joined_answers", queryset=CaseAnswer.objects.only("id", "case_id", "response_id"))
+    )

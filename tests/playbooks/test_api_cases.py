@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/cases"
 
-# Session, user and roles, or the key (and its last-use stamp); then the count and the page.
-LIST_QUERIES = 5
+# Session, user and roles, or the key (and its last-use stamp); then the count, the page
+# and the answers that joined its cases.
+LIST_QUERIES = 6
 
 
 @pytest.fixture(autouse=True)

@@ -230,3 +230,29 @@ def test_an_admin_turns_grouping_on_in_the_playbook_editor(client, admin_user, d
     assert "group answers of one account" in form.lower()
     assert Playbook.objects.get(name="Enterprise detractors").group_by_account
     assert not default_playbooks["detractor"].group_by_account  # off unless turned on
+
+
+def test_the_api_lists_every_answer_of_a_grouped_case_and_finds_it_by_any(
+    grouping, account, api_client
+):
+    first, second = answer(account, 2), answer(account, 5)
+    case_id = process_response(response_id=first.pk).case_id
+    process_response(response_id=second.pk)
+    other = Case.objects.get(
+        pk=process_response(response_id=answer(AccountFactory(), 1).pk).case_id
+    )
+
+    rows = api_client.get("/api/v1/cases").json()["results"]
+    detail = api_client.get(f"/api/v1/cases/{case_id}").json()
+    by_joined = api_client.get("/api/v1/cases", {"response": second.pk}).json()["results"]
+
+    assert {row["id"]: row["response_ids"] for row in rows} == {
+        case_id: [first.pk, second.pk],
+        other.pk: [other.response_id],
+    }
+    assert detail["response_ids"] == [first.pk, second.pk]
+    assert [row["id"] for row in by_joined] == [case_id]
+    assert api_client.get("/api/v1/cases", {"response": first.pk}).json()["count"] == 1
+    assert api_client.get("/api/v1/cases", {"response": ""}).json()["count"] == 2
+    reply = api_client.get("/api/v1/cases", {"response": "x"})
+    assert (reply.status_code, list(reply.json()["error"]["fields"])) == (400, ["response"])

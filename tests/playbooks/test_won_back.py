@@ -191,3 +191,23 @@ def test_the_dashboard_says_when_no_follow_up_answer_came_in_the_period(client, 
     page = client.get(reverse("dashboard")).content.decode()
 
     assert "No follow-up answer in the period yet" in page
+
+
+def test_the_api_tells_when_the_follow_up_goes_out_and_which_answer_won_back(asked, api_client):
+    before = api_client.get(f"/api/v1/cases/{asked.pk}").json()
+    assert before["plan_completed_at"] is not None
+    assert before["follow_up_due_at"] is not None
+    assert before["follow_up_requested_at"] is not None
+    assert (before["follow_up_response_id"], before["won_back"], before["won_back_at"]) == (
+        None,
+        False,
+        None,
+    )
+
+    case = answer_again(asked, 9)
+
+    rows = api_client.get("/api/v1/cases", {"category": "detractor"}).json()["results"]
+    assert [row["id"] for row in rows] == [case.pk]
+    row = rows[0]
+    assert row["follow_up_response_id"] == case.follow_up_response_id
+    assert (row["won_back"], row["won_back_at"] is not None) == (True, True)
