@@ -1,11 +1,13 @@
 """Team notes with @mentions on cases and accounts."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from core.roles import Role, set_role
-from playbooks.models import CaseEvent, Note
+from playbooks.models import CaseEvent, Note, StepKind, StepStatus
 from playbooks.services.erasure import erase_contact
 from playbooks.services.notes import add_note, mentioned_in
 from tests.factories import UserFactory
@@ -133,3 +135,20 @@ def test_erasing_the_contact_blanks_the_notes_of_their_cases(case):
     erase_contact(email=case.contact.email, actor=case.owner)
 
     assert "invoices" not in Note.objects.get().body
+
+
+def test_a_notes_anchor_is_the_only_element_of_the_case_page_with_its_id(client, case):
+    """A link to a note lands on the note, never on a step's field that shares its number."""
+    client.force_login(case.owner)
+    step = case.steps.filter(status=StepStatus.TODO, kind=StepKind.SHARE_WITH_CHAMPION).get()
+    note = add_note(case=case, author=case.owner, body="A line for the record.")
+    # The note and the step share a number, as they do sooner or later in a real database.
+    Note.objects.filter(pk=note.pk).update(id=step.pk)
+    CaseEvent.objects.filter(case=case, kind="note").update(details={"note": step.pk})
+
+    html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+
+    assert f'name="step" value="{step.pk}"' in html  # the step's form, with its note field
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert f"note-{step.pk}" in ids
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
