@@ -181,6 +181,10 @@ TABLES: dict[str, _Table] = {
         lambda: [_("Month"), _("Answers"), _("With a comment")],
         lambda p: ([m.isoformat()[:7], n, c] for m, n, c in figures.comment_rate_by_month(p)),
     ),
+    "won-back": _Table(
+        lambda: [_("By"), _("Name"), _("Follow-up answers"), _("Won back"), _("Rate %")],
+        lambda p: _won_back_rows(figures.won_back_rates(p)),
+    ),
     "themes": _Table(
         lambda: [_("Theme"), _("Detractors"), _("Passives"), _("Total")],
         lambda p: (
@@ -188,6 +192,15 @@ TABLES: dict[str, _Table] = {
         ),
     ),
 }
+
+
+def _won_back_rows(rates: figures.WonBackRates) -> Iterable[list]:
+    """The period's total first, then each playbook, then each CSM."""
+    rows = [(_("Total"), "", rates.period)]
+    rows += [(_("Playbook"), entry.label, entry) for entry in rates.by_playbook]
+    rows += [(_("CSM"), entry.label or _("the managers"), entry) for entry in rates.by_csm]
+    for by, name, entry in rows:
+        yield [by, name, entry.answered, entry.won_back, _number(entry.rate)]
 
 
 @role_required(Role.MANAGER, Role.ADMIN)

@@ -2,7 +2,9 @@
 closed meanwhile, and the contact's next answer within 120 days, from any channel, says
 whether the customer was won back."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -167,6 +169,21 @@ def test_a_4_links_back_but_does_not_win_the_customer_back(asked, client, csm, m
     client.force_login(manager)
     rates = client.get(reverse("dashboard")).context["won_back"]
     assert (rates.period.answered, rates.period.won_back, rates.period.rate) == (1, 0, 0.0)
+
+
+def test_the_won_back_rates_export_as_csv_for_the_period(asked, client, csm, manager):
+    answer_again(asked, 9)
+    client.force_login(manager)
+
+    reply = client.get(reverse("dashboard-export", args=["won-back"]))
+
+    rows = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["By", "Name", "Follow-up answers", "Won back", "Rate %"],
+        ["Total", "", "1", "1", "100.0"],
+        ["Playbook", asked.playbook.name, "1", "1", "100.0"],
+        ["CSM", csm.name, "1", "1", "100.0"],
+    ]
 
 
 def test_a_passive_follow_up_answer_counts_as_won_back(asked):
