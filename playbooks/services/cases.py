@@ -787,6 +787,19 @@ def suppression_for_case(*, case: Case, scope: str) -> Suppression:
     )
 
 
+def widen_suppression_to_account(*, case: Case) -> bool:
+    """Another person of the case's account joined it: its survey pause, if it is the
+    contact's alone and still running, now covers the whole account. False when there was
+    nothing to widen (no pause, an account-wide one already, or one lifted)."""
+    if case.suppression_id is None or case.account_id is None:
+        return False
+    return bool(
+        Suppression.objects.filter(
+            pk=case.suppression_id, contact__isnull=False, lifted_at__isnull=True
+        ).update(contact=None, account_id=case.account_id)
+    )
+
+
 @transaction.atomic
 def delete_case(*, case: Case) -> None:
     """Delete a case with its steps, plan, escalations and timeline (superusers do, in the

@@ -64,7 +64,12 @@ from playbooks.selectors import (
     snapshot_360,
 )
 from playbooks.selectors.cases import HISTORY_FIELDS
-from playbooks.services.cases import record_event, supersede_case, suppression_for_case
+from playbooks.services.cases import (
+    record_event,
+    supersede_case,
+    suppression_for_case,
+    widen_suppression_to_account,
+)
 from playbooks.services.notices import tell_answer_joined, tell_follow_up_answered
 from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
 from playbooks.timeline import Said, choice, phrase, say, sentences, someone
@@ -391,6 +396,17 @@ def _join_open_case(
         response=response.pk,
         contact=response.contact_id,
     )
+    if response.contact_id != case.contact_id and widen_suppression_to_account(case=case):
+        joining.event(
+            "suppression_widened",
+            say(
+                gettext_noop(
+                    "Another person of the account is in this case: no survey goes to anyone "
+                    "at the account while it is open."
+                )
+            ),
+            suppression=case.suppression_id,
+        )
     tell_answer_joined(
         case=case,
         contact=response.contact.name or response.contact.email,

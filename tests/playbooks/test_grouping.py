@@ -10,12 +10,30 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from playbooks.models import Case, CaseAnswer, CaseStatus, EscalationRule, Playbook
+from playbooks.models import (
+    ActionAudience,
+    ActionStatus,
+    Case,
+    CaseAnswer,
+    CaseOutcome,
+    CaseStatus,
+    EscalationRule,
+    Playbook,
+    StepKind,
+)
+from playbooks.services.cases import (
+    add_action_item,
+    close_case,
+    log_call,
+    set_action_item_status,
+)
 from playbooks.services.engine import process_response, process_responses
 from surveys.services.responses import AnswerIn, record_response
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
+
+CHECK = "/api/v1/suppressions/check"
 
 
 @pytest.fixture
@@ -177,10 +195,11 @@ def _statements(captured) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_grouping_costs_two_statements_more_to_open_and_no_more_to_join(grouping, account):
+def test_grouping_costs_two_statements_more_to_open_and_one_more_to_join(grouping, account):
     """The lock on (playbook, account) and the look for its open case: 8 + 2 to open; a
-    joining answer writes no case, steps or suppression, and stays within 8 + 2 too, its
-    escalation rule judged again included."""
+    joining answer writes no case or steps, and stays within 8 + 3, its escalation rule
+    judged again and (a colleague of the case's contact) the survey pause widened to the
+    account included."""
     process_response(response_id=answer(account, 2).pk)  # settings and playbooks read
     opening, joining = answer(AccountFactory(csm=account.csm), 3), answer(account, 4)
 
@@ -190,7 +209,7 @@ def test_grouping_costs_two_statements_more_to_open_and_no_more_to_join(grouping
         outcome = process_response(response_id=joining.pk)
 
     assert len(_statements(opened)) <= 10, "\n".join(_statements(opened))
-    assert len(_statements(joined)) <= 10, "\n".join(_statements(joined))
+    assert len(_statements(joined)) <= 11, "\n".join(_statements(joined))
     assert CaseAnswer.objects.get(response=joining).case_id == outcome.case_id
 
 
@@ -256,3 +275,39 @@ def test_the_api_lists_every_answer_of_a_grouped_case_and_finds_it_by_any(
     assert api_client.get("/api/v1/cases", {"response": ""}).json()["count"] == 2
     reply = api_client.get("/api/v1/cases", {"response": "x"})
     assert (reply.status_code, list(reply.json()["error"]["fields"])) == (400, ["response"])
+
+
+def test_a_colleague_joining_pauses_surveys_to_the_whole_account_until_the_case_closes(
+    grouping, account, api_client, csm
+):
+    first = answer(account, 2)
+    case = Case.objects.get(pk=process_response(response_id=first.pk).case_id)
+    colleague = answer(account, 4)
+    bystander = ContactFactory(account=account)
+
+    def may_survey(contact) -> bool:
+        return api_client.get(CHECK, {"email": contact.email}).json()["allowed"]
+
+    assert (may_survey(first.contact), may_survey(colleague.contact)) == (False, True)
+
+    process_response(response_id=colleague.pk)
+
+    assert [may_survey(c) for c in (first.contact, colleague.contact, bystander)] == [False] * 3
+    assert case.events.filter(kind="suppression_widened").count() == 1
+    log_call(step=case.steps.get(kind=StepKind.QUALIFICATION_CALL), actor=csm, reached=True)
+    item = add_action_item(case=case, actor=csm, audience=ActionAudience.CUSTOMER, text="Call")
+    set_action_item_status(item=item, actor=csm, status=ActionStatus.DONE)
+    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="Fixed.")
+    assert [may_survey(c) for c in (first.contact, colleague.contact, bystander)] == [True] * 3
+
+
+def test_the_same_person_answering_again_keeps_the_pause_on_them_alone(
+    grouping, account, api_client
+):
+    first = answer(account, 2)
+    case_id = process_response(response_id=first.pk).case_id
+    process_response(response_id=ResponseFactory(contact=first.contact, score=3).pk)
+
+    bystander = ContactFactory(account=account)
+    assert api_client.get(CHECK, {"email": bystander.email}).json()["allowed"] is True
+    assert not Case.objects.get(pk=case_id).events.filter(kind="suppression_widened").exists()
