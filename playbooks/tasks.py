@@ -324,8 +324,15 @@ def request_follow_ups() -> int:
 
 
 @retrying_task(name="playbooks.request_follow_up", **CASE_WRITE_OPTIONS)
-def request_follow_up(*, case_id: int) -> int | None:
-    """Send a case's follow-up survey; a second run does nothing."""
+def request_follow_up(*, case_id: int | None = None, step_id: int | None = None) -> int | None:
+    """Send a case's follow-up survey; a second run does nothing.
+
+    `step_id` (the case's follow-up step) is how earlier versions queued it: a message
+    queued before an upgrade still sends its survey rather than failing."""
+    if case_id is None:
+        case_id = schedule.case_of_step(step_id) if step_id is not None else None
+        if case_id is None:
+            return None
     case = schedule.request_follow_up(case_id=case_id)
     return case.pk if case else None
 

@@ -207,6 +207,11 @@ def follow_ups_due(*, now: dt.datetime | None = None) -> list[int]:
     )
 
 
+def case_of_step(step_id: int) -> int | None:
+    """The case a step belongs to; None when the step is gone."""
+    return CaseStep.objects.filter(pk=step_id).values_list("case_id", flat=True).first()
+
+
 def request_follow_up(*, case_id: int) -> Case | None:
     """Send the case's follow-up survey, once: the case's suppression ends, an invitation goes
     to the contact through the same rules as any survey (none to one who opted out or was

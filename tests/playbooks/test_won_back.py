@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import LoopSettings
+from playbooks import tasks
 from playbooks.models import (
     ActionAudience,
     ActionStatus,
@@ -112,6 +113,17 @@ def test_the_follow_up_survey_is_sent_once(asked):
 
     assert Invitation.objects.filter(contact=asked.contact).count() == 1
     assert follow_ups_due(now=later(30)) == []
+
+
+def test_a_follow_up_queued_by_an_earlier_version_by_its_step_still_goes_out_once(case, csm):
+    work_the_plan(case, csm)
+    step = case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY)
+
+    assert tasks.request_follow_up.apply(kwargs={"step_id": step.pk}).get() == case.pk
+    assert tasks.request_follow_up.apply(kwargs={"step_id": step.pk}).get() is None
+    assert tasks.request_follow_up.apply(kwargs={"step_id": 2**40}).get() is None
+
+    assert Invitation.objects.filter(contact=case.contact).count() == 1
 
 
 def test_no_follow_up_survey_goes_to_an_erased_contact(case, csm):
