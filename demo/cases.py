@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db import connection
+from django.db.models import Count, Model, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Contact, Persona
@@ -883,9 +884,7 @@ def _date_the_story(
         case.follow_up_due_at = (
             due if case.follow_up_requested_at is None else case.follow_up_due_at
         )
-    Case.objects.bulk_update(
-        cases, [*_CASE_STAMPS, "sla_due_at", "follow_up_due_at"], batch_size=500
-    )
+    _write_back(Case, cases, [*_CASE_STAMPS, "sla_due_at", "follow_up_due_at"])
     steps = list(CaseStep.objects.filter(case__in=case_ids).only("pk", "done_at", "result"))
     for step in steps:
         _move(clock, step, ("done_at",))
@@ -894,11 +893,11 @@ def _date_the_story(
             with suppress(KeyError, TypeError, ValueError):
                 stamp = dt.datetime.fromisoformat(step.result[key])
                 step.result[key] = clock.story_time(stamp).isoformat()
-    CaseStep.objects.bulk_update(steps, ["done_at", "due_at", "result"], batch_size=500)
+    _write_back(CaseStep, steps, ["done_at", "due_at", "result"])
     for model, fields in _STAMPED:
         rows = model.objects.filter(case__in=case_ids).only("pk", *fields)
         moved = [row for row in rows if _move(clock, row, fields)]
-        model.objects.bulk_update(moved, fields, batch_size=500)
+        _write_back(model, moved, fields)
     # An answer was recorded and processed when its case opened.
     opened = Subquery(
         Case.objects.current().filter(response=OuterRef("pk")).values("opened_at")[:1]
@@ -906,6 +905,35 @@ def _date_the_story(
     Response.objects.filter(cases__in=case_ids).update(
         created_at=opened, updated_at=opened, processed_at=opened
     )
+
+
+def _write_back(model: type[Model], rows: Sequence[Model], fields: Sequence[str]) -> None:
+    """Write `fields` of `rows` back, each from its own row: one UPDATE joined to the
+    values unnested from arrays, a statement whose cost grows with the rows, where
+    `bulk_update`'s CASE of one branch per row makes it grow with their square."""
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
+        arrays = [f"unnest(%s::{meta.pk.db_type(connection)}[]) AS pk"]
+        params: list[list[Any]] = [[row.pk for row in chunk]]
+        for position, column in enumerate(columns):
+            arrays.append(f"unnest(%s::{column.db_type(connection)}[]) AS v{position}")
+            params.append(
+                [column.get_db_prep_save(getattr(row, column.attname), connection) for row in chunk]
+            )
+        assignments = ", ".join(
+            f"{connection.ops.quote_name(column.column)} = v.v{position}"
+            for position, column in enumerate(columns)
+        )
+        # Names and types come from the model, quoted; every value is a parameter.
+        statement = (
+            f"UPDATE {connection.ops.quote_name(meta.db_table)} AS t SET {assignments} "  # noqa: S608
+            f"FROM (SELECT {', '.join(arrays)}) AS v "
+            f"WHERE t.{connection.ops.quote_name(meta.pk.column)} = v.pk"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
 
 
 def _move(clock: _Clock, row: Any, fields: Sequence[str]) -> bool:
