@@ -12,7 +12,9 @@ from core.mail import compose_email, default_sender
 from surveys.models import Invitation
 
 # Detractor, passive and promoter scores: white text on each passes WCAG AA.
-SCORE_COLOURS = {"detractor": "#b91c1c", "passive": "#b45309", "promoter": "#15803d"}
+# Every score the same colour: a red 0 and a green 10 would nudge the answer (a neutral
+# scale is the survey practice). White on it is 10:1.
+SCALE_COLOUR = "#374151"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def invitation_email(
         "first_name": invitation.contact.first_name,
         "question": invitation.question_in(language),
         "score_links": [
-            ScoreLink(str(score), f"{page}?score={score}", _colour(score)) for score in range(11)
+            ScoreLink(str(score), f"{page}?score={score}", SCALE_COLOUR) for score in range(11)
         ],
         "unsubscribe_url": unsubscribe,
     }
@@ -82,11 +84,3 @@ def invitation_email(
             "X-NPS-Loop-Invitation": str(invitation.pk),
         },
     )
-
-
-def _colour(score: int) -> str:
-    if score <= 6:
-        return SCORE_COLOURS["detractor"]
-    if score <= 8:
-        return SCORE_COLOURS["passive"]
-    return SCORE_COLOURS["promoter"]

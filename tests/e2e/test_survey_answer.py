@@ -36,6 +36,12 @@ def test_a_one_click_link_records_the_score_then_the_comment_leads_to_thanks(
         "How likely are you to recommend Initech to a friend or colleague?"
     )
     expect(page.get_by_role("button", name=re.compile(r"^\d+"))).to_have_count(11)
+    # One neutral look for every score: no red 0 and green 10 to nudge the answer.
+    looks = page.locator(".survey-score").evaluate_all(
+        "buttons => buttons.map(b => getComputedStyle(b))"
+        ".map(s => [s.color, s.backgroundColor, s.borderColor])"
+    )
+    assert (len(looks), len({tuple(look) for look in looks})) == (11, 1)
     screenshots("survey-question")
     assert serious_accessibility_violations() == []
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import email
 import email.policy
+import re
 import smtplib
 
 import pytest
@@ -133,6 +134,9 @@ def test_the_email_has_eleven_one_click_links_an_unsubscribe_link_and_both_parts
     # Nothing but the first name: not the account, not the full name.
     assert "Acme" not in message.body + html
     assert "Lovelace" not in message.body + html
+    # One colour for every score: a red 0 and a green 10 would nudge the answer.
+    colours = re.findall(r'background:(#[0-9a-fA-F]{6});" aria-label="Score', html)
+    assert (len(colours), len(set(colours))) == (11, 1)
 
 
 def test_a_french_contact_gets_the_email_and_the_question_in_french(manager):
