@@ -69,6 +69,7 @@ lint: install
 	DJANGO_DEBUG=true $(BIN)/lint-imports --no-cache
 	DJANGO_DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=true $(BIN)/python manage.py spectacular --fail-on-warn --file /dev/null
+	$(BIN)/python scripts/check_messages.py
 
 check-deploy: install
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 40) DJANGO_ALLOWED_HOSTS=nps.example.com \
