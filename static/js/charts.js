@@ -44,7 +44,7 @@
             pointRadius: 0,
             backgroundColor: "rgba(79, 70, 229, 0.12)",
             fill: "+1",
-            spanGaps: true,
+            spanGaps: false,
           },
           {
             label: bandLabel,
@@ -52,7 +52,7 @@
             borderWidth: 0,
             pointRadius: 0,
             fill: false,
-            spanGaps: true,
+            spanGaps: false,
           },
           {
             label: "NPS",
@@ -61,7 +61,9 @@
             backgroundColor: accent,
             borderWidth: 2,
             pointRadius: 3,
-            spanGaps: true,
+            // A month without an answer has no NPS: the line stops there, it does not
+            // invent one between its neighbours.
+            spanGaps: false,
             cubicInterpolationMode: "monotone",
           },
         ],
@@ -76,7 +78,16 @@
           x: { ticks: { color: muted, maxRotation: 0, autoSkip: true } },
         },
         plugins: {
-          legend: { display: false },
+          // The line and its shaded 95 % band, named once each (the band's lower edge is
+          // a dataset of its own, not shown in the legend).
+          legend: {
+            position: "bottom",
+            labels: {
+              color: muted,
+              boxWidth: 12,
+              filter: function (item) { return item.datasetIndex !== 1; },
+            },
+          },
           tooltip: {
             filter: function (item) { return item.datasetIndex === 2; },
             callbacks: {

@@ -1,6 +1,7 @@
 """A manager's week in the browser: the dashboard follows its pickers, an escalation is
 acknowledged from the list."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -63,3 +64,31 @@ def test_the_dashboard_follows_the_pickers_and_an_escalation_is_acknowledged(
     ).to_be_visible()
     assert Escalation.objects.filter(acknowledged_at__isnull=True).count() == waiting - 1
     assert broken_requests == []
+
+
+def test_the_monthly_line_stops_over_a_month_without_answers_and_names_its_band(
+    page, sign_in, manager
+):
+    for day, score in (("2026-01-15", 9), ("2026-01-20", 3), ("2026-03-10", 10)):
+        ResponseFactory(score=score, answered_at=dt.datetime.fromisoformat(f"{day}T10:00:00+00:00"))
+    sign_in(manager)
+
+    page.goto("/dashboard/?start=2026-01-01&end=2026-03-31")
+
+    expect(page.locator("[data-nps-chart] canvas")).to_be_visible()
+    chart = page.evaluate(
+        """() => {
+          const chart = Chart.getChart(document.querySelector("[data-nps-chart] canvas"));
+          const line = chart.data.datasets[2];
+          return {
+            labels: chart.data.labels,
+            nps: line.data,
+            joined: chart.data.datasets.some((set) => set.spanGaps),
+            legend: chart.legend.legendItems.map((item) => item.text),
+          };
+        }"""
+    )
+    assert chart["labels"] == ["Jan 2026", "Feb 2026", "Mar 2026"]
+    assert chart["nps"] == [0, None, 100]
+    assert chart["joined"] is False
+    assert chart["legend"] == ["95% interval", "NPS"]
