@@ -97,6 +97,17 @@ def event_text(event) -> str:
 
 
 @register.filter
+def signed(value: float | None) -> str:
+    """A change rounded to a whole number with its sign: "+4", "−3" (a true minus), "±0"."""
+    if value is None:
+        return ""
+    rounded = round(value)
+    if rounded == 0:
+        return "±0"
+    return f"+{rounded}" if rounded > 0 else f"\u2212{-rounded}"
+
+
+@register.filter
 def duration_text(wait: dt.timedelta | None) -> str:
     """A wait in words, to the hour: '2 days, 5 hours', '3 hours', 'under an hour'."""
     if wait is None:

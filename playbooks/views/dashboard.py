@@ -36,10 +36,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, part = _slice(request)
     now = timezone.now()
     by_month = figures.nps_by_month(part)
+    before = part.previous()
     context = {
         "form": form,
         "part": part,
+        "before": before,
         "nps": figures.nps_of(part),
+        "nps_before": figures.nps_of(before),
+        "sla_before": figures.sla_of(before, now=now),
+        "loop": figures.loop_figures(part, now=now),
         "by_month": by_month,
         "month_series": [
             chart_point(date_format(group.key, "M Y"), group.nps) for group in by_month
@@ -48,7 +53,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "by_tier": figures.nps_by(part, "tier"),
         "by_persona": figures.nps_by(part, "persona"),
         "distribution": figures.score_distribution(part),
-        "loop": figures.loop_figures(part, now=now),
         "won_back": figures.won_back_rates(part),
         "outcome_labels": dict(CaseOutcome.choices),
         "arr": figures.arr_at_risk(
@@ -61,8 +65,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overdue_actions": figures.overdue_actions(part, today=timezone.localdate(now)),
         "query": request.GET.urlencode(),
     }
+    context["nps_change"] = _change(context["nps"].nps, context["nps_before"].nps)
+    context["sla_change"] = _change(context["loop"].sla_share, context["sla_before"].share)
     template = "playbooks/dashboard.html#body" if request.htmx else "playbooks/dashboard.html"
     return render(request, template, context)
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    """How much a figure moved since the previous period; None when either is unknown."""
+    if now is None or before is None:
+        return None
+    return round(now) - round(before)
 
 
 # --- CSV exports ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Each dashboard figure against the same figure computed here, in Python, from the raw rows
 of a factory-built data set (seeded, so a failure can be replayed)."""
 
+import dataclasses
 import datetime as dt
 import random
 import statistics
@@ -251,6 +252,27 @@ def test_loop_figures(part):
         )
     ]
     assert figures.overdue_cases == len(overdue)
+
+
+@pytest.mark.parametrize("from_answers", [False, True])
+def test_the_sla_share_of_a_period_alone_is_the_one_of_every_figure(part, from_answers):
+    """What the headline compares with: the previous period's SLA share, read by itself."""
+    for period in (part, part.previous()):
+        period = dataclasses.replace(period, from_answers=from_answers)
+        figures = dashboard.loop_figures(period, now=NOW)
+
+        sla = dashboard.sla_of(period, now=NOW)
+
+        assert (sla.due, sla.within) == (figures.detractor_cases_due, figures.contacted_within_sla)
+        assert sla.share == figures.sla_share
+
+
+def test_the_previous_period_has_the_same_length_and_ends_the_day_before():
+    part = Slice(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), segment="smb")
+
+    assert part.previous() == Slice(
+        start=dt.date(2026, 1, 29), end=dt.date(2026, 2, 28), segment="smb"
+    )
 
 
 def _dims(part: Slice) -> dict:

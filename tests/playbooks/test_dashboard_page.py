@@ -271,3 +271,18 @@ def test_the_renewals_card_lists_25_accounts_and_points_to_the_csv(client, manag
     html = page.content.decode()
     assert "The first 25 of 27 accounts: the CSV has them all." in html
     assert len(read_csv(client.get(export("renewals")))) == 28  # header and every account
+
+
+def test_the_headline_compares_the_nps_with_the_previous_period(client, manager):
+    for day, score in (("2026-01-20", 10), ("2026-01-21", 10), ("2026-02-10", 10)):
+        ResponseFactory(score=score, answered_at=dt.datetime.fromisoformat(f"{day}T10:00+00:00"))
+    ResponseFactory(score=0, answered_at=dt.datetime.fromisoformat("2026-02-11T10:00+00:00"))
+    client.force_login(manager)
+
+    page = client.get(URL, {"start": "2026-02-01", "end": "2026-02-28"})
+
+    html = page.content.decode()
+    assert (page.context["nps"].nps, page.context["nps_before"].nps) == (0, 100)
+    assert "Previous period: 100" in html
+    assert "\u2212100" in html  # down by 100, with a true minus
+    assert "Compared with the previous period of the same length" in html
