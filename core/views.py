@@ -20,13 +20,12 @@ from core.roles import Role, has_role
 
 @login_required
 def landing(request: HttpRequest) -> HttpResponse:
-    """Where signing in leads when no page was asked for: each role to its workspace."""
+    """Where signing in leads when no page was asked for: each role to its workspace (a
+    CSM to their day on the home page)."""
     if has_role(request.user, Role.ADMIN):
         return redirect("playbook-list")
     if has_role(request.user, Role.MANAGER):
         return redirect("dashboard")
-    if has_role(request.user, Role.CSM):
-        return redirect("case-queue")
     return redirect("home")
 
 

@@ -26,6 +26,8 @@ from playbooks import forms as forms_
 from playbooks import selectors
 from playbooks.forms import AnswerFilterForm, QueueFilterForm
 from playbooks.models import ActionItem, Case, CaseStep
+from playbooks.selectors.home import PERIODS as HOME_PERIODS
+from playbooks.selectors.home import csm_day
 from playbooks.services import cases, engine, notes
 from playbooks.services.cases import CaseActionRefused
 from playbooks.transitions import TransitionNotAllowed
@@ -38,10 +40,22 @@ QUEUE_PAGE_SIZE = 25
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in person lands: what this release offers them, with live counts."""
+    """Where a signed-in person lands. A CSM lands on their day: the cases and tasks that
+    need them, their book of business, their accounts' NPS and won-back rate; the others
+    on what the product offers their role, with live counts."""
     sees_everything = has_role(request.user, Role.MANAGER, Role.ADMIN)
-    overview = selectors.answer_overview(user=request.user)
-    return render(request, "home.html", {"overview": overview, "sees_everything": sees_everything})
+    context = {"sees_everything": sees_everything, "today": timezone.localdate()}
+    if not sees_everything and has_role(request.user, Role.CSM):
+        days = _period_days(request.GET.get("days"))
+        context |= {"day": csm_day(user=request.user, days=days), "periods": HOME_PERIODS}
+    else:
+        context["overview"] = selectors.answer_overview(user=request.user)
+    return render(request, "home.html", context)
+
+
+def _period_days(value: str | None) -> int:
+    """The period a CSM asked for, in days: one of those offered, else the first."""
+    return int(value) if value in {str(days) for days in HOME_PERIODS} else HOME_PERIODS[0]
 
 
 @role_required(Role.CSM, Role.MANAGER, Role.ADMIN)

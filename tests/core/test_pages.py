@@ -60,7 +60,7 @@ def test_wrong_password_shows_an_error_and_does_not_sign_in(client, csm):
 @pytest.mark.parametrize(
     ("role_fixture", "workspace", "shown"),
     [
-        ("csm", "case-queue", "Cases"),
+        ("csm", "home", "Cases needing you"),
         ("manager", "dashboard", "Closing the loop"),
         ("admin_user", "playbook-list", "Which playbook would an answer get?"),
     ],
@@ -100,14 +100,15 @@ def test_only_staff_see_the_admin_link(client, csm, admin_user):
 
 def test_home_counts_only_the_csm_own_accounts_and_answers(client, csm):
     own = AccountFactory(csm=csm)
-    ResponseFactory.create_batch(2, contact=ContactFactory(account=own))
+    ResponseFactory.create_batch(2, contact=ContactFactory(account=own), score=10)
     ResponseFactory.create_batch(5)  # other CSMs' accounts
     client.force_login(csm)
 
     response = client.get("/")
 
-    overview = response.context["overview"]
-    assert (overview.accounts, overview.answers) == (1, 2)
+    day = response.context["day"]
+    assert [row.account for row in day.book] == [own]
+    assert (day.nps.responses, day.nps.nps) == (2, 100)
 
 
 def test_home_shows_managers_the_unmatched_answers(client, manager):

@@ -73,8 +73,13 @@ def test_a_detractor_is_followed_up_from_the_api_to_the_post_mortem(
         what="the case",
     )
 
-    # The CSM finds it at the top of the queue.
+    # The CSM lands on their day, where the case waits for them, then opens the queue.
     sign_in(csm)
+    expect(page.get_by_role("heading", name="Cases needing you")).to_be_visible()
+    expect(page.get_by_role("link", name="Globex Logistics").first).to_be_visible()
+    screenshots("csm-home")
+    assert serious_accessibility_violations() == []
+    page.get_by_role("link", name="Cases", exact=True).click()
     expect(page).to_have_url(re.compile(r"/cases/$"))
     row = page.get_by_role("link", name="Globex Logistics")
     expect(row).to_be_visible()

@@ -1,0 +1,144 @@
+"""A CSM's day, as their home page shows it: the cases that need them, their tasks, their
+book of business, and how their accounts answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accounts.models import Account
+from core.periods import period_filter
+from playbooks.models import OPEN_CASE_STATUSES, Case
+from playbooks.selectors.queue import MINE, QueueFilters, queue_for, queue_rows
+from playbooks.selectors.tasks import Task, tasks_of
+from surveys.models import Category, Response
+from surveys.nps import NpsSummary, summarize_counts
+
+if TYPE_CHECKING:
+    from core.models import User
+
+# What the home page lists before linking to the full page.
+CASES_SHOWN = 5
+TASKS_SHOWN = 5
+BOOK_SHOWN = 100
+# The periods a CSM may read their figures over, in days; the first is the default.
+PERIODS = (90, 30, 365)
+
+
+@dataclass(frozen=True)
+class BookRow:
+    """One account of a CSM's book of business."""
+
+    account: Account
+    last_score: int | None
+    previous_score: int | None
+    last_answered_at: dt.datetime | None
+    open_case_id: int | None
+
+    @property
+    def trend(self) -> int | None:
+        """The last answer's score minus the one before; None with fewer than two."""
+        if self.last_score is None or self.previous_score is None:
+            return None
+        return self.last_score - self.previous_score
+
+
+@dataclass(frozen=True)
+class WonBackRate:
+    answered: int  # follow-up answers given in the period, to the CSM's cases
+    won_back: int
+
+    @property
+    def rate(self) -> float | None:
+        return 100 * self.won_back / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class CsmDay:
+    cases: list[Case]
+    open_cases: int
+    tasks: list[Task]
+    open_tasks: int
+    overdue_tasks: int
+    book: list[BookRow]
+    accounts: int
+    days: int
+    nps: NpsSummary
+    won_back: WonBackRate
+
+
+def csm_day(*, user: User, days: int, now: dt.datetime | None = None) -> CsmDay:
+    """What a CSM needs on landing: their own cases in the queue's order, their tasks, the
+    accounts they own, and their accounts' NPS and won-back rate over the last `days`."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    case_ids = list(queue_for(user=user, filters=QueueFilters(owner=MINE), now=now))
+    tasks = tasks_of(user=user, today=today)
+    book = _book(user)
+    start = today - dt.timedelta(days=days - 1)
+    return CsmDay(
+        cases=queue_rows(user=user, case_ids=case_ids[:CASES_SHOWN], now=now),
+        open_cases=len(case_ids),
+        tasks=tasks.open[:TASKS_SHOWN],
+        open_tasks=len(tasks.open),
+        overdue_tasks=tasks.overdue,
+        book=book[:BOOK_SHOWN],
+        accounts=len(book),
+        days=days,
+        nps=_nps(user, start, today),
+        won_back=_won_back(user, start, today),
+    )
+
+
+def _book(user: User) -> list[BookRow]:
+    """The accounts the CSM owns, renewing soonest first (no date last)."""
+    answers = Response.objects.filter(account=OuterRef("pk")).order_by("-answered_at", "-id")
+    open_case = (
+        Case.objects.current()
+        .filter(account=OuterRef("pk"), status__in=OPEN_CASE_STATUSES)
+        .order_by("-opened_at", "-id")
+    )
+    accounts = (
+        Account.objects.filter(csm=user)
+        .annotate(
+            last_score=Subquery(answers.values("score")[:1]),
+            previous_score=Subquery(answers.values("score")[1:2]),
+            last_answered_at=Subquery(answers.values("answered_at")[:1]),
+            open_case_id=Subquery(open_case.values("pk")[:1]),
+        )
+        .order_by(F("renewal_date").asc(nulls_last=True), "name")
+    )
+    return [
+        BookRow(
+            account=account,
+            last_score=account.last_score,
+            previous_score=account.previous_score,
+            last_answered_at=account.last_answered_at,
+            open_case_id=account.open_case_id,
+        )
+        for account in accounts
+    ]
+
+
+def _nps(user: User, start: dt.date, end: dt.date) -> NpsSummary:
+    counts = Response.objects.filter(
+        period_filter("answered_at", start, end), account__csm=user
+    ).aggregate(
+        promoters=Count("pk", filter=Q(category=Category.PROMOTER)),
+        passives=Count("pk", filter=Q(category=Category.PASSIVE)),
+        detractors=Count("pk", filter=Q(category=Category.DETRACTOR)),
+    )
+    return summarize_counts(counts["promoters"], counts["passives"], counts["detractors"])
+
+
+def _won_back(user: User, start: dt.date, end: dt.date) -> WonBackRate:
+    figures = (
+        Case.objects.current()
+        .filter(period_filter("follow_up_response__answered_at", start, end), owner=user)
+        .aggregate(answered=Count("pk"), won_back=Count("pk", filter=Q(won_back_at__isnull=False)))
+    )
+    return WonBackRate(answered=figures["answered"], won_back=figures["won_back"])
