@@ -97,7 +97,13 @@ def _case_page(
     page = selectors.case_page(user=request.user, case_id=case_id, now=now)
     if page is None:
         raise Http404("No such case.")
-    action_forms = {name: spec.form(prefix=name) for name, spec in CASE_ACTIONS.items()}
+    # Reassigning offers the account's CSM first: the case usually goes back to them.
+    account = page.case.account
+    initial = {"reassign": {"owner": account.csm_id if account else None}}
+    action_forms = {
+        name: spec.form(prefix=name, initial=initial.get(name))
+        for name, spec in CASE_ACTIONS.items()
+    }
     action_forms.update(invalid or {})
     context = {
         "page": page,

@@ -13,7 +13,12 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
-from playbooks.services.cases import add_action_item, log_call, set_action_item_status
+from playbooks.services.cases import (
+    add_action_item,
+    log_call,
+    reassign_case,
+    set_action_item_status,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +149,16 @@ def test_a_manager_reassigns_to_the_managers(client, case, manager):
     assert feedback(reply) == ["Case given to the managers."]
     case.refresh_from_db()
     assert case.owner is None
+
+
+def test_reassigning_offers_the_accounts_csm_first(client, case, csm, manager):
+    reassign_case(case=case, actor=manager, owner=None)  # with the managers for a while
+    client.force_login(manager)
+
+    form = client.get(reverse("case-detail", args=[case.pk])).context["forms"]["reassign"]
+
+    assert case.account.csm == csm
+    assert form["owner"].value() == csm.pk
 
 
 def test_another_csm_cannot_act_on_the_case(client, case, other_csm):
