@@ -92,6 +92,18 @@ def members_of(contacts: QuerySet[Contact]) -> list[Member]:
     ]
 
 
+# A case's follow-up survey is part of the conversation the customer is in, asked for on
+# the date the plan promised: the rules against surveying too often (the throttling
+# window, which the case's own answer would otherwise trigger, and the account's quota)
+# do not hold it back. Opting out, erasure and other pauses still do.
+NOT_FOR_FOLLOW_UPS = frozenset({Exclusion.THROTTLED, Exclusion.QUOTA})
+
+
+def follow_up_verdict(verdict: Verdict | None) -> Verdict | None:
+    """What of `verdict` holds for a case's follow-up survey (see NOT_FOR_FOLLOW_UPS)."""
+    return None if verdict is None or verdict.reason in NOT_FOR_FOLLOW_UPS else verdict
+
+
 def exclusions_for(
     members: Sequence[Member],
     *,

@@ -254,7 +254,7 @@ def request_follow_up(*, case_id: int) -> Case | None:
             message=_follow_up_message(case, invitation, verdict),
             details={"step": step.pk if step else None, "invitation": result["invitation"]},
         )
-        if invitation is not None and invitation.scheduled_for <= now:
+        if invitation is not None:
             enqueue_on_commit("surveys.send_invitations")
     return case
 
@@ -267,16 +267,6 @@ def _follow_up_message(case: Case, invitation, verdict) -> Said:
                 "from any source, still links back to this case."
             ),
             email=case.contact.email,
-            reason=verdict.note,
-        )
-    if verdict is not None:
-        return say(
-            gettext_noop(
-                "Follow-up survey to %(email)s scheduled for %(date)s: %(reason)s "
-                "Their answer links back to this case."
-            ),
-            email=case.contact.email,
-            date=f"{timezone.localtime(invitation.scheduled_for):%Y-%m-%d}",
             reason=verdict.note,
         )
     return say(

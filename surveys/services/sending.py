@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts.models import Contact, ErasedAddress
 from core.mail import default_sender
 from core.models import LoopSettings
-from surveys.audience import Member, Rules, Verdict, exclusions_for
+from surveys.audience import Member, Rules, Verdict, exclusions_for, follow_up_verdict
 from surveys.emails import invitation_email, survey_language
 from surveys.models import (
     Campaign,
@@ -61,7 +61,6 @@ class SendingRound:
     claimed: int = 0
     sent: int = 0
     excluded: int = 0
-    deferred: int = 0
     bounced: int = 0
     failed: int = 0
     retrying: int = 0
@@ -152,29 +151,31 @@ def release_stuck_invitations(*, now: dt.datetime | None = None) -> int:
 def invite_to_follow_up(
     *, contact: Contact, ignore_suppression_ids: list[int], now: dt.datetime | None = None
 ) -> tuple[Invitation | None, Verdict | None]:
-    """Schedule the follow-up survey of a case, through the same rules as any survey.
+    """Schedule the follow-up survey of a case, now.
 
-    Only the case's own suppression is ignored. A contact surveyed too recently gets it
-    once the throttling window is over; one who opted out or is suppressed otherwise
-    gets none. Returns the invitation (None when refused) and the verdict that delayed
-    or refused it.
+    The case's own suppression is ignored, and so are the throttling window and the
+    account's quota (`NOT_FOR_FOLLOW_UPS`): the survey goes out on the date the plan
+    promised. A contact who opted out, was erased or is suppressed otherwise gets none.
+    Returns the invitation (None when refused) and the verdict that refused it.
     """
     now = now or timezone.now()
     # Someone erased at their request is never surveyed: as if they had opted out.
     member = Member(contact.pk, contact.account_id, contact.opted_out or contact.is_erased)
-    verdict = exclusions_for([member], at=now, ignore_suppression_ids=ignore_suppression_ids).get(
-        contact.pk
+    verdict = follow_up_verdict(
+        exclusions_for([member], at=now, ignore_suppression_ids=ignore_suppression_ids).get(
+            contact.pk
+        )
     )
-    if verdict is not None and verdict.available_at is None:
+    if verdict is not None:
         return None, verdict
     invitation = Invitation.objects.create(
         purpose=InvitationPurpose.FOLLOW_UP,
         contact=contact,
         account_id=contact.account_id,
         language=survey_language(contact.language),
-        scheduled_for=verdict.available_at if verdict else now,
+        scheduled_for=now,
     )
-    return invitation, verdict
+    return invitation, None
 
 
 # --- claiming ----------------------------------------------------------------------------
@@ -202,14 +203,14 @@ def _claim(*, limit: int, now: dt.datetime, outcome: SendingRound) -> list[Invit
             for i in due
         ]
         verdicts = exclusions_for(members, at=now, rules=Rules.current())
-        to_send, excluded, deferred = [], defaultdict(list), []
+        to_send, excluded = [], defaultdict(list)
         for invitation in due:
             outcome.campaigns.add(invitation.campaign_id)
             verdict = verdicts.get(invitation.contact_id)
+            if invitation.purpose == InvitationPurpose.FOLLOW_UP:
+                verdict = follow_up_verdict(verdict)
             if verdict is None:
                 to_send.append(invitation)
-            elif invitation.purpose == InvitationPurpose.FOLLOW_UP and verdict.available_at:
-                deferred.append((invitation, verdict.available_at))
             else:
                 excluded[(verdict.reason, verdict.note)].append(invitation.pk)
         for (reason, note), ids in excluded.items():
@@ -219,9 +220,6 @@ def _claim(*, limit: int, now: dt.datetime, outcome: SendingRound) -> list[Invit
                 exclusion_note=note[:300],
                 excluded_at=now,
             )
-        for invitation, available_at in deferred:
-            Invitation.objects.filter(pk=invitation.pk).update(scheduled_for=available_at)
-            outcome.deferred += 1
         Invitation.objects.filter(pk__in=[i.pk for i in to_send]).update(
             status=InvitationStatus.SENDING, claimed_at=now
         )

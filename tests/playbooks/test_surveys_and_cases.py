@@ -1,11 +1,8 @@
 """Surveys and cases: nobody is surveyed while their case is worked on, and the follow-up
 survey goes out through the same rules as any survey."""
 
-import datetime as dt
-
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from core.models import LoopSettings
 from playbooks.models import (
@@ -26,7 +23,7 @@ from surveys.services.campaigns import create_campaign, launch_campaign, plan_ca
 from surveys.services.sending import send_due_invitations
 from surveys.services.suppressions import suppress_surveys
 from surveys.tasks import send_invitations
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -102,17 +99,22 @@ def test_the_follow_up_survey_is_sent_despite_the_case_suppression(
     assert "Follow-up survey sent to" in case.events.get(kind="follow_up_requested").message
 
 
-def test_a_follow_up_within_the_throttling_window_waits_until_it_ends(case, csm):
-    work_the_plan(case, csm)  # the case's answer came today; the window is 90 days
+def test_the_follow_up_goes_out_on_its_date_inside_the_throttling_window_and_over_quota(case, csm):
+    """The case's own answer came today and the window is 90 days: the follow-up the plan
+    promised goes out all the same, as it does past the account's quota."""
+    loop = LoopSettings.current()
+    loop.account_survey_quota = 1
+    loop.save()
+    # The account's quota of one is taken by a colleague's survey.
+    InvitationFactory(contact=ContactFactory(account=case.account))
+    work_the_plan(case, csm)
 
     request_follow_up(case_id=case.pk)
 
+    assert send_invitations() == 1
     invitation = Invitation.objects.get(contact=case.contact)
-    expected = case.response.answered_at + dt.timedelta(days=90)
-    assert abs(invitation.scheduled_for - expected) < dt.timedelta(seconds=1)
-    assert send_invitations() == 0
-    event = case.events.get(kind="follow_up_requested").message
-    assert f"scheduled for {timezone.localtime(expected):%Y-%m-%d}" in event
+    assert invitation.status == InvitationStatus.SENT
+    assert "Follow-up survey sent to" in case.events.get(kind="follow_up_requested").message
 
 
 def test_no_follow_up_goes_to_a_contact_who_opted_out_or_is_suppressed_otherwise(
