@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.models import LoopSettings
 from playbooks.models import ActionAudience, ActionStatus, StepKind
@@ -40,7 +41,8 @@ def test_a_follow_up_held_back_by_the_throttling_says_when_it_goes_out(client, c
     page = case_page(client, csm, requested)
 
     assert "Follow-up survey sent, no answer yet." not in page
-    assert f"Follow-up survey scheduled for {invitation.scheduled_for:%B} " in page
+    when = date_format(timezone.localtime(invitation.scheduled_for), "DATE_FORMAT")
+    assert f"Follow-up survey scheduled for {when}." in page
 
 
 def test_a_follow_up_that_went_out_says_sent(client, csm, requested):
