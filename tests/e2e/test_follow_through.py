@@ -149,6 +149,7 @@ def test_a_plan_is_followed_through_by_the_team_and_the_customer_is_won_back(
     bob_tab.get_by_role("link", name="My tasks").click()
     row = bob_tab.get_by_role("row").filter(has_text=CUSTOMER_ITEM)
     expect(row).to_contain_text(f"Case #{case.pk}")
+    expect(row).to_contain_text(date_format(due, "SHORT_DATE_FORMAT"))
     expect(bob_tab.get_by_text(INTERNAL_ITEM)).to_have_count(0)
     assert serious_accessibility_violations(bob_tab) == []
     row.get_by_label(f"Status of {CUSTOMER_ITEM}").select_option("done")
@@ -159,7 +160,10 @@ def test_a_plan_is_followed_through_by_the_team_and_the_customer_is_won_back(
     # Alice sees it done on her case, and by whom.
     page.reload()
     timeline = page.get_by_role("region", name="Timeline")
-    expect(timeline).to_contain_text(f"Action '{CUSTOMER_ITEM}': Open → Done.")
+    done = timeline.get_by_role("listitem").filter(
+        has_text=f"Action '{CUSTOMER_ITEM}': Open → Done."
+    )
+    expect(done).to_contain_text("Bob Martin")
     expect(page.get_by_label(f"Status of {CUSTOMER_ITEM}")).to_have_value("done")
 
     # 4. Alice sends the customer the plan summary: only the customer's action is in it.
@@ -183,6 +187,10 @@ def test_a_plan_is_followed_through_by_the_team_and_the_customer_is_won_back(
         what="the plan summary to go out",
     )
     [summary] = sent
+    # Bob was told by email too, as his profile chooses by default.
+    assert any(
+        CUSTOMER_ITEM in e.as_string() for e in celery_worker.emails() if e["To"] == bob.email
+    )
     text = summary.get_payload(decode=True).decode()
     assert summary["Reply-To"] == alice.email
     assert CUSTOMER_ITEM in text and INTERNAL_ITEM not in text
