@@ -1,9 +1,10 @@
 """The whole follow-through, each person in a browser of their own: a detractor's answer
 arrives through the API and a real worker opens Alice's case; Alice plans an action for the
 customer that her colleague Bob owns, and an internal one; Bob hears of it under the bell,
-opens the case and does it from "My tasks"; Alice sends the customer the plan summary and
-closes the case; the follow-up survey still goes out, the customer answers 9 from its link,
-and the closed case says won back, for Alice and on the manager's dashboard."""
+opens the case and does it from "My tasks", and Alice is told; she sends the customer the
+plan summary and closes the case; the follow-up survey still goes out, the customer answers
+9 from its link, and the closed case says won back, for Alice and on the manager's
+dashboard."""
 
 import datetime as dt
 import json
@@ -157,8 +158,14 @@ def test_a_plan_is_followed_through_by_the_team_and_the_customer_is_won_back(
     expect(bob_tab.get_by_text(f"'{CUSTOMER_ITEM}' is now done.")).to_be_visible()
     expect(bob_tab.get_by_role("region", name="Recently done")).to_contain_text(CUSTOMER_ITEM)
 
-    # Alice sees it done on her case, and by whom.
+    # Alice is told under the bell, and sees it done on her case, and by whom.
     page.reload()
+    expect(page.locator("#notification-count")).to_have_text("1")
+    page.locator("#notification-bell").click()
+    page.get_by_role(
+        "link", name=re.compile(rf"Bob Martin did an action on case #{case.pk}: {CUSTOMER_ITEM}")
+    ).click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/#action-\d+$"))
     timeline = page.get_by_role("region", name="Timeline")
     done = timeline.get_by_role("listitem").filter(
         has_text=f"Action '{CUSTOMER_ITEM}': Open → Done."
