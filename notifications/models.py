@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned to you")
     MENTIONED = "mentioned", _("Mentioned in a note")
     ITEM_DUE = "item_due", _("Action item due")
+    ITEM_DONE = "item_done", _("Action item done by a colleague")
     ESCALATED = "escalated", _("Case escalated")
     FOLLOW_UP_ANSWERED = "follow_up_answered", _("Follow-up survey answered")
     ANSWER_JOINED = "answer_joined", _("Answer joined to a case")

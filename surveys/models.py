@@ -626,6 +626,11 @@ class Invitation(models.Model):
     def is_answered(self) -> bool:
         return self.response_id is not None
 
+    @property
+    def is_waiting(self) -> bool:
+        """Still to go out (scheduled, or being sent)."""
+        return self.status in (InvitationStatus.SCHEDULED, InvitationStatus.SENDING)
+
     def question_in(self, language: str) -> str:
         """The campaign's question; a follow-up without a campaign asks the standard one."""
         if self.campaign is not None:

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from accounts.models import Interaction
-from playbooks.models import OPEN_CASE_STATUSES, Case
+from playbooks.models import OPEN_CASE_STATUSES, Case, StepKind
 from playbooks.selectors.cases import (
     ANSWER_HISTORY_DAYS,
     INTERACTION_HISTORY_DAYS,
     SNAPSHOT_LIMIT,
     case_detail,
 )
-from surveys.models import Category, Response, Theme
+from surveys.models import Category, Invitation, Response, Theme
 
 if TYPE_CHECKING:
     from core.models import User
@@ -30,6 +30,9 @@ class CasePage:
     interactions: list[Interaction]  # the account's, last 90 days, newest first
     other_open_cases: list[Case]
     themes: list[Theme]
+    # The follow-up survey requested and not answered yet: sent, still to go out, or None
+    # when none went out (the contact opted out, was erased...).
+    follow_up_invitation: Invitation | None
 
 
 def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> CasePage | None:
@@ -75,4 +78,17 @@ def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> Ca
         interactions=interactions,
         other_open_cases=other_cases,
         themes=list(case.response.themes.all()),
+        follow_up_invitation=_follow_up_invitation(case),
     )
+
+
+def _follow_up_invitation(case: Case) -> Invitation | None:
+    """The invitation the case's follow-up survey made, while it waits for an answer."""
+    if case.follow_up_requested_at is None or case.follow_up_response_id is not None:
+        return None
+    ids = [
+        step.result.get("invitation")
+        for step in case.steps.all()
+        if step.kind == StepKind.FOLLOW_UP_SURVEY
+    ]
+    return Invitation.objects.filter(pk__in=[pk for pk in ids if pk]).first()

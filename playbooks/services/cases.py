@@ -417,6 +417,8 @@ def set_action_item_status(*, item: ActionItem, actor: User, status: str) -> Act
             ),
             details={"action_item": item.pk, "status": status},
         )
+        if status == ActionStatus.DONE:
+            notices.tell_item_done(item=item, case=case, actor=actor)
         _follow_plan(case, actor)
     return item
 

@@ -83,6 +83,25 @@ def tell_item_owner(*, item: ActionItem, actor: User | None) -> None:
     )
 
 
+def tell_item_done(*, item: ActionItem, case: Case, actor: User | None) -> None:
+    """The case's owner, when a colleague did an action of their plan: the loop can go on
+    (the customer told, the case closed) without checking the case every day."""
+    if case.owner_id is None:
+        return
+    notify(
+        recipients=[case.owner],
+        kind=NotificationKind.ITEM_DONE,
+        message=say(
+            gettext_noop("%(actor)s did an action on case #%(case)s: %(text)s"),
+            actor=str(actor) if actor else "NPS Loop",
+            case=case.pk,
+            text=item.text,
+        ),
+        target_url=item_url(item),
+        actor=actor,
+    )
+
+
 def tell_case_assigned(*, case: Case, actor: User | None) -> None:
     """The case's new owner (not the person who gave it)."""
     if case.owner is None:

@@ -76,12 +76,11 @@ REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", 
         + ` at ${e.sourceFile}:${e.lineNumber}`));"""
 
 
-@pytest.fixture
-def page(
+def _open_tab(
     browser: Browser, live_server, broken_requests: list[str], csp_violations: list[str]
-) -> Iterator[Page]:
-    """A browser tab on the live server. Every test fails if the Content-Security-Policy
-    blocked anything on a page it opened."""
+) -> Page:
+    """A new browser context (its own cookies: one person) and a tab in it, watched for
+    broken requests and Content-Security-Policy violations."""
     # Reduced motion turns Bootstrap's transitions off: axe-core then never measures the
     # contrast of a button half-way through its hover colours.
     context = browser.new_context(
@@ -108,8 +107,36 @@ def page(
     )
     page.expose_function("reportCspViolation", lambda line: csp_violations.append(line))
     page.add_init_script(REPORT_CSP_VIOLATIONS)
+    return page
+
+
+@pytest.fixture
+def page(
+    browser: Browser, live_server, broken_requests: list[str], csp_violations: list[str]
+) -> Iterator[Page]:
+    """A browser tab on the live server. Every test fails if the Content-Security-Policy
+    blocked anything on a page it opened."""
+    page = _open_tab(browser, live_server, broken_requests, csp_violations)
     yield page
-    context.close()
+    page.context.close()
+    assert csp_violations == [], "The Content-Security-Policy blocked something"
+
+
+@pytest.fixture
+def new_tab(
+    browser: Browser, live_server, broken_requests: list[str], csp_violations: list[str]
+) -> Iterator[Callable[[], Page]]:
+    """Open a tab in a browser of its own, for one more person in the same test (a
+    colleague, the customer); watched as `page` is."""
+    tabs: list[Page] = []
+
+    def open_one() -> Page:
+        tabs.append(_open_tab(browser, live_server, broken_requests, csp_violations))
+        return tabs[-1]
+
+    yield open_one
+    for tab in tabs:
+        tab.context.close()
     assert csp_violations == [], "The Content-Security-Policy blocked something"
 
 
@@ -119,42 +146,47 @@ def sign_in(page: Page, live_server) -> Callable[[object], None]:
     set, then open the page the form leads to. The form has its own tests
     (test_login_page.py); typing it again in every test only cost time."""
 
-    def sign_in_as(user) -> None:
+    def sign_in_as(user, tab: Page | None = None) -> None:
+        tab = tab or page
         client = Client()
         client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        page.context.add_cookies(
+        tab.context.add_cookies(
             [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
         )
-        page.goto(resolve_url(settings.LOGIN_REDIRECT_URL))
+        tab.goto(resolve_url(settings.LOGIN_REDIRECT_URL))
 
     return sign_in_as
 
 
 @pytest.fixture
-def screenshots(page: Page) -> Callable[[str], None]:
-    """Save the page at desktop and phone sizes under tests/e2e/artifacts/ for review."""
+def screenshots(page: Page) -> Callable[..., None]:
+    """Save the page (or another tab) at desktop and phone sizes under tests/e2e/artifacts/
+    for review."""
 
-    def take(name: str) -> None:
+    def take(name: str, tab: Page | None = None) -> None:
+        tab = tab or page
         ARTIFACTS.mkdir(exist_ok=True)
         for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-            page.set_viewport_size(viewport)
+            tab.set_viewport_size(viewport)
             # Let charts follow the new width (Chart.js resizes on a ResizeObserver callback).
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 150)))")
-            page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
-        page.set_viewport_size(DESKTOP)
+            tab.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 150)))")
+            tab.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
+        tab.set_viewport_size(DESKTOP)
 
     return take
 
 
 @pytest.fixture
-def serious_accessibility_violations(page: Page) -> Callable[[], list[str]]:
-    """Run axe-core on the page; list its serious and critical findings, one line each."""
+def serious_accessibility_violations(page: Page) -> Callable[..., list[str]]:
+    """Run axe-core on the page (or another tab); list its serious and critical findings,
+    one line each."""
 
-    def run() -> list[str]:
+    def run(tab: Page | None = None) -> list[str]:
+        tab = tab or page
         # From the app's static files: the Content-Security-Policy runs no inline script.
-        page.add_script_tag(url=static("vendor/axe/axe.min.js"))
-        results = page.evaluate("axe.run()")
+        tab.add_script_tag(url=static("vendor/axe/axe.min.js"))
+        results = tab.evaluate("axe.run()")
         return [
             f"{v['impact']}: {v['id']} ({v['help']}) at "
             + ", ".join(str(node["target"]) for node in v["nodes"])

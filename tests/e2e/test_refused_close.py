@@ -1,5 +1,5 @@
-"""Closing a case in the browser: a refused close keeps what the CSM chose and typed, and
-the escalations of a closed case leave the managers' list."""
+"""Closing a case in the browser: a refused close keeps what the CSM chose and typed, the
+escalations of a closed case leave the managers' list, and the closed case stays readable."""
 
 import re
 
@@ -7,9 +7,18 @@ import pytest
 from playwright.sync_api import expect
 
 from playbooks.defaults import install_default_playbooks
-from playbooks.models import ActionAudience, ActionStatus, Case, Escalation, StepKind
+from playbooks.models import (
+    ActionAudience,
+    ActionStatus,
+    Case,
+    CaseOutcome,
+    Escalation,
+    StepKind,
+    StepStatus,
+)
 from playbooks.services.cases import (
     add_action_item,
+    close_case,
     log_call,
     raise_escalation,
     set_action_item_status,
@@ -76,3 +85,19 @@ def test_a_refused_close_keeps_what_was_typed_and_closing_settles_the_escalation
     refused = [r for r in broken_requests if not r.startswith("422 ")]
     assert refused == []
     assert len(broken_requests) == 2
+
+
+def test_the_steps_a_closed_case_skipped_stay_readable(
+    page, sign_in, csm, serious_accessibility_violations
+):
+    install_default_playbooks()
+    case = detractor_case(csm, "Globex")
+    work(case, csm)
+    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    skipped = case.steps.get(status=StepStatus.SKIPPED)
+    sign_in(csm)
+
+    page.goto(f"/cases/{case.pk}/")
+
+    expect(page.locator(f"#step-{skipped.pk}")).to_contain_text("Skipped")
+    assert serious_accessibility_violations() == []

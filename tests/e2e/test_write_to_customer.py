@@ -36,6 +36,9 @@ def test_a_csm_previews_and_sends_the_plan_summary_from_the_case(
     page.get_by_role("link", name="Write to the customer").click()
     expect(page.get_by_role("heading", name="Write to the customer")).to_be_visible()
     page.get_by_role("link", name="Plan summary").click()
+    background = "e => getComputedStyle(e).backgroundColor"
+    picked = page.get_by_role("link", name="Plan summary").evaluate(background)
+    assert picked == page.get_by_role("button", name="Send").evaluate(background), "the accent"
 
     body = page.get_by_label("Message")
     expect(body).to_have_value(re.compile(r"- Fix the nightly export \(by Jan\. 15, 2027\)"))

@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from core.roles import Role, set_role
 from notifications.models import Notification, NotificationKind
-from playbooks.models import ActionAudience, Case, CaseStep, StepKind
+from playbooks.models import ActionAudience, ActionStatus, Case, CaseStep, StepKind
 from playbooks.services import action_items
 from playbooks.services.action_items import Reminder
 from playbooks.services.cases import (
     add_action_item,
     raise_escalation,
     reassign_case,
+    set_action_item_status,
     supersede_case,
     update_action_item,
 )
@@ -97,6 +98,29 @@ def test_an_action_passed_to_someone_else_tells_the_new_owner_only(case, colleag
 
     assert len(told(NotificationKind.ASSIGNED, colleague)) == 1
     assert len(told(NotificationKind.ASSIGNED, other_csm)) == 1
+
+
+def test_an_action_a_colleague_did_tells_the_case_owner_with_a_link_to_the_item(case, colleague):
+    item = give_item(case, colleague)
+
+    set_action_item_status(item=item, actor=colleague, status=ActionStatus.DONE)
+
+    (notification,) = told(NotificationKind.ITEM_DONE, case.owner)
+    assert notification.target_url == f"/cases/{case.pk}/#action-{item.pk}"
+    assert notification.text == (
+        f"{colleague} did an action on case #{case.pk}: Send the fixed invoice"
+    )
+    assert notification.actor == colleague
+
+
+def test_an_action_the_owner_did_or_a_colleague_only_started_tells_nobody(case, colleague):
+    mine = give_item(case, case.owner)
+    theirs = give_item(case, colleague)
+
+    set_action_item_status(item=mine, actor=case.owner, status=ActionStatus.DONE)
+    set_action_item_status(item=theirs, actor=colleague, status=ActionStatus.IN_PROGRESS)
+
+    assert told(NotificationKind.ITEM_DONE) == []
 
 
 def test_a_case_reassigned_by_a_manager_tells_its_new_owner(case, manager, colleague):
