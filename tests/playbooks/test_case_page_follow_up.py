@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from core.models import LoopSettings
 from playbooks.models import ActionAudience, ActionStatus, StepKind
 from playbooks.services.cases import add_action_item, log_call, set_action_item_status
 from playbooks.services.schedule import request_follow_up
@@ -32,23 +31,30 @@ def case_page(client, csm, case) -> str:
     return client.get(reverse("case-detail", args=[case.pk])).content.decode()
 
 
-def test_a_follow_up_held_back_by_the_throttling_says_when_it_goes_out(client, csm, requested):
-    # The case's own answer is recent: the survey waits for the throttling window.
+def test_a_follow_up_not_sent_yet_says_it_is_on_its_way(client, csm, requested):
+    # The case's own answer is recent, and the survey goes out all the same, at once.
     request_follow_up(case_id=requested.pk)
     invitation = Invitation.objects.get(contact=requested.contact)
-    assert invitation.scheduled_for > timezone.now() + dt.timedelta(days=80)
+    assert invitation.scheduled_for <= timezone.now()
 
     page = case_page(client, csm, requested)
 
     assert "Follow-up survey sent, no answer yet." not in page
-    when = date_format(timezone.localtime(invitation.scheduled_for), "DATE_FORMAT")
+    assert "Follow-up survey on its way to the customer." in page
+
+
+def test_a_follow_up_scheduled_for_later_says_when_it_goes_out(client, csm, requested):
+    request_follow_up(case_id=requested.pk)
+    later = timezone.now() + dt.timedelta(days=3)
+    Invitation.objects.filter(contact=requested.contact).update(scheduled_for=later)
+
+    page = case_page(client, csm, requested)
+
+    when = date_format(timezone.localtime(later), "DATE_FORMAT")
     assert f"Follow-up survey scheduled for {when}." in page
 
 
 def test_a_follow_up_that_went_out_says_sent(client, csm, requested):
-    loop = LoopSettings.current()
-    loop.survey_throttle_days = 0
-    loop.save()
     request_follow_up(case_id=requested.pk)
     send_due_invitations(limit=10, now=timezone.now() + dt.timedelta(minutes=1))
 
