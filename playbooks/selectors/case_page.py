@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from accounts.models import Interaction
 from playbooks.models import OPEN_CASE_STATUSES, Case
+from playbooks.risk import RiskScore
 from playbooks.selectors.cases import (
     ANSWER_HISTORY_DAYS,
     INTERACTION_HISTORY_DAYS,
     SNAPSHOT_LIMIT,
     case_detail,
 )
+from playbooks.selectors.queue import is_overdue, with_risk
 from surveys.models import Category, Response, Theme
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ class CasePage:
     interactions: list[Interaction]  # the account's, last 90 days, newest first
     other_open_cases: list[Case]
     themes: list[Theme]
+    risk: RiskScore
 
 
 def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> CasePage | None:
@@ -38,6 +41,8 @@ def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> Ca
     if case is None:
         return None
     now = now or timezone.now()
+    case.overdue = is_overdue(case=case, now=now)
+    with_risk([case], now=now)
     account = case.account
     other_answers: list[Response] = []
     interactions: list[Interaction] = []
@@ -75,4 +80,5 @@ def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> Ca
         interactions=interactions,
         other_open_cases=other_cases,
         themes=list(case.response.themes.all()),
+        risk=case.risk,
     )
