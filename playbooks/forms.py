@@ -188,7 +188,6 @@ class AnswerFilterForm(forms.Form):
             case=data.get("case", ""),
             unmatched=data.get("show") == UNMATCHED,
             search=(data.get("q") or "").strip(),
-            sort=data.get("sort") or BY_RISK,
         )
 
 
