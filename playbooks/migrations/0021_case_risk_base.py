@@ -38,9 +38,9 @@ class Migration(migrations.Migration):
             field=models.PositiveSmallIntegerField(
                 default=0,
                 help_text=(
-                    "The ARR, answer and influence parts of the risk score (`playbooks.risk`), "
-                    "kept up to date when they change; renewal, escalations and overdue work "
-                    "are added when the queue is read."
+                    "The points of the risk score that do not change with time (ARR, answer, "
+                    "influence), kept up to date when those change; renewal, escalations and "
+                    "overdue work are added when the queue is read."
                 ),
                 verbose_name="risk points that do not change with time",
             ),
