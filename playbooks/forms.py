@@ -77,7 +77,7 @@ class QueueFilterForm(forms.Form):
         label=_("Sort"),
         required=False,
         choices=[
-            (BY_RISK, _("Highest risk first")),
+            (BY_RISK, _("Riskiest first")),
             (BY_PRIORITY, _("Mine, overdue, escalated first")),
             (OLDEST_FIRST, _("Oldest first")),
         ],

@@ -109,7 +109,7 @@ def test_an_account_whose_arr_changes_moves_its_cases_score(default_playbooks, c
 
 def test_a_csv_import_of_accounts_moves_their_cases_score(default_playbooks, csm):
     case = open_case(csm, arr="0")
-    csv = f"external_id,name,arr\n{case.account.external_id},{case.account.name},100000\n"
+    csv = f"external_id,name,arr\n{case.account.external_id},Initech,100000\n"
 
     import_accounts(file=io.StringIO(csv))
 
@@ -273,7 +273,7 @@ def test_a_french_reader_reads_the_score_in_french(client, default_playbooks, cs
 
     assert "Score de risque 59 sur 100" in queue
     assert "ARR en jeu" in queue
-    assert "Du plus risqué au moins risqué" in queue
+    assert "Plus risqués d’abord" in queue
     assert "ARR at stake" not in queue
     assert "Score de risque" in detail
     assert "Influence du contact" in detail
