@@ -56,6 +56,8 @@ def test_weights_that_do_not_add_up_to_100_are_refused_and_nothing_is_saved(admi
     page = reply.content.decode()
     assert "The risk points add up to 105: make them add up to 100" in page
     assert 'id="risk-weights-error"' in page
+    assert page.count("The risk points add up to") == 1  # beside the weights only
+    assert "must add up to 100" not in page  # the database check's own words, not repeated
     assert LoopSettings.current().risk_weight_arr == 25
 
 

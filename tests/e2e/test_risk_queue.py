@@ -74,3 +74,34 @@ def test_the_riskiest_case_leads_and_its_badge_explains_itself(
     expect(page.get_by_role("tooltip")).to_contain_text("Overdue work")
     assert serious_accessibility_violations() == []
     assert broken_requests == []
+
+
+def test_an_admin_rebalances_the_weights_from_the_keyboard(
+    page, sign_in, admin_user, csm, screenshots, serious_accessibility_violations, broken_requests
+):
+    install_default_playbooks()
+    case = open_case(csm, name="Globex Logistics", score=1, arr="180000", renewal_in=20)
+    sign_in(admin_user)
+    page.goto("/configure/general/")
+
+    arr = page.get_by_role("spinbutton", name="ARR at stake")
+    arr.fill("35")
+    arr.press("Enter")  # the form is submitted from the keyboard
+
+    expect(page.get_by_text("The risk points add up to 110")).to_be_visible()
+    assert serious_accessibility_violations() == []
+    page.get_by_text("The risk points add up to 110").scroll_into_view_if_needed()
+    screenshots("risk-settings-error")
+
+    page.get_by_role("spinbutton", name="Renewal", exact=True).fill("10")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    page.goto(f"/cases/{case.pk}/")
+    risk = page.get_by_role("region", name="Risk score")
+    expect(risk).to_contain_text("35 of 35")  # 180 000 is past the ARR that counts in full
+    expect(risk).to_contain_text("9 of 10")  # 20 days to the renewal, now out of 10
+    assert serious_accessibility_violations() == []
+    screenshots("risk-case-page")
+    # The refused form answers 422, on purpose; nothing else failed.
+    assert [line for line in broken_requests if not line.startswith("422 ")] == []
