@@ -1,4 +1,4 @@
-"""The CSM's queue: open cases, those that need action first, with what each row shows."""
+"""The CSM's queue: open cases, the riskiest first by default, with what each row shows."""
 
 from __future__ import annotations
 
