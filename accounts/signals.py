@@ -14,3 +14,10 @@ contact_account_set = Signal()
 # sent inside the transaction that erased a person (GDPR Art. 17), so that floors the
 # eraser cannot import (`imports`) forget them too. `needles` are what identifies them.
 contact_erased = Signal()
+
+# `account_arr_changed(sender=Account, account_ids=<list[int]>)` and
+# `contact_role_changed(sender=Contact, contact_ids=<list[int]>)` are sent inside the
+# transaction that changed accounts' ARR, or contacts' persona or influence: the risk score
+# of their cases (`playbooks`) follows.
+account_arr_changed = Signal()
+contact_role_changed = Signal()

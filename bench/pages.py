@@ -103,6 +103,7 @@ from playbooks.services.engine import process_response
 from playbooks.services.latest_answers import (
     differences_from_answers as latest_answers_differences,
 )
+from playbooks.services.risk import refresh_risk_base
 from surveys.models import Campaign, Category, Response, Suppression, Theme
 from surveys.services.themes import themes_in
 
@@ -1131,6 +1132,9 @@ def load_large_set(
     generated = time.perf_counter()
     _progress(f"{sum(map(len, data.rows.values()))} rows planned, writing them with COPY")
     data.copy()
+    # COPY leaves each case's stored risk points at 0: one set-based UPDATE sets them, as
+    # the migration that added the column did for existing cases.
+    refresh_risk_base(cases=Case.objects.all())
     copied = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

@@ -1,7 +1,8 @@
 """The business settings and the theme taxonomy, edited by admins in the browser.
 
-Every page is for admins only. Each write goes through a service: `update_loop_settings`
-for the settings, `surveys.services.themes` for the themes.
+Every page is for admins only. Each write goes through a service:
+`playbooks.services.risk.save_loop_settings` for the settings (it recomputes the cases'
+risk scores when their weights change), `surveys.services.themes` for the themes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from core.forms import LoopSettingsForm
 from core.roles import Role, role_required
-from core.services import stored_loop_settings, update_loop_settings
+from core.services import stored_loop_settings
+from playbooks.services.risk import save_loop_settings
 from surveys.forms import ThemeForm, TryCommentForm
 from surveys.models import Theme
 from surveys.services import themes as theme_services
@@ -32,7 +34,7 @@ def general(request: HttpRequest) -> HttpResponse:
     last_saved = row.updated_at  # the form writes what was typed into the row, valid or not
     form = LoopSettingsForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():
-        update_loop_settings(**form.cleaned_data)
+        save_loop_settings(**form.cleaned_data)
         messages.success(
             request,
             _("Settings saved. Due dates, reminders and notifications follow them from now on."),

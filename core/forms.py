@@ -118,6 +118,77 @@ def fallback_owner_choices(current: User | None) -> QuerySet[User]:
     )
 
 
+# The risk score's weights: each the points one part may reach, together 100.
+RISK_WEIGHTS_TOTAL = 100
+RISK_WEIGHT_ERRORS = _errors_saying(_("Give a whole number of points from 0 to 100."))
+RISK_WEIGHT_HELP = {
+    "risk_weight_arr": _(
+        "Reached when the account's ARR is at or above the ARR that counts in full; less in "
+        "proportion below it."
+    ),
+    "risk_weight_renewal": _(
+        "Reached when the renewal is today or passed less than 30 days ago; falls to 0 at "
+        "the renewal horizon. 0 without a renewal date."
+    ),
+    "risk_weight_score": _("Reached by a score of 0; less as the score rises; 0 for promoters."),
+    "risk_weight_influence": _(
+        "Reached by a decision maker or an exec sponsor of high influence; a champion, a "
+        "medium or low influence, an admin or a user count for less."
+    ),
+    "risk_weight_escalation": _("Added while the case has an unresolved escalation."),
+    "risk_weight_overdue": _(
+        "Added while its first contact, one of its people's steps or an action is late."
+    ),
+}
+RISK_WEIGHT_LABELS = {
+    "risk_weight_arr": _("ARR at stake"),
+    "risk_weight_renewal": _("Renewal"),
+    "risk_weight_score": _("Answer"),
+    "risk_weight_influence": _("Contact's influence"),
+    "risk_weight_escalation": _("Escalated"),
+    "risk_weight_overdue": _("Overdue work"),
+}
+MAX_ARR_FULL_AT = 1_000_000_000
+MAX_RENEWAL_HORIZON_DAYS = 730
+
+
+def _risk_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {
+        name: forms.IntegerField(
+            label=label,
+            min_value=0,
+            max_value=RISK_WEIGHTS_TOTAL,
+            error_messages=RISK_WEIGHT_ERRORS,
+            help_text=RISK_WEIGHT_HELP[name],
+        )
+        for name, label in RISK_WEIGHT_LABELS.items()
+    }
+    fields["risk_arr_full_at"] = forms.IntegerField(
+        label=_("ARR that counts in full"),
+        min_value=1,
+        max_value=MAX_ARR_FULL_AT,
+        error_messages=_errors_saying(
+            _("Give a whole amount from 1 to 1000000000, in your accounts' currency.")
+        ),
+        help_text=_(
+            "An account with this ARR or more gets every point of the ARR part; one with half "
+            "of it, half. In the accounts' own currency (amounts are not converted). "
+            "100000 by default."
+        ),
+    )
+    fields["risk_renewal_horizon_days"] = forms.IntegerField(
+        label=_("Renewal horizon"),
+        min_value=1,
+        max_value=MAX_RENEWAL_HORIZON_DAYS,
+        error_messages=_errors_saying(_("Give a whole number of days from 1 to 730.")),
+        help_text=_(
+            "A renewal this many days away or more adds no risk; a closer one adds more the "
+            "closer it is. 180 (the default): six months."
+        ),
+    )
+    return fields
+
+
 class LoopSettingsForm(forms.ModelForm):
     """The business settings, on the configuration page and in the Django admin."""
 
@@ -286,14 +357,37 @@ class LoopSettingsForm(forms.ModelForm):
             "account_survey_quota",
             "account_quota_days",
             "survey_link_days",
+            *LoopSettings.RISK_FIELDS,
         ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Replaced only where the form has them: the Django admin leaves the risk score's
+        # settings to the configuration page, which recomputes the cases' scores.
+        for name, field in _risk_fields().items():
+            if name in self.fields:
+                self.fields[name] = field
         self.fields["fallback_owner"].queryset = fallback_owner_choices(
             self.instance.fallback_owner
         )
         self.fields["sender_email"].widget.attrs["placeholder"] = settings.DEFAULT_FROM_EMAIL
+
+    risk_total_error = ""
+
+    def clean(self) -> dict:
+        """The risk weights add up to 100: the score reads as points out of 100."""
+        cleaned = super().clean()
+        names = LoopSettings.RISK_WEIGHT_FIELDS
+        if all(name in self.fields for name in names):
+            weights = [cleaned.get(name) for name in names]
+            if None not in weights and sum(weights) != RISK_WEIGHTS_TOTAL:
+                message = _(
+                    "The risk points add up to %(total)s: make them add up to 100, so that a "
+                    "score reads as points out of 100."
+                ) % {"total": sum(weights)}
+                self.add_error(None, ValidationError(message, code="risk_total"))
+                self.risk_total_error = message
+        return cleaned
 
     def clean_working_days(self) -> list[int]:
         return sorted(set(self.cleaned_data["working_days"]))

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from core.resilient_cache import cache_delete, cache_get, cache_set
@@ -121,7 +123,41 @@ class LoopSettings(models.Model):
             "stored and counted, but it opens no case and sends nothing."
         ),
     )
+    # The risk score of cases (`playbooks.risk`): the points each part may reach, adding up
+    # to 100, and the two scales.
+    risk_weight_arr = models.PositiveSmallIntegerField(_("risk points: ARR at stake"), default=25)
+    risk_weight_renewal = models.PositiveSmallIntegerField(_("risk points: renewal"), default=20)
+    risk_weight_score = models.PositiveSmallIntegerField(_("risk points: answer"), default=20)
+    risk_weight_influence = models.PositiveSmallIntegerField(
+        _("risk points: contact's influence"), default=15
+    )
+    risk_weight_escalation = models.PositiveSmallIntegerField(
+        _("risk points: escalated"), default=10
+    )
+    risk_weight_overdue = models.PositiveSmallIntegerField(
+        _("risk points: overdue work"), default=10
+    )
+    risk_arr_full_at = models.PositiveIntegerField(
+        _("ARR that counts in full"),
+        default=100_000,
+        help_text=_("An account with this ARR or more gets every point of the ARR part."),
+    )
+    risk_renewal_horizon_days = models.PositiveSmallIntegerField(
+        _("renewal horizon (days)"),
+        default=180,
+        help_text=_("A renewal further away than this adds no risk."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
+
+    RISK_WEIGHT_FIELDS = (
+        "risk_weight_arr",
+        "risk_weight_renewal",
+        "risk_weight_score",
+        "risk_weight_influence",
+        "risk_weight_escalation",
+        "risk_weight_overdue",
+    )
+    RISK_FIELDS = (*RISK_WEIGHT_FIELDS, "risk_arr_full_at", "risk_renewal_horizon_days")
 
     class Meta:
         verbose_name = _("settings")
@@ -147,6 +183,29 @@ class LoopSettings(models.Model):
                     action_overdue_escalation_days__gte=1, action_overdue_escalation_days__lte=90
                 ),
                 name="loop_settings_action_overdue_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    risk_arr_full_at__gte=1,
+                    risk_renewal_horizon_days__gte=1,
+                    risk_renewal_horizon_days__lte=730,
+                )
+                & models.Q(
+                    Exact(
+                        F("risk_weight_arr")
+                        + F("risk_weight_renewal")
+                        + F("risk_weight_score")
+                        + F("risk_weight_influence")
+                        + F("risk_weight_escalation")
+                        + F("risk_weight_overdue"),
+                        100,
+                    )
+                ),
+                name="loop_settings_risk_ranges",
+                violation_error_message=_(
+                    "The risk points must add up to 100, the ARR that counts in full be 1 or "
+                    "more, and the renewal horizon from 1 to 730 days."
+                ),
             ),
         ]
 

@@ -39,6 +39,7 @@ def update_loop_settings(
     survey_link_days: int,
     case_window_days: int | None = None,
     action_overdue_escalation_days: int | None = None,
+    **risk: int | None,
 ) -> LoopSettings:
     """Save the business settings; the next read of every process that shares the cache sees
     them (without a shared cache, within `LoopSettings.CACHE_SECONDS`).
@@ -47,7 +48,13 @@ def update_loop_settings(
     judge the next batch of invitations by, and how long the links of the next emails last.
     The case window (None: unchanged) decides which answers arriving from now on are
     history; the overdue actions' escalation (None: unchanged), after how many days late.
+    `risk` holds the risk score's weights and scales (`LoopSettings.RISK_FIELDS`; missing or
+    None: unchanged); `playbooks.services.risk.save_loop_settings` recomputes the cases'
+    stored risk when they change.
     """
+    unknown = set(risk) - set(LoopSettings.RISK_FIELDS)
+    if unknown:
+        raise TypeError(f"update_loop_settings() got unexpected arguments: {sorted(unknown)}")
     with transaction.atomic():
         row, _created = LoopSettings.objects.select_for_update().get_or_create(pk=1)
         row.working_days = working_days
@@ -65,6 +72,9 @@ def update_loop_settings(
             row.case_window_days = case_window_days
         if action_overdue_escalation_days is not None:
             row.action_overdue_escalation_days = action_overdue_escalation_days
+        for name, value in risk.items():
+            if value is not None:
+                setattr(row, name, value)
         row.full_clean()
         row.save()
         # save() cleared the cache already; a request of this process that read the row

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -59,7 +60,10 @@ class CaseListView(ListAPIView):
             selectors.with_joined_answer_ids(selectors.case_list(user=request.user)),
             **query.validated_data,
         )
-        page = self.paginate_queryset(cases)
+        now = timezone.now()
+        page = selectors.with_risk(
+            self.paginate_queryset(selectors.with_overdue(cases, now=now)), now=now
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -84,6 +88,9 @@ class CaseDetailView(APIView):
         case = selectors.case_detail(user=request.user, case_id=case_id)
         if case is None:
             raise NotFound(f"There is no case {case_id} that you may see.")
+        now = timezone.now()
+        case.overdue = selectors.is_overdue(case=case, now=now)
+        selectors.with_risk([case], now=now)
         return ApiResponse(CaseDetailSerializer(case).data)
 
 

@@ -34,7 +34,16 @@ from playbooks.models import (
 from playbooks.placeholders import PLACEHOLDERS, unknown_placeholders
 from playbooks.selectors.answers import UNMATCHED, WITH, WITHOUT, AnswerFilters
 from playbooks.selectors.dashboard import Slice
-from playbooks.selectors.queue import ALL, MINE, NOBODY, OPEN, QueueFilters
+from playbooks.selectors.queue import (
+    ALL,
+    BY_PRIORITY,
+    BY_RISK,
+    MINE,
+    NOBODY,
+    OLDEST_FIRST,
+    OPEN,
+    QueueFilters,
+)
 from surveys.models import Campaign, Category, Theme
 
 if TYPE_CHECKING:
@@ -63,6 +72,15 @@ class QueueFilterForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.SearchInput(attrs={"placeholder": _("Account, contact or email")}),
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            (BY_RISK, _("Riskiest first")),
+            (BY_PRIORITY, _("Mine, overdue, escalated first")),
+            (OLDEST_FIRST, _("Oldest first")),
+        ],
     )
 
     def __init__(self, *args, user: User, **kwargs) -> None:
@@ -99,6 +117,7 @@ class QueueFilterForm(forms.Form):
             overdue=bool(data.get("overdue")),
             escalated=bool(data.get("escalated")),
             search=(data.get("q") or "").strip(),
+            sort=data.get("sort") or BY_RISK,
         )
 
 

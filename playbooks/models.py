@@ -291,6 +291,15 @@ class Case(models.Model):
         help_text=_("The account's ARR when the case opened, for detractors; else 0."),
     )
     currency = models.CharField(_("currency"), max_length=3, blank=True)
+    risk_base = models.PositiveSmallIntegerField(
+        _("risk points that do not change with time"),
+        default=0,
+        help_text=_(
+            "The points of the risk score that do not change with time (ARR, answer, "
+            "influence), kept up to date when those change; renewal, escalations and overdue "
+            "work are added when the queue is read."
+        ),
+    )
     suppression = models.OneToOneField(
         Suppression,
         null=True,

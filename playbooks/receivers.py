@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.signals import account_arr_changed, contact_role_changed
 from core.background import (
     enqueue_in_batches_on_commit,
     enqueue_many_on_commit,
@@ -94,6 +95,24 @@ def cases_follow_their_account(sender, contact, account, response_ids, actor, **
 
     for case in Case.objects.filter(response_id__in=response_ids, account__isnull=True):
         match_case_to_account(case=case, account=account, actor=actor)
+
+
+@receiver(account_arr_changed, dispatch_uid="playbooks.risk_follows_arr")
+def risk_follows_arr(sender, account_ids, **kwargs) -> None:
+    """An account's ARR changed: the stored risk of its cases follows, in the same
+    transaction."""
+    from playbooks.services.risk import refresh_risk_of_accounts
+
+    refresh_risk_of_accounts(account_ids=list(account_ids))
+
+
+@receiver(contact_role_changed, dispatch_uid="playbooks.risk_follows_influence")
+def risk_follows_influence(sender, contact_ids, **kwargs) -> None:
+    """A contact's persona or influence changed: the stored risk of their cases follows, in
+    the same transaction."""
+    from playbooks.services.risk import refresh_risk_of_contacts
+
+    refresh_risk_of_contacts(contact_ids=list(contact_ids))
 
 
 @receiver(post_save, sender=Playbook, dispatch_uid="playbooks.forget_playbooks_saved")

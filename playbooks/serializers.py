@@ -14,6 +14,7 @@ from playbooks.models import (
     Escalation,
     EscalationRule,
 )
+from playbooks.risk import PART_LABELS
 from surveys.models import Category
 from surveys.serializers import TEXT, TEXT_MESSAGE, PatternField, QuerySerializer
 
@@ -119,6 +120,24 @@ class CaseContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RiskPartSerializer(serializers.Serializer):
+    """One part of a case's risk score: its points out of its weight."""
+
+    name = serializers.ChoiceField(
+        choices=[(name, str(label)) for name, label in PART_LABELS.items()],
+        read_only=True,
+        help_text=(
+            "`arr` (ARR at stake), `renewal` (renewal proximity), `score` (the answer), "
+            "`influence` (the contact's persona and influence), `escalation` (an unresolved "
+            "escalation), `overdue` (late first contact, step or action)."
+        ),
+    )
+    points = serializers.IntegerField(read_only=True, help_text="The points this part adds.")
+    weight = serializers.IntegerField(
+        read_only=True, help_text="The most this part can add (a business setting)."
+    )
+
+
 class CaseSerializer(serializers.ModelSerializer):
     """A case as the case list shows it: the answer, who answered, who owns the follow-up."""
 
@@ -186,6 +205,19 @@ class CaseSerializer(serializers.ModelSerializer):
     won_back_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When the follow-up answer won the case back."
     )
+    risk_score = serializers.IntegerField(
+        read_only=True,
+        source="risk.total",
+        min_value=0,
+        max_value=100,
+        help_text=(
+            "0–100, the sum of `risk_parts`: how much the case puts the account at risk now. "
+            "The queue sorts by it."
+        ),
+    )
+    risk_parts = RiskPartSerializer(
+        read_only=True, many=True, source="risk.parts", help_text="The parts of `risk_score`."
+    )
     replaces_id = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -232,6 +264,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "follow_up_response_id",
             "won_back",
             "won_back_at",
+            "risk_score",
+            "risk_parts",
             "replaces_id",
             "superseded_at",
         ]

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountDomain, Contact, Interaction
-from accounts.signals import contact_account_set
+from accounts.signals import account_arr_changed, contact_account_set, contact_role_changed
 
 if TYPE_CHECKING:
     from core.models import User
@@ -31,7 +31,14 @@ def normalize_domain(domain: str) -> str:
 def save_account(*, account: Account, domains: list[str] | None = None) -> Account:
     """Create or change an account; with `domains`, its email domains become exactly those."""
     account.full_clean()
+    previous_arr = (
+        Account.objects.filter(pk=account.pk).values_list("arr", flat=True).first()
+        if account.pk
+        else None
+    )
     account.save()
+    if previous_arr is not None and previous_arr != account.arr:
+        account_arr_changed.send(sender=Account, account_ids=[account.pk])
     if domains is not None:
         wanted = {normalize_domain(domain) for domain in domains}
         account.domains.exclude(domain__in=wanted).delete()
@@ -57,12 +64,17 @@ def save_contact(*, contact: Contact, actor: User | None = None) -> Contact:
     contact.full_clean()
     if contact.is_erased:
         raise ValidationError(_("This contact was erased at their request: it cannot change."))
-    previous = (
-        Contact.objects.filter(pk=contact.pk).values_list("account_id", flat=True).first()
+    stored = (
+        Contact.objects.filter(pk=contact.pk)
+        .values_list("account_id", "persona", "influence")
+        .first()
         if contact.pk
         else None
     )
+    previous = stored[0] if stored else None
     contact.save()
+    if stored and stored[1:] != (contact.persona, contact.influence):
+        contact_role_changed.send(sender=Contact, contact_ids=[contact.pk])
     if contact.account_id is not None and contact.account_id != previous:
         contact_account_set.send(
             sender=Contact, contact=contact, account=contact.account, actor=actor

@@ -36,7 +36,7 @@ from accounts.models import (
     Persona,
     Segment,
 )
-from accounts.signals import contact_account_set
+from accounts.signals import account_arr_changed, contact_account_set, contact_role_changed
 from imports.csv_import import (
     CellError,
     Column,
@@ -294,6 +294,14 @@ class AccountPlanner:
 
     def apply(self, plans: list[_AccountPlan]) -> list[Outcome]:
         _save_plans(Account, plans, exclude=["csm"])
+        repriced = [
+            plan.instance.pk
+            for plan in plans
+            if plan.outcome is Outcome.UPDATED and "arr" in plan.changes
+        ]
+        if repriced:
+            # Their cases' risk score follows, one UPDATE for the chunk.
+            account_arr_changed.send(sender=Account, account_ids=repriced)
         redomained = [plan for plan in plans if plan.domains is not None]
         moved = [plan.instance.pk for plan in redomained if plan.outcome is Outcome.UPDATED]
         if moved:
@@ -443,6 +451,14 @@ class ContactPlanner:
 
     def apply(self, plans: list[_Plan]) -> list[Outcome]:
         _save_plans(Contact, plans, exclude=["account"])
+        recast = [
+            plan.instance.pk
+            for plan in plans
+            if plan.outcome is Outcome.UPDATED and {"persona", "influence"} & set(plan.changes)
+        ]
+        if recast:
+            # Their cases' risk score follows, one UPDATE for the chunk.
+            contact_role_changed.send(sender=Contact, contact_ids=recast)
         # A contact given an account takes its answers that wait for one (and their cases)
         # along, as when someone matches it by hand.
         moved = [

@@ -40,9 +40,12 @@ from playbooks.selectors.escalations import (
 from playbooks.selectors.queue import (
     QueueCounts,
     QueueFilters,
+    is_overdue,
     queue_counts,
     queue_for,
     queue_rows,
+    with_overdue,
+    with_risk,
 )
 from playbooks.selectors.tasks import MyTasks, Task, task_item, tasks_of
 
@@ -88,7 +91,10 @@ __all__ = [
     "cases_visible_to",
     "filter_cases",
     "playbook_for",
+    "is_overdue",
     "queue_counts",
     "queue_for",
     "queue_rows",
+    "with_overdue",
+    "with_risk",
 ]

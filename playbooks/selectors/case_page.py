@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from accounts.models import Interaction
 from playbooks.models import OPEN_CASE_STATUSES, Case, StepKind
+from playbooks.risk import RiskScore
 from playbooks.selectors.cases import (
     ANSWER_HISTORY_DAYS,
     INTERACTION_HISTORY_DAYS,
     SNAPSHOT_LIMIT,
     case_detail,
 )
+from playbooks.selectors.queue import is_overdue, with_risk
 from surveys.models import Category, Invitation, Response, Theme
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ class CasePage:
     # The follow-up survey requested and not answered yet: sent, still to go out, or None
     # when none went out (the contact opted out, was erased...).
     follow_up_invitation: Invitation | None
+    risk: RiskScore
 
 
 def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> CasePage | None:
@@ -41,6 +44,8 @@ def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> Ca
     if case is None:
         return None
     now = now or timezone.now()
+    case.overdue = is_overdue(case=case, now=now)
+    with_risk([case], now=now)
     account = case.account
     other_answers: list[Response] = []
     interactions: list[Interaction] = []
@@ -79,6 +84,7 @@ def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> Ca
         other_open_cases=other_cases,
         themes=list(case.response.themes.all()),
         follow_up_invitation=_follow_up_invitation(case),
+        risk=case.risk,
     )
 
 

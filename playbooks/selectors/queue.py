@@ -1,4 +1,4 @@
-"""The CSM's queue: open cases, those that need action first, with what each row shows."""
+"""The CSM's queue: open cases, the riskiest first by default, with what each row shows."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models import Case as Conditional
 from django.utils import timezone
 
+from core.models import LoopSettings
 from playbooks.access import cases_visible_to
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
@@ -34,7 +35,9 @@ from playbooks.models import (
     Escalation,
     StepStatus,
 )
+from playbooks.risk import RiskWeights
 from playbooks.selectors.cases import case_list
+from playbooks.selectors.risk import case_risk, risk_now
 
 if TYPE_CHECKING:
     from core.models import User
@@ -43,6 +46,13 @@ OPEN = "open"
 ALL = "all"
 MINE = "me"
 NOBODY = "none"
+
+# How the queue is sorted: by risk score (the default), by the order it had before risk
+# scores (the reader's own first, then overdue, escalated, priority), or oldest first.
+BY_RISK = "risk"
+BY_PRIORITY = "priority"
+OLDEST_FIRST = "oldest"
+SORTS = (BY_RISK, BY_PRIORITY, OLDEST_FIRST)
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,7 @@ class QueueFilters:
     overdue: bool = False
     escalated: bool = False
     search: str = ""
+    sort: str = BY_RISK
 
 
 @dataclass(frozen=True)
@@ -155,38 +166,69 @@ def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, statu
 
 
 def queue_for(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):
-    """The ids of the cases of the queue, in the order they need action: the reader's own
-    first, then overdue, escalated, higher priority, and the oldest answer first.
+    """The ids of the cases of the queue, in the order of `filters.sort`: by default the
+    highest risk score first (`playbooks.risk`), then higher priority, then the oldest;
+    `BY_PRIORITY`, the reader's own first, then overdue, escalated, higher priority,
+    oldest; `OLDEST_FIRST`, by the case's opening.
 
     Ids only: ordering the queue reads the cases alone, not their answers, contacts and
     next steps, which `queue_rows` reads for the page shown."""
     now = now or timezone.now()
-    cases = _filtered(
-        cases_visible_to(user).annotate(
+    cases = _filtered(cases_visible_to(user), filters, user)
+    if filters.overdue:
+        cases = cases.filter(_overdue(now))
+    if filters.escalated:
+        cases = cases.filter(_escalated())
+    if filters.sort == OLDEST_FIRST:
+        return cases.order_by("opened_at", "id").values_list("pk", flat=True)
+    if filters.sort == BY_PRIORITY:
+        cases = cases.alias(
             escalated=_escalated(),
             overdue=ExpressionWrapper(_overdue(now), output_field=BooleanField()),
             mine=Conditional(
                 When(owner=user, then=Value(1)), default=Value(0), output_field=IntegerField()
             ),
-        ),
-        filters,
-        user,
-    )
-    if filters.overdue:
-        cases = cases.filter(_overdue(now))
-    if filters.escalated:
-        cases = cases.filter(_escalated())
-    return cases.order_by(
-        "-mine", "-overdue", "-escalated", "-priority", "opened_at", "id"
-    ).values_list("pk", flat=True)
+        )
+        order = ["-mine", "-overdue", "-escalated", "-priority", "opened_at", "id"]
+    else:
+        # Overdue work and escalations are parts of the score already: sorting on them
+        # again would only make PostgreSQL hash their subqueries twice (a third slower).
+        weights = RiskWeights.of(LoopSettings.current())
+        cases = cases.alias(
+            risk=risk_now(weights, today=timezone.localdate(now), overdue=_overdue(now))
+        )
+        order = ["-risk", "-priority", "opened_at", "id"]
+    return cases.order_by(*order).values_list("pk", flat=True)
+
+
+def with_overdue(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
+    """`cases` annotated with `overdue`, as `overdue_cases` judges it (an input of their
+    risk score)."""
+    return cases.annotate(overdue=ExpressionWrapper(_overdue(now), output_field=BooleanField()))
+
+
+def with_risk(cases: list[Case], *, now: dt.datetime) -> list[Case]:
+    """Set `risk` (`playbooks.risk.RiskScore`) on each of `cases`, loaded as `case_list`
+    loads them (`escalated`) and annotated with `overdue`; a case without the annotation
+    is read as not overdue. Returns `cases`."""
+    weights = RiskWeights.of(LoopSettings.current())
+    today = timezone.localdate(now)
+    for case in cases:
+        case.risk = case_risk(case, weights=weights, today=today)
+    return cases
+
+
+def is_overdue(*, case: Case, now: dt.datetime) -> bool:
+    """Whether one case is overdue, as `overdue_cases` judges it."""
+    return overdue_cases(Case.objects.filter(pk=case.pk), now=now).exists()
 
 
 def queue_rows(*, user: User, case_ids: list[int], now: dt.datetime | None = None) -> list[Case]:
     """The queue's rows for `case_ids` (a page of `queue_for`), in that order, with what
-    each row shows."""
+    each row shows, its risk score (`risk`) included."""
     now = now or timezone.now()
     cases = _annotated(user, now).in_bulk(case_ids)
-    return [cases[pk] for pk in case_ids if pk in cases]
+    return with_risk([cases[pk] for pk in case_ids if pk in cases], now=now)
 
 
 def queue_counts(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):

@@ -40,6 +40,7 @@ from playbooks.models import (
     StepStatus,
 )
 from playbooks.services import notices
+from playbooks.services.risk import refresh_risk_base
 from playbooks.timeline import Said, choice, phrase, say, someone
 from playbooks.transitions import TransitionNotAllowed, check_transition
 from surveys.models import Category, Suppression, SuppressionReason, Theme
@@ -636,6 +637,7 @@ def match_case_to_account(*, case: Case, account: Account, actor: User | None) -
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now(), **fields)
         for name, value in fields.items():
             setattr(case, name, value)
+        refresh_risk_base(cases=Case.objects.filter(pk=case.pk))
         previous = case.owner
         fallback_owner = LoopSettings.current().fallback_owner
         takes_over = (

@@ -37,7 +37,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Persona
 from core.business_days import add_business_days, parse_holidays
 from core.models import LoopSettings
-from playbooks import escalation_rules
+from playbooks import escalation_rules, risk
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     OPEN_CASE_STATUSES,
@@ -72,6 +72,7 @@ from playbooks.services.cases import (
 )
 from playbooks.services.notices import tell_answer_joined, tell_follow_up_answered
 from playbooks.services.notifications import queue_escalation_emails, queue_step_delivery
+from playbooks.services.risk import refresh_risk_base
 from playbooks.timeline import Said, choice, phrase, say, sentences, someone
 from surveys.history import case_window_days, is_history
 from surveys.models import Category, Response
@@ -515,6 +516,13 @@ def open_case(*, response: Response, playbook: Playbook, writes: _CaseWrites | N
         sla_due_at=_due(now, playbook.sla_business_days, loop),
         arr_at_risk=account.arr if (account and detractor) else 0,
         currency=account.currency if account else "",
+        risk_base=risk.base_points(
+            arr=account.arr if account else 0,
+            score=response.score,
+            persona=response.contact.persona,
+            influence=response.contact.influence,
+            weights=risk.RiskWeights.of(loop),
+        ),
     )
     steps = [
         _copy_step(case, definition, position, owner, now, loop)
@@ -834,6 +842,7 @@ def note_answer_amended(*, response: Response, fields: list[str], previous: dict
             Case.objects.filter(pk=case.pk).update(
                 category=response.category, updated_at=timezone.now()
             )
+        refresh_risk_base(cases=Case.objects.filter(pk=case.pk))
     if "comment" in fields:
         tag_themes(response=response)
     changes = []

@@ -60,7 +60,8 @@ def _period_days(value: str | None) -> int:
 
 @role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
 def case_queue(request: HttpRequest) -> HttpResponse:
-    """The cases that need action, the reader's own first; filters, search and counts."""
+    """The cases that need action, the riskiest first (or as the reader sorts them); filters,
+    search and counts."""
     form = QueueFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     now = timezone.now()

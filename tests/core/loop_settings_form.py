@@ -17,5 +17,13 @@ def settings_form(**changes) -> dict:
         "survey_link_days": "30",
         "case_window_days": "30",
         "action_overdue_escalation_days": "2",
+        "risk_weight_arr": "25",
+        "risk_weight_renewal": "20",
+        "risk_weight_score": "20",
+        "risk_weight_influence": "15",
+        "risk_weight_escalation": "10",
+        "risk_weight_overdue": "10",
+        "risk_arr_full_at": "100000",
+        "risk_renewal_horizon_days": "180",
         **changes,
     }

@@ -54,22 +54,40 @@ def test_a_csm_sees_their_cases_and_not_another_csms(client, default_playbooks, 
     assert "Invoices are wrong" in reply.content.decode()
 
 
-def test_a_manager_sees_every_open_case_their_own_first(client, default_playbooks, manager, csm):
+def test_a_manager_sees_every_open_case(client, default_playbooks, manager, csm):
     csm_case = open_case(csm)
     manager_case = open_case(manager)
     client.force_login(manager)
 
-    assert rows(client.get(URL)) == [manager_case.pk, csm_case.pk]
+    assert set(rows(client.get(URL))) == {manager_case.pk, csm_case.pk}
 
 
-def test_overdue_and_escalated_cases_come_before_the_others(client, default_playbooks, csm):
+def test_sorted_by_priority_a_managers_own_cases_come_first(
+    client, default_playbooks, manager, csm
+):
+    csm_case = open_case(csm)
+    manager_case = open_case(manager)
+    client.force_login(manager)
+
+    assert rows(client.get(URL, {"sort": "priority"})) == [manager_case.pk, csm_case.pk]
+
+
+def test_sorted_by_priority_overdue_and_escalated_cases_come_first(client, default_playbooks, csm):
     calm = open_case(csm, score=8)
     escalated = open_case(csm, score=3, arr=500_000)
     overdue = open_case(csm, score=8)
     Case.objects.filter(pk=overdue.pk).update(sla_due_at=timezone.now() - dt.timedelta(hours=2))
     client.force_login(csm)
 
-    assert rows(client.get(URL)) == [overdue.pk, escalated.pk, calm.pk]
+    assert rows(client.get(URL, {"sort": "priority"})) == [overdue.pk, escalated.pk, calm.pk]
+
+
+def test_sorted_oldest_first_the_first_opened_case_leads(client, default_playbooks, csm):
+    first = open_case(csm, score=9)
+    second = open_case(csm, score=0, arr=900_000)
+    client.force_login(csm)
+
+    assert rows(client.get(URL, {"sort": "oldest"})) == [first.pk, second.pk]
 
 
 def test_filters_narrow_the_queue_and_counts_follow(client, default_playbooks, csm):
