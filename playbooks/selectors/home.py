@@ -37,7 +37,7 @@ class BookRow:
     last_score: int | None
     previous_score: int | None
     last_answered_at: dt.datetime | None
-    open_case_id: int | None
+    open_case: Case | None  # the latest open one, with its risk score (`risk`)
 
     @property
     def trend(self) -> int | None:
@@ -78,7 +78,7 @@ def csm_day(*, user: User, days: int, now: dt.datetime | None = None) -> CsmDay:
     today = timezone.localdate(now)
     case_ids = list(queue_for(user=user, filters=QueueFilters(owner=MINE), now=now))
     tasks = tasks_of(user=user, today=today)
-    book = _book(user)
+    book = _book(user, now=now)
     start = today - dt.timedelta(days=days - 1)
     return CsmDay(
         cases=queue_rows(user=user, case_ids=case_ids[:CASES_SHOWN], now=now),
@@ -86,16 +86,21 @@ def csm_day(*, user: User, days: int, now: dt.datetime | None = None) -> CsmDay:
         tasks=tasks.open[:TASKS_SHOWN],
         open_tasks=len(tasks.open),
         overdue_tasks=tasks.overdue,
-        book=book[:BOOK_SHOWN],
-        accounts=len(book),
+        book=book,
+        accounts=_accounts_of(user),
         days=days,
         nps=_nps(user, start, today),
         won_back=_won_back(user, start, today),
     )
 
 
-def _book(user: User) -> list[BookRow]:
-    """The accounts the CSM owns, renewing soonest first (no date last)."""
+def _accounts_of(user: User) -> int:
+    return Account.objects.filter(csm=user).count()
+
+
+def _book(user: User, *, now: dt.datetime) -> list[BookRow]:
+    """The accounts the CSM owns, renewing soonest first (no date last), the first
+    BOOK_SHOWN; each open case as the queue shows it, with its risk score."""
     answers = Response.objects.filter(account=OuterRef("pk")).order_by("-answered_at", "-id")
     open_case = (
         Case.objects.current()
@@ -110,15 +115,18 @@ def _book(user: User) -> list[BookRow]:
             last_answered_at=Subquery(answers.values("answered_at")[:1]),
             open_case_id=Subquery(open_case.values("pk")[:1]),
         )
-        .order_by(F("renewal_date").asc(nulls_last=True), "name")
+        .order_by(F("renewal_date").asc(nulls_last=True), "name")[:BOOK_SHOWN]
     )
+    accounts = list(accounts)
+    opened = [account.open_case_id for account in accounts if account.open_case_id]
+    cases = {case.pk: case for case in queue_rows(user=user, case_ids=opened, now=now)}
     return [
         BookRow(
             account=account,
             last_score=account.last_score,
             previous_score=account.previous_score,
             last_answered_at=account.last_answered_at,
-            open_case_id=account.open_case_id,
+            open_case=cases.get(account.open_case_id),
         )
         for account in accounts
     ]

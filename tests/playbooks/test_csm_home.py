@@ -68,9 +68,10 @@ def test_the_book_lists_the_csms_accounts_renewing_soonest_with_last_answer_and_
         "No Renewal Date",
     ]
     soon, later, undated = rows
-    assert (soon.last_score, soon.trend, soon.open_case_id) == (2, None, case.pk)
+    assert (soon.last_score, soon.trend, soon.open_case) == (2, None, case)
+    assert soon.open_case.risk.total > 0  # its risk score, as the queue shows it
     assert (later.last_score, later.previous_score, later.trend) == (4, 9, -5)
-    assert (undated.last_score, undated.open_case_id) == (None, None)
+    assert (undated.last_score, undated.open_case) == (None, None)
     html = page.content.decode()
     assert "12,000 USD" in html
     assert "\u22125" in html  # the trend, with a true minus
