@@ -145,11 +145,7 @@ def _tell_admins(endpoint: WebhookEndpoint) -> None:
         .exclude(email="")
         .distinct()
     )
-    # The endpoint's page under Configuration (its floor is above this one: no reverse()).
-    context = {
-        "endpoint": endpoint,
-        "endpoint_url": f"{settings.NPS_BASE_URL}/configure/webhooks/{endpoint.pk}/",
-    }
+    context = {"endpoint": endpoint, "base_url": settings.NPS_BASE_URL}
     for admin in admins:
         compose_email(
             "webhooks/endpoint_disabled",
