@@ -1,10 +1,12 @@
 """Which events are announced, in what order, and with what in their bodies."""
 
+import datetime as dt
 import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from playbooks.models import ActionAudience, ActionStatus, Case, CaseOutcome, StepKind
 from playbooks.services.cases import (
@@ -14,7 +16,7 @@ from playbooks.services.cases import (
     raise_escalation,
     set_action_item_status,
 )
-from playbooks.services.engine import process_response
+from playbooks.services.engine import process_response, process_responses
 from playbooks.services.erasure import erase_contact_by_id
 from surveys.answers import AnswerIn
 from surveys.services import record_response
@@ -157,3 +159,35 @@ def test_a_contact_who_opts_out_is_announced(everything, db):
     [opted_out] = bodies("contact.opted_out")
     assert opted_out["data"]["id"] == contact.pk
     assert opted_out["data"]["email"] == "lee@acme.example"
+
+
+def test_a_case_won_back_is_announced_with_its_follow_up_answer(everything, default_playbooks, csm):
+    case = open_case(csm)
+    Case.objects.filter(pk=case.pk).update(
+        follow_up_requested_at=timezone.now() - dt.timedelta(days=1)
+    )
+    follow_up = ResponseFactory(contact=case.contact, score=9)
+
+    process_response(response_id=follow_up.pk)
+
+    [won_back] = bodies("case.won_back")
+    assert won_back["data"]["id"] == case.pk
+    assert won_back["data"]["follow_up"] == {
+        "response_id": follow_up.pk,
+        "score": 9,
+        "category": "promoter",
+    }
+    assert won_back["data"]["won_back_at"] is not None
+    assert shape(won_back["data"]) == shape({**SAMPLES["case.won_back"], "sequence": 1})
+
+
+def test_a_batch_of_answers_announces_each_answer_and_each_case(everything, default_playbooks, csm):
+    account = AccountFactory(csm=csm)
+    answers = [ResponseFactory(contact=ContactFactory(account=account), score=2) for _ in range(3)]
+
+    process_responses(response_ids=[answer.pk for answer in answers])
+
+    opened = bodies("case.opened")
+    assert sorted(body["data"]["response_id"] for body in opened) == [a.pk for a in answers]
+    assert {body["data"]["sequence"] for body in opened} == {1}
+    assert Delivery.objects.filter(event__event_type="case.opened").count() == 3
