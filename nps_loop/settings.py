@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "surveys.schema.document_common_errors",
+        "webhooks.schema.add_event_schemas",
     ],
 }
 
