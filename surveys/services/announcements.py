@@ -75,13 +75,21 @@ def announce_updated(*, response: Response, fields: list[str]) -> None:
 
 def announce_opted_out(*, contact: Contact) -> None:
     """Announce a contact who asked for no more surveys (`contact.opted_out`)."""
-    emit(
-        OPTED_OUT,
-        object_key=f"contact:{contact.pk}",
-        data=lambda: {
-            "id": contact.pk,
-            "email": contact.email,
-            "opted_out_at": contact.opted_out_at,
-        },
-        contact_id=contact.pk,
+    announce_opted_out_many(contacts=[contact])
+
+
+def announce_opted_out_many(*, contacts: list[Contact]) -> None:
+    """Announce contacts opted out at once (a CSV import's), in one go."""
+    if not contacts or not is_wanted(OPTED_OUT):
+        return
+    emit_many(
+        [
+            Announcement(
+                OPTED_OUT,
+                f"contact:{contact.pk}",
+                {"id": contact.pk, "email": contact.email, "opted_out_at": contact.opted_out_at},
+                contact_id=contact.pk,
+            )
+            for contact in contacts
+        ]
     )

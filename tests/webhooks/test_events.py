@@ -1,6 +1,7 @@
 """Which events are announced, in what order, and with what in their bodies."""
 
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from imports.services.customers import import_contacts
 from playbooks.models import ActionAudience, ActionStatus, Case, CaseOutcome, StepKind
 from playbooks.services.cases import (
     add_action_item,
@@ -191,3 +193,14 @@ def test_a_batch_of_answers_announces_each_answer_and_each_case(everything, defa
     assert sorted(body["data"]["response_id"] for body in opened) == [a.pk for a in answers]
     assert {body["data"]["sequence"] for body in opened} == {1}
     assert Delivery.objects.filter(event__event_type="case.opened").count() == 3
+
+
+def test_contacts_a_csv_import_opts_out_are_announced(everything, db):
+    known = ContactFactory(email="jane@acme.example")
+
+    import_contacts(
+        file=io.BytesIO(b"email,opted_out\njane@acme.example,yes\nnew@acme.example,yes\n")
+    )
+
+    announced = {body["data"]["email"] for body in bodies("contact.opted_out")}
+    assert announced == {known.email, "new@acme.example"}
