@@ -58,6 +58,15 @@ AREAS = (
         ),
     ),
     Area(
+        "configure-webhooks",
+        "send",
+        _("Outbound webhooks"),
+        _(
+            "URLs that hear of answers and cases as they happen (a CRM, a chat tool), signed; "
+            "their delivery log, tests and replays."
+        ),
+    ),
+    Area(
         "configure-lockouts",
         "shield-lock",
         _("Sign-in lockouts"),

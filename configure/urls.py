@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("configure.access")),
     path("", include("configure.imports")),
     path("", include("configure.security")),
+    path("", include("configure.webhooks")),
 ]

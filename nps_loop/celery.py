@@ -32,6 +32,12 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Webhook deliveries whose task the broker lost go out; endpoints failing for days stop.
+    "sweep-webhooks": {
+        "task": "webhooks.sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "check-slas": {
         "task": "playbooks.check_slas",
         "schedule": crontab(minute=5),

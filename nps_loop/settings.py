@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "notifications",
     "playbooks",
     "imports",
+    "webhooks",
     "configure",
     "demo",
     "django.contrib.admin",
@@ -242,13 +243,17 @@ else:
     }
 # Queues in the order a worker serves them: `live` (a new answer's processing, which a
 # person is waiting for), `celery` (everything else: emails, sweeps, imports' checks),
-# `bulk` (an import's answers, in batches, and the emails of their cases).
+# `bulk` (an import's answers, in batches, and the emails of their cases), `webhooks` (outbound
+# webhook deliveries: a slow or broken receiver only ever delays other deliveries).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Each bound by its own name, rather than all by the default routing key `celery`.
-CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in ("live", "celery", "bulk"))
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, routing_key=name) for name in ("live", "celery", "bulk", "webhooks")
+)
 CELERY_TASK_ROUTES = {
     "playbooks.process_response": {"queue": "live"},
     "playbooks.process_responses": {"queue": "bulk"},
+    "webhooks.deliver": {"queue": "webhooks"},
 }
 # Answers in one `playbooks.process_responses` task: larger batches cost a live answer more
 # waiting (a worker busy with a batch finishes it first), smaller ones more tasks.
@@ -290,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "surveys.schema.document_common_errors",
+        "webhooks.schema.add_event_schemas",
     ],
 }
 
@@ -377,6 +383,11 @@ if not 1 <= NPS_CASE_WINDOW_DAYS <= 3650:
         f"NPS_CASE_WINDOW_DAYS is {NPS_CASE_WINDOW_DAYS}: give a whole number of days from 1 "
         "to 3650 (e.g. 30)."
     )
+
+# --- Outbound webhooks ----------------------------------------------------------
+# Webhooks go to public addresses only (no SSRF into the private network): true allows
+# private and loopback ones too, for receivers on premises (and the tests).
+NPS_WEBHOOKS_ALLOW_PRIVATE = env.bool("NPS_WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -8,7 +8,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.signals import contact_account_set
-from surveys.models import Integration, Theme
+from surveys.models import Integration, Response, Theme
+from surveys.signals import response_batch_recorded, response_recorded, response_updated
 
 
 @receiver(contact_account_set, dispatch_uid="surveys.answers_follow_their_contact")
@@ -40,3 +41,27 @@ def forget_known_keys(sender, **kwargs) -> None:
 
     forget_known_keys()
     transaction.on_commit(forget_known_keys, robust=True)
+
+
+@receiver(response_recorded, sender=Response, dispatch_uid="surveys.announce_recorded")
+def announce_recorded(sender, response, **kwargs) -> None:
+    """Outbound webhooks hear of the new answer, in its transaction."""
+    from surveys.services.announcements import announce_recorded
+
+    announce_recorded(response=response)
+
+
+@receiver(response_batch_recorded, sender=Response, dispatch_uid="surveys.announce_batch")
+def announce_recorded_batch(sender, response_ids, history_ids=(), **kwargs) -> None:
+    """Outbound webhooks hear of each answer of a batch, in its transaction."""
+    from surveys.services.announcements import announce_recorded_batch
+
+    announce_recorded_batch(response_ids=[*response_ids, *history_ids])
+
+
+@receiver(response_updated, sender=Response, dispatch_uid="surveys.announce_updated")
+def announce_updated(sender, response, fields, **kwargs) -> None:
+    """Outbound webhooks hear of the corrected answer, in its transaction."""
+    from surveys.services.announcements import announce_updated
+
+    announce_updated(response=response, fields=list(fields))

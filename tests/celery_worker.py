@@ -86,8 +86,11 @@ def queued_tasks() -> int:
 
 
 @contextlib.contextmanager
-def running_worker(tmp_path: Path, *, name: str = "test-worker") -> Iterator[Worker]:
-    """Start a worker (one process, solo pool), wait until it answers a ping, stop it after."""
+def running_worker(
+    tmp_path: Path, *, name: str = "test-worker", queues: str = ""
+) -> Iterator[Worker]:
+    """Start a worker (one process, solo pool), wait until it answers a ping, stop it after.
+    `queues` ("live,celery"): the queues it serves; by default all of them."""
     mail_dir = tmp_path / f"{name}-mail"
     mail_dir.mkdir(parents=True, exist_ok=True)
     log_path = tmp_path / f"{name}.log"
@@ -115,6 +118,7 @@ def running_worker(tmp_path: Path, *, name: str = "test-worker") -> Iterator[Wor
                 "--without-mingle",
                 "--without-gossip",
                 f"--hostname={hostname}",
+                *([f"--queues={queues}"] if queues else []),
             ],
             cwd=ROOT,
             env=env,

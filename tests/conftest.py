@@ -15,6 +15,7 @@ from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
 from tests.celery_worker import SharedWorker, Worker, purge_queue
 from tests.factories import UserFactory
+from webhooks.selectors import forget_subscriptions_here
 
 
 def pytest_configure(config):
@@ -135,8 +136,10 @@ def empty_cache():
     """The cache is the test Redis: every test starts without what earlier ones cached
     (settings rows of rolled-back databases, rate-limit counters)."""
     cache.clear()
+    forget_subscriptions_here()
     yield
     cache.clear()
+    forget_subscriptions_here()
 
 
 @pytest.fixture

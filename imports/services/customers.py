@@ -57,6 +57,7 @@ from imports.csv_import import (
     run_import,
     text,
 )
+from surveys.services.announcements import announce_opted_out_many
 
 ACCOUNT_COLUMNS = (
     Column("external_id", required=True, missing="every account needs its CRM id."),
@@ -474,6 +475,15 @@ class ContactPlanner:
             contact_account_set.send(
                 sender=Contact, contact=contact, account=contact.account, actor=None
             )
+        # Contacts the file opts out (new ones among them): outbound webhooks hear of it.
+        announce_opted_out_many(
+            contacts=[
+                plan.instance
+                for plan in plans
+                if (plan.outcome is Outcome.CREATED and plan.instance.opted_out)
+                or "opted_out" in plan.changes
+            ]
+        )
         return [plan.outcome for plan in plans]
 
     def _parse(self, row: Row) -> dict[str, Any] | None:

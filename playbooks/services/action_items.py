@@ -26,6 +26,7 @@ from playbooks.models import (
     EscalationRule,
 )
 from playbooks.services import notices
+from playbooks.services.announcements import announce_escalated
 from playbooks.services.cases import record_event
 from playbooks.services.notifications import queue_escalation_emails
 from playbooks.timeline import say, someone
@@ -161,4 +162,5 @@ def escalate_overdue(*, item_id: int) -> Escalation | None:
             },
         )
         queue_escalation_emails(escalation_ids=[escalation.pk])
+        announce_escalated(case=item.case, escalation=escalation)
     return escalation

@@ -39,7 +39,7 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
-from playbooks.services import notices
+from playbooks.services import announcements, notices
 from playbooks.services.risk import refresh_risk_base
 from playbooks.timeline import Said, choice, phrase, say, someone
 from playbooks.transitions import TransitionNotAllowed, check_transition
@@ -119,6 +119,8 @@ def move_case(
         ),
         details={"from": current, "to": target, **(details or {})},
     )
+    if target == CaseStatus.CLOSED:
+        announcements.announce_closed(case=case)
 
 
 def _start_if_new(case: Case, actor: User | None) -> None:
@@ -494,6 +496,7 @@ def raise_escalation(*, case: Case, actor: User, reason: str, level: int = 1) ->
             ),
             details={"escalation": escalation.pk},
         )
+        announcements.announce_escalated(case=case, escalation=escalation)
         # Nothing else tells the managers of a raise by hand: they are emailed here.
         notices.tell_escalated(escalations=[escalation], actor=actor, managers_emailed=False)
     return escalation

@@ -64,6 +64,7 @@ from playbooks.selectors import (
     snapshot_360,
 )
 from playbooks.selectors.cases import HISTORY_FIELDS
+from playbooks.services import announcements
 from playbooks.services.cases import (
     record_event,
     supersede_case,
@@ -77,6 +78,7 @@ from playbooks.timeline import Said, choice, phrase, say, sentences, someone
 from surveys.history import case_window_days, is_history
 from surveys.models import Category, Response
 from surveys.services.themes import tag_themes
+from webhooks.services.outbox import Announcement, emit_many
 
 if TYPE_CHECKING:
     from core.models import User
@@ -417,6 +419,7 @@ def _join_open_case(
     if response.category == Category.DETRACTOR:
         _escalate_repeated_detractors(joining, writes)
     writes.events.extend(joining.events)
+    writes.announcements.extend(joining.announcements)
     if alone:
         writes.write()
     logger.info("answer %s joined case %s", response.pk, case.pk)
@@ -479,6 +482,7 @@ def _escalate_repeated_detractors(joining: _Opening, writes: _CaseWrites) -> Non
     )
     # The managers and the owner are told in the app when its email is delivered.
     queue_escalation_emails(escalation_ids=[escalation.pk])
+    joining.announcements.append(announcements.escalated(case, escalation))
     if case in writes.cases:
         case.priority = max(case.priority, CasePriority.HIGH)
     else:
@@ -568,12 +572,16 @@ class _CaseWrites:
     events: list[CaseEvent] = field(default_factory=list)
     deliveries: list[CaseStep] = field(default_factory=list)
     joins: list[CaseAnswer] = field(default_factory=list)
+    # Outbound webhooks' events, announced with the rows: `case.opened` before the rest.
+    announcements: list[Announcement] = field(default_factory=list)
 
     def add(self, opening: _Opening, steps: list[CaseStep]) -> None:
         self.cases.append(opening.case)
         self.steps.extend(steps)
         self.events.extend(opening.events)
         self.deliveries.extend(opening.deliveries)
+        self.announcements.append(announcements.opened(opening.case))
+        self.announcements.extend(opening.announcements)
 
     def open_cases_at(self, account_id: int | None) -> list[dict[str, Any]]:
         """The cases opened here at the account, most recent first, as `answer_history`
@@ -601,6 +609,7 @@ class _CaseWrites:
             queue_step_delivery(step_id=step.pk)
         CaseEvent.objects.bulk_create(self.events)
         CaseAnswer.objects.bulk_create(self.joins)
+        emit_many(self.announcements)
 
     def open_case_of(self, *, account_id: int, playbook_id: int) -> Case | None:
         """The case opened here at the account with the playbook, if any (the first)."""
@@ -618,6 +627,7 @@ class _Opening:
     answer: Response  # with the annotations of `_locked_answer`
     events: list[CaseEvent] = field(default_factory=list)
     deliveries: list[CaseStep] = field(default_factory=list)
+    announcements: list[Announcement] = field(default_factory=list)
 
     def event(self, kind: str, message: Said, **details: Any) -> None:
         self.events.append(
@@ -776,6 +786,7 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
         if priority > case.priority:
             case.priority = priority
         queue_escalation_emails(escalation_ids=[e.pk for e in raised])
+        opening.announcements.extend(announcements.escalated(case, e) for e in raised)
     return {"raised": [e.pk for e in raised], "rules": [e.rule for e in raised]}
 
 
@@ -937,6 +948,9 @@ def _link_follow_up(response: Response) -> None:
     if won_back:
         fields["won_back_at"] = timezone.now()
     Case.objects.filter(pk=case.pk).update(**fields)
+    if won_back:
+        case.follow_up_response, case.won_back_at = response, fields["won_back_at"]
+        announcements.announce_won_back(case=case, follow_up=response)
     before = Response.objects.filter(pk=case.response_id).values_list("score", flat=True).get()
     record_event(
         case=case,

@@ -44,11 +44,13 @@ from playbooks.models import (
     ProcessingFailure,
     StepStatus,
 )
+from playbooks.services.announcements import announce_erased
 from playbooks.services.cases import move_case, record_event
 from playbooks.timeline import Said, say
 from surveys.models import Response
 from surveys.services.erasure import erase_answers_of
 from surveys.services.suppressions import lift_suppression
+from webhooks.services.outbox import forget_contact
 
 if TYPE_CHECKING:
     from core.models import User
@@ -154,6 +156,10 @@ def erase_contact_by_id(*, contact_id: int, actor: User | None = None) -> Erasur
         remember_erased_address(email=contact.email)
         interactions = erase_contact_record(contact=contact, needles=needles)
         contact_erased.send(sender=Contact, contact_id=contact.pk, needles=needles)
+        # Webhook events that named them go, unsent ones too (their cases' closing with
+        # them); receivers get `contact.erased`, which names no one, to forget them too.
+        forget_contact(contact_id=contact.pk)
+        announce_erased(contact_id=contact.pk)
         summary = ErasureSummary(
             contact_id=contact.pk,
             answers=answers.answers,

@@ -29,6 +29,7 @@ from playbooks.models import (
     StepKind,
     StepStatus,
 )
+from playbooks.services.announcements import announce_escalated
 from playbooks.services.cases import DEFAULT_FOLLOW_UP_DELAY_DAYS, record_event  # noqa: F401
 from playbooks.services.notifications import queue_escalation_emails
 from playbooks.timeline import Said, say
@@ -189,6 +190,7 @@ def escalate_overdue_step(*, step_id: int) -> Escalation | None:
             details={"escalation": escalation.pk, "rule": EscalationRule.STEP_OVERDUE},
         )
         queue_escalation_emails(escalation_ids=[escalation.pk])
+        announce_escalated(case=step.case, escalation=escalation)
     return escalation
 
 

@@ -20,6 +20,7 @@ from accounts.models import (
 )
 from surveys.answers import AnswerIn, clean_answer
 from surveys.models import Campaign, Response
+from surveys.services.announcements import announce_opted_out
 from surveys.services.answer_statement import store_in_one_statement
 from surveys.services.recorded import AddressErased, RecordedResponse, planned_correction
 from surveys.signals import contact_matched, response_recorded, response_updated
@@ -163,10 +164,12 @@ def opt_out_contact(*, email: str) -> Contact | None:
         return None
     if not contact.opted_out:
         now = timezone.now()
-        Contact.objects.filter(pk=contact.pk).update(
-            opted_out=True, opted_out_at=now, updated_at=now
-        )
-        contact.opted_out, contact.opted_out_at = True, now
+        with transaction.atomic():
+            Contact.objects.filter(pk=contact.pk).update(
+                opted_out=True, opted_out_at=now, updated_at=now
+            )
+            contact.opted_out, contact.opted_out_at = True, now
+            announce_opted_out(contact=contact)
     return contact
 
 
