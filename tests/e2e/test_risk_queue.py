@@ -44,6 +44,7 @@ def test_the_riskiest_case_leads_and_its_badge_explains_itself(
     )
 
     sign_in(csm)
+    page.goto("/cases/")
 
     rows = page.locator("table.queue-table tbody tr")
     expect(rows.first).to_contain_text("Globex Logistics")
