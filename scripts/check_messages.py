@@ -21,7 +21,18 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = Path("locale/fr/LC_MESSAGES/django.po")
 # What holds no text of the product: tools, tests, assets and the environment.
-SKIPPED = (".git", ".venv", "node_modules", "static", "var", "tests", "bench", "*.mo", "*.pyc")
+SKIPPED = (
+    ".git",
+    ".venv",
+    "node_modules",
+    "static",
+    "staticfiles",
+    "var",
+    "tests",
+    "bench",
+    "*.mo",
+    "*.pyc",
+)
 
 
 def main() -> int:
