@@ -2,10 +2,12 @@
 who reads, what, through which page or endpoint."""
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.roles import Role, set_role
+from playbooks.defaults import install_default_playbooks
 from playbooks.models import ActionAudience, Case, CaseStep
 from playbooks.services.cases import add_action_item
 from playbooks.services.engine import process_response
@@ -37,10 +39,20 @@ def _case_of(account, comment: str) -> Case:
     return Case.objects.get(pk=process_response(response_id=answer.pk).case_id)
 
 
-@pytest.fixture
-def world(default_playbooks):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
     """Two accounts of two CSMs, a case on each, and a third case on the second account that
-    a CSM of no account was given; a fourth CSM holds a step of the second case."""
+    a CSM of no account was given; a fourth CSM holds a step of the second case.
+
+    Built once for the module's matrix, in a transaction rolled back after it; each test's
+    own changes roll back to a savepoint after it, as in any database test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        install_default_playbooks()
+        yield _world()
+        transaction.set_rollback(True)
+
+
+def _world() -> dict:
     people = {
         "csm": _person(Role.CSM),
         "other_csm": _person(Role.CSM),
