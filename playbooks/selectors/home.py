@@ -13,10 +13,11 @@ from django.utils import timezone
 from accounts.models import Account
 from core.periods import period_filter
 from playbooks.models import OPEN_CASE_STATUSES, Case
+from playbooks.selectors.dashboard import WonBack
 from playbooks.selectors.queue import MINE, QueueFilters, queue_for, queue_rows
 from playbooks.selectors.tasks import Task, tasks_of
-from surveys.models import Category, Response
-from surveys.nps import NpsSummary, summarize_counts
+from surveys.models import NPS_COUNTS, Response
+from surveys.nps import NpsSummary, summary_of
 
 if TYPE_CHECKING:
     from core.models import User
@@ -48,16 +49,6 @@ class BookRow:
 
 
 @dataclass(frozen=True)
-class WonBackRate:
-    answered: int  # follow-up answers given in the period, to the CSM's cases
-    won_back: int
-
-    @property
-    def rate(self) -> float | None:
-        return 100 * self.won_back / self.answered if self.answered else None
-
-
-@dataclass(frozen=True)
 class CsmDay:
     cases: list[Case]
     open_cases: int
@@ -68,7 +59,7 @@ class CsmDay:
     accounts: int
     days: int
     nps: NpsSummary
-    won_back: WonBackRate
+    won_back: WonBack  # follow-up answers given in the period to the CSM's cases
 
 
 def csm_day(*, user: User, days: int, now: dt.datetime | None = None) -> CsmDay:
@@ -133,20 +124,14 @@ def _book(user: User, *, now: dt.datetime) -> list[BookRow]:
 
 
 def _nps(user: User, start: dt.date, end: dt.date) -> NpsSummary:
-    counts = Response.objects.filter(
-        period_filter("answered_at", start, end), account__csm=user
-    ).aggregate(
-        promoters=Count("pk", filter=Q(category=Category.PROMOTER)),
-        passives=Count("pk", filter=Q(category=Category.PASSIVE)),
-        detractors=Count("pk", filter=Q(category=Category.DETRACTOR)),
-    )
-    return summarize_counts(counts["promoters"], counts["passives"], counts["detractors"])
+    answers = Response.objects.filter(period_filter("answered_at", start, end), account__csm=user)
+    return summary_of(answers.aggregate(**NPS_COUNTS))
 
 
-def _won_back(user: User, start: dt.date, end: dt.date) -> WonBackRate:
+def _won_back(user: User, start: dt.date, end: dt.date) -> WonBack:
     figures = (
         Case.objects.current()
         .filter(period_filter("follow_up_response__answered_at", start, end), owner=user)
         .aggregate(answered=Count("pk"), won_back=Count("pk", filter=Q(won_back_at__isnull=False)))
     )
-    return WonBackRate(answered=figures["answered"], won_back=figures["won_back"])
+    return WonBack(label="", answered=figures["answered"], won_back=figures["won_back"])
