@@ -385,9 +385,7 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     # One narrow row per current case, with its answer's slice: no join to the answers.
     slices = CaseSlice.objects.filter(**part.narrowing)
     opened = slices.filter(part.within("answered_at"))
-    late = opened.filter(
-        first_contact_at__isnull=True, category=Category.DETRACTOR, sla_due_at__lt=now
-    )
+    late = _late_first_contacts(opened, now)
     # A CaseSlice has the columns "overdue" reads, and its key is the case's: the steps
     # are those of its case.
     open_now = slices.filter(status__in=OPEN_CASE_STATUSES).aggregate(
@@ -434,16 +432,19 @@ def sla_of(part: Slice, *, now: dt.datetime | None = None) -> SlaFigure:
         monthly=False,
         event=CaseEventKind.ANSWERED,
     )
-    late = CaseSlice.objects.filter(
-        part.within("answered_at"),
-        first_contact_at__isnull=True,
-        category=Category.DETRACTOR,
-        sla_due_at__lt=now,
-        **part.narrowing,
-    ).count()
+    opened = CaseSlice.objects.filter(part.within("answered_at"), **part.narrowing)
+    late = _late_first_contacts(opened, now).count()
     return SlaFigure(
         due=sum(row["due"] or 0 for row in rows) + late,
         within=sum(row["within"] or 0 for row in rows),
+    )
+
+
+def _late_first_contacts(opened: QuerySet, now: dt.datetime) -> QuerySet:
+    """Of the period's `CaseSlice` rows, the detractors not contacted yet whose first
+    contact is late: due already, though the daily counts do not hold them yet."""
+    return opened.filter(
+        first_contact_at__isnull=True, category=Category.DETRACTOR, sla_due_at__lt=now
     )
 
 
