@@ -32,7 +32,7 @@ def test_a_slow_receiver_does_not_delay_the_cases_of_new_answers(
     with (
         running_receiver(SlowReceiver()) as receiver,
         running_worker(tmp_path, name="main", queues="live,celery,bulk"),
-        running_worker(tmp_path, name="hooks", queues="webhooks"),
+        running_worker(tmp_path, name="hooks", queues="webhooks") as hooks_worker,
     ):
         endpoint = add_endpoint(url=receiver.url, event_types=["response.recorded", "case.opened"])
         receiver.secret = endpoint.secret
@@ -55,4 +55,6 @@ def test_a_slow_receiver_does_not_delay_the_cases_of_new_answers(
 
         assert elapsed < RECEIVER_SECONDS, f"the cases took {elapsed:.1f} s"
         assert len(receiver.received) <= 1  # the six deliveries are still crawling along
+        # A warm shutdown would wait for the delivery under way: seconds of nothing.
+        hooks_worker.kill()
     purge_queue()
