@@ -291,3 +291,16 @@ def test_the_contact_page_says_why_their_surveys_stopped(client, manager, invita
     html = page.content.decode()
     assert 'data-suppression="complained"' in html
     assert "Marked a survey as spam" in html
+
+
+def test_the_contact_and_campaign_pages_say_it_in_french_too(client, manager, invitation):
+    post(client, postmark("spam_complaint", invitation))
+    manager.language = "fr"
+    manager.save(update_fields=["language"])
+    client.force_login(manager)
+
+    page = client.get(reverse("contact-detail", args=[invitation.contact.pk]))
+    campaign_page = client.get(reverse("campaign-detail", args=[invitation.campaign.pk]))
+
+    assert "A signalé une enquête comme spam" in page.content.decode()
+    assert "Signalé comme spam" in campaign_page.content.decode()
