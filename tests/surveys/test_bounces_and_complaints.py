@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -304,3 +305,18 @@ def test_the_contact_and_campaign_pages_say_it_in_french_too(client, manager, in
 
     assert "A signalé une enquête comme spam" in page.content.decode()
     assert "Signalé comme spam" in campaign_page.content.decode()
+
+
+def test_each_survey_email_carries_what_its_delivery_events_find_it_by(manager):
+    contact = ContactFactory()
+    campaign = create_campaign(actor=manager, name="Q1", audience_account=contact.account)
+    launch_campaign(campaign=campaign, actor=manager)
+    plan_campaign(campaign_id=campaign.pk)
+
+    send_due_invitations(limit=10)
+
+    invitation = campaign.invitations.get()
+    (sent,) = mail.outbox
+    assert invitation.message_id == sent.extra_headers["Message-ID"]
+    assert f"invitation-{invitation.pk}" in invitation.message_id
+    assert sent.metadata == {"nps_invitation": str(invitation.pk)}
