@@ -28,6 +28,10 @@ KINDS = {
 # Bounces anymail reports as "bounced" although the provider says they are temporary:
 # Postmark's bounce `Type`, Amazon SES's `bounceType`.
 SOFT_BOUNCE_TYPES = frozenset({"SoftBounce", "Transient", "DnsError"})
+# anymail's reject reasons that say the address itself will not take mail: unknown or
+# invalid, bounced or complained before. "blocked" (a policy: DMARC, a sender not
+# confirmed at the provider) and "other" are about the email or the sender, not the person.
+ADDRESS_REASONS = frozenset({"invalid", "bounced", "timed_out", "spam", "unsubscribed"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,16 @@ class DeliveryReport:
     invitation_id: int | None
     description: str
     occurred_at: dt.datetime | None
+    reject_reason: str = ""
+
+    @property
+    def address_refused(self) -> bool:
+        """A hard bounce or a refusal because of the address: stop mailing it."""
+        if self.kind == DeliveryKind.BOUNCED:
+            return self.reject_reason not in ("blocked", "other")
+        if self.kind == DeliveryKind.REJECTED:
+            return self.reject_reason in ADDRESS_REASONS
+        return False
 
 
 def delivery_kind(*, event_type: str, esp_event) -> DeliveryKind | None:
@@ -86,4 +100,5 @@ def delivery_report(event, *, provider: str) -> DeliveryReport | None:
         invitation_id=int(invitation_id) if invitation_id.isdigit() else None,
         description=str(description)[:300],
         occurred_at=event.timestamp,
+        reject_reason=event.reject_reason or "",
     )

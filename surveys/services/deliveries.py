@@ -4,8 +4,9 @@ Each event is kept once (`DeliveryEvent`, unique per provider and event id) and 
 invitation: by the invitation id the email carried as metadata, by the message id, else
 by the recipient's latest survey email of the last `MATCH_BY_ADDRESS_DAYS` days. Then:
 
-- a hard bounce, or a refusal by the provider: the invitation is bounced and surveys to the
-  address are suppressed (reason *bounced*);
+- a hard bounce, or a refusal by the provider: the invitation is bounced; when the address
+  is at fault (unknown, invalid, bounced before; not a policy such as DMARC, nor a sender
+  the provider has not confirmed) surveys to it are suppressed (reason *bounced*);
 - a spam complaint, an unsubscription at the provider: suppressed (reason *complained*,
   *unsubscribed*); no survey, follow-ups included, goes to the address again;
 - a soft bounce: the invitation is sent again later, after each of `RESEND_DELAYS`; one
@@ -54,8 +55,6 @@ RESEND_BATCH = 500
 HARD = (DeliveryKind.BOUNCED, DeliveryKind.REJECTED)
 SOFT = (DeliveryKind.SOFT_BOUNCED, DeliveryKind.FAILED)
 SUPPRESSED_FOR = {
-    DeliveryKind.BOUNCED: SuppressionReason.BOUNCED,
-    DeliveryKind.REJECTED: SuppressionReason.BOUNCED,
     DeliveryKind.COMPLAINED: SuppressionReason.COMPLAINED,
     DeliveryKind.UNSUBSCRIBED: SuppressionReason.UNSUBSCRIBED,
 }
@@ -91,6 +90,14 @@ def record_delivery_event(*, report: DeliveryReport) -> DeliveryEvent | None:
                 report.message_id or "-",
             )
         reason = SUPPRESSED_FOR.get(report.kind)
+        if report.address_refused:
+            reason = SuppressionReason.BOUNCED
+        elif report.kind in HARD:
+            logger.warning(
+                "delivery event id=%s: the provider refused the email, not the address (%s)",
+                event.pk,
+                report.description or report.reject_reason or "no reason given",
+            )
         if reason is not None and contact is not None:
             _suppress(contact=contact, reason=reason, report=report)
         if invitation is not None:

@@ -320,3 +320,21 @@ def test_each_survey_email_carries_what_its_delivery_events_find_it_by(manager):
     assert invitation.message_id == sent.extra_headers["Message-ID"]
     assert f"invitation-{invitation.pk}" in invitation.message_id
     assert sent.metadata == {"nps_invitation": str(invitation.pk)}
+
+
+@pytest.mark.parametrize("postmark_type", ["DMARCPolicy", "Unconfirmed"])
+def test_a_refusal_for_the_sender_bounces_the_email_but_spares_the_address(
+    client, invitation, postmark_type
+):
+    post(client, postmark("bounce", invitation, Type=postmark_type, Description="Not allowed"))
+
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.BOUNCED
+    assert DeliveryEvent.objects.get().kind == DeliveryKind.REJECTED
+    assert not Suppression.objects.exists()
+
+
+def test_a_provider_refusal_of_a_bad_address_suppresses_it(client, invitation):
+    post(client, postmark("bounce", invitation, Type="BadEmailAddress"))
+
+    assert Suppression.objects.get().reason == SuppressionReason.BOUNCED
