@@ -13,6 +13,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from playbooks.services.erasure import erase_contact
 from surveys.models import (
     DeliveryEvent,
     DeliveryKind,
@@ -338,3 +339,12 @@ def test_a_provider_refusal_of_a_bad_address_suppresses_it(client, invitation):
     post(client, postmark("bounce", invitation, Type="BadEmailAddress"))
 
     assert Suppression.objects.get().reason == SuppressionReason.BOUNCED
+
+
+def test_erasing_the_person_blanks_their_address_in_the_delivery_events(client, invitation):
+    post(client, postmark("bounce", invitation))
+    post(client, postmark("bounce", invitation, ID=8, Type="SoftBounce"))
+
+    erase_contact(email=invitation.contact.email)
+
+    assert set(DeliveryEvent.objects.values_list("recipient", "description")) == {("", "")}
