@@ -17,6 +17,7 @@ by the recipient's latest survey email of the last `MATCH_BY_ADDRESS_DAYS` days.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import smtplib
@@ -64,6 +65,9 @@ OUT = (InvitationStatus.SENT, InvitationStatus.DEFERRED)
 
 def record_delivery_event(*, report: DeliveryReport) -> DeliveryEvent | None:
     """Keep the provider's event and act on it; None when it was recorded before (a replay)."""
+    if report.recipient and ErasedAddress.objects.holds(report.recipient):
+        # Someone erased at their request is not stored again, not even as a recipient.
+        report = dataclasses.replace(report, recipient="", description="")
     with transaction.atomic():
         invitation = _invitation_for(report)
         try:

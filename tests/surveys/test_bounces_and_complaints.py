@@ -348,3 +348,14 @@ def test_erasing_the_person_blanks_their_address_in_the_delivery_events(client, 
     erase_contact(email=invitation.contact.email)
 
     assert set(DeliveryEvent.objects.values_list("recipient", "description")) == {("", "")}
+
+
+def test_a_replay_after_the_erasure_stores_the_address_no_more(client, invitation):
+    payload = postmark("bounce", invitation)
+    post(client, payload)
+    erase_contact(email=invitation.contact.email)
+
+    post(client, payload)
+
+    assert DeliveryEvent.objects.count() == 1
+    assert DeliveryEvent.objects.get().recipient == ""
