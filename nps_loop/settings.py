@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,15 @@ EMAIL_CONFIG = env.email_url(
 if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
     EMAIL_CONFIG["EMAIL_FILE_PATH"] = email_file_path(EMAIL_CONFIG["EMAIL_FILE_PATH"], DATA_DIR)
 vars().update(EMAIL_CONFIG)
+# An email provider's own API instead of SMTP, through django-anymail
+# (EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and POSTMARK_SERVER_TOKEN).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+# The provider's delivery webhooks (bounces, complaints) are served under /anymail/ only
+# once ANYMAIL_WEBHOOK_SECRET ("user:password", the basic auth of their URL) is set.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+    "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NPS Loop <nps@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

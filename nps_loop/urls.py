@@ -50,6 +50,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("s/", include("surveys.public_urls")),
     path("api/v1/", include("surveys.api_urls")),
+    path("anymail/", include("surveys.delivery_urls")),
     path("api/v1/", include("playbooks.api_urls")),
     path("api/v1/", include("imports.api_urls")),
     path("", include("surveys.urls")),

@@ -21,6 +21,7 @@ from surveys.forms import ThemeForm
 from surveys.models import (
     Campaign,
     Category,
+    DeliveryEvent,
     Integration,
     Invitation,
     Response,
@@ -175,6 +176,27 @@ class InvitationAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
     list_select_related = ("contact", "campaign")
     date_hierarchy = "scheduled_for"
     exclude = ("token",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(DeliveryEvent)
+class DeliveryEventAdmin(AdminRolePermissionsMixin, admin.ModelAdmin):
+    """What the email provider reported about the survey emails: for looking only."""
+
+    list_display = ("received_at", "provider", "kind", "recipient", "invitation", "description")
+    list_filter = ("kind", "provider")
+    search_fields = ("recipient", "message_id", "event_id")
+    list_select_related = ("invitation",)
+    date_hierarchy = "received_at"
+    raw_id_fields = ("invitation",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
+from django.core.mail.utils import DNS_NAME
 from django.urls import reverse
 
 from core.mail import compose_email, default_sender
@@ -15,6 +17,9 @@ from surveys.models import Invitation
 # Every score the same colour: a red 0 and a green 10 would nudge the answer (a neutral
 # scale is the survey practice). White on it is 10:1.
 SCALE_COLOUR = "#374151"
+# The metadata key that carries the invitation's id through an email provider's API
+# (django-anymail's `metadata`), back in the provider's delivery events.
+INVITATION_METADATA = "nps_invitation"
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ def invitation_email(
         ],
         "unsubscribe_url": unsubscribe,
     }
-    return compose_email(
+    message = compose_email(
         "surveys/email/invitation",
         context,
         language=language,
@@ -82,5 +87,20 @@ def invitation_email(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
             "X-NPS-Loop-Invitation": str(invitation.pk),
+            # Our own, so that a delivery event that quotes it finds the invitation.
+            "Message-ID": make_msgid(idstring=f"invitation-{invitation.pk}", domain=DNS_NAME),
         },
     )
+    # Read by django-anymail's backends only; other backends ignore it.
+    message.metadata = {INVITATION_METADATA: str(invitation.pk)}
+    return message
+
+
+def sent_message_id(message: EmailMultiAlternatives) -> str:
+    """The id a sent email is known by: the email provider's, when its API sent it
+    (django-anymail's `anymail_status`), else our Message-ID header."""
+    status = getattr(message, "anymail_status", None)
+    provider_id = getattr(status, "message_id", None)
+    if isinstance(provider_id, str) and provider_id:
+        return provider_id[:200]
+    return message.extra_headers.get("Message-ID", "")[:200]

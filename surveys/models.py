@@ -425,6 +425,11 @@ class Integration(models.Model):
 class SuppressionReason(models.TextChoices):
     OPEN_CASE = "open_case", _("A case is open")
     MANUAL = "manual", _("Set by hand")
+    # Reported by the email provider's delivery webhook: the address cannot or must not be
+    # mailed again (README, "Bounces and complaints").
+    BOUNCED = "bounced", _("The address bounced")
+    COMPLAINED = "complained", _("Marked a survey as spam")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed at the email provider")
 
 
 class Suppression(models.Model):
@@ -501,6 +506,9 @@ class InvitationStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
+    # The email provider reported a soft bounce (a full mailbox, a server down): the email
+    # goes again later, `RESEND_DELAYS` in `surveys.services.deliveries`.
+    DEFERRED = "deferred", _("Soft bounce: sent again later")
     ANSWERED = "answered", pgettext_lazy("invitation status", "Answered")
     EXCLUDED = "excluded", _("Excluded")
     BOUNCED = "bounced", _("Bounced")
@@ -589,6 +597,12 @@ class Invitation(models.Model):
         verbose_name=_("answer"),
     )
     bounced_at = models.DateTimeField(_("bounced at"), null=True, blank=True)
+    # The Message-ID of the email last sent, or the email provider's id of it when its API
+    # sent it: how its delivery events find it again.
+    message_id = models.CharField(_("message id"), max_length=200, blank=True, editable=False)
+    soft_bounces = models.PositiveSmallIntegerField(_("soft bounces"), default=0)
+    resend_at = models.DateTimeField(_("to be sent again at"), null=True, blank=True)
+    complained_at = models.DateTimeField(_("marked as spam at"), null=True, blank=True)
     opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -617,6 +631,12 @@ class Invitation(models.Model):
             models.Index(fields=["account", "-sent_at"], name="invitation_account_sent"),
             models.Index(fields=["campaign", "status"], name="invitation_campaign_status"),
             models.Index(fields=["sent_at"], name="invitation_sent_at"),
+            models.Index(
+                fields=["message_id"], condition=~Q(message_id=""), name="invitation_message_id"
+            ),
+            models.Index(
+                fields=["resend_at"], condition=Q(status="deferred"), name="invitation_resend_due"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -625,6 +645,11 @@ class Invitation(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.response_id is not None
+
+    @property
+    def is_retrying(self) -> bool:
+        """Soft-bounced, to be sent again."""
+        return self.status == InvitationStatus.DEFERRED
 
     @property
     def is_waiting(self) -> bool:
@@ -640,3 +665,53 @@ class Invitation(models.Model):
     def is_expired(self, at=None) -> bool:
         at = at or timezone.now()
         return self.expires_at is not None and at >= self.expires_at
+
+
+class DeliveryKind(models.TextChoices):
+    """What an email provider said became of an email (anymail's event types, kept in ours)."""
+
+    DELIVERED = "delivered", _("Delivered")
+    BOUNCED = "bounced", _("Hard bounce")
+    SOFT_BOUNCED = "soft_bounced", _("Soft bounce")
+    REJECTED = "rejected", _("Refused by the email provider")
+    FAILED = "failed", _("Not sent by the email provider")
+    COMPLAINED = "complained", _("Marked as spam")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed at the email provider")
+
+
+class DeliveryEvent(models.Model):
+    """One delivery event an email provider reported through its webhook, kept once: a
+    replayed delivery of the same event (same provider, event id and recipient) is ignored."""
+
+    provider = models.CharField(_("email provider"), max_length=30)
+    # The provider's event id; for events without one, a digest of the event as sent.
+    event_id = models.CharField(_("event id"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=DeliveryKind.choices)
+    invitation = models.ForeignKey(
+        Invitation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="delivery_events",
+        verbose_name=_("invitation"),
+    )
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    message_id = models.CharField(_("message id"), max_length=200, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
+        constraints = [
+            # Amazon SES reports the recipients of one email under one event id.
+            models.UniqueConstraint(
+                fields=["provider", "event_id", "recipient"], name="delivery_event_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id} {self.kind}"

@@ -18,6 +18,7 @@ PAGE_LANGUAGES = tuple(dict(settings.LANGUAGES))
 MAILED_STATUSES = (
     InvitationStatus.SENDING,
     InvitationStatus.SENT,
+    InvitationStatus.DEFERRED,
     InvitationStatus.ANSWERED,
     InvitationStatus.BOUNCED,
     InvitationStatus.OPTED_OUT,

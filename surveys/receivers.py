@@ -1,8 +1,9 @@
-"""How `surveys` hears of changes made in `accounts` (the `contact_account_set` signal), and
-of changes to its themes, which are cached."""
+"""How `surveys` hears of changes made in `accounts` (the `contact_account_set` signal), of
+changes to its themes, which are cached, and of email providers' delivery reports."""
 
 from __future__ import annotations
 
+from anymail.signals import tracking
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -65,3 +66,16 @@ def announce_updated(sender, response, fields, **kwargs) -> None:
     from surveys.services.announcements import announce_updated
 
     announce_updated(response=response, fields=list(fields))
+
+
+@receiver(tracking, dispatch_uid="surveys.record_delivery_event")
+def record_delivery_event(sender, event, esp_name, **kwargs) -> None:
+    """An email provider reported what became of an email (django-anymail's tracking
+    webhook): bounces and complaints stop the surveys to the address, soft bounces are
+    sent again (`surveys.services.deliveries`)."""
+    from surveys.deliveries import delivery_report
+    from surveys.services.deliveries import record_delivery_event
+
+    report = delivery_report(event, provider=esp_name)
+    if report is not None:
+        record_delivery_event(report=report)

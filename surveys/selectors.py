@@ -205,6 +205,8 @@ class CampaignFigures:
     bounced: int
     failed: int
     opted_out: int
+    complained: int  # marked as spam, reported by the email provider
+    retrying: int  # soft-bounced, to be sent again
     excluded_by_reason: dict[Exclusion, int]
     nps: NpsSummary
     with_comment: int
@@ -235,7 +237,8 @@ class CampaignFigures:
 
 
 def campaign_figures(campaign: Campaign) -> CampaignFigures:
-    """Sent, answered, rates, NPS, bounces, opt-outs and exclusions of one campaign."""
+    """Sent, answered, rates, NPS, bounces (soft ones being retried apart), spam complaints,
+    opt-outs and exclusions of one campaign."""
     rows = (
         Invitation.objects.filter(campaign=campaign)
         .values("status", "exclusion")
@@ -244,18 +247,23 @@ def campaign_figures(campaign: Campaign) -> CampaignFigures:
             sent=Count("id", filter=Q(sent_at__isnull=False)),
             bounced=Count("id", filter=Q(bounced_at__isnull=False)),
             opted_out=Count("id", filter=Q(opted_out_at__isnull=False)),
+            complained=Count("id", filter=Q(complained_at__isnull=False)),
         )
         .order_by()
     )
-    totals = {"n": 0, "sent": 0, "bounced": 0, "opted_out": 0, "waiting": 0, "failed": 0}
+    totals = dict.fromkeys(
+        ("n", "sent", "bounced", "opted_out", "complained", "waiting", "failed", "retrying"), 0
+    )
     excluded: dict[Exclusion, int] = {}
     for row in rows:
-        for key in ("n", "sent", "bounced", "opted_out"):
+        for key in ("n", "sent", "bounced", "opted_out", "complained"):
             totals[key] += row[key]
         if row["status"] in (InvitationStatus.SCHEDULED, InvitationStatus.SENDING):
             totals["waiting"] += row["n"]
         elif row["status"] == InvitationStatus.FAILED:
             totals["failed"] += row["n"]
+        elif row["status"] == InvitationStatus.DEFERRED:
+            totals["retrying"] += row["n"]
         elif row["status"] == InvitationStatus.EXCLUDED:
             reason = Exclusion(row["exclusion"])
             excluded[reason] = excluded.get(reason, 0) + row["n"]
@@ -267,6 +275,8 @@ def campaign_figures(campaign: Campaign) -> CampaignFigures:
         bounced=totals["bounced"],
         failed=totals["failed"],
         opted_out=totals["opted_out"],
+        complained=totals["complained"],
+        retrying=totals["retrying"],
         excluded_by_reason=dict(sorted(excluded.items(), key=lambda item: -item[1])),
         nps=summary_of(counts),
         with_comment=counts.get("commented", 0),

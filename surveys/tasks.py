@@ -11,8 +11,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from core.background import retrying_task
-from surveys.services import campaigns, erasure, sending, webhook_messages
+from core.background import enqueue_many, retrying_task
+from surveys.services import campaigns, deliveries, erasure, sending, webhook_messages
 
 
 @retrying_task(name="surveys.plan_campaign", soft_time_limit=300, time_limit=360)
@@ -36,12 +36,24 @@ def send_invitations() -> int:
 @shared_task(name="surveys.sending_sweep", acks_late=True, soft_time_limit=60, time_limit=90)
 def sending_sweep() -> None:
     """Every minute: plan campaigns whose planning was lost, free invitations a dead worker
-    held, and start the sender when something is due. Running it twice changes nothing."""
+    held, start the sender when something is due, and send again the soft-bounced
+    invitations whose time has come. Running it twice changes nothing."""
     for campaign_id in campaigns.unplanned_campaign_ids():
         plan_campaign.delay(campaign_id=campaign_id)
     sending.release_stuck_invitations()
     if sending.invitations_due(now=timezone.now()):
         send_invitations.delay()
+    enqueue_many(
+        "surveys.resend_invitation",
+        [{"invitation_id": invitation_id} for invitation_id in deliveries.resends_due()],
+    )
+
+
+@retrying_task(name="surveys.resend_invitation", soft_time_limit=60, time_limit=90)
+def resend_invitation(*, invitation_id: int) -> bool:
+    """Send a soft-bounced invitation's email again once due (`deliveries.RESEND_DELAYS`).
+    A second run finds it sent, or claimed by the first: it sends nothing."""
+    return deliveries.resend_invitation(invitation_id=invitation_id)
 
 
 @shared_task(name="surveys.forget_old_webhook_messages", soft_time_limit=300, time_limit=360)

@@ -1,4 +1,5 @@
-"""The contact page: one person, their answers and cases, and (for admins) erasing them."""
+"""The contact page: one person, their answers and cases, why surveys to them are paused,
+and (for admins) erasing them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from accounts.models import Contact
 from core.access import Reach, reach_of
 from playbooks.access import accounts_visible_to, answers_visible_to, cases_visible_to
 from playbooks.models import OPEN_CASE_STATUSES, Case
-from surveys.models import Response
+from surveys.models import Response, Suppression
+from surveys.selectors import active_suppressions
 
 if TYPE_CHECKING:
     from core.models import User
@@ -24,6 +26,8 @@ class ContactPage:
     answer_count: int
     cases: list[Case]
     open_cases: int
+    # Pauses of their own surveys in force (an open case, by hand, a bounce, a complaint).
+    suppressions: list[Suppression]
 
 
 def contact_page(*, user: User, contact_id: int) -> ContactPage | None:
@@ -46,4 +50,5 @@ def contact_page(*, user: User, contact_id: int) -> ContactPage | None:
         answer_count=answers.count(),
         cases=list(cases.select_related("response").order_by("-opened_at")[:LIST_LIMIT]),
         open_cases=cases.filter(status__in=OPEN_CASE_STATUSES).count(),
+        suppressions=list(active_suppressions().filter(contact=contact)),
     )

@@ -22,6 +22,10 @@ from surveys.services.responses import opt_out_contact, record_response
 
 logger = logging.getLogger(__name__)
 
+# Invitations whose email went out and still waits for the person: an answer or an opt-out
+# moves them on (one waiting to be sent again after a soft bounce is then not sent again).
+ANSWERABLE = (InvitationStatus.SENT, InvitationStatus.DEFERRED)
+
 
 class AnswerRefused(Exception):
     """The invitation takes no answer any more: its link expired, or the answer is final."""
@@ -74,8 +78,8 @@ def answer_invitation(*, invitation: Invitation, score: int) -> Answered:
         opened = {"opened_at": Coalesce("opened_at", now)}
         # An invitation the person opted out of stays opted out, but still gets its answer.
         if not Invitation.objects.filter(
-            pk=locked.pk, status=InvitationStatus.SENT, response__isnull=True
-        ).update(status=InvitationStatus.ANSWERED, **answer, **opened):
+            pk=locked.pk, status__in=ANSWERABLE, response__isnull=True
+        ).update(resend_at=None, status=InvitationStatus.ANSWERED, **answer, **opened):
             Invitation.objects.filter(pk=locked.pk, response__isnull=True).update(
                 **answer, **opened
             )
@@ -142,8 +146,8 @@ def unsubscribe_invitation(*, invitation: Invitation) -> None:
         locked = _locked(invitation)
         opt_out_contact(email=locked.contact.email)
         now = timezone.now()
-        if not Invitation.objects.filter(pk=locked.pk, status=InvitationStatus.SENT).update(
-            status=InvitationStatus.OPTED_OUT, opted_out_at=now
+        if not Invitation.objects.filter(pk=locked.pk, status__in=ANSWERABLE).update(
+            status=InvitationStatus.OPTED_OUT, opted_out_at=now, resend_at=None
         ):
             Invitation.objects.filter(pk=locked.pk, opted_out_at__isnull=True).update(
                 opted_out_at=now

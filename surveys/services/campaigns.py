@@ -191,6 +191,10 @@ def cancel_campaign(*, campaign: Campaign, actor: User | None) -> int:
         ).update(status=CampaignStatus.CANCELLED, cancelled_at=now)
         if not cancelled:
             raise ValidationError(_("Only a scheduled or sending campaign can be cancelled."))
+        # Emails to send again after a soft bounce are dropped too, uncounted: they went once.
+        Invitation.objects.filter(campaign=campaign, status=InvitationStatus.DEFERRED).update(
+            status=InvitationStatus.SENT, resend_at=None
+        )
         dropped = Invitation.objects.filter(
             campaign=campaign, status=InvitationStatus.SCHEDULED
         ).update(

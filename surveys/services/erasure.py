@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Contact
 from core.redaction import ERASED, Needles, scrub
 from surveys.models import (
+    DeliveryEvent,
     Exclusion,
     Invitation,
     InvitationStatus,
@@ -55,6 +56,14 @@ def erase_answers_of(*, contact: Contact, needles: Needles) -> ErasedAnswers:
     invitations.filter(status=InvitationStatus.SCHEDULED).update(
         status=InvitationStatus.EXCLUDED, exclusion=Exclusion.OPTED_OUT, excluded_at=now
     )
+    # Nothing is sent again after a soft bounce; the provider's reports lose the address.
+    invitations.filter(status=InvitationStatus.DEFERRED).update(
+        status=InvitationStatus.SENT, resend_at=None
+    )
+    reports = DeliveryEvent.objects.filter(
+        Q(invitation__contact=contact) | Q(recipient=contact.email)
+    )
+    reports.update(recipient="", description="")
     invitations.update(exclusion_note="", last_error="")
     # A link already sent takes no answer any more (and shows nothing of them).
     invitations.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).update(expires_at=now)

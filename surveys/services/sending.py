@@ -18,6 +18,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import get_connection
@@ -30,7 +31,7 @@ from accounts.models import Contact, ErasedAddress
 from core.mail import default_sender
 from core.models import LoopSettings
 from surveys.audience import Member, Rules, Verdict, exclusions_for, follow_up_verdict
-from surveys.emails import invitation_email, survey_language
+from surveys.emails import invitation_email, sent_message_id, survey_language
 from surveys.models import (
     Campaign,
     CampaignStatus,
@@ -138,11 +139,19 @@ def next_due_at() -> dt.datetime | None:
 
 
 def release_stuck_invitations(*, now: dt.datetime | None = None) -> int:
-    """Put back on the schedule invitations a dead worker left `sending`."""
+    """Put back on the schedule invitations a dead worker left `sending` (those being sent
+    again after a soft bounce, back among the invitations to send again)."""
     now = now or timezone.now()
-    released = Invitation.objects.filter(
+    stuck = Invitation.objects.filter(
         status=InvitationStatus.SENDING, claimed_at__lt=now - STUCK_AFTER
-    ).update(status=InvitationStatus.SCHEDULED, scheduled_for=now, claimed_at=None)
+    )
+    released = stuck.filter(sent_at__isnull=True).update(
+        status=InvitationStatus.SCHEDULED, scheduled_for=now, claimed_at=None
+    )
+    # One sent before, being sent again after a soft bounce: back to its retries.
+    released += stuck.filter(sent_at__isnull=False).update(
+        status=InvitationStatus.DEFERRED, resend_at=now, claimed_at=None
+    )
     if released:
         logger.warning("released %s invitations left 'sending' by a stopped worker", released)
     return released
@@ -242,7 +251,9 @@ def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
             chunk = invitations[start : start + STAMP_EVERY]
             sent = []
             for invitation in chunk:
-                if _send_one(connection, invitation, outcome, default_from=default_from):
+                message_id = _send_one(connection, invitation, outcome, default_from=default_from)
+                if message_id is not None:
+                    invitation.message_id = message_id
                     sent.append(invitation)
             _stamp_sent(sent, link_days)
             outcome.sent += len(sent)
@@ -252,10 +263,12 @@ def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
 
 def _send_one(
     connection, invitation: Invitation, outcome: SendingRound, *, default_from: str
-) -> bool:
+) -> str | None:
+    """Send one invitation's email; its message id once sent, else None."""
+    message = invitation_email(invitation, default_from=default_from)
     try:
-        connection.send_messages([invitation_email(invitation, default_from=default_from)])
-    except smtplib.SMTPRecipientsRefused as error:
+        connection.send_messages([message])
+    except (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused) as error:
         _stamp_bounced(invitation, str(error))
         outcome.bounced += 1
     except (smtplib.SMTPException, OSError) as error:
@@ -270,8 +283,8 @@ def _send_one(
         except (smtplib.SMTPException, OSError):
             pass
     else:
-        return True
-    return False
+        return sent_message_id(message)
+    return None
 
 
 def _stamp_sent(invitations: list[Invitation], link_days: int) -> None:
@@ -285,6 +298,10 @@ def _stamp_sent(invitations: list[Invitation], link_days: int) -> None:
         *[When(pk=invitation.pk, then=Value(invitation.account_id)) for invitation in invitations],
         output_field=Invitation._meta.get_field("account").target_field,
     )
+    message_id_of = Case(
+        *[When(pk=invitation.pk, then=Value(invitation.message_id)) for invitation in invitations],
+        output_field=Invitation._meta.get_field("message_id"),
+    )
     with transaction.atomic():
         Invitation.objects.filter(
             pk__in=[invitation.pk for invitation in invitations], status=InvitationStatus.SENDING
@@ -293,6 +310,7 @@ def _stamp_sent(invitations: list[Invitation], link_days: int) -> None:
             sent_at=now,
             expires_at=expires_at,
             account_id=account_of,
+            message_id=message_id_of,
             attempts=F("attempts") + 1,
             last_error="",
         )

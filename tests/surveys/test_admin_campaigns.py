@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from surveys.models import CampaignStatus
+from surveys.models import CampaignStatus, DeliveryEvent, DeliveryKind
 from tests.factories import EmailCampaignFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +48,22 @@ def test_a_launched_email_campaign_is_read_only_in_the_admin(admin_client):
     assert 'name="name"' not in page.text
     campaign.refresh_from_db()
     assert (campaign.name, campaign.status) == ("Q4", CampaignStatus.SENDING)
+
+
+def test_an_admin_sees_what_the_email_provider_reported_and_cannot_change_it(admin_client):
+    invitation = InvitationFactory()
+    event = DeliveryEvent.objects.create(
+        provider="Postmark",
+        event_id="4323372036854775807",
+        kind=DeliveryKind.BOUNCED,
+        invitation=invitation,
+        recipient=invitation.contact.email,
+        description="Mailbox not found",
+    )
+
+    listing = admin_client.get(reverse("admin:surveys_deliveryevent_changelist"))
+    page = admin_client.get(reverse("admin:surveys_deliveryevent_change", args=[event.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    assert "Mailbox not found" in listing.content.decode()
+    assert admin_client.get(reverse("admin:surveys_deliveryevent_add")).status_code == 403
