@@ -2,7 +2,9 @@
 
 The rule is the case's (`Case.objects.visible_to`): managers, admins and REST API keys see
 every case; a CSM sees the cases of the accounts they look after, the cases they own, the
-cases they hold a step or an action item of, and the cases a note mentions them on. Accounts
+cases with a step waiting for them or done by them, the cases they own an action item of,
+and the cases a note mentions them on. A case given to someone else thus leaves its previous
+owner's reach unless they still hold part of its work. Accounts
 and answers follow from it: a CSM sees the accounts they look after, those a note mentions
 them on and the accounts of the cases they may see; the answers of the accounts they look
 after and the answers of the cases they may see. Unmatched answers (no account yet) are the

@@ -213,15 +213,20 @@ class CaseQuerySet(models.QuerySet):
 
     def visible_to(self, reader) -> CaseQuerySet:
         """The cases `reader` may see (`playbooks.access`): managers, admins and REST API keys
-        every case; a CSM the cases of their accounts, those they own, those they hold a
-        step or an action item of and those a note mentions them on; anyone else none."""
+        every case; a CSM the cases of their accounts, those they own, those with a step
+        waiting for them or done by them, those they own an action item of and those a note
+        mentions them on; anyone else none."""
         reach = reach_of(reader)
         if reach is Reach.EVERYTHING:
             return self
         if reach is Reach.NOTHING:
             return self.none()
         # A set of ids, computed once, rather than a check per case: PostgreSQL hashes it.
-        holds_step = CaseStep.objects.filter(assignee=reader).values("case_id")
+        # A step is the reader's while it waits for them, and once they did it; the steps
+        # done automatically in their name stay behind when the case goes to someone else.
+        holds_step = CaseStep.objects.filter(
+            Q(assignee=reader, status=StepStatus.TODO) | Q(done_by=reader)
+        ).values("case_id")
         holds_item = ActionItem.objects.filter(owner=reader).values("case_id")
         mentioned = Note.mentions.through.objects.filter(
             user=reader, note__case__isnull=False

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from core.roles import Role, set_role
 from playbooks.defaults import install_default_playbooks
-from playbooks.models import ActionAudience, Case, CaseStep
+from playbooks.models import ActionAudience, Case, CaseStep, StepStatus
 from playbooks.services.cases import add_action_item
 from playbooks.services.engine import process_response
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory, UserFactory
@@ -72,7 +72,7 @@ def _world() -> dict:
         "given": _case_of(theirs, "Given"),
         "promised": _case_of(theirs, "Promised"),
     }
-    step = CaseStep.objects.filter(case=cases["held"]).first()
+    step = CaseStep.objects.filter(case=cases["held"], status=StepStatus.TODO).first()
     step.assignee = people["step_holder"]
     step.save(update_fields=["assignee"])
     Case.objects.filter(pk=cases["given"].pk).update(owner=people["case_owner"])
