@@ -7,12 +7,18 @@ adds those missing by name (tests, and a database emptied by hand).
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
+
+from core.said import phrase
+
+# Kept in English in the database; shown in the reader's language (`in_reader_language`).
+_ = gettext_noop
 
 DETRACTOR_STEPS = [
     {
         "kind": "lookup_360",
-        "title": "Gather the 360° view",
-        "instructions": (
+        "title": _("Gather the 360° view"),
+        "instructions": _(
             "Done by NPS Loop when the case opens: who the person is (persona, influence), "
             "the account's ARR, segment and renewal, its other answers of the last 12 months "
             "and whether they confirm the dissatisfaction beyond one person, the interactions "
@@ -22,8 +28,8 @@ DETRACTOR_STEPS = [
     },
     {
         "kind": "suppress_surveys",
-        "title": "Pause surveys to this customer",
-        "instructions": (
+        "title": _("Pause surveys to this customer"),
+        "instructions": _(
             "No survey goes to the contact while the case is open: nothing irritates more "
             "than a satisfaction survey while your problem is still being worked on."
         ),
@@ -31,8 +37,8 @@ DETRACTOR_STEPS = [
     },
     {
         "kind": "escalation",
-        "title": "Check the escalation rules",
-        "instructions": (
+        "title": _("Check the escalation rules"),
+        "instructions": _(
             "NPS Loop raises an escalation to the managers when the stakes are high: the ARR at "
             "stake, the detractor is the champion or the exec sponsor, several detractors at "
             "the same account, or a renewal coming soon."
@@ -47,15 +53,15 @@ DETRACTOR_STEPS = [
     },
     {
         "kind": "notify",
-        "title": "Tell the account's CSM",
-        "instructions": "NPS Loop emails the case owner (and posts to Slack when configured).",
+        "title": _("Tell the account's CSM"),
+        "instructions": _("NPS Loop emails the case owner (and posts to Slack when configured)."),
         "options": {"to": "owner"},
     },
     {
         "kind": "qualification_call",
-        "title": "Call the customer to understand",
+        "title": _("Call the customer to understand"),
         "due_in_days": 2,
-        "instructions": (
+        "instructions": _(
             "Call, or meet if the stakes call for it; do not reply with an automatic email. "
             "Listen more than you talk: ask open questions, let them vent, do not justify. "
             "Never use the word 'detractor' with the customer. Scores without a comment are "
@@ -65,10 +71,10 @@ DETRACTOR_STEPS = [
     },
     {
         "kind": "share_with_champion",
-        "title": "Share the situation with the customer's champion",
+        "title": _("Share the situation with the customer's champion"),
         "due_in_days": 5,
         "required": False,
-        "instructions": (
+        "instructions": _(
             "Tell the champion on the customer's side what you heard and what you will do. "
             "If the detractor is the champion, prepare to involve the exec sponsor, and "
             "escalate internally: the renewal is at stake."
@@ -76,9 +82,9 @@ DETRACTOR_STEPS = [
     },
     {
         "kind": "action_plan",
-        "title": "Agree a realistic action plan",
+        "title": _("Agree a realistic action plan"),
         "due_in_days": 10,
-        "instructions": (
+        "instructions": _(
             "Write two plans: the actions for the customer, and the internal actions (product, "
             "billing, support...). Each item has an owner and a due date. Promise only what "
             "you can deliver: an unrealistic plan adds frustration. The case is monitored "
@@ -87,9 +93,9 @@ DETRACTOR_STEPS = [
     },
     {
         "kind": "follow_up_survey",
-        "title": "Survey again once the plan is done",
+        "title": _("Survey again once the plan is done"),
         "required": False,
-        "instructions": (
+        "instructions": _(
             "When the plan is done, and two weeks have passed, NPS Loop lets the customer be "
             "surveyed again; their next answer links back here. A better category means the "
             "customer was won back."
@@ -98,8 +104,8 @@ DETRACTOR_STEPS = [
     },
     {
         "kind": "post_mortem",
-        "title": "Write the post-mortem",
-        "instructions": (
+        "title": _("Write the post-mortem"),
+        "instructions": _(
             "When you close the case: what the problem was, what was done, what the customer "
             "said afterwards, and what the company should change so that it does not happen "
             "again. Recurring reasons feed the themes managers follow."
@@ -110,20 +116,20 @@ DETRACTOR_STEPS = [
 PASSIVE_STEPS = [
     {
         "kind": "lookup_360",
-        "title": "Gather the 360° view",
-        "instructions": "Done by NPS Loop when the case opens: read it before reaching out.",
+        "title": _("Gather the 360° view"),
+        "instructions": _("Done by NPS Loop when the case opens: read it before reaching out."),
     },
     {
         "kind": "notify",
-        "title": "Tell the account's CSM",
-        "instructions": "NPS Loop emails the case owner.",
+        "title": _("Tell the account's CSM"),
+        "instructions": _("NPS Loop emails the case owner."),
         "options": {"to": "owner"},
     },
     {
         "kind": "qualification_call",
-        "title": "Find the one thing they miss",
+        "title": _("Find the one thing they miss"),
         "due_in_days": 5,
-        "instructions": (
+        "instructions": _(
             "A passive is one improvement away from recommending you. Call or write "
             "personally and ask: what is the one thing that would make it a 9 or a 10? Log "
             "what you heard as themes."
@@ -131,9 +137,9 @@ PASSIVE_STEPS = [
     },
     {
         "kind": "task",
-        "title": "Make an engagement touch",
+        "title": _("Make an engagement touch"),
         "due_in_days": 10,
-        "instructions": (
+        "instructions": _(
             "Answer what they miss: a workaround, a best-practice session, a date on the "
             "roadmap, an introduction to the right person. Note what you did."
         ),
@@ -143,24 +149,24 @@ PASSIVE_STEPS = [
 PROMOTER_STEPS = [
     {
         "kind": "lookup_360",
-        "title": "Gather the 360° view",
-        "instructions": "Done by NPS Loop when the case opens.",
+        "title": _("Gather the 360° view"),
+        "instructions": _("Done by NPS Loop when the case opens."),
     },
     {
         "kind": "task",
-        "title": "Thank them personally",
+        "title": _("Thank them personally"),
         "due_in_days": 3,
-        "instructions": (
+        "instructions": _(
             "A short personal note from you, not a template: thank them for the score and "
             "for what they wrote."
         ),
     },
     {
         "kind": "task",
-        "title": "Ask for a review, a reference or a case study",
+        "title": _("Ask for a review, a reference or a case study"),
         "due_in_days": 10,
         "required": False,
-        "instructions": (
+        "instructions": _(
             "Promoters are glad to help when asked at the right moment: a review on a "
             "software marketplace, a reference call for a prospect, or a case study. Note "
             "what they agreed to."
@@ -170,8 +176,8 @@ PROMOTER_STEPS = [
 
 PLAYBOOKS = [
     {
-        "name": "Detractor follow-up",
-        "description": (
+        "name": _("Detractor follow-up"),
+        "description": _(
             "Every answer from 0 to 6: understand, act, escalate when the stakes are high, "
             "survey again only once the plan is done, and learn from it."
         ),
@@ -180,15 +186,15 @@ PLAYBOOKS = [
         "steps": DETRACTOR_STEPS,
     },
     {
-        "name": "Passive engagement",
-        "description": "Answers of 7 and 8: find the one thing they miss, and act on it.",
+        "name": _("Passive engagement"),
+        "description": _("Answers of 7 and 8: find the one thing they miss, and act on it."),
         "for_passives": True,
         "sla_business_days": 5,
         "steps": PASSIVE_STEPS,
     },
     {
-        "name": "Promoter thanks",
-        "description": "Answers of 9 and 10: thank them, and ask for a review or a reference.",
+        "name": _("Promoter thanks"),
+        "description": _("Answers of 9 and 10: thank them, and ask for a review or a reference."),
         "for_promoters": True,
         "sla_business_days": 5,
         "steps": PROMOTER_STEPS,
@@ -231,3 +237,27 @@ def install_default_playbooks(*, playbook_model=None, step_model=None) -> int:
                 ]
             )
     return created_count
+
+
+SHIPPED_TEXTS = frozenset(
+    text
+    for playbook in PLAYBOOKS
+    for text in (
+        playbook["name"],
+        playbook["description"],
+        *(step[key] for step in playbook["steps"] for key in ("title", "instructions")),
+    )
+)
+
+
+def in_reader_language(text: str) -> str:
+    """A playbook's or a step's name or text in the reader's language when it is one NPS
+    Loop shipped (stored in English, so that it reads right in every language); as written
+    when an admin wrote or changed it."""
+    return gettext(text) if text in SHIPPED_TEXTS else text
+
+
+def said_name(text: str) -> str | dict[str, str]:
+    """A playbook's or a step's name as a parameter of a kept sentence (`core.said`): one NPS
+    Loop shipped is translated when the sentence is shown, another shows as written."""
+    return phrase(text) if text in SHIPPED_TEXTS else text

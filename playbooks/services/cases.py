@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Contact
 from core.models import LoopSettings
 from core.roles import Role, has_role
+from playbooks.defaults import in_reader_language, said_name
 from playbooks.models import (
     CASE_CLOSED_RESOLUTION,
     CLOSING_OUTCOMES,
@@ -234,7 +235,9 @@ def complete_step(
             kind="step_done",
             actor=actor,
             message=say(
-                gettext_noop("Done: %(step)s. %(note)s"), step=step.title, note=note.strip()
+                gettext_noop("Done: %(step)s. %(note)s"),
+                step=said_name(step.title),
+                note=note.strip(),
             ),
             details={"step": step.pk},
         )
@@ -250,7 +253,8 @@ def skip_step(*, step: CaseStep, actor: User, reason: str) -> CaseStep:
     """Skip an optional step, saying why; required steps cannot be skipped."""
     if step.required:
         raise CaseActionRefused(
-            _("'%(step)s' is required: it cannot be skipped.") % {"step": step.title}
+            _("'%(step)s' is required: it cannot be skipped.")
+            % {"step": in_reader_language(step.title)}
         )
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the step is skipped.")})
@@ -272,7 +276,7 @@ def skip_step(*, step: CaseStep, actor: User, reason: str) -> CaseStep:
             actor=actor,
             message=say(
                 gettext_noop("Skipped: %(step)s. %(reason)s"),
-                step=step.title,
+                step=said_name(step.title),
                 reason=reason.strip(),
             ),
             details={"step": step.pk},
@@ -285,7 +289,8 @@ def _already_closed(step: CaseStep) -> CaseActionRefused:
     status = CaseStep.objects.filter(pk=step.pk).values_list("status", flat=True).first()
     label = str(dict(StepStatus.choices).get(status, status)).lower()
     return CaseActionRefused(
-        _("'%(step)s' is already %(status)s.") % {"step": step.title, "status": label}
+        _("'%(step)s' is already %(status)s.")
+        % {"step": in_reader_language(step.title), "status": label}
     )
 
 
@@ -689,7 +694,7 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
                 {"post_mortem": _("Write the post-mortem: what happened, and why.")}
             )
         blocking = [
-            step.title
+            in_reader_language(step.title)
             for step in steps
             if step.is_open and step.required and step.kind != StepKind.POST_MORTEM
         ]

@@ -38,6 +38,7 @@ from accounts.models import Persona
 from core.business_days import add_business_days, parse_holidays
 from core.models import LoopSettings
 from playbooks import escalation_rules, risk
+from playbooks.defaults import said_name
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     OPEN_CASE_STATUSES,
@@ -255,7 +256,7 @@ def open_case_by_hand(*, response_id: int, playbook: Playbook, actor: User) -> C
             message=say(
                 gettext_noop("%(who)s opened this case by hand, with playbook '%(playbook)s'."),
                 who=someone(actor),
-                playbook=playbook.name,
+                playbook=said_name(playbook.name),
             ),
         )
         if response.processed_at is None:
@@ -540,7 +541,7 @@ def open_case(*, response: Response, playbook: Playbook, writes: _CaseWrites | N
                 "Case opened by playbook '%(playbook)s' for a score of %(score)s "
                 "(%(category)s); owner: %(owner)s."
             ),
-            playbook=playbook.name,
+            playbook=said_name(playbook.name),
             score=response.score,
             category=choice("category", response.category, lower=True),
             owner=someone(owner),

@@ -24,6 +24,7 @@ from core.background import enqueue_in_batches_on_commit, enqueue_on_commit
 from core.mail import compose_email, default_sender
 from core.models import LoopSettings, User
 from core.roles import Role
+from playbooks.defaults import said_name
 from playbooks.models import Case, CaseStep, Escalation, EscalationRule, StepKind, StepStatus
 from playbooks.services import notices
 from playbooks.services.cases import record_event
@@ -311,7 +312,7 @@ def _stamp_step(step: CaseStep, *, sent: bool, note: str) -> None:
         result["note"] = note
     CaseStep.objects.filter(pk=step.pk).update(result=result)
     if not sent:
-        message = say(gettext_noop("%(step)s: nobody to send it to."), step=step.title)
+        message = say(gettext_noop("%(step)s: nobody to send it to."), step=said_name(step.title))
     elif step.kind == StepKind.ACKNOWLEDGE:
         message = say(gettext_noop("Acknowledgement emailed to %(to)s"), to=note)
     else:

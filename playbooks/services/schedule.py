@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from core.background import enqueue_on_commit
 from core.models import LoopSettings
+from playbooks.defaults import said_name
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
     OPEN_CASE_STATUSES,
@@ -143,7 +144,7 @@ def mark_reminded(*, step_id: int) -> CaseStep | None:
         kind="step_reminder",
         message=say(
             gettext_noop("Reminder sent: '%(step)s' is due %(due)s."),
-            step=step.title,
+            step=said_name(step.title),
             due=f"{timezone.localtime(step.due_at):%Y-%m-%d %H:%M}",
         ),
         details={"step": step.pk},

@@ -10,9 +10,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from playbooks import timeline
+from playbooks.defaults import in_reader_language
 from playbooks.models import Case
 
 register = template.Library()
+
+
+@register.filter
+def shipped(text: str) -> str:
+    """A default playbook's name or step text in the reader's language (as written when an
+    admin wrote it)."""
+    return in_reader_language(text or "")
 
 
 @register.filter

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.roles import Role, role_required
+from playbooks.defaults import in_reader_language
 from playbooks.forms import PlaybookForm, PreviewForm, StepForm
 from playbooks.models import Playbook, PlaybookStep, StepKind
 from playbooks.selectors import playbooks as selectors
@@ -160,7 +161,9 @@ def step_action(request: HttpRequest, playbook_id: int, step_id: int, action: st
         services.move_step(step=step, offset=-1 if action == "up" else 1)
     elif action == "remove":
         services.remove_step(step=step)
-        messages.success(request, _("Step “%(title)s” removed.") % {"title": step.title})
+        messages.success(
+            request, _("Step “%(title)s” removed.") % {"title": in_reader_language(step.title)}
+        )
     else:
         raise Http404("No such action.")
     edit = reverse("playbook-edit", args=[playbook_id])

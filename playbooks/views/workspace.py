@@ -24,6 +24,7 @@ from django_htmx.http import replace_url
 from core.roles import Role, has_role, role_required
 from playbooks import forms as forms_
 from playbooks import selectors
+from playbooks.defaults import in_reader_language
 from playbooks.forms import AnswerFilterForm, QueueFilterForm
 from playbooks.models import ActionItem, Case, CaseStep
 from playbooks.selectors.home import PERIODS as HOME_PERIODS
@@ -272,7 +273,7 @@ def open_case_for_answer(request: HttpRequest, response_id: int) -> HttpResponse
         messages.success(
             request,
             _("Case #%(id)s opened with playbook '%(playbook)s'.")
-            % {"id": case.pk, "playbook": case.playbook.name},
+            % {"id": case.pk, "playbook": in_reader_language(case.playbook.name)},
         )
         return redirect("case-detail", case.pk)
     status = 422 if form.errors else 200
@@ -368,12 +369,12 @@ def _log_call(request, case, data) -> str:
 
 def _complete(request, case, data) -> str:
     step = cases.complete_step(step=_step_of(case, request), actor=request.user, note=data["note"])
-    return _("Done: %(step)s.") % {"step": step.title}
+    return _("Done: %(step)s.") % {"step": in_reader_language(step.title)}
 
 
 def _skip(request, case, data) -> str:
     step = cases.skip_step(step=_step_of(case, request), actor=request.user, reason=data["reason"])
-    return _("Skipped: %(step)s.") % {"step": step.title}
+    return _("Skipped: %(step)s.") % {"step": in_reader_language(step.title)}
 
 
 def _add_item(request, case, data) -> str:
