@@ -29,6 +29,7 @@ from playbooks.models import (
     MessagePurpose,
     Playbook,
     PlaybookStep,
+    RootCause,
     StepKind,
 )
 from playbooks.placeholders import PLACEHOLDERS, unknown_placeholders
@@ -364,9 +365,56 @@ class EscalationForm(forms.Form):
     )
 
 
+class _RootCauseChoices(forms.models.ModelChoiceIterator):
+    """The root causes as a select with a group per cause, its sub-causes inside, and the
+    causes without sub-causes after them; in the reader's language, sorted in it."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        entries = []  # (alone, name, choice or group)
+        for cause in self.queryset.select_related("parent"):
+            if cause.parent is None:
+                entries.append((True, cause.display_name, self.choice(cause)))
+            else:
+                groups.setdefault(cause.parent.display_name, []).append(self.choice(cause))
+        for name, members in groups.items():
+            members.sort(key=lambda member: member[1].casefold())
+            entries.append((False, name, (name, members)))
+        for _alone, _name, entry in sorted(entries, key=lambda e: (e[0], e[1].casefold())):
+            yield entry
+
+
+class RootCauseField(forms.ModelChoiceField):
+    """A root cause a case may close with (`RootCause.objects.closable()`)."""
+
+    iterator = _RootCauseChoices
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Root cause"))
+        kwargs.setdefault("empty_label", _("Choose the root cause…"))
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Choose the root cause: what made the customer unhappy."),
+                "invalid_choice": _(
+                    "That root cause is archived now, or has sub-causes: choose another."
+                ),
+            },
+        )
+        super().__init__(queryset=RootCause.objects.closable(), **kwargs)
+
+    def label_from_instance(self, obj: RootCause) -> str:
+        return obj.display_name
+
+
 class CloseCaseForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=[(o.value, o.label) for o in CLOSING_OUTCOMES]
+    )
+    root_cause = RootCauseField(
+        help_text=_("Why it happened, from the list your admins keep: the managers count them.")
     )
     post_mortem = forms.CharField(
         label=_("Post-mortem"),

@@ -13,6 +13,7 @@ from playbooks.models import (
     CaseStep,
     Escalation,
     EscalationRule,
+    RootCause,
 )
 from playbooks.risk import PART_LABELS
 from surveys.models import Category
@@ -113,6 +114,30 @@ class CaseAccountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RootCauseParentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text="The cause's name in English.")
+    name_fr = serializers.CharField(
+        read_only=True, help_text="Its name in French; empty when it has none."
+    )
+
+    class Meta:
+        model = RootCause
+        fields = ["id", "name", "name_fr"]
+        read_only_fields = fields
+
+
+class RootCauseSerializer(RootCauseParentSerializer):
+    """A root cause: a cause, or a sub-cause with its cause as `parent`."""
+
+    parent = RootCauseParentSerializer(
+        read_only=True, allow_null=True, help_text="The cause of a sub-cause; null for a cause."
+    )
+
+    class Meta(RootCauseParentSerializer.Meta):
+        fields = ["id", "name", "name_fr", "parent"]
+        read_only_fields = fields
+
+
 class CaseContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
@@ -166,6 +191,14 @@ class CaseSerializer(serializers.ModelSerializer):
         allow_blank=True,
         read_only=True,
         help_text="Empty until the case is closed.",
+    )
+    root_cause = RootCauseSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Why it happened, chosen when the case was closed. Null while it is open, and for "
+            "cases closed before root causes existed or closed by NPS Loop itself."
+        ),
     )
     escalated = serializers.BooleanField(
         read_only=True, help_text="The case has an unresolved escalation."
@@ -257,6 +290,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "first_contact_at",
             "closed_at",
             "outcome",
+            "root_cause",
             "escalated",
             "plan_completed_at",
             "follow_up_due_at",

@@ -357,7 +357,7 @@ def case_list(*, user: User | Integration) -> QuerySet[Case]:
     has_open_escalation = Escalation.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True)
     return (
         cases_visible_to(user)
-        .select_related("account", "contact", "owner", "playbook", "response")
+        .select_related("account", "contact", "owner", "playbook", "response", "root_cause__parent")
         .annotate(escalated=Exists(has_open_escalation))
     )
 
