@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -45,6 +46,7 @@ from playbooks.selectors.queue import (
     OPEN,
     QueueFilters,
 )
+from playbooks.services.root_causes import clean_root_cause
 from surveys.models import Campaign, Category, Theme
 
 if TYPE_CHECKING:
@@ -407,6 +409,49 @@ class RootCauseField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: RootCause) -> str:
         return obj.display_name
+
+
+class RootCauseForm(forms.ModelForm):
+    """A root cause's names and cause; the rules are the service's (`clean_root_cause`)."""
+
+    class Meta:
+        model = RootCause
+        fields = ["name", "name_fr", "parent"]
+        labels = {
+            "name": _("Name"),
+            "name_fr": _("Name in French"),
+            "parent": _("Sub-cause of"),
+        }
+        help_texts = {
+            "name": _("As CSMs pick it when they close a case, and managers count it."),
+            "name_fr": _("Optional: what French readers see. Without it, they read the name."),
+            "parent": _("Leave empty for a cause of its own; pick a cause to make a sub-cause."),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        parent = self.fields["parent"]
+        parent.queryset = RootCause.objects.filter(parent__isnull=True).exclude(
+            pk=self.instance.pk or 0
+        )
+        parent.empty_label = _("None: a cause of its own")
+        parent.label_from_instance = lambda cause: cause.display_name
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        candidate = RootCause(
+            pk=self.instance.pk,
+            name=cleaned.get("name") or "",
+            name_fr=cleaned.get("name_fr") or "",
+            parent=cleaned.get("parent"),
+        )
+        try:
+            clean_root_cause(candidate)
+        except ValidationError as refused:
+            for field, errors in refused.error_dict.items():
+                if field not in self.errors:
+                    self.add_error(field, errors)
+        return cleaned
 
 
 class CloseCaseForm(forms.Form):
