@@ -55,7 +55,10 @@ def _root_cause_page(
     saved_label = root_cause.label if root_cause else ""  # the form writes into the instance
     form = RootCauseForm(request.POST or None, instance=root_cause, initial=initial)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in ("name", "name_fr", "parent")}
+        fields = {
+            name: form.cleaned_data[name]
+            for name in ("name", "name_fr", "parent", "counts_as_issue")
+        }
         if root_cause is None:
             created = services.create_root_cause(**fields)
             messages.success(

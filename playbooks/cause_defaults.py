@@ -61,6 +61,8 @@ ROOT_CAUSES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("Nothing to fix", "Rien à corriger", []),
     ("Other", "Autre", []),
 ]
+# The causes that say nothing was wrong: the Recurring issues page leaves them out.
+NO_ISSUE = {"Nothing to fix"}
 
 
 def install_default_root_causes(*, root_cause_model=None) -> int:
@@ -73,7 +75,9 @@ def install_default_root_causes(*, root_cause_model=None) -> int:
     created_count = 0
     for name, name_fr, subs in ROOT_CAUSES:
         cause, created = root_cause_model.objects.get_or_create(
-            parent=None, name=name, defaults={"name_fr": name_fr}
+            parent=None,
+            name=name,
+            defaults={"name_fr": name_fr, "counts_as_issue": name not in NO_ISSUE},
         )
         created_count += created
         for sub_name, sub_name_fr in subs:

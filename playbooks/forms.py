@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Persona, Segment
+from core.periods import twelve_months_to
 from core.roles import Role, has_role
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
@@ -46,6 +47,7 @@ from playbooks.selectors.queue import (
     OPEN,
     QueueFilters,
 )
+from playbooks.selectors.recurring import BY_ARR, BY_CASES
 from playbooks.services.root_causes import clean_root_cause
 from surveys.models import Campaign, Category, Theme
 
@@ -86,6 +88,16 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    # The Recurring issues page's drill-down, carried in the query string, not shown as
+    # fields: the page says which root cause and days it narrows to.
+    root_cause = forms.ModelChoiceField(
+        queryset=RootCause.objects.select_related("parent"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    closed_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_to = forms.DateField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         owners = [("", _("Anyone")), (MINE, _("Me"))]
@@ -121,7 +133,16 @@ class QueueFilterForm(forms.Form):
             escalated=bool(data.get("escalated")),
             search=(data.get("q") or "").strip(),
             sort=data.get("sort") or BY_RISK,
+            root_cause=data["root_cause"].pk if data.get("root_cause") else None,
+            closed_from=data.get("closed_from"),
+            closed_to=data.get("closed_to"),
         )
+
+    def drill_down(self) -> RootCause | None:
+        """The root cause the queue is narrowed to, read by `filters()`; None without one."""
+        if not self.is_bound or "root_cause" in self.errors:
+            return None
+        return getattr(self, "cleaned_data", {}).get("root_cause")
 
 
 class AnswerFilterForm(forms.Form):
@@ -240,9 +261,9 @@ class DashboardFilterForm(forms.Form):
             self.is_valid()
             data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
         end = data.get("end") or today
-        start = data.get("start") or _twelve_months_to(end)
+        start = data.get("start") or twelve_months_to(end)
         if start > end:
-            end, start = today, _twelve_months_to(today)
+            end, start = today, twelve_months_to(today)
         campaign = data.get("campaign")
         return Slice(
             start=start,
@@ -255,10 +276,39 @@ class DashboardFilterForm(forms.Form):
         )
 
 
-def _twelve_months_to(end: dt.date) -> dt.date:
-    """The first day of the month eleven months before `end`'s: twelve calendar months."""
-    months = end.year * 12 + end.month - 1 - 11
-    return dt.date(months // 12, months % 12 + 1, 1)
+class RecurringIssuesForm(forms.Form):
+    """The Recurring issues page's period and order, read from the query string. A wrong
+    value is dropped, and a period that ends before it starts falls back to the last 12
+    months, as on the dashboard."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[(BY_CASES, _("Most cases first")), (BY_ARR, _("Most ARR first"))],
+    )
+
+    def period(self, *, today: dt.date) -> tuple[dt.date, dt.date]:
+        """The valid period; the 12 months up to today by default."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        end = data.get("end") or today
+        start = data.get("start") or twelve_months_to(end)
+        if start > end:
+            end, start = today, twelve_months_to(today)
+        return start, end
+
+    def sort_order(self) -> str:
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("sort"):
+            return self.cleaned_data["sort"]
+        return BY_CASES
 
 
 class AssignAccountForm(forms.Form):
@@ -416,11 +466,12 @@ class RootCauseForm(forms.ModelForm):
 
     class Meta:
         model = RootCause
-        fields = ["name", "name_fr", "parent"]
+        fields = ["name", "name_fr", "parent", "counts_as_issue"]
         labels = {
             "name": _("Name"),
             "name_fr": _("Name in French"),
             "parent": _("Sub-cause of"),
+            "counts_as_issue": _("Counts as an issue"),
         }
         help_texts = {
             "name": _("As CSMs pick it when they close a case, and managers count it."),
@@ -444,6 +495,7 @@ class RootCauseForm(forms.ModelForm):
             name=cleaned.get("name") or "",
             name_fr=cleaned.get("name_fr") or "",
             parent=cleaned.get("parent"),
+            counts_as_issue=cleaned.get("counts_as_issue", True),
         )
         try:
             clean_root_cause(candidate)

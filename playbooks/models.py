@@ -236,6 +236,15 @@ class RootCause(models.Model):
     name = models.CharField(_("name"), max_length=100)
     name_fr = models.CharField(_("name in French"), max_length=100, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # "Nothing to fix" (a promoter thanked) closes cases too, but is no issue to count.
+    counts_as_issue = models.BooleanField(
+        _("counts as an issue"),
+        default=True,
+        help_text=_(
+            "Untick it for closings where nothing was wrong, such as a promoter thanked: "
+            "the Recurring issues page leaves their cases out."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RootCauseQuerySet.as_manager()

@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('name_fr', models.CharField(blank=True, max_length=100, verbose_name='name in French')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
+                ('counts_as_issue', models.BooleanField(default=True, help_text='Untick it for closings where nothing was wrong, such as a promoter thanked: the Recurring issues page leaves their cases out.', verbose_name='counts as an issue')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='playbooks.rootcause', verbose_name='cause')),
             ],

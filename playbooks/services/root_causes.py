@@ -57,23 +57,35 @@ def clean_root_cause(root_cause: RootCause) -> None:
 
 
 def create_root_cause(
-    *, name: str, name_fr: str = "", parent: RootCause | None = None
+    *,
+    name: str,
+    name_fr: str = "",
+    parent: RootCause | None = None,
+    counts_as_issue: bool = True,
 ) -> RootCause:
     """A new cause, or a sub-cause of `parent`; CSMs may close cases with it at once."""
-    root_cause = RootCause(name=name, name_fr=name_fr, parent=parent)
+    root_cause = RootCause(
+        name=name, name_fr=name_fr, parent=parent, counts_as_issue=counts_as_issue
+    )
     clean_root_cause(root_cause)
     root_cause.save()
     return root_cause
 
 
 def update_root_cause(
-    *, root_cause: RootCause, name: str, name_fr: str, parent: RootCause | None
+    *,
+    root_cause: RootCause,
+    name: str,
+    name_fr: str,
+    parent: RootCause | None,
+    counts_as_issue: bool = True,
 ) -> RootCause:
-    """Rename a root cause, or move a sub-cause to another cause. The cases that name it
-    follow: they point at it, not at its name."""
+    """Rename a root cause, move a sub-cause to another cause, or say whether it counts as
+    an issue. The cases that name it follow: they point at it, not at its name."""
     root_cause.name, root_cause.name_fr, root_cause.parent = name, name_fr, parent
+    root_cause.counts_as_issue = counts_as_issue
     clean_root_cause(root_cause)
-    root_cause.save(update_fields=["name", "name_fr", "parent"])
+    root_cause.save(update_fields=["name", "name_fr", "parent", "counts_as_issue"])
     return root_cause
 
 

@@ -190,3 +190,14 @@ def test_the_configuration_nav_and_overview_link_to_root_causes(admin_client):
     html = admin_client.get(reverse("configure-index")).content.decode()
 
     assert f'href="{LIST}"' in html
+
+
+def test_a_new_cause_counts_as_an_issue_unless_unticked(admin_client, support):
+    html = admin_client.get(NEW).content.decode()
+    assert 'name="counts_as_issue" id="id_counts_as_issue" checked' in html
+
+    admin_client.post(NEW, {"name": "Courtesy call", "counts_as_issue": "on"})
+    admin_client.post(NEW, {"name": "Just saying thanks"})
+
+    assert RootCause.objects.get(name="Courtesy call").counts_as_issue
+    assert not RootCause.objects.get(name="Just saying thanks").counts_as_issue
