@@ -194,12 +194,21 @@ def test_someone_signed_out_is_sent_to_sign_in(client):
     assert client.get(PAGE)["Location"].startswith(reverse("login"))
 
 
-def test_managers_find_it_in_the_nav_and_csms_do_not(client, manager, csm):
+def test_managers_find_it_beside_the_dashboard_and_on_their_home(client, manager, csm):
     client.force_login(manager)
+    assert f'href="{PAGE}"' in client.get(reverse("dashboard")).content.decode()
     assert f'href="{PAGE}"' in client.get(reverse("home")).content.decode()
 
     client.force_login(csm)
     assert f'href="{PAGE}"' not in client.get(reverse("home")).content.decode()
+
+
+def test_the_menu_shows_the_dashboard_as_the_current_section(client, manager):
+    client.force_login(manager)
+
+    html = client.get(PAGE).content.decode()
+
+    assert f'<a class="nav-link active" href="{reverse("dashboard")}"' in html
 
 
 def test_the_page_lists_causes_with_drill_downs_to_their_cases(client, manager, march):
