@@ -39,3 +39,10 @@ def test_schema_documents_the_recurring_issues_and_the_root_cause_of_a_case(api_
     assert set(operation["responses"]) >= {"200", "400", "401", "403"}
     case = schema["components"]["schemas"]["Case"]["properties"]["root_cause"]
     assert case.get("nullable") or "null" in str(case)
+
+
+def test_an_account_without_a_segment_is_as_the_schema_says(api_client):
+    reply = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    segment = reply.json()["components"]["schemas"]["AccountOut"]["properties"]["segment"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in segment["oneOf"]
