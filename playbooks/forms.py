@@ -306,9 +306,13 @@ class RecurringIssuesForm(forms.Form):
         return start, end
 
     def sort_order(self) -> str:
-        if self.is_bound and self.is_valid() and self.cleaned_data.get("sort"):
-            return self.cleaned_data["sort"]
-        return BY_CASES
+        """The order asked for, whatever the dates' validity; most cases first by default."""
+        if not self.is_bound:
+            return BY_CASES
+        self.is_valid()
+        if "sort" in self.errors:
+            return BY_CASES
+        return self.cleaned_data.get("sort") or BY_CASES
 
 
 class AssignAccountForm(forms.Form):

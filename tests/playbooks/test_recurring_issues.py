@@ -243,6 +243,14 @@ def test_a_period_that_ends_before_it_starts_falls_back_to_the_last_12_months(cl
     assert issues.end == timezone.localdate()
 
 
+def test_a_wrong_date_keeps_the_order_asked_for(client, manager):
+    client.force_login(manager)
+
+    issues = client.get(PAGE, {"start": "someday", "sort": "arr"}).context["issues"]
+
+    assert issues.sort == "arr"
+
+
 def test_the_page_reads_in_french(client, manager, march):
     manager.language = "fr"
     manager.save()
