@@ -84,6 +84,22 @@ class CaseQuerySerializer(QuerySerializer):
         },
     )
 
+    root_cause = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=(
+            "A root cause's id (as `GET /api/v1/recurring-issues` gives it): the cases closed "
+            "with it, or with one of its sub-causes."
+        ),
+        error_messages={
+            "invalid": "Give a root cause's id, a whole number.",
+            "min_value": "Give a root cause's id, a whole number from 1.",
+            "max_value": "No root cause has so large an id.",
+        },
+    )
+
     def validate_escalated(self, value: str) -> bool | None:
         return {"true": True, "false": False}.get(value)
 

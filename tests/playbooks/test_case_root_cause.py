@@ -215,3 +215,16 @@ def test_the_api_gives_null_for_an_open_case(api_client, case):
     body = api_client.get(reverse("api-cases")).json()
 
     assert [row["root_cause"] for row in body["results"]] == [None]
+
+
+def test_the_api_lists_the_cases_of_a_cause_and_of_its_sub_causes(
+    api_client, worked_case, csm, root_cause
+):
+    close(worked_case, csm, root_cause)
+
+    by_cause = api_client.get(reverse("api-cases"), {"root_cause": root_cause.parent_id}).json()
+    other = RootCause.objects.get(name="Product").pk
+    by_other = api_client.get(reverse("api-cases"), {"root_cause": other}).json()
+
+    assert [row["id"] for row in by_cause["results"]] == [worked_case.pk]
+    assert by_other["results"] == []
