@@ -97,6 +97,15 @@ AREAS = (
         _("The reasons customers give, found in comments by their keywords."),
     ),
     Area(
+        "configure-root-causes",
+        "diagram-2",
+        _("Root causes"),
+        _(
+            "Why cases happen, as CSMs pick them when they close one: causes and sub-causes, "
+            "counted on the Recurring issues page."
+        ),
+    ),
+    Area(
         "configure-customer-emails",
         "envelope-paper",
         _("Customer emails"),

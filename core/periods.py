@@ -35,3 +35,9 @@ def period_filter(field: str, first: dt.date | None, last: dt.date | None) -> Q:
     if after is not None:
         condition &= Q(**{f"{field}__lt": after})
     return condition
+
+
+def twelve_months_to(end: dt.date) -> dt.date:
+    """The first day of the month eleven months before `end`'s: twelve calendar months."""
+    months = end.year * 12 + end.month - 1 - 11
+    return dt.date(months // 12, months % 12 + 1, 1)

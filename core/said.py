@@ -54,6 +54,12 @@ def phrase(msgid: str) -> dict[str, str]:
 THE_MANAGERS = gettext_noop("the managers")
 
 
+def named(names: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A parameter that is a name kept in several languages ({"en": ..., "fr": ...}), shown
+    in the reader's language, or in English when it has no name in theirs."""
+    return {"named": names}
+
+
 def sentences(*said: Said) -> dict[str, list]:
     """A parameter made of whole sentences, each translated, shown one after the other."""
     return {"sentences": [s.as_json() for s in said]}
@@ -95,6 +101,10 @@ def _value(value: Any) -> Any:
             return label.lower() if value.get("lower") else label
         if "sentences" in value:
             return " ".join(render(said) for said in value["sentences"])
+        if "named" in value:
+            names = value["named"]
+            language = (translation.get_language() or "en").split("-")[0]
+            return names.get(language) or names.get("en", "")
     return value
 
 

@@ -44,6 +44,7 @@ from playbooks.models import (
     CaseStep,
     Escalation,
     Playbook,
+    RootCause,
     StepKind,
 )
 from playbooks.services import notifications, schedule
@@ -224,6 +225,29 @@ _REMEDIES = {
 }
 _DETRACTOR_THEMES = tuple(_REMEDIES)
 
+# The root cause a case of each theme closes with (playbooks/cause_defaults.py).
+_ROOT_CAUSES = {
+    "Billing": ("Product", "Billing errors"),
+    "Pricing and value": ("Commercial", "Pricing"),
+    "Support": ("Support", "Response time"),
+    "Single sign-on and security": ("Product", "Missing feature"),
+    "Reporting": ("Product", "Missing feature"),
+    "Performance and reliability": ("Product", "Performance and reliability"),
+    "Onboarding and training": ("Onboarding", "Training"),
+    "Missing features": ("Product", "Missing feature"),
+    "Account management": ("Relationship", "CSM availability"),
+    "Ease of use": ("Product", "Ease of use"),
+}
+_SECOND_CAUSES = {
+    ("Support", "Response time"): ("Support", "Quality of answers"),
+    ("Product", "Missing feature"): ("Commercial", "Contract and renewal"),
+    ("Relationship", "CSM availability"): ("Relationship", "Communication"),
+    ("Product", "Performance and reliability"): ("Product", "Bugs and defects"),
+}
+_CHURN_CAUSE = ("Customer context", "Budget or reorganisation")
+_UNREACHABLE_CAUSE = (None, "Other")
+_NOTHING_TO_FIX = (None, "Nothing to fix")
+
 
 @dataclass(frozen=True)
 class _Wish:
@@ -383,6 +407,10 @@ class DemoCases:
         self._working_days = loop.working_days
         self._holidays = parse_holidays(loop.holidays)
         self.themes = {theme.name: theme for theme in Theme.objects.filter(active=True)}
+        self.root_causes = {
+            (cause.parent.name if cause.parent else None, cause.name): cause
+            for cause in RootCause.objects.closable().select_related("parent")
+        }
         self._due_in_days: dict[int, dict[int, int | None]] = {}
         # Written with the other dates at the end: no service reads them meanwhile.
         self.sla_due_at: dict[int, dt.datetime | None] = {}
@@ -677,14 +705,39 @@ class _Story:
                 self._at(self._later(last, 2, 48), act)
         return last, written
 
-    def _close(self, moment: dt.datetime, outcome: str, post_mortem: str) -> None:
-        """Close the case at `moment`, or once the story's last other act is done."""
+    def _close(
+        self,
+        moment: dt.datetime,
+        outcome: str,
+        post_mortem: str,
+        cause: tuple[str | None, str] = _NOTHING_TO_FIX,
+    ) -> None:
+        """Close the case at `moment`, or once the story's last other act is done, with the
+        root cause named (cause, sub-cause)."""
         last = max((act.moment for act in self.acts), default=moment)
         moment = max(moment, last + dt.timedelta(minutes=self.rng.randint(5, 60)))
+        root_causes = self.team.root_causes
+        root_cause = root_causes.get(cause) or root_causes.get(_UNREACHABLE_CAUSE)
         act = partial(
-            close_case, case=self.case, actor=self.owner, outcome=outcome, post_mortem=post_mortem
+            close_case,
+            case=self.case,
+            actor=self.owner,
+            outcome=outcome,
+            post_mortem=post_mortem,
+            root_cause=root_cause,
         )
         self._at(moment, act)
+
+    def _cause_of(self, theme: Theme | None, outcome: str) -> tuple[str | None, str]:
+        """The root cause a CSM would pick for what the call revealed. Drawn apart from the
+        story's own draws, which stay the same whatever is drawn here."""
+        draw = random.Random(f"{_SEED}-cause-{self.case.response_id}").random()
+        if outcome == _CHURNED and draw < 0.5:
+            return _CHURN_CAUSE
+        cause = _ROOT_CAUSES.get(theme.name if theme else "Account management", _UNREACHABLE_CAUSE)
+        if cause in _SECOND_CAUSES and draw < 0.3:
+            return _SECOND_CAUSES[cause]
+        return cause
 
     def _heard(self, candidates: Sequence[str]) -> Theme | None:
         """The reason the call brings out: the comment's theme, else the account's usual
@@ -746,7 +799,7 @@ class _Story:
                 f"What should change: {remedy.lesson}",
             )
         )
-        self._close(closing, outcome, post_mortem)
+        self._close(closing, outcome, post_mortem, self._cause_of(theme, outcome))
 
     def _never_reached(self, start: dt.datetime) -> None:
         """Three calls over a week, no answer: the case closes as unreachable."""
@@ -771,6 +824,7 @@ class _Story:
             CaseOutcome.UNREACHABLE,
             "Three calls and two emails over a week, no answer; the champion did not reply "
             "either. The account is flagged to sales before the renewal.",
+            _UNREACHABLE_CAUSE,
         )
 
     def _passive(self, start: dt.datetime) -> None:
@@ -790,7 +844,10 @@ class _Story:
                 f"Afterwards: {_PASSIVE_AFTERWARDS[outcome]}",
             )
         )
-        self._close(self._later(last, 2, 72), outcome, post_mortem)
+        # Half of what passives miss is a real gap; the rest is noted, nothing to fix.
+        gap = self.case.response_id % 2 == 0
+        cause = self._cause_of(theme, outcome) if gap else _NOTHING_TO_FIX
+        self._close(self._later(last, 2, 72), outcome, post_mortem, cause)
 
     def _promoter(self, start: dt.datetime) -> None:
         tasks = self._steps(StepKind.TASK)

@@ -116,6 +116,8 @@ class AccountPatchSerializer(AccountInSerializer):
 class AccountOutSerializer(serializers.ModelSerializer):
     """An account as stored."""
 
+    # Declared: a generated read-only field would leave "" (no segment) out of the enum.
+    segment = serializers.ChoiceField(choices=Segment.choices, allow_blank=True, read_only=True)
     domains = serializers.SerializerMethodField()
     arr = AmountField()
     csm_email = serializers.EmailField(source="csm.email", default=None, allow_null=True)

@@ -384,7 +384,7 @@ class CaseAdmin(ReadOnlyAdminMixin, AdminRolePermissionsMixin, admin.ModelAdmin)
                     ("status", "priority", "category"),
                     ("opened_at", "sla_due_at", "first_contact_at"),
                     ("plan_completed_at", "closed_at", "reopened_count"),
-                    "outcome",
+                    ("outcome", "root_cause"),
                     "post_mortem",
                 )
             },

@@ -14,14 +14,18 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from core.models import User
+from core.periods import twelve_months_to
 from playbooks import selectors
-from playbooks.permissions import CanEraseContacts, CanReadCases
+from playbooks.permissions import CanEraseContacts, CanReadCases, CanReadRecurringIssues
+from playbooks.selectors.recurring import BY_CASES, recurring_issues
 from playbooks.serializers import (
     CaseDetailSerializer,
     CaseQuerySerializer,
     CaseSerializer,
     ContactEraseSerializer,
     ErasureSummarySerializer,
+    RecurringIssuesQuerySerializer,
+    RecurringIssuesSerializer,
 )
 from playbooks.services.erasure import ContactNotFound, erase_contact
 from surveys.api import NO_ACCESS, NOT_SIGNED_IN, ApiPagination
@@ -92,6 +96,58 @@ class CaseDetailView(APIView):
         case.overdue = selectors.is_overdue(case=case, now=now)
         selectors.with_risk([case], now=now)
         return ApiResponse(CaseDetailSerializer(case).data)
+
+
+class RecurringIssuesView(APIView):
+    permission_classes = [CanReadRecurringIssues]
+
+    @extend_schema(
+        parameters=[RecurringIssuesQuerySerializer],
+        responses={
+            200: RecurringIssuesSerializer,
+            400: OpenApiResponse(
+                ApiErrorSerializer,
+                description="A date is not valid, or `to` is before `from`; `fields` names it.",
+            ),
+            401: NOT_SIGNED_IN,
+            403: NO_ACCESS,
+        },
+        summary="Recurring issues: root causes and themes of a period",
+        description=(
+            "The figures of the Recurring issues page: the root causes of the cases closed in "
+            "the period (each cause with its sub-causes) and the themes of the answers given "
+            "in it, each with its cases, distinct accounts, detractor answers and ARR affected, "
+            "against the period of the same length just before. Days are those of the server's "
+            "time zone. For REST API keys, managers and admins."
+        ),
+    )
+    def get(self, request: Request) -> ApiResponse:
+        query = RecurringIssuesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        end = params.get("to") or timezone.localdate()
+        start = params.get("from") or twelve_months_to(end)
+        if start > end:  # only `from` given, after today
+            end = start
+        issues = recurring_issues(start=start, end=end, sort=params.get("sort") or BY_CASES)
+        body = {
+            "period": {"start": issues.start, "end": issues.end},
+            "previous_period": {"start": issues.previous_start, "end": issues.previous_end},
+            **{
+                name: getattr(issues, name)
+                for name in (
+                    "sort",
+                    "closed",
+                    "closed_before",
+                    "closed_without_root_cause",
+                    "closed_with_no_issue",
+                    "currencies",
+                    "root_causes",
+                    "themes",
+                )
+            },
+        }
+        return ApiResponse(RecurringIssuesSerializer(body).data)
 
 
 class ContactEraseView(APIView):

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Persona, Segment
+from core.periods import twelve_months_to
 from core.roles import Role, has_role
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
@@ -29,6 +31,7 @@ from playbooks.models import (
     MessagePurpose,
     Playbook,
     PlaybookStep,
+    RootCause,
     StepKind,
 )
 from playbooks.placeholders import PLACEHOLDERS, unknown_placeholders
@@ -44,6 +47,8 @@ from playbooks.selectors.queue import (
     OPEN,
     QueueFilters,
 )
+from playbooks.selectors.recurring import BY_ARR, BY_CASES
+from playbooks.services.root_causes import clean_root_cause
 from surveys.models import Campaign, Category, Theme
 
 if TYPE_CHECKING:
@@ -83,6 +88,16 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    # The Recurring issues page's drill-down, carried in the query string, not shown as
+    # fields: the page says which root cause and days it narrows to.
+    root_cause = forms.ModelChoiceField(
+        queryset=RootCause.objects.select_related("parent"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    closed_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_to = forms.DateField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         owners = [("", _("Anyone")), (MINE, _("Me"))]
@@ -118,7 +133,16 @@ class QueueFilterForm(forms.Form):
             escalated=bool(data.get("escalated")),
             search=(data.get("q") or "").strip(),
             sort=data.get("sort") or BY_RISK,
+            root_cause=data["root_cause"].pk if data.get("root_cause") else None,
+            closed_from=data.get("closed_from"),
+            closed_to=data.get("closed_to"),
         )
+
+    def drill_down(self) -> RootCause | None:
+        """The root cause the queue is narrowed to, read by `filters()`; None without one."""
+        if not self.is_bound or "root_cause" in self.errors:
+            return None
+        return getattr(self, "cleaned_data", {}).get("root_cause")
 
 
 class AnswerFilterForm(forms.Form):
@@ -237,9 +261,9 @@ class DashboardFilterForm(forms.Form):
             self.is_valid()
             data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
         end = data.get("end") or today
-        start = data.get("start") or _twelve_months_to(end)
+        start = data.get("start") or twelve_months_to(end)
         if start > end:
-            end, start = today, _twelve_months_to(today)
+            end, start = today, twelve_months_to(today)
         campaign = data.get("campaign")
         return Slice(
             start=start,
@@ -252,10 +276,43 @@ class DashboardFilterForm(forms.Form):
         )
 
 
-def _twelve_months_to(end: dt.date) -> dt.date:
-    """The first day of the month eleven months before `end`'s: twelve calendar months."""
-    months = end.year * 12 + end.month - 1 - 11
-    return dt.date(months // 12, months % 12 + 1, 1)
+class RecurringIssuesForm(forms.Form):
+    """The Recurring issues page's period and order, read from the query string. A wrong
+    value is dropped, and a period that ends before it starts falls back to the last 12
+    months, as on the dashboard."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[(BY_CASES, _("Most cases first")), (BY_ARR, _("Most ARR first"))],
+    )
+
+    def period(self, *, today: dt.date) -> tuple[dt.date, dt.date]:
+        """The valid period; the 12 months up to today by default."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        end = data.get("end") or today
+        start = data.get("start") or twelve_months_to(end)
+        if start > end:
+            end, start = today, twelve_months_to(today)
+        return start, end
+
+    def sort_order(self) -> str:
+        """The order asked for, whatever the dates' validity; most cases first by default."""
+        if not self.is_bound:
+            return BY_CASES
+        self.is_valid()
+        if "sort" in self.errors:
+            return BY_CASES
+        return self.cleaned_data.get("sort") or BY_CASES
 
 
 class AssignAccountForm(forms.Form):
@@ -364,9 +421,101 @@ class EscalationForm(forms.Form):
     )
 
 
+class _RootCauseChoices(forms.models.ModelChoiceIterator):
+    """The root causes as a select with a group per cause, its sub-causes inside, and the
+    causes without sub-causes after them; in the reader's language, sorted in it."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        entries = []  # (alone, name, choice or group)
+        for cause in self.queryset.select_related("parent"):
+            if cause.parent is None:
+                entries.append((True, cause.display_name, self.choice(cause)))
+            else:
+                groups.setdefault(cause.parent.display_name, []).append(self.choice(cause))
+        for name, members in groups.items():
+            members.sort(key=lambda member: member[1].casefold())
+            entries.append((False, name, (name, members)))
+        for _alone, _name, entry in sorted(entries, key=lambda e: (e[0], e[1].casefold())):
+            yield entry
+
+
+class RootCauseField(forms.ModelChoiceField):
+    """A root cause a case may close with (`RootCause.objects.closable()`)."""
+
+    iterator = _RootCauseChoices
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Root cause"))
+        kwargs.setdefault("empty_label", _("Choose the root cause…"))
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Choose the root cause: what made the customer unhappy."),
+                "invalid_choice": _(
+                    "That root cause is archived now, or has sub-causes: choose another."
+                ),
+            },
+        )
+        super().__init__(queryset=RootCause.objects.closable(), **kwargs)
+
+    def label_from_instance(self, obj: RootCause) -> str:
+        return obj.display_name
+
+
+class RootCauseForm(forms.ModelForm):
+    """A root cause's names and cause; the rules are the service's (`clean_root_cause`)."""
+
+    class Meta:
+        model = RootCause
+        fields = ["name", "name_fr", "parent", "counts_as_issue"]
+        labels = {
+            "name": _("Name"),
+            "name_fr": _("Name in French"),
+            "parent": _("Sub-cause of"),
+            "counts_as_issue": _("Counts as an issue"),
+        }
+        help_texts = {
+            "name": _("As CSMs pick it when they close a case, and managers count it."),
+            "name_fr": _("Optional: what French readers see. Without it, they read the name."),
+            "parent": _("Leave empty for a cause of its own; pick a cause to make a sub-cause."),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        parent = self.fields["parent"]
+        parent.queryset = RootCause.objects.filter(parent__isnull=True).exclude(
+            pk=self.instance.pk or 0
+        )
+        parent.empty_label = _("None: a cause of its own")
+        parent.label_from_instance = lambda cause: cause.display_name
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        candidate = RootCause(
+            pk=self.instance.pk,
+            name=cleaned.get("name") or "",
+            name_fr=cleaned.get("name_fr") or "",
+            parent=cleaned.get("parent"),
+            counts_as_issue=cleaned.get("counts_as_issue", True),
+        )
+        try:
+            clean_root_cause(candidate)
+        except ValidationError as refused:
+            for field, errors in refused.error_dict.items():
+                if field not in self.errors:
+                    self.add_error(field, errors)
+        return cleaned
+
+
 class CloseCaseForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=[(o.value, o.label) for o in CLOSING_OUTCOMES]
+    )
+    root_cause = RootCauseField(
+        help_text=_("Why it happened, from the list your admins keep: the managers count them.")
     )
     post_mortem = forms.CharField(
         label=_("Post-mortem"),

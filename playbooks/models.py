@@ -12,8 +12,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
+from django.utils.translation import get_language, gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Segment
@@ -206,6 +207,98 @@ CLOSING_OUTCOMES = (
 )
 
 
+class RootCauseQuerySet(models.QuerySet):
+    def closable(self) -> RootCauseQuerySet:
+        """The root causes a case may close with: in use (and their cause too), and a
+        sub-cause wherever a cause has some in use."""
+        in_use_children = RootCause.objects.filter(parent=OuterRef("pk"), active=True)
+        return self.filter(Q(parent__isnull=True) | Q(parent__active=True), active=True).exclude(
+            Exists(in_use_children)
+        )
+
+
+class RootCause(models.Model):
+    """Why a case happened, chosen when it is closed: a cause ("Support") or one of its
+    sub-causes ("Support > Response time"). Two levels at most; admins manage the list.
+
+    A cause that cases name is archived rather than deleted (PROTECT keeps the guarantee):
+    no case closes with it any more, the cases that name it keep it.
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("cause"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_fr = models.CharField(_("name in French"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    # "Nothing to fix" (a promoter thanked) closes cases too, but is no issue to count.
+    counts_as_issue = models.BooleanField(
+        _("counts as an issue"),
+        default=True,
+        help_text=_(
+            "Untick it for closings where nothing was wrong, such as a promoter thanked: "
+            "the Recurring issues page leaves their cases out."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RootCauseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("root cause")
+        verbose_name_plural = _("root causes")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(parent__isnull=True),
+                name="root_cause_unique_cause_name",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "parent",
+                condition=Q(parent__isnull=False),
+                name="root_cause_unique_sub_cause_name",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")), name="root_cause_not_its_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the French one when they read French and it
+        has one."""
+        language = get_language() or ""
+        if language.startswith("fr") and self.name_fr:
+            return self.name_fr
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """ "Cause › Sub-cause" in the reader's language (the parent is read when not loaded)."""
+        if self.parent_id is None:
+            return self.display_name
+        return f"{self.parent.display_name} › {self.display_name}"
+
+    def labels(self) -> dict[str, str]:
+        """The label in English and in French, for a sentence kept on a timeline."""
+        parent = self.parent
+        english = f"{parent.name} › {self.name}" if parent else self.name
+        french_name = self.name_fr or self.name
+        if parent:
+            french_name = f"{parent.name_fr or parent.name} › {french_name}"
+        return {"en": english, "fr": french_name}
+
+
 class CaseQuerySet(models.QuerySet):
     def current(self) -> CaseQuerySet:
         """Cases not superseded: each answer has at most one (`case_one_current_per_answer`)."""
@@ -288,6 +381,16 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=CaseOutcome.choices, blank=True)
     post_mortem = models.TextField(_("post-mortem"), blank=True)
+    # Required to close a case by hand since root causes exist; cases closed before, and
+    # those NPS Loop closes itself (superseded, contact erased), have none.
+    root_cause = models.ForeignKey(
+        RootCause,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("root cause"),
+    )
     arr_at_risk = models.DecimalField(
         _("ARR at risk"),
         max_digits=14,
@@ -369,6 +472,13 @@ class Case(models.Model):
             models.Index(fields=["account", "status"]),
             models.Index(fields=["contact", "status"]),
             models.Index(fields=["category", "opened_at"]),
+            # The recurring issues: the cases closed in a period, by root cause.
+            models.Index(
+                fields=["closed_at"],
+                include=["root_cause", "account"],
+                condition=Q(root_cause__isnull=False),
+                name="case_closed_with_root_cause",
+            ),
             # The dashboard's accounts with an open detractor case.
             models.Index(
                 fields=["account"],

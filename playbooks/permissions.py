@@ -1,6 +1,6 @@
 from core.roles import Role
 from surveys.models import Integration, IntegrationKind
-from surveys.permissions import IsApiClient, IsIntegrationOrRole
+from surveys.permissions import CanReadNps, IsApiClient, IsIntegrationOrRole
 
 
 class CanReadCases(IsIntegrationOrRole):
@@ -24,3 +24,10 @@ class CanEraseContacts(IsApiClient):
 
     roles = (Role.ADMIN,)
     message = "Erasing a person needs a REST API key or the admin role."
+
+
+class CanReadRecurringIssues(CanReadNps):
+    """The recurring issues, as the NPS: REST API keys, managers and admins. Not CSMs, whose
+    reach is their own accounts, nor survey-tool keys."""
+
+    message = "Reading the recurring issues needs a REST API key or a manager or admin role."

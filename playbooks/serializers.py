@@ -13,6 +13,7 @@ from playbooks.models import (
     CaseStep,
     Escalation,
     EscalationRule,
+    RootCause,
 )
 from playbooks.risk import PART_LABELS
 from surveys.models import Category
@@ -83,6 +84,22 @@ class CaseQuerySerializer(QuerySerializer):
         },
     )
 
+    root_cause = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=(
+            "A root cause's id (as `GET /api/v1/recurring-issues` gives it): the cases closed "
+            "with it, or with one of its sub-causes."
+        ),
+        error_messages={
+            "invalid": "Give a root cause's id, a whole number.",
+            "min_value": "Give a root cause's id, a whole number from 1.",
+            "max_value": "No root cause has so large an id.",
+        },
+    )
+
     def validate_escalated(self, value: str) -> bool | None:
         return {"true": True, "false": False}.get(value)
 
@@ -110,6 +127,30 @@ class CaseAccountSerializer(serializers.ModelSerializer):
     class Meta:
         model = Account
         fields = ["id", "external_id", "name", "arr", "currency", "segment"]
+        read_only_fields = fields
+
+
+class RootCauseParentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text="The cause's name in English.")
+    name_fr = serializers.CharField(
+        read_only=True, help_text="Its name in French; empty when it has none."
+    )
+
+    class Meta:
+        model = RootCause
+        fields = ["id", "name", "name_fr"]
+        read_only_fields = fields
+
+
+class RootCauseSerializer(RootCauseParentSerializer):
+    """A root cause: a cause, or a sub-cause with its cause as `parent`."""
+
+    parent = RootCauseParentSerializer(
+        read_only=True, allow_null=True, help_text="The cause of a sub-cause; null for a cause."
+    )
+
+    class Meta(RootCauseParentSerializer.Meta):
+        fields = ["id", "name", "name_fr", "parent"]
         read_only_fields = fields
 
 
@@ -166,6 +207,14 @@ class CaseSerializer(serializers.ModelSerializer):
         allow_blank=True,
         read_only=True,
         help_text="Empty until the case is closed.",
+    )
+    root_cause = RootCauseSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Why it happened, chosen when the case was closed. Null while it is open, and for "
+            "cases closed before root causes existed or closed by NPS Loop itself."
+        ),
     )
     escalated = serializers.BooleanField(
         read_only=True, help_text="The case has an unresolved escalation."
@@ -257,6 +306,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "first_contact_at",
             "closed_at",
             "outcome",
+            "root_cause",
             "escalated",
             "plan_completed_at",
             "follow_up_due_at",
@@ -426,3 +476,126 @@ class ErasureSummarySerializer(serializers.Serializer):
     interactions = serializers.IntegerField()
     invitations = serializers.IntegerField()
     suppressions_lifted = serializers.IntegerField()
+
+
+class RecurringIssuesQuerySerializer(QuerySerializer):
+    """The query of `GET /api/v1/recurring-issues`."""
+
+    to = serializers.DateField(
+        required=False,
+        help_text="Last day included (YYYY-MM-DD); today by default.",
+        error_messages={"invalid": "Give a date as YYYY-MM-DD, such as 2026-06-30."},
+    )
+    sort = serializers.ChoiceField(
+        choices=[("cases", "cases"), ("arr", "arr")],
+        required=False,
+        help_text="`cases` (the default): most cases first; `arr`: most ARR affected first.",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `from` is a Python keyword, so it cannot be declared as an attribute.
+        fields["from"] = serializers.DateField(
+            required=False,
+            help_text=(
+                "First day included (YYYY-MM-DD); by default the first day of the month 11 "
+                "months before `to`: twelve calendar months."
+            ),
+            error_messages={"invalid": "Give a date as YYYY-MM-DD, such as 2026-01-01."},
+        )
+        return fields
+
+    def validate(self, attrs):
+        start, end = attrs.get("from"), attrs.get("to")
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"to": [f"The period ends before it starts: give a day from {start} on."]}
+            )
+        return attrs
+
+
+class IssueFiguresSerializer(serializers.Serializer):
+    """A row's figures over one period."""
+
+    cases = serializers.IntegerField(
+        help_text=(
+            "Root causes: the cases closed with it (a cause counts its sub-causes). Themes: the "
+            "cases of the answers that carry it."
+        )
+    )
+    accounts = serializers.IntegerField(help_text="Distinct accounts of those cases or answers.")
+    detractor_answers = serializers.IntegerField(
+        help_text="Answers scored 0–6 among them (a case counts the answers that joined it)."
+    )
+    arr = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        help_text=(
+            "The ARR of those accounts as it is now, each account once, in the accounts' own "
+            "currencies (not converted; see `currencies`)."
+        ),
+    )
+
+
+class ThemeFiguresSerializer(IssueFiguresSerializer):
+    answers = serializers.IntegerField(help_text="Answers that carry the theme.")
+
+
+class IssueRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="In English.")
+    name_fr = serializers.CharField(help_text="In French; empty when it has none.")
+    active = serializers.BooleanField(
+        help_text="False: archived (root causes) or switched off (themes)."
+    )
+    change = serializers.IntegerField(
+        help_text="`current` minus `previous`: cases for root causes, answers for themes."
+    )
+
+
+class SubCauseRowSerializer(IssueRowSerializer):
+    current = IssueFiguresSerializer(source="now", help_text="The period asked for.")
+    previous = IssueFiguresSerializer(
+        source="before", help_text="The period of the same length just before."
+    )
+
+
+class RootCauseRowSerializer(SubCauseRowSerializer):
+    sub_causes = SubCauseRowSerializer(
+        source="sub_rows", many=True, help_text="Its sub-causes with cases, in the same order."
+    )
+
+
+class ThemeRowSerializer(IssueRowSerializer):
+    current = ThemeFiguresSerializer(source="now", help_text="The period asked for.")
+    previous = ThemeFiguresSerializer(
+        source="before", help_text="The period of the same length just before."
+    )
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First day included.")
+    end = serializers.DateField(help_text="Last day included.")
+
+
+class RecurringIssuesSerializer(serializers.Serializer):
+    """The figures of the Recurring issues page and its CSV."""
+
+    period = PeriodSerializer()
+    previous_period = PeriodSerializer(help_text="The same number of days, just before.")
+    sort = serializers.ChoiceField(choices=[("cases", "cases"), ("arr", "arr")])
+    closed = IssueFiguresSerializer(
+        help_text="Every case closed in the period with a root cause that counts as an issue."
+    )
+    closed_before = IssueFiguresSerializer(help_text="The same, over the previous period.")
+    closed_without_root_cause = serializers.IntegerField(
+        help_text="Cases closed in the period by a person before root causes were asked for."
+    )
+    closed_with_no_issue = serializers.IntegerField(
+        help_text="Cases closed in the period with a root cause that counts as no issue."
+    )
+    currencies = serializers.ListField(
+        child=serializers.CharField(), help_text="The currencies of the ARR summed."
+    )
+    root_causes = RootCauseRowSerializer(many=True)
+    themes = ThemeRowSerializer(many=True)

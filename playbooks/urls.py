@@ -39,6 +39,12 @@ urlpatterns = [
     ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.csv", views.dashboard_export, name="dashboard-export"),
+    path("recurring-issues/", views.recurring_issues_page, name="recurring-issues"),
+    path(
+        "recurring-issues/export.csv",
+        views.recurring_issues_export,
+        name="recurring-issues-export",
+    ),
     path("escalations/", views.escalation_list, name="escalation-list"),
     path("tasks/", views.my_tasks, name="my-tasks"),
     path("tasks/<int:item_id>/status/", views.task_status, name="task-status"),

@@ -11,6 +11,8 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.roles import Role, set_role
+from playbooks.cause_defaults import install_default_root_causes
+from playbooks.models import RootCause
 from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
 from tests.celery_worker import SharedWorker, Worker, purge_queue
@@ -214,3 +216,10 @@ def api_client(api_key) -> APIClient:
 def default_themes(db) -> None:
     """The shipped themes (a database flushed by a transactional test has lost them)."""
     install_default_themes()
+
+
+@pytest.fixture
+def root_cause(db) -> RootCause:
+    """A shipped root cause a case may close with: Support › Response time."""
+    install_default_root_causes()
+    return RootCause.objects.get(parent__name="Support", name="Response time")

@@ -137,3 +137,37 @@ class PlaybookStepFactory(factory.django.DjangoModelFactory):
     instructions = "Do it well."
     due_in_days = 2
     required = True
+
+
+def closed_case(
+    *,
+    root_cause,
+    actor: User,
+    score: int = 3,
+    account: Account | None = None,
+    closed_at: dt.datetime | None = None,
+    **answer,
+):
+    """A case opened by the engine for a new answer and closed by `actor` with `root_cause`,
+    dated `closed_at` when given. Its playbook has one optional task, so that it closes at
+    once: one playbook for every category, made on first use."""
+    from playbooks.models import Case, CaseOutcome
+    from playbooks.services.cases import close_case
+    from playbooks.services.engine import process_response
+
+    playbook = Playbook.objects.filter(name="Quick close").first()
+    if playbook is None:
+        playbook = PlaybookFactory(
+            name="Quick close", for_passives=True, for_promoters=True, priority=1000
+        )
+        PlaybookStepFactory(playbook=playbook, required=False, title="Look into it")
+    contact = ContactFactory(account=account or AccountFactory())
+    response = ResponseFactory(contact=contact, score=score, **answer)
+    case = Case.objects.get(pk=process_response(response_id=response.pk).case_id)
+    close_case(
+        case=case, actor=actor, outcome=CaseOutcome.RESOLVED, post_mortem="", root_cause=root_cause
+    )
+    if closed_at is not None:
+        Case.objects.filter(pk=case.pk).update(closed_at=closed_at)
+    case.refresh_from_db()
+    return case

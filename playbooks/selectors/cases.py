@@ -357,7 +357,7 @@ def case_list(*, user: User | Integration) -> QuerySet[Case]:
     has_open_escalation = Escalation.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True)
     return (
         cases_visible_to(user)
-        .select_related("account", "contact", "owner", "playbook", "response")
+        .select_related("account", "contact", "owner", "playbook", "response", "root_cause__parent")
         .annotate(escalated=Exists(has_open_escalation))
     )
 
@@ -396,10 +396,12 @@ def filter_cases(
     category: str = "",
     account: str = "",
     response: int | None = None,
+    root_cause: int | None = None,
 ) -> QuerySet[Case]:
     """Cases matching a list's filters, newest first. `status` "open" means any open status;
     `owner` is a user id, or "none" for the managers' cases; `response` an answer the case
-    came from or that joined it. Needs `case_list`'s annotation."""
+    came from or that joined it; `root_cause` a cause, its sub-causes included. Needs
+    `case_list`'s annotation."""
     if status == "open":
         cases = cases.filter(status__in=OPEN_CASE_STATUSES)
     elif status:
@@ -417,6 +419,8 @@ def filter_cases(
     if response is not None:
         joined = CaseAnswer.objects.filter(case=OuterRef("pk"), response_id=response)
         cases = cases.filter(Q(response_id=response) | Exists(joined))
+    if root_cause is not None:
+        cases = cases.filter(Q(root_cause_id=root_cause) | Q(root_cause__parent_id=root_cause))
     return cases.order_by("-opened_at", "-id")
 
 

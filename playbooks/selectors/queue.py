@@ -23,6 +23,7 @@ from django.db.models import Case as Conditional
 from django.utils import timezone
 
 from core.models import LoopSettings
+from core.periods import period_filter
 from playbooks.access import cases_visible_to
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
@@ -67,6 +68,11 @@ class QueueFilters:
     escalated: bool = False
     search: str = ""
     sort: str = BY_RISK
+    # The Recurring issues page's drill-down: the cases closed with a root cause (or one of
+    # its sub-causes) between two days.
+    root_cause: int | None = None
+    closed_from: dt.date | None = None
+    closed_to: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,12 @@ def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, statu
         cases = cases.filter(owner__isnull=True)
     elif filters.owner:
         cases = cases.filter(owner_id=int(filters.owner))
+    if filters.root_cause is not None:
+        cases = cases.filter(
+            Q(root_cause_id=filters.root_cause) | Q(root_cause__parent_id=filters.root_cause)
+        )
+    if filters.closed_from or filters.closed_to:
+        cases = cases.filter(period_filter("closed_at", filters.closed_from, filters.closed_to))
     if filters.search:
         words = filters.search.split()
         for word in words[:5]:

@@ -37,12 +37,13 @@ from playbooks.models import (
     CaseStatus,
     CaseStep,
     Escalation,
+    RootCause,
     StepKind,
     StepStatus,
 )
 from playbooks.services import announcements, notices
 from playbooks.services.risk import refresh_risk_base
-from playbooks.timeline import Said, choice, phrase, say, someone
+from playbooks.timeline import Said, choice, named, phrase, say, someone
 from playbooks.transitions import TransitionNotAllowed, check_transition
 from surveys.models import Category, Suppression, SuppressionReason, Theme
 from surveys.services.suppressions import lift_suppression, suppress_surveys
@@ -677,9 +678,16 @@ def match_case_to_account(*, case: Case, account: Account, actor: User | None) -
     return case
 
 
-def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Case:
-    """Close the loop: outcome and post-mortem; refused while a required step is open. The
-    case's open escalations are resolved with it."""
+def close_case(
+    *,
+    case: Case,
+    actor: User,
+    outcome: str,
+    post_mortem: str,
+    root_cause: RootCause | None,
+) -> Case:
+    """Close the loop: outcome, root cause and post-mortem; refused while a required step is
+    open. The case's open escalations are resolved with it."""
     if outcome not in CLOSING_OUTCOMES:
         raise ValidationError(
             {"outcome": _("Choose one of %(values)s.") % {"values": ", ".join(CLOSING_OUTCOMES)}}
@@ -687,6 +695,7 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
     with transaction.atomic():
         case = _lock(case)
         _ensure_open(case)
+        _check_root_cause(root_cause)
         steps = list(case.steps.all())
         needs_post_mortem = any(step.kind == StepKind.POST_MORTEM for step in steps)
         if needs_post_mortem and not post_mortem.strip():
@@ -731,8 +740,17 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
             case=case,
             target=CaseStatus.CLOSED,
             actor=actor,
-            message=say(gettext_noop("Closed: %(outcome)s."), outcome=choice("outcome", outcome)),
-            fields={"closed_at": now, "outcome": outcome, "post_mortem": post_mortem.strip()},
+            message=say(
+                gettext_noop("Closed: %(outcome)s. Root cause: %(root_cause)s."),
+                outcome=choice("outcome", outcome),
+                root_cause=named(root_cause.labels()),
+            ),
+            fields={
+                "closed_at": now,
+                "outcome": outcome,
+                "post_mortem": post_mortem.strip(),
+                "root_cause": root_cause,
+            },
         )
         _resolve_open_escalations(case, actor, now)
         if case.suppression and lift_suppression(suppression=case.suppression):
@@ -742,6 +760,30 @@ def close_case(*, case: Case, actor: User, outcome: str, post_mortem: str) -> Ca
                 message=say(gettext_noop("Surveys may reach the customer again.")),
             )
     return case
+
+
+def _check_root_cause(root_cause: RootCause | None) -> None:
+    """A case closes with a root cause that is in use: not archived (nor its cause), and a
+    sub-cause when its cause has some."""
+    if root_cause is None:
+        raise ValidationError(
+            {"root_cause": _("Choose the root cause: what made the customer unhappy.")}
+        )
+    fresh = RootCause.objects.select_related("parent").filter(pk=root_cause.pk).first()
+    if fresh is None or not fresh.active or (fresh.parent and not fresh.parent.active):
+        raise ValidationError(
+            {
+                "root_cause": _("“%(name)s” is archived: choose another root cause.")
+                % {"name": fresh.label if fresh else root_cause.name}
+            }
+        )
+    if fresh.parent_id is None and fresh.children.filter(active=True).exists():
+        raise ValidationError(
+            {
+                "root_cause": _("Choose one of the sub-causes of “%(name)s”.")
+                % {"name": fresh.display_name}
+            }
+        )
 
 
 def reopen_case(*, case: Case, actor: User, reason: str) -> Case:
@@ -763,6 +805,7 @@ def reopen_case(*, case: Case, actor: User, reason: str) -> Case:
         fields: dict[str, Any] = {
             "closed_at": None,
             "outcome": "",
+            "root_cause": None,
             "reopened_count": case.reopened_count + 1,
         }
         old = case.suppression

@@ -13,6 +13,7 @@ from playbooks.views.editor import (
 )
 from playbooks.views.escalations import escalation_action, escalation_list
 from playbooks.views.messages import write_to_customer
+from playbooks.views.recurring import recurring_issues_export, recurring_issues_page
 from playbooks.views.tasks import my_tasks, task_status
 from playbooks.views.workspace import (
     account_detail,
@@ -38,6 +39,8 @@ __all__ = [
     "contact_erase",
     "dashboard",
     "dashboard_export",
+    "recurring_issues_export",
+    "recurring_issues_page",
     "escalation_action",
     "playbook_action",
     "playbook_edit",

@@ -229,11 +229,11 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
     response.write("\ufeff")  # so that spreadsheet programs read the accents right
     writer = csv.writer(response)
     writer.writerow(spec.header())
-    writer.writerows([_cell(value) for value in row] for row in spec.rows(part))
+    writer.writerows([csv_cell(value) for value in row] for row in spec.rows(part))
     return response
 
 
-def _cell(value: object) -> object:
+def csv_cell(value: object) -> object:
     """A text a spreadsheet would run as a formula (=, +, -, @, tab, carriage return) is
     written as text, behind a quote (OWASP's advice on CSV injection). Numbers are cells of
     the figures, never text: they are written as they are, a negative NPS too."""

@@ -76,6 +76,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "counts": selectors.queue_counts(user=request.user, filters=filters, now=now),
+        "drill_down": form.drill_down(),
         "now": now,
         "today": timezone.localdate(now),
     }

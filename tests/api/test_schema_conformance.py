@@ -31,7 +31,7 @@ from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
 
-# Per operation and per mode (valid, then invalid requests): 21 operations make 630
+# Per operation and per mode (valid, then invalid requests): 22 operations make 660
 # requests, derandomized, above the 500 asked for; each new operation adds 30 more.
 EXAMPLES = 15
 

@@ -35,6 +35,7 @@ def test_pages_anyone_can_reach_carry_the_three_headers(client, db, path):
     [
         "/",
         "/dashboard/",
+        "/recurring-issues/",
         "/cases/",
         "/campaigns/",
         "/configure/general/",

@@ -46,7 +46,7 @@ def people(csm, manager):
 
 def test_a_detractor_is_followed_up_from_the_api_to_the_post_mortem(
     page, sign_in, live_server, people, celery_worker, screenshots,
-    serious_accessibility_violations, broken_requests,
+    serious_accessibility_violations, broken_requests, root_cause,
 ):  # fmt: skip
     install_default_playbooks()
     install_default_themes()
@@ -124,6 +124,7 @@ def test_a_detractor_is_followed_up_from_the_api_to_the_post_mortem(
         expect(page.get_by_text(f"'{text}' is now done.")).to_be_visible()
 
     # Optional steps left open are skipped when the case closes.
+    page.get_by_label("Root cause").select_option(label="Billing errors")
     page.get_by_label("Post-mortem").fill(
         "Seat count synced wrongly from the CRM; fixed, credit issued."
     )

@@ -96,6 +96,7 @@ def test_the_staff_pages_run_under_the_policy_with_nothing_blocked(
     expect(page.locator(".progress svg.progress-fill")).to_be_visible()
     page.goto("/responses/")
     page.goto("/escalations/")
+    page.goto("/recurring-issues/")
     assert blocked == []
 
     page.context.clear_cookies()
@@ -103,6 +104,7 @@ def test_the_staff_pages_run_under_the_policy_with_nothing_blocked(
     for path in (
         "/configure/general/",
         "/configure/themes/",
+        "/configure/root-causes/",
         "/configure/users/",
         "/configure/customer-emails/",
         "/configure/customer-emails/plan_summary/fr/",

@@ -87,7 +87,7 @@ def team(csm, manager):
 
 def test_a_plan_is_followed_through_by_the_team_and_the_customer_is_won_back(
     page, new_tab, sign_in, live_server, team, celery_worker, screenshots,
-    serious_accessibility_violations, broken_requests,
+    serious_accessibility_violations, broken_requests, root_cause,
 ):  # fmt: skip
     install_default_playbooks()
     install_default_themes()
@@ -207,6 +207,7 @@ def test_a_plan_is_followed_through_by_the_team_and_the_customer_is_won_back(
     # 5. The internal action done, the plan is complete; Alice closes the case.
     set_status(page, INTERNAL_ITEM, "done")
     expect(timeline).to_contain_text("Action plan complete: the case is monitored.")
+    page.get_by_label("Root cause").select_option(label="Billing errors")
     page.get_by_label("Post-mortem").fill("Seats synced wrongly from the CRM; credit issued.")
     page.get_by_role("button", name="Close the case").click()
     expect(page.get_by_text("Case closed. Loop closed.")).to_be_visible()

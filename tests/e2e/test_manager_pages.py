@@ -1,5 +1,5 @@
 """A manager's week in the browser: the dashboard follows its pickers, an escalation is
-acknowledged from the list."""
+acknowledged from the list, the recurring issues lead to their cases."""
 
 import datetime as dt
 import re
@@ -13,7 +13,7 @@ from playbooks.models import Escalation
 from playbooks.services.engine import process_response
 from surveys.defaults import install_default_themes
 from surveys.services.themes import tag_themes
-from tests.factories import AccountFactory, ContactFactory, ResponseFactory
+from tests.factories import AccountFactory, ContactFactory, ResponseFactory, closed_case
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +92,23 @@ def test_the_monthly_line_stops_over_a_month_without_answers_and_names_its_band(
     assert chart["nps"] == [0, None, 100]
     assert chart["joined"] is False
     assert chart["legend"] == ["95% interval", "NPS"]
+
+
+def test_recurring_issues_lead_from_a_root_cause_to_its_cases(
+    page, sign_in, manager, csm, root_cause, screenshots, serious_accessibility_violations
+):
+    account = AccountFactory(name="Globex", arr=900_000)
+    closed = [closed_case(root_cause=root_cause, actor=csm, account=account) for _ in range(2)]
+    sign_in(manager)
+
+    page.get_by_role("link", name="Recurring issues", exact=True).click()
+    expect(page.get_by_role("row", name=re.compile(r"^Support 2 1 2 900,000"))).to_be_visible()
+    screenshots("recurring-issues")
+    assert serious_accessibility_violations() == []
+    page.get_by_label("Sort").select_option("arr")
+    expect(page).to_have_url(re.compile(r"sort=arr"))
+
+    page.get_by_role("link", name="Response time", exact=True).click()
+    expect(page.get_by_text("Root cause: Support › Response time")).to_be_visible()
+    for case in closed:
+        expect(page.locator(f'a[href="/cases/{case.pk}/"]')).to_be_visible()

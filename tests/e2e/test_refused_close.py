@@ -13,6 +13,7 @@ from playbooks.models import (
     Case,
     CaseOutcome,
     Escalation,
+    RootCause,
     StepKind,
     StepStatus,
 )
@@ -45,9 +46,10 @@ def work(case: Case, csm) -> None:
 
 
 def test_a_refused_close_keeps_what_was_typed_and_closing_settles_the_escalations(
-    page, sign_in, csm, broken_requests, screenshots
+    page, sign_in, csm, broken_requests, screenshots, root_cause
 ):
     install_default_playbooks()
+    pricing = RootCause.objects.get(name="Pricing")
     unworked = detractor_case(csm, "Globex")
     worked = detractor_case(csm, "Initech")
     work(worked, csm)
@@ -57,16 +59,19 @@ def test_a_refused_close_keeps_what_was_typed_and_closing_settles_the_escalation
     # Required steps still open: refused, with the outcome and the post-mortem as typed.
     page.goto(f"/cases/{unworked.pk}/")
     page.get_by_label("Outcome").select_option("churned")
+    page.get_by_label("Root cause").select_option(label="Pricing")
     page.get_by_label("Post-mortem").fill(POST_MORTEM)
     page.get_by_role("button", name="Close the case").click()
     expect(page.get_by_text("Required steps are still open")).to_be_visible()
     expect(page.get_by_label("Outcome")).to_have_value("churned")
     expect(page.get_by_label("Post-mortem")).to_have_value(POST_MORTEM)
+    expect(page.get_by_label("Root cause")).to_have_value(str(pricing.pk))
     expect(page).to_have_url(re.compile(rf"/cases/{unworked.pk}/$"))
 
     # No post-mortem: refused beside the field, the outcome kept; then written, closed.
     page.goto(f"/cases/{worked.pk}/")
     page.get_by_label("Outcome").select_option("not_resolved")
+    page.get_by_label("Root cause").select_option(label="Response time")
     page.get_by_role("button", name="Close the case").click()
     expect(page.get_by_text("Write the post-mortem: what happened, and why.").first).to_be_visible()
     expect(page.get_by_label("Outcome")).to_have_value("not_resolved")
@@ -79,6 +84,7 @@ def test_a_refused_close_keeps_what_was_typed_and_closing_settles_the_escalation
 
     worked.refresh_from_db()
     assert (worked.outcome, worked.post_mortem) == ("not_resolved", POST_MORTEM)
+    assert worked.root_cause == root_cause
     assert not Escalation.objects.filter(case=worked, resolved_at__isnull=True).exists()
     unworked.refresh_from_db()
     assert unworked.is_open
@@ -88,12 +94,18 @@ def test_a_refused_close_keeps_what_was_typed_and_closing_settles_the_escalation
 
 
 def test_the_steps_a_closed_case_skipped_stay_readable(
-    page, sign_in, csm, serious_accessibility_violations
+    page, sign_in, csm, serious_accessibility_violations, root_cause
 ):
     install_default_playbooks()
     case = detractor_case(csm, "Globex")
     work(case, csm)
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem=POST_MORTEM,
+        root_cause=root_cause,
+    )
     skipped = case.steps.get(status=StepStatus.SKIPPED)
     sign_in(csm)
 

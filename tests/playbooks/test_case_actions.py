@@ -205,14 +205,20 @@ def test_a_status_moved_meanwhile_is_not_overwritten(case, csm):
     assert case.status == CaseStatus.IN_PROGRESS
 
 
-def test_closing_a_case_someone_else_closed_meanwhile_is_refused(case, csm, manager):
+def test_closing_a_case_someone_else_closed_meanwhile_is_refused(case, csm, manager, root_cause):
     seen = Case.objects.get(pk=case.pk)
     Case.objects.filter(pk=case.pk).update(
         status=CaseStatus.CLOSED, outcome=CaseOutcome.CHURNED, post_mortem="They left."
     )
 
     with pytest.raises(CaseActionRefused, match="closed"):
-        close_case(case=seen, actor=manager, outcome=CaseOutcome.RESOLVED, post_mortem="Fixed.")
+        close_case(
+            case=seen,
+            actor=manager,
+            outcome=CaseOutcome.RESOLVED,
+            post_mortem="Fixed.",
+            root_cause=root_cause,
+        )
 
     case.refresh_from_db()
     assert (case.outcome, case.post_mortem) == (CaseOutcome.CHURNED, "They left.")

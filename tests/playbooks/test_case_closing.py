@@ -50,9 +50,13 @@ def worked_case(case, csm):
 
 
 @pytest.fixture
-def closed_case(worked_case, csm):
+def closed_case(worked_case, csm, root_cause):
     return close_case(
-        case=worked_case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM
+        case=worked_case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem=POST_MORTEM,
+        root_cause=root_cause,
     )
 
 
@@ -60,9 +64,17 @@ def step_status(case, kind):
     return case.steps.get(kind=kind).status
 
 
-def test_a_case_with_open_required_steps_cannot_close_and_the_message_names_them(case, csm):
+def test_a_case_with_open_required_steps_cannot_close_and_the_message_names_them(
+    case, csm, root_cause
+):
     with pytest.raises(CaseActionRefused) as refused:
-        close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+        close_case(
+            case=case,
+            actor=csm,
+            outcome=CaseOutcome.RESOLVED,
+            post_mortem=POST_MORTEM,
+            root_cause=root_cause,
+        )
 
     assert str(refused.value) == (
         "Required steps are still open: Call the customer to understand; "
@@ -72,18 +84,32 @@ def test_a_case_with_open_required_steps_cannot_close_and_the_message_names_them
     assert case.status == CaseStatus.NEW
 
 
-def test_a_case_whose_playbook_has_a_post_mortem_cannot_close_without_one(worked_case, csm):
+def test_a_case_whose_playbook_has_a_post_mortem_cannot_close_without_one(
+    worked_case, csm, root_cause
+):
     with pytest.raises(ValidationError) as refused:
-        close_case(case=worked_case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=" ")
+        close_case(
+            case=worked_case,
+            actor=csm,
+            outcome=CaseOutcome.RESOLVED,
+            post_mortem=" ",
+            root_cause=root_cause,
+        )
 
     assert "post_mortem" in refused.value.message_dict
     worked_case.refresh_from_db()
     assert worked_case.status == CaseStatus.MONITORING
 
 
-def test_an_unknown_outcome_is_refused(worked_case, csm):
+def test_an_unknown_outcome_is_refused(worked_case, csm, root_cause):
     with pytest.raises(ValidationError) as refused:
-        close_case(case=worked_case, actor=csm, outcome="happy", post_mortem=POST_MORTEM)
+        close_case(
+            case=worked_case,
+            actor=csm,
+            outcome="happy",
+            post_mortem=POST_MORTEM,
+            root_cause=root_cause,
+        )
 
     assert "outcome" in refused.value.message_dict
 
@@ -110,7 +136,7 @@ def test_closing_keeps_a_follow_up_survey_still_due_to_do(closed_case):
     assert step_status(closed_case, StepKind.FOLLOW_UP_SURVEY) == StepStatus.TODO
 
 
-def test_closing_keeps_what_an_optional_step_left_open_had_recorded(csm):
+def test_closing_keeps_what_an_optional_step_left_open_had_recorded(csm, root_cause):
     playbook = PlaybookFactory(priority=100)
     PlaybookStepFactory(
         playbook=playbook, kind=StepKind.QUALIFICATION_CALL, title="Try a call", required=False
@@ -120,7 +146,9 @@ def test_closing_keeps_what_an_optional_step_left_open_had_recorded(csm):
     call = case.steps.get()
     log_call(step=call, actor=csm, reached=False, notes="Voicemail")
 
-    close_case(case=case, actor=csm, outcome=CaseOutcome.UNREACHABLE, post_mortem="")
+    close_case(
+        case=case, actor=csm, outcome=CaseOutcome.UNREACHABLE, post_mortem="", root_cause=root_cause
+    )
 
     call.refresh_from_db()
     assert call.status == StepStatus.SKIPPED
@@ -135,25 +163,31 @@ def test_closing_is_on_the_timeline_with_who_closed(closed_case, csm):
     event = closed_case.events.filter(kind="status_changed").last()
 
     assert event.actor == csm
-    assert event.message == "Closed: Resolved."
+    assert event.message == "Closed: Resolved. Root cause: Support › Response time."
 
 
-def test_a_playbook_without_post_mortem_step_closes_without_one(csm):
+def test_a_playbook_without_post_mortem_step_closes_without_one(csm, root_cause):
     playbook = PlaybookFactory(for_promoters=True, for_detractors=False, priority=100)
     PlaybookStepFactory(playbook=playbook, title="Say thanks", required=False)
     response = ResponseFactory(score=10)
     case = Case.objects.get(pk=process_response(response_id=response.pk).case_id)
 
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="")
+    close_case(
+        case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="", root_cause=root_cause
+    )
 
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
 
 
-def test_a_closed_case_cannot_close_again(closed_case, csm):
+def test_a_closed_case_cannot_close_again(closed_case, csm, root_cause):
     with pytest.raises(CaseActionRefused, match="closed"):
         close_case(
-            case=closed_case, actor=csm, outcome=CaseOutcome.CHURNED, post_mortem=POST_MORTEM
+            case=closed_case,
+            actor=csm,
+            outcome=CaseOutcome.CHURNED,
+            post_mortem=POST_MORTEM,
+            root_cause=root_cause,
         )
 
     closed_case.refresh_from_db()
@@ -206,15 +240,25 @@ def test_an_open_case_cannot_be_reopened(case, csm):
         reopen_case(case=case, actor=csm, reason="Why not")
 
 
-def test_a_customer_never_reached_closes_as_unreachable_after_attempts(case, csm):
+def test_a_customer_never_reached_closes_as_unreachable_after_attempts(case, csm, root_cause):
     call = case.steps.get(kind=StepKind.QUALIFICATION_CALL)
     with pytest.raises(CaseActionRefused, match="Log your call attempts"):
-        close_case(case=case, actor=csm, outcome=CaseOutcome.UNREACHABLE, post_mortem="Tried.")
+        close_case(
+            case=case,
+            actor=csm,
+            outcome=CaseOutcome.UNREACHABLE,
+            post_mortem="Tried.",
+            root_cause=root_cause,
+        )
     for _ in range(3):
         log_call(step=call, actor=csm, reached=False, notes="Voicemail.")
 
     close_case(
-        case=case, actor=csm, outcome=CaseOutcome.UNREACHABLE, post_mortem="Three voicemails."
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.UNREACHABLE,
+        post_mortem="Three voicemails.",
+        root_cause=root_cause,
     )
 
     case.refresh_from_db()
@@ -224,11 +268,17 @@ def test_a_customer_never_reached_closes_as_unreachable_after_attempts(case, csm
     assert len(call.result["attempts"]) == 3  # the attempts stay on the step
 
 
-def test_attempts_do_not_let_a_case_close_as_resolved(case, csm):
+def test_attempts_do_not_let_a_case_close_as_resolved(case, csm, root_cause):
     log_call(step=case.steps.get(kind=StepKind.QUALIFICATION_CALL), actor=csm, reached=False)
 
     with pytest.raises(CaseActionRefused, match="Required steps are still open"):
-        close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="Done.")
+        close_case(
+            case=case,
+            actor=csm,
+            outcome=CaseOutcome.RESOLVED,
+            post_mortem="Done.",
+            root_cause=root_cause,
+        )
 
 
 # --- escalations settled by closing ---------------------------------------------------
@@ -246,10 +296,16 @@ def escalated_case(worked_case, csm, manager):
     return worked_case, {"waiting": waiting, "taken": taken, "done": done}
 
 
-def test_closing_resolves_the_open_escalations_by_whoever_closed(escalated_case, csm):
+def test_closing_resolves_the_open_escalations_by_whoever_closed(escalated_case, csm, root_cause):
     case, escalations = escalated_case
 
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem=POST_MORTEM,
+        root_cause=root_cause,
+    )
 
     case.refresh_from_db()
     for name in ("waiting", "taken"):
@@ -263,20 +319,34 @@ def test_closing_resolves_the_open_escalations_by_whoever_closed(escalated_case,
     assert escalations["taken"].acknowledged_at is not None
 
 
-def test_closing_leaves_an_escalation_resolved_before_as_it_was(escalated_case, csm, manager):
+def test_closing_leaves_an_escalation_resolved_before_as_it_was(
+    escalated_case, csm, manager, root_cause
+):
     case, escalations = escalated_case
 
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem=POST_MORTEM,
+        root_cause=root_cause,
+    )
 
     done = escalations["done"]
     done.refresh_from_db()
     assert (done.resolved_by, done.resolution) == (manager, "Credit note sent")
 
 
-def test_the_timeline_shows_each_escalation_the_closing_resolved(escalated_case, csm):
+def test_the_timeline_shows_each_escalation_the_closing_resolved(escalated_case, csm, root_cause):
     case, escalations = escalated_case
 
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem=POST_MORTEM,
+        root_cause=root_cause,
+    )
 
     by_closing = case.events.filter(kind="escalation_resolved", details__by_closing=True)
     assert sorted(e.details["escalation"] for e in by_closing) == sorted(
@@ -287,20 +357,32 @@ def test_the_timeline_shows_each_escalation_the_closing_resolved(escalated_case,
     }
 
 
-def test_a_refused_close_leaves_the_escalations_open(escalated_case, csm):
+def test_a_refused_close_leaves_the_escalations_open(escalated_case, csm, root_cause):
     case, escalations = escalated_case
 
     with pytest.raises(ValidationError):
-        close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="  ")
+        close_case(
+            case=case,
+            actor=csm,
+            outcome=CaseOutcome.RESOLVED,
+            post_mortem="  ",
+            root_cause=root_cause,
+        )
 
     escalations["waiting"].refresh_from_db()
     assert escalations["waiting"].is_open
     assert not case.events.filter(details__by_closing=True).exists()
 
 
-def test_the_managers_no_longer_see_them_as_open(client, escalated_case, csm, manager):
+def test_the_managers_no_longer_see_them_as_open(client, escalated_case, csm, manager, root_cause):
     case, escalations = escalated_case
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem=POST_MORTEM,
+        root_cause=root_cause,
+    )
     client.force_login(manager)
 
     waiting = client.get(reverse("escalation-list"), {"tab": "waiting"}).context["page"]
@@ -312,9 +394,15 @@ def test_the_managers_no_longer_see_them_as_open(client, escalated_case, csm, ma
     assert "Case closed." in resolved.content.decode()
 
 
-def test_a_french_reader_reads_case_closed_in_french(client, escalated_case, csm):
+def test_a_french_reader_reads_case_closed_in_french(client, escalated_case, csm, root_cause):
     case, _ = escalated_case
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem=POST_MORTEM)
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem=POST_MORTEM,
+        root_cause=root_cause,
+    )
     csm.language = "fr"
     csm.save()
     client.force_login(csm)

@@ -60,10 +60,12 @@ def test_a_plan_of_two_done_actions_moves_the_case_to_monitoring(client, case, c
     assert case.status == CaseStatus.MONITORING
 
 
-def test_closing_with_required_steps_open_is_refused_with_the_reason(client, case, csm):
+def test_closing_with_required_steps_open_is_refused_with_the_reason(client, case, csm, root_cause):
     client.force_login(csm)
 
-    reply = act(client, case, "close", outcome="resolved", post_mortem="Fixed")
+    reply = act(
+        client, case, "close", outcome="resolved", post_mortem="Fixed", root_cause=root_cause.pk
+    )
 
     assert "Required steps are still open" in feedback(reply)[0]
     case.refresh_from_db()
@@ -80,16 +82,24 @@ def worked_case(case, csm):
 
 
 def test_a_close_refused_for_a_missing_post_mortem_keeps_the_outcome_chosen(
-    client, worked_case, csm
+    client, worked_case, csm, root_cause
 ):
     client.force_login(csm)
 
-    reply = act(client, worked_case, "close", outcome="not_resolved", post_mortem="  ")
+    reply = act(
+        client,
+        worked_case,
+        "close",
+        outcome="not_resolved",
+        post_mortem="  ",
+        root_cause=root_cause.pk,
+    )
 
     assert reply.status_code == 422
     html = reply.content.decode()
     assert '<option value="not_resolved" selected>' in html
     assert '<option value="resolved" selected>' not in html
+    assert f'<option value="{root_cause.pk}" selected>' in html
     close_form = html.split('id="close-title"')[1].split("</form>")[0]
     assert "Write the post-mortem: what happened, and why." in close_form  # beside the field
     assert feedback(reply) == ["Write the post-mortem: what happened, and why."]
@@ -97,11 +107,13 @@ def test_a_close_refused_for_a_missing_post_mortem_keeps_the_outcome_chosen(
     assert worked_case.is_open
 
 
-def test_a_close_refused_for_open_steps_keeps_the_post_mortem_typed(client, case, csm):
+def test_a_close_refused_for_open_steps_keeps_the_post_mortem_typed(client, case, csm, root_cause):
     client.force_login(csm)
     post_mortem = "Invoices were wrong <after> the migration & the export."
 
-    reply = act(client, case, "close", outcome="churned", post_mortem=post_mortem)
+    reply = act(
+        client, case, "close", outcome="churned", post_mortem=post_mortem, root_cause=root_cause.pk
+    )
 
     assert reply.status_code == 422
     html = reply.content.decode()
@@ -112,12 +124,18 @@ def test_a_close_refused_for_open_steps_keeps_the_post_mortem_typed(client, case
     assert case.is_open and case.post_mortem == ""
 
 
-def test_with_htmx_a_refused_close_answers_in_place_at_the_case_address(client, case, csm):
+def test_with_htmx_a_refused_close_answers_in_place_at_the_case_address(
+    client, case, csm, root_cause
+):
     client.force_login(csm)
 
     reply = client.post(
         reverse("case-action", args=[case.pk, "close"]),
-        {"close-outcome": "resolved", "close-post_mortem": "Fixed"},
+        {
+            "close-outcome": "resolved",
+            "close-post_mortem": "Fixed",
+            "close-root_cause": root_cause.pk,
+        },
         headers={"HX-Request": "true", "HX-Boosted": "true"},
     )
 

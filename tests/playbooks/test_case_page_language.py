@@ -61,14 +61,18 @@ def test_an_event_written_before_sentences_were_kept_shows_its_message(case):
         assert event_text(old) == "Written long ago."
 
 
-def test_a_refused_action_says_why_in_the_readers_language(client, case, csm):
+def test_a_refused_action_says_why_in_the_readers_language(client, case, csm, root_cause):
     csm.language = "fr"
     csm.save()
     client.force_login(csm)
 
     refused = client.post(
         reverse("case-action", args=[case.pk, "close"]),
-        {"close-outcome": "resolved", "close-post_mortem": "Fait."},
+        {
+            "close-outcome": "resolved",
+            "close-post_mortem": "Fait.",
+            "close-root_cause": root_cause.pk,
+        },
         follow=True,
     )
 

@@ -278,7 +278,7 @@ def test_the_api_lists_every_answer_of_a_grouped_case_and_finds_it_by_any(
 
 
 def test_a_colleague_joining_pauses_surveys_to_the_whole_account_until_the_case_closes(
-    grouping, account, api_client, csm
+    grouping, account, api_client, csm, root_cause
 ):
     first = answer(account, 2)
     case = Case.objects.get(pk=process_response(response_id=first.pk).case_id)
@@ -297,7 +297,13 @@ def test_a_colleague_joining_pauses_surveys_to_the_whole_account_until_the_case_
     log_call(step=case.steps.get(kind=StepKind.QUALIFICATION_CALL), actor=csm, reached=True)
     item = add_action_item(case=case, actor=csm, audience=ActionAudience.CUSTOMER, text="Call")
     set_action_item_status(item=item, actor=csm, status=ActionStatus.DONE)
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="Fixed.")
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem="Fixed.",
+        root_cause=root_cause,
+    )
     assert [may_survey(c) for c in (first.contact, colleague.contact, bystander)] == [True] * 3
 
 

@@ -60,7 +60,7 @@ def work_the_plan(case, csm) -> None:
 
 
 def test_a_contact_is_not_surveyed_while_their_case_is_open_and_is_once_it_closes(
-    case, csm, manager, no_throttling
+    case, csm, manager, no_throttling, root_cause
 ):
     colleague = ContactFactory(account=case.account)
 
@@ -72,7 +72,13 @@ def test_a_contact_is_not_surveyed_while_their_case_is_open_and_is_once_it_close
     assert during[colleague.pk].status == InvitationStatus.SENT  # only the contact is paused
 
     work_the_plan(case, csm)
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="Invoices fixed.")
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem="Invoices fixed.",
+        root_cause=root_cause,
+    )
     after = survey_everyone(manager, "After the case")
 
     assert after[case.contact_id].status == InvitationStatus.SENT

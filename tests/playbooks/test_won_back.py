@@ -92,9 +92,17 @@ def test_the_follow_up_is_due_when_the_plan_is_done_plus_the_steps_delay(case, c
     assert follow_ups_due(now=later(15)) == [case.pk]
 
 
-def test_the_follow_up_survey_is_still_sent_when_the_case_was_closed_before_it_fired(case, csm):
+def test_the_follow_up_survey_is_still_sent_when_the_case_was_closed_before_it_fired(
+    case, csm, root_cause
+):
     work_the_plan(case, csm)
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="Invoices fixed.")
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem="Invoices fixed.",
+        root_cause=root_cause,
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
     assert case.steps.get(kind=StepKind.FOLLOW_UP_SURVEY).status == StepStatus.TODO

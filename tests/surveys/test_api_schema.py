@@ -28,3 +28,21 @@ def test_docs_page_serves_swagger_ui_from_our_own_static_files(client, admin_use
 
 def test_schema_is_not_public():
     assert APIClient().get("/api/v1/schema/").status_code == 401
+
+
+def test_schema_documents_the_recurring_issues_and_the_root_cause_of_a_case(api_client):
+    reply = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    schema = reply.json()
+    operation = schema["paths"]["/api/v1/recurring-issues"]["get"]
+    assert {parameter["name"] for parameter in operation["parameters"]} >= {"from", "to", "sort"}
+    assert set(operation["responses"]) >= {"200", "400", "401", "403"}
+    case = schema["components"]["schemas"]["Case"]["properties"]["root_cause"]
+    assert case.get("nullable") or "null" in str(case)
+
+
+def test_an_account_without_a_segment_is_as_the_schema_says(api_client):
+    reply = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    segment = reply.json()["components"]["schemas"]["AccountOut"]["properties"]["segment"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in segment["oneOf"]

@@ -52,13 +52,19 @@ def open_case(csm, **answer) -> Case:
     return Case.objects.get(pk=process_response(response_id=response.pk).case_id)
 
 
-def close(case: Case, csm) -> None:
+def close(case: Case, csm, root_cause) -> None:
     """Work the case through its required steps, then close it."""
     log_call(step=case.steps.get(kind=StepKind.QUALIFICATION_CALL), actor=csm, reached=True)
     item = add_action_item(case=case, actor=csm, audience=ActionAudience.CUSTOMER, text="Fix")
     set_action_item_status(item=item, actor=csm, status=ActionStatus.DONE)
     case.refresh_from_db()
-    close_case(case=case, actor=csm, outcome=CaseOutcome.RESOLVED, post_mortem="Fixed.")
+    close_case(
+        case=case,
+        actor=csm,
+        outcome=CaseOutcome.RESOLVED,
+        post_mortem="Fixed.",
+        root_cause=root_cause,
+    )
 
 
 def test_an_event_nobody_subscribed_to_is_not_stored_and_costs_no_query(db):
@@ -71,10 +77,12 @@ def test_an_event_nobody_subscribed_to_is_not_stored_and_costs_no_query(db):
     assert not WebhookEvent.objects.exists()
 
 
-def test_events_of_one_case_are_numbered_in_order(everything, default_playbooks, csm, manager):
+def test_events_of_one_case_are_numbered_in_order(
+    everything, default_playbooks, csm, manager, root_cause
+):
     case = open_case(csm)
     raise_escalation(case=case, actor=csm, reason="The customer threatens to leave.")
-    close(case, csm)
+    close(case, csm, root_cause)
 
     of_case = [
         (body["type"], body["data"]["sequence"])
@@ -100,7 +108,9 @@ def test_an_answer_recorded_then_corrected_is_announced_twice_in_order(everythin
     assert updated["data"]["changed"] == ["score"]
 
 
-def test_every_real_event_has_the_shape_of_its_sample(everything, default_playbooks, csm):
+def test_every_real_event_has_the_shape_of_its_sample(
+    everything, default_playbooks, csm, root_cause
+):
     AccountFactory(external_id="ACME")
     answer = AnswerIn(
         source="api",
@@ -113,7 +123,7 @@ def test_every_real_event_has_the_shape_of_its_sample(everything, default_playbo
     record_response(answer=AnswerIn(**{**answer.__dict__, "score": 2, "comment": "Slow"}))
     case = open_case(csm)
     raise_escalation(case=case, actor=csm, reason="Urgent.")
-    close(case, csm)
+    close(case, csm, root_cause)
     opt_out_contact(email=case.contact.email)
     before_erasure = bodies()  # erasing the contact deletes the events that name them
     erase_contact_by_id(contact_id=case.contact_id, actor=None)

@@ -148,6 +148,14 @@ class TestSeededDemo:
         outcomes = set(closed.values_list("outcome", flat=True))
         assert {CaseOutcome.RESOLVED, CaseOutcome.NOT_RESOLVED} <= outcomes
 
+    def test_cases_closed_by_their_csm_have_a_root_cause_and_several_causes_recur(self, seeded, db):
+        by_people = Case.objects.filter(status=CaseStatus.CLOSED).exclude(
+            outcome__in=[CaseOutcome.SUPERSEDED, CaseOutcome.CONTACT_ERASED]
+        )
+        assert not by_people.filter(root_cause__isnull=True).exists()
+        causes = set(by_people.values_list("root_cause__name", flat=True))
+        assert {"Billing errors", "Response time", "Nothing to fix"} <= causes
+
     def test_some_closed_cases_missed_their_first_contact_sla(self, seeded, db):
         closed = Case.objects.filter(status=CaseStatus.CLOSED)
         late = closed.filter(first_contact_at__gt=F("sla_due_at")).count()
