@@ -81,10 +81,13 @@ check-deploy: install
 # It creates and drops its own database, nps_loop_bench, on the TEST_DATABASE_URL server,
 # and empties the Celery queue of BENCH_BROKER_URL, a Redis database for it alone. It lifts
 # the API's rate limit: it measures the server, not the limit.
+# Its cache too is its own (BENCH_CACHE_URL): cached rows of the test database must not
+# stand in for the bench database's, nor the other way round.
 BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
+BENCH_CACHE_URL ?= rediscache://127.0.0.1:6379/8
 bench: install assets messages
 	@$(TEST_ENV) CELERY_BROKER_URL=$(BENCH_BROKER_URL) $(BIN)/python scripts/check_services.py
-	$(TEST_ENV) CELERY_BROKER_URL=$(BENCH_BROKER_URL) NPS_API_RATE_PER_MINUTE=0 $(BIN)/python -m bench.run --purge-broker $(BENCH_ARGS)
+	$(TEST_ENV) CELERY_BROKER_URL=$(BENCH_BROKER_URL) CACHE_URL=$(BENCH_CACHE_URL) NPS_API_RATE_PER_MINUTE=0 $(BIN)/python -m bench.run --purge-broker $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles var

@@ -133,6 +133,9 @@ def main() -> int:
             env = app_environment(bench_url, scratch_dir)
             print(f"Setting up {args.database} (migrate, collectstatic, accounts)...", flush=True)
             manage(env, "migrate", "--noinput", timeout=300)
+            # Rows an earlier run cached (its database is gone) must not stand in for these.
+            clear = "from django.core.cache import cache; cache.clear()"
+            manage(env, "shell", "-c", clear, timeout=60)
             manage(env, "collectstatic", "--noinput", timeout=300)
             if args.parts & {"ingest", "import", "engine", "bulk"}:
                 add_customers(bench_url, customers)

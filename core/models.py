@@ -246,7 +246,8 @@ class LoopSettings(models.Model):
     def current(cls) -> "LoopSettings":
         """The settings row, created with its defaults on first read."""
         row = cache_get(cls.CACHE_KEY)
-        if row is None:
+        # A copy cached by an older release lacks the fields added since: read it afresh.
+        if row is None or row.get_deferred_fields():
             row, _ = cls.objects.select_related("fallback_owner").get_or_create(pk=1)
             cache_set(cls.CACHE_KEY, row, cls.CACHE_SECONDS)
         return row

@@ -271,3 +271,16 @@ def test_survey_settings_saved_in_the_admin_are_what_the_rules_read(admin_client
 
     assert response.status_code == 302
     assert Rules.current() == Rules(throttle_days=60, quota=4, quota_days=30)
+
+
+def test_a_copy_cached_by_an_older_release_without_a_newer_field_is_read_afresh(db):
+    LoopSettings.current()
+    LoopSettings.objects.filter(pk=1).update(survey_throttle_days=11)
+    older = LoopSettings.objects.get(pk=1)
+    del older.__dict__["survey_throttle_days"]  # as a release before the field cached it
+    cache.set(LoopSettings.CACHE_KEY, older)
+
+    current = LoopSettings.current()
+
+    assert not current.get_deferred_fields()
+    assert current.survey_throttle_days == 11
