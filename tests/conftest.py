@@ -39,7 +39,8 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(scope="session", autouse=True)
 def flush_by_deleting(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """Commit without waiting for the disk, and empty the tables after a transactional test with DELETE, not TRUNCATE.
+    """Commit without waiting for the disk, and empty the tables after a transactional test
+    with DELETE, not TRUNCATE.
 
     TRUNCATE gives each of the sixty tables new files: about a second per test, though
     such a test leaves a few rows. DELETE of those rows takes milliseconds. Triggers (the
@@ -70,7 +71,8 @@ def flush_by_deleting(django_db_setup, django_db_blocker) -> Iterator[None]:
             )
         return [
             "SET LOCAL session_replication_role = replica",
-            *(f"DELETE FROM {self.quote_name(table)}" for table in tables),
+            # Table names from Django's own introspection, quoted: no outside input.
+            *(f"DELETE FROM {self.quote_name(table)}" for table in tables),  # noqa: S608
         ]
 
     DatabaseOperations.sql_flush = sql_flush
