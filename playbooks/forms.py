@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Account, Persona, Segment
 from core.periods import twelve_months_to
 from core.roles import Role, has_role
+from playbooks.defaults import in_reader_language
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
     CLOSING_OUTCOMES,
@@ -53,6 +54,27 @@ from surveys.models import Campaign, Category, Theme
 
 if TYPE_CHECKING:
     from core.models import User
+
+
+class ThemeChoiceField(forms.ModelChoiceField):
+    """A theme, named in the reader's language."""
+
+    def label_from_instance(self, obj: Theme) -> str:
+        return obj.display_name
+
+
+class ThemesChoiceField(forms.ModelMultipleChoiceField):
+    """Themes, named in the reader's language."""
+
+    def label_from_instance(self, obj: Theme) -> str:
+        return obj.display_name
+
+
+class PlaybookChoiceField(forms.ModelChoiceField):
+    """A playbook, a shipped one named in the reader's language."""
+
+    def label_from_instance(self, obj: Playbook) -> str:
+        return in_reader_language(obj.name)
 
 
 class QueueFilterForm(forms.Form):
@@ -181,7 +203,7 @@ class AnswerFilterForm(forms.Form):
         required=False,
         choices=[("", _("With or without")), (WITH, _("With a case")), (WITHOUT, _("Without"))],
     )
-    theme = forms.ModelChoiceField(
+    theme = ThemeChoiceField(
         label=_("Theme"),
         required=False,
         queryset=Theme.objects.order_by("name"),
@@ -331,7 +353,7 @@ class AssignAccountForm(forms.Form):
 class OpenCaseForm(forms.Form):
     """The playbook a case opened by hand follows."""
 
-    playbook = forms.ModelChoiceField(
+    playbook = PlaybookChoiceField(
         label=_("Playbook"),
         queryset=Playbook.objects.filter(active=True).order_by("name"),
         empty_label=None,
@@ -371,7 +393,7 @@ class LogCallForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Empty: now."),
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = ThemesChoiceField(
         label=_("Reasons heard"),
         required=False,
         queryset=Theme.objects.filter(active=True).order_by("name"),

@@ -37,6 +37,15 @@ class CasePage:
     follow_up_invitation: Invitation | None
     risk: RiskScore
 
+    @property
+    def other_detractors(self) -> int:
+        """How many of the other answers (last 12 months, as listed) are detractors'."""
+        return sum(answer.category == Category.DETRACTOR for answer in self.other_answers)
+
+    @property
+    def last_interaction(self) -> Interaction | None:
+        return self.interactions[0] if self.interactions else None
+
 
 def case_page(*, user: User, case_id: int, now: dt.datetime | None = None) -> CasePage | None:
     """The case and its 360° view, or None when the reader may not see the case."""
