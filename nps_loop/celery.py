@@ -43,6 +43,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    # Recurring issues that reached the alert threshold of the settings: told once.
+    "check-issue-thresholds": {
+        "task": "playbooks.check_issue_thresholds",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 3000},
+    },
     "request-follow-ups": {
         "task": "playbooks.request_follow_ups",
         "schedule": crontab(hour=7, minute=0),

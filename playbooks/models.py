@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Segment
 from core.access import Reach, reach_of
-from surveys.models import Category, Response, Suppression
+from surveys.models import Category, Response, Suppression, Theme
 
 
 class StepKind(models.TextChoices):
@@ -1350,3 +1350,79 @@ class CustomerMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- recurring issues: alerts ------------------------------------------------------------
+
+
+class IssueKind(models.TextChoices):
+    ROOT_CAUSE = "root_cause", _("Root cause")
+    THEME = "theme", _("Theme")
+
+
+class IssueAlert(models.Model):
+    """A root cause or a theme that reached the alert threshold of the settings (detractor
+    answers or ARR affected within a number of days), told to the managers once.
+
+    An alert is current while its window is: the database keeps one current alert per cause
+    and per theme, so two sweeps can never both tell it. Once a whole new window has passed
+    since (`retire_issue_alerts`), it stops being current and the issue may be told again.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=IssueKind.choices)
+    root_cause = models.ForeignKey(
+        RootCause,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("root cause"),
+    )
+    theme = models.ForeignKey(
+        Theme,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("theme"),
+    )
+    window_start = models.DateField(_("from"))
+    window_end = models.DateField(_("until"))
+    cases = models.PositiveIntegerField(_("cases"), default=0)
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+    detractor_answers = models.PositiveIntegerField(_("detractor answers"))
+    arr = models.DecimalField(_("ARR affected"), max_digits=16, decimal_places=2)
+    # [{"id", "name", "arr", "currency"}]: the accounts behind it, as they were told.
+    accounts = models.JSONField(_("accounts"), default=list)
+    current = models.BooleanField(default=True)
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    slack_posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("recurring issue alert")
+        verbose_name_plural = _("recurring issue alerts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="root_cause", root_cause__isnull=False, theme__isnull=True)
+                | Q(kind="theme", theme__isnull=False, root_cause__isnull=True),
+                name="issue_alert_names_its_issue",
+            ),
+            models.UniqueConstraint(
+                fields=["root_cause"],
+                condition=Q(current=True, root_cause__isnull=False),
+                name="issue_alert_once_per_cause",
+            ),
+            models.UniqueConstraint(
+                fields=["theme"],
+                condition=Q(current=True, theme__isnull=False),
+                name="issue_alert_once_per_theme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.issue_id}: {self.window_start} – {self.window_end}"
+
+    @property
+    def issue_id(self) -> int:
+        return self.root_cause_id if self.kind == IssueKind.ROOT_CAUSE else self.theme_id

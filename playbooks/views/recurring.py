@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from core.roles import Role, role_required
 from playbooks.forms import RecurringIssuesForm
-from playbooks.selectors.recurring import ROOT_CAUSE, IssueRow, RecurringIssues, recurring_issues
+from playbooks.selectors.recurring import (
+    ROOT_CAUSE,
+    IssueRow,
+    RecurringIssues,
+    mark_alerts,
+    recurring_issues,
+)
 from playbooks.views.dashboard import csv_cell
 
 
@@ -29,7 +35,7 @@ def recurring_issues_page(request: HttpRequest) -> HttpResponse:
     themes of its answers, each against the period before and leading to its cases or
     answers."""
     form, issues = _issues(request)
-    context = {"form": form, "issues": issues, "query": request.GET.urlencode()}
+    context = {"form": form, "issues": mark_alerts(issues), "query": request.GET.urlencode()}
     if request.htmx:
         return render(request, "playbooks/recurring_issues.html#body", context)
     return render(request, "playbooks/recurring_issues.html", context)
