@@ -1426,3 +1426,136 @@ class IssueAlert(models.Model):
     @property
     def issue_id(self) -> int:
         return self.root_cause_id if self.kind == IssueKind.ROOT_CAUSE else self.theme_id
+
+
+# --- recurring issues: fixes -------------------------------------------------------------
+
+
+FIX_NOTE_MAX_LENGTH = 2000
+
+
+class IssueFix(models.Model):
+    """A recurring issue a manager marked as fixed, with the release note: the linked
+    cases' timelines say it, the contacts who raised it may be emailed about it, and their
+    NPS before and after shows whether it worked."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=IssueKind.choices)
+    root_cause = models.ForeignKey(
+        RootCause,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fixes",
+        verbose_name=_("root cause"),
+    )
+    theme = models.ForeignKey(
+        Theme,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fixes",
+        verbose_name=_("theme"),
+    )
+    note = models.TextField(_("release note"), max_length=FIX_NOTE_MAX_LENGTH)
+    fixed_at = models.DateTimeField(_("fixed at"))
+    fixed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("fixed by"),
+    )
+    # The contacts who raised it: those of the cases closed (root cause) or the answers
+    # given (theme) on these days, detractors and passives.
+    raised_from = models.DateField(_("raised from"))
+    raised_to = models.DateField(_("raised until"))
+    # The email to those contacts, as sent, per language; empty until it is sent.
+    subject_en = models.CharField(max_length=MESSAGE_SUBJECT_MAX_LENGTH, blank=True)
+    body_en = models.TextField(max_length=MESSAGE_BODY_MAX_LENGTH, blank=True)
+    subject_fr = models.CharField(max_length=MESSAGE_SUBJECT_MAX_LENGTH, blank=True)
+    body_fr = models.TextField(max_length=MESSAGE_BODY_MAX_LENGTH, blank=True)
+    emailed_at = models.DateTimeField(_("emails queued at"), null=True, blank=True)
+    emailed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("emails queued by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fixed_at", "-pk"]
+        verbose_name = _("fixed issue")
+        verbose_name_plural = _("fixed issues")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="root_cause", root_cause__isnull=False, theme__isnull=True)
+                | Q(kind="theme", theme__isnull=False, root_cause__isnull=True),
+                name="issue_fix_names_its_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(raised_from__lte=F("raised_to")), name="issue_fix_period_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.issue_id} fixed {self.fixed_at:%Y-%m-%d}"
+
+    @property
+    def issue_id(self) -> int:
+        return self.root_cause_id if self.kind == IssueKind.ROOT_CAUSE else self.theme_id
+
+    @property
+    def issue(self) -> RootCause | Theme:
+        return self.root_cause if self.kind == IssueKind.ROOT_CAUSE else self.theme
+
+    def issue_labels(self) -> dict[str, str]:
+        """The issue's name in English and French; a sub-cause's behind its cause's."""
+        if self.kind == IssueKind.ROOT_CAUSE:
+            return self.root_cause.labels()
+        return {"en": self.theme.name, "fr": self.theme.name_fr or self.theme.name}
+
+    @property
+    def issue_label(self) -> str:
+        """The issue's name in the reader's language."""
+        return self.issue_labels()["fr" if (get_language() or "").startswith("fr") else "en"]
+
+    def template(self, language: str) -> tuple[str, str]:
+        """The subject and body of the email in `language` (en or fr)."""
+        if language == MessageLanguage.FR:
+            return self.subject_fr, self.body_fr
+        return self.subject_en, self.body_en
+
+
+class FixEmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+class FixEmail(models.Model):
+    """The email telling one contact that an issue they raised was fixed: written before
+    it is sent, once per fix and contact, so that a batch sent twice emails nobody twice."""
+
+    fix = models.ForeignKey(IssueFix, on_delete=models.CASCADE, related_name="emails")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=2, choices=MessageLanguage.choices)
+    status = models.CharField(
+        max_length=10, choices=FixEmailStatus.choices, default=FixEmailStatus.QUEUED
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["fix", "contact"], name="fix_email_once_per_contact")
+        ]
+
+    def __str__(self) -> str:
+        return f"fix {self.fix_id} → contact {self.contact_id}: {self.status}"

@@ -22,6 +22,7 @@ from playbooks.services import (
     action_items,
     engine,
     issue_alerts,
+    issue_fixes,
     messages,
     notifications,
     schedule,
@@ -363,3 +364,14 @@ def check_issue_thresholds() -> int:
 def post_issue_alert(*, alert_id: int) -> bool:
     """Post a recurring issue's alert to Slack; a second run finds it posted."""
     return issue_alerts.post_issue_alert(alert_id=alert_id)
+
+
+@retrying_task(
+    name="playbooks.send_fix_emails",
+    **{**DELIVERY_OPTIONS, "soft_time_limit": 240, "time_limit": 270},
+)
+def send_fix_emails(*, email_ids: list[int]) -> int:
+    """Email a batch of the contacts who raised a fixed issue; each row is claimed before
+    its email goes, so a second run (or a retry after the mail server failed) sends only
+    what was not sent. Returns how many were sent."""
+    return sum(issue_fixes.deliver_fix_email(email_id=email_id) for email_id in email_ids)

@@ -77,6 +77,8 @@ class IssueRow:
     sub_rows: list[IssueRow] = field(default_factory=list)
     # The day its last alert was raised in the period, when one was (`issue_alerts`).
     alerted_on: dt.date | None = None
+    # The day it was last marked fixed, when it was (`issue_fixes`).
+    fixed_on: dt.date | None = None
 
     @property
     def display_name(self) -> str:
