@@ -33,6 +33,12 @@ app.conf.beat_schedule = {
         "options": {"expires": 290},
     },
     # Webhook deliveries whose task the broker lost go out; endpoints failing for days stop.
+    # Emails about a fixed issue whose batch the broker lost go out when it is back.
+    "requeue-fix-emails": {
+        "task": "playbooks.requeue_fix_emails",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "sweep-webhooks": {
         "task": "webhooks.sweep",
         "schedule": 60.0,

@@ -375,3 +375,10 @@ def send_fix_emails(*, email_ids: list[int]) -> int:
     its email goes, so a second run (or a retry after the mail server failed) sends only
     what was not sent. Returns how many were sent."""
     return sum(issue_fixes.deliver_fix_email(email_id=email_id) for email_id in email_ids)
+
+
+@shared_task(name="playbooks.requeue_fix_emails", acks_late=True, soft_time_limit=50, time_limit=60)
+def requeue_fix_emails() -> int:
+    """Send again the batches of fix emails the broker lost; rows are claimed one by one,
+    so a batch that was only slow sends nothing twice. Returns how many were queued."""
+    return issue_fixes.requeue_lost_fix_emails()

@@ -187,6 +187,28 @@ def queue_fix_emails(
     return len(ids)
 
 
+# A batch queued this long ago whose emails are still waiting was lost (the broker was down
+# when the manager pressed Send); one being retried is claimed row by row, never twice.
+LOST_BATCH_AFTER = dt.timedelta(minutes=10)
+SWEEP_LIMIT = 5000
+
+
+def requeue_lost_fix_emails(*, now: dt.datetime | None = None) -> int:
+    """Queue again, in batches, the fix emails still waiting well after they were queued;
+    returns how many."""
+    before = (now or timezone.now()) - LOST_BATCH_AFTER
+    ids = list(
+        FixEmail.objects.filter(status=FixEmailStatus.QUEUED, created_at__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    for start in range(0, len(ids), EMAIL_BATCH_SIZE):
+        enqueue_on_commit(
+            SEND_TASK, queue=BULK_QUEUE, email_ids=ids[start : start + EMAIL_BATCH_SIZE]
+        )
+    return len(ids)
+
+
 def deliver_fix_email(*, email_id: int) -> bool:
     """Send one fix email, once: the row is claimed before sending, so a second run finds it
     taken. Refused when the contact opted out or was erased since; a mail server that is

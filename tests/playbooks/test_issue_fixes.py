@@ -7,14 +7,19 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import background
 from playbooks.fix_defaults import DEFAULT_FIX_EMAILS
 from playbooks.models import CaseEvent, FixEmail, FixEmailStatus, IssueFix
 from playbooks.selectors.issue_fixes import fix_audience, fix_results
-from playbooks.services.issue_fixes import mark_issue_fixed, queue_fix_emails
+from playbooks.services.issue_fixes import (
+    mark_issue_fixed,
+    queue_fix_emails,
+    requeue_lost_fix_emails,
+)
 from playbooks.tasks import send_fix_emails
+from playbooks.timeline import event_text
 from surveys.models import InvitationStatus, Theme
 from tests.factories import ContactFactory, InvitationFactory, ResponseFactory, closed_case
 
@@ -101,6 +106,8 @@ def test_each_linked_case_says_the_issue_was_fixed(manager, raised, root_cause):
     events = CaseEvent.objects.filter(kind="issue_fixed")
     assert {event.case_id for event in events} == {case.pk for case in raised.values()}
     assert {event.message for event in events} == {f"The issue was fixed: {NOTE}"}
+    with translation.override("fr"):
+        assert event_text(events[0]) == f"Le problème a été corrigé : {NOTE}"
 
 
 def test_a_release_note_is_required(client, manager, root_cause):
@@ -262,6 +269,25 @@ def test_a_contact_who_opts_out_before_their_batch_is_not_emailed(
 
     assert [message.to for message in mail.outbox] == [[raised["passive"].contact.email]]
     assert FixEmail.objects.get(contact=contact).status == FixEmailStatus.REFUSED
+
+
+def test_emails_whose_batch_the_broker_lost_are_queued_again(
+    manager, raised, root_cause, queued, django_capture_on_commit_callbacks
+):
+    fix = fixed(root_cause, manager)
+    send_all(fix, manager, queued, django_capture_on_commit_callbacks)
+    queued.clear()
+
+    assert requeue_lost_fix_emails() == 0  # just queued: their batch is on its way
+    later = timezone.now() + dt.timedelta(minutes=11)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_lost_fix_emails(now=later) == 2
+
+    [(name, kwargs)] = queued
+    send_fix_emails(email_ids=kwargs["email_ids"])
+    assert (name, kwargs["queue"]) == ("playbooks.send_fix_emails", "bulk")
+    assert requeue_lost_fix_emails(now=later) == 0
+    assert len(mail.outbox) == 2
 
 
 def test_the_send_button_queues_and_says_how_many(client, manager, raised, root_cause, queued):
