@@ -150,6 +150,8 @@ RISK_WEIGHT_LABELS = {
 }
 MAX_ARR_FULL_AT = 1_000_000_000
 MAX_RENEWAL_HORIZON_DAYS = 730
+MAX_ALERT_ANSWERS = 100_000
+MAX_ALERT_DAYS = 365
 
 
 def _risk_fields() -> dict[str, forms.Field]:
@@ -187,6 +189,50 @@ def _risk_fields() -> dict[str, forms.Field]:
         ),
     )
     return fields
+
+
+def _issue_alert_fields() -> dict[str, forms.Field]:
+    """The recurring issues' alert threshold: 0 turns a part off."""
+    return {
+        "issue_alert_answers": forms.IntegerField(
+            label=_("Alert at detractor answers"),
+            min_value=0,
+            max_value=MAX_ALERT_ANSWERS,
+            error_messages=_errors_saying(
+                _("Give a whole number of answers from 0 to 100000; 0 raises no alert on answers.")
+            ),
+            help_text=_(
+                "A root cause or a theme with this many detractor answers within the alert window "
+                "is told to the managers. 0: answers raise no alert. 10 by default."
+            ),
+        ),
+        "issue_alert_arr": forms.IntegerField(
+            label=_("Alert at ARR affected"),
+            min_value=0,
+            max_value=MAX_ARR_FULL_AT,
+            error_messages=_errors_saying(
+                _("Give a whole amount from 0 to 1000000000; 0 raises no alert on ARR.")
+            ),
+            help_text=_(
+                "A root cause or a theme whose accounts add up to this ARR within the alert window "
+                "is told to the managers (amounts in different currencies are added as they are). "
+                "0: ARR raises no alert. 250000 by default."
+            ),
+        ),
+        "issue_alert_days": forms.IntegerField(
+            label=_("Alert window"),
+            min_value=0,
+            max_value=MAX_ALERT_DAYS,
+            error_messages=_errors_saying(
+                _("Give a whole number of days from 0 to 365; 0 turns the alerts off.")
+            ),
+            help_text=_(
+                "The days counted, up to today, with the figures of the Recurring issues page. An "
+                "issue is told once, then again only when a whole new window has passed. 0: no "
+                "alert at all. 30 by default."
+            ),
+        ),
+    }
 
 
 class LoopSettingsForm(forms.ModelForm):
@@ -358,13 +404,14 @@ class LoopSettingsForm(forms.ModelForm):
             "account_quota_days",
             "survey_link_days",
             *LoopSettings.RISK_FIELDS,
+            *LoopSettings.ISSUE_ALERT_FIELDS,
         ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Replaced only where the form has them: the Django admin leaves the risk score's
         # settings to the configuration page, which recomputes the cases' scores.
-        for name, field in _risk_fields().items():
+        for name, field in {**_risk_fields(), **_issue_alert_fields()}.items():
             if name in self.fields:
                 self.fields[name] = field
         self.fields["fallback_owner"].queryset = fallback_owner_choices(

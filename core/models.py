@@ -147,8 +147,26 @@ class LoopSettings(models.Model):
         default=180,
         help_text=_("A renewal further away than this adds no risk."),
     )
+    # Recurring issues that escalate (`playbooks.services.issue_alerts`): a root cause or a
+    # theme with this many detractor answers, or this much ARR affected, within the days.
+    issue_alert_answers = models.PositiveIntegerField(
+        _("alert at detractor answers"),
+        default=10,
+        help_text=_("0: detractor answers raise no alert."),
+    )
+    issue_alert_arr = models.PositiveIntegerField(
+        _("alert at ARR affected"),
+        default=250_000,
+        help_text=_("0: the ARR affected raises no alert."),
+    )
+    issue_alert_days = models.PositiveSmallIntegerField(
+        _("alert window (days)"),
+        default=30,
+        help_text=_("0: no alert at all."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
+    ISSUE_ALERT_FIELDS = ("issue_alert_answers", "issue_alert_arr", "issue_alert_days")
     RISK_WEIGHT_FIELDS = (
         "risk_weight_arr",
         "risk_weight_renewal",
@@ -183,6 +201,10 @@ class LoopSettings(models.Model):
                     action_overdue_escalation_days__gte=1, action_overdue_escalation_days__lte=90
                 ),
                 name="loop_settings_action_overdue_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(issue_alert_days__lte=365),
+                name="loop_settings_issue_alert_days_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(

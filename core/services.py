@@ -39,6 +39,9 @@ def update_loop_settings(
     survey_link_days: int,
     case_window_days: int | None = None,
     action_overdue_escalation_days: int | None = None,
+    issue_alert_answers: int | None = None,
+    issue_alert_arr: int | None = None,
+    issue_alert_days: int | None = None,
     **risk: int | None,
 ) -> LoopSettings:
     """Save the business settings; the next read of every process that shares the cache sees
@@ -48,6 +51,8 @@ def update_loop_settings(
     judge the next batch of invitations by, and how long the links of the next emails last.
     The case window (None: unchanged) decides which answers arriving from now on are
     history; the overdue actions' escalation (None: unchanged), after how many days late.
+    The recurring issues' alert threshold (`issue_alert_*`, None: unchanged) is what the
+    next hourly check judges by.
     `risk` holds the risk score's weights and scales (`LoopSettings.RISK_FIELDS`; missing or
     None: unchanged); `playbooks.services.risk.save_loop_settings` recomputes the cases'
     stored risk when they change.
@@ -72,7 +77,12 @@ def update_loop_settings(
             row.case_window_days = case_window_days
         if action_overdue_escalation_days is not None:
             row.action_overdue_escalation_days = action_overdue_escalation_days
-        for name, value in risk.items():
+        alert = {
+            "issue_alert_answers": issue_alert_answers,
+            "issue_alert_arr": issue_alert_arr,
+            "issue_alert_days": issue_alert_days,
+        }
+        for name, value in {**alert, **risk}.items():
             if value is not None:
                 setattr(row, name, value)
         row.full_clean()

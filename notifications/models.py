@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     FOLLOW_UP_ANSWERED = "follow_up_answered", _("Follow-up survey answered")
     ANSWER_JOINED = "answer_joined", _("Answer joined to a case")
     CASE_SUPERSEDED = "case_superseded", _("Case superseded")
+    ISSUE_THRESHOLD = "issue_threshold", _("Recurring issue reached the alert threshold")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -33,6 +33,12 @@ app.conf.beat_schedule = {
         "options": {"expires": 290},
     },
     # Webhook deliveries whose task the broker lost go out; endpoints failing for days stop.
+    # Emails about a fixed issue whose batch the broker lost go out when it is back.
+    "requeue-fix-emails": {
+        "task": "playbooks.requeue_fix_emails",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "sweep-webhooks": {
         "task": "webhooks.sweep",
         "schedule": 60.0,
@@ -41,6 +47,12 @@ app.conf.beat_schedule = {
     "check-slas": {
         "task": "playbooks.check_slas",
         "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
+    # Recurring issues that reached the alert threshold of the settings: told once.
+    "check-issue-thresholds": {
+        "task": "playbooks.check_issue_thresholds",
+        "schedule": crontab(minute=25),
         "options": {"expires": 3000},
     },
     "request-follow-ups": {

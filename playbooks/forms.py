@@ -20,6 +20,7 @@ from playbooks.defaults import in_reader_language
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
     CLOSING_OUTCOMES,
+    FIX_NOTE_MAX_LENGTH,
     MESSAGE_BODY_MAX_LENGTH,
     MESSAGE_SUBJECT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -49,6 +50,7 @@ from playbooks.selectors.queue import (
     QueueFilters,
 )
 from playbooks.selectors.recurring import BY_ARR, BY_CASES
+from playbooks.services.issue_fixes import check_fix_email
 from playbooks.services.root_causes import clean_root_cause
 from surveys.models import Campaign, Category, Theme
 
@@ -866,3 +868,91 @@ class MessageTemplateForm(forms.ModelForm):
 
     def clean_body(self) -> str:
         return self._check_placeholders("body")
+
+
+class IssueFixForm(forms.Form):
+    """Marking a recurring issue as fixed: the release note, and the days whose cases and
+    answers raised it."""
+
+    note = forms.CharField(
+        label=_("Release note"),
+        max_length=FIX_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "What was fixed, in words a customer understands: it goes on the timeline of each "
+            "case behind the issue, and into the email to the contacts who raised it."
+        ),
+        error_messages={
+            "required": _("Write the release note: what was fixed, in a sentence or two."),
+            "max_length": _("Keep the release note under %(limit_value)d characters."),
+        },
+    )
+    raised_from = forms.DateField(
+        label=_("Raised from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Give the first day, as YYYY-MM-DD.")},
+    )
+    raised_to = forms.DateField(
+        label=_("Raised until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Give the last day, as YYYY-MM-DD.")},
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        _period_in_order(self, cleaned)
+        return cleaned
+
+
+def _period_in_order(form: forms.Form, cleaned: dict) -> None:
+    start, end = cleaned.get("raised_from"), cleaned.get("raised_to")
+    if start and end and start > end:
+        form.add_error("raised_to", _("The period ends before it starts: swap the two dates."))
+
+
+class FixEmailForm(forms.Form):
+    """The email to the contacts who raised a fixed issue: the period, and the subject and
+    body in each language."""
+
+    raised_from = IssueFixForm.base_fields["raised_from"]
+    raised_to = IssueFixForm.base_fields["raised_to"]
+    subject_en = forms.CharField(
+        label=_("Subject in English"), max_length=MESSAGE_SUBJECT_MAX_LENGTH
+    )
+    body_en = forms.CharField(
+        label=_("Email in English"),
+        max_length=MESSAGE_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+    subject_fr = forms.CharField(
+        label=_("Subject in French"), max_length=MESSAGE_SUBJECT_MAX_LENGTH
+    )
+    body_fr = forms.CharField(
+        label=_("Email in French"),
+        max_length=MESSAGE_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        _period_in_order(self, cleaned)
+        templates = self.templates()
+        if templates is not None:
+            try:
+                check_fix_email(templates=templates)
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    for message in messages:
+                        self.add_error(field, message)
+        return cleaned
+
+    def templates(self) -> dict[str, tuple[str, str]] | None:
+        """Language → (subject, body), once every field is valid."""
+        names = ("subject_en", "body_en", "subject_fr", "body_fr")
+        if any(name not in self.cleaned_data for name in names):
+            return None
+        data = self.cleaned_data
+        return {
+            "en": (data["subject_en"], data["body_en"]),
+            "fr": (data["subject_fr"], data["body_fr"]),
+        }

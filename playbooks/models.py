@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Segment
 from core.access import Reach, reach_of
-from surveys.models import Category, Response, Suppression
+from surveys.models import Category, Response, Suppression, Theme
 
 
 class StepKind(models.TextChoices):
@@ -1350,3 +1350,212 @@ class CustomerMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- recurring issues: alerts ------------------------------------------------------------
+
+
+class IssueKind(models.TextChoices):
+    ROOT_CAUSE = "root_cause", _("Root cause")
+    THEME = "theme", _("Theme")
+
+
+class IssueAlert(models.Model):
+    """A root cause or a theme that reached the alert threshold of the settings (detractor
+    answers or ARR affected within a number of days), told to the managers once.
+
+    An alert is current while its window is: the database keeps one current alert per cause
+    and per theme, so two sweeps can never both tell it. Once a whole new window has passed
+    since (`retire_issue_alerts`), it stops being current and the issue may be told again.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=IssueKind.choices)
+    root_cause = models.ForeignKey(
+        RootCause,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("root cause"),
+    )
+    theme = models.ForeignKey(
+        Theme,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("theme"),
+    )
+    window_start = models.DateField(_("from"))
+    window_end = models.DateField(_("until"))
+    cases = models.PositiveIntegerField(_("cases"), default=0)
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+    detractor_answers = models.PositiveIntegerField(_("detractor answers"))
+    arr = models.DecimalField(_("ARR affected"), max_digits=16, decimal_places=2)
+    # [{"id", "name", "arr", "currency"}]: the accounts behind it, as they were told.
+    accounts = models.JSONField(_("accounts"), default=list)
+    current = models.BooleanField(default=True)
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    slack_posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("recurring issue alert")
+        verbose_name_plural = _("recurring issue alerts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="root_cause", root_cause__isnull=False, theme__isnull=True)
+                | Q(kind="theme", theme__isnull=False, root_cause__isnull=True),
+                name="issue_alert_names_its_issue",
+            ),
+            models.UniqueConstraint(
+                fields=["root_cause"],
+                condition=Q(current=True, root_cause__isnull=False),
+                name="issue_alert_once_per_cause",
+            ),
+            models.UniqueConstraint(
+                fields=["theme"],
+                condition=Q(current=True, theme__isnull=False),
+                name="issue_alert_once_per_theme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.issue_id}: {self.window_start} – {self.window_end}"
+
+    @property
+    def issue_id(self) -> int:
+        return self.root_cause_id if self.kind == IssueKind.ROOT_CAUSE else self.theme_id
+
+
+# --- recurring issues: fixes -------------------------------------------------------------
+
+
+FIX_NOTE_MAX_LENGTH = 2000
+
+
+class IssueFix(models.Model):
+    """A recurring issue a manager marked as fixed, with the release note: the linked
+    cases' timelines say it, the contacts who raised it may be emailed about it, and their
+    NPS before and after shows whether it worked."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=IssueKind.choices)
+    root_cause = models.ForeignKey(
+        RootCause,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fixes",
+        verbose_name=_("root cause"),
+    )
+    theme = models.ForeignKey(
+        Theme,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fixes",
+        verbose_name=_("theme"),
+    )
+    note = models.TextField(_("release note"), max_length=FIX_NOTE_MAX_LENGTH)
+    fixed_at = models.DateTimeField(_("fixed at"))
+    fixed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("fixed by"),
+    )
+    # The contacts who raised it: those of the cases closed (root cause) or the answers
+    # given (theme) on these days, detractors and passives.
+    raised_from = models.DateField(_("raised from"))
+    raised_to = models.DateField(_("raised until"))
+    # The email to those contacts, as sent, per language; empty until it is sent.
+    subject_en = models.CharField(max_length=MESSAGE_SUBJECT_MAX_LENGTH, blank=True)
+    body_en = models.TextField(max_length=MESSAGE_BODY_MAX_LENGTH, blank=True)
+    subject_fr = models.CharField(max_length=MESSAGE_SUBJECT_MAX_LENGTH, blank=True)
+    body_fr = models.TextField(max_length=MESSAGE_BODY_MAX_LENGTH, blank=True)
+    emailed_at = models.DateTimeField(_("emails queued at"), null=True, blank=True)
+    emailed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("emails queued by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fixed_at", "-pk"]
+        verbose_name = _("fixed issue")
+        verbose_name_plural = _("fixed issues")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="root_cause", root_cause__isnull=False, theme__isnull=True)
+                | Q(kind="theme", theme__isnull=False, root_cause__isnull=True),
+                name="issue_fix_names_its_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(raised_from__lte=F("raised_to")), name="issue_fix_period_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.issue_id} fixed {self.fixed_at:%Y-%m-%d}"
+
+    @property
+    def issue_id(self) -> int:
+        return self.root_cause_id if self.kind == IssueKind.ROOT_CAUSE else self.theme_id
+
+    @property
+    def issue(self) -> RootCause | Theme:
+        return self.root_cause if self.kind == IssueKind.ROOT_CAUSE else self.theme
+
+    def issue_labels(self) -> dict[str, str]:
+        """The issue's name in English and French; a sub-cause's behind its cause's."""
+        if self.kind == IssueKind.ROOT_CAUSE:
+            return self.root_cause.labels()
+        return {"en": self.theme.name, "fr": self.theme.name_fr or self.theme.name}
+
+    @property
+    def issue_label(self) -> str:
+        """The issue's name in the reader's language."""
+        return self.issue_labels()["fr" if (get_language() or "").startswith("fr") else "en"]
+
+    def template(self, language: str) -> tuple[str, str]:
+        """The subject and body of the email in `language` (en or fr)."""
+        if language == MessageLanguage.FR:
+            return self.subject_fr, self.body_fr
+        return self.subject_en, self.body_en
+
+
+class FixEmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+class FixEmail(models.Model):
+    """The email telling one contact that an issue they raised was fixed: written before
+    it is sent, once per fix and contact, so that a batch sent twice emails nobody twice."""
+
+    fix = models.ForeignKey(IssueFix, on_delete=models.CASCADE, related_name="emails")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=2, choices=MessageLanguage.choices)
+    status = models.CharField(
+        max_length=10, choices=FixEmailStatus.choices, default=FixEmailStatus.QUEUED
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["fix", "contact"], name="fix_email_once_per_contact")
+        ]
+
+    def __str__(self) -> str:
+        return f"fix {self.fix_id} → contact {self.contact_id}: {self.status}"

@@ -48,17 +48,21 @@ def placeholders_in(text: str) -> list[str]:
     return list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
 
 
-def unknown_placeholders(text: str) -> list[str]:
-    """The names in braces in `text` that are no placeholder."""
-    return [name for name in placeholders_in(text) if name not in PLACEHOLDERS]
+def unknown_placeholders(text: str, *, known: Mapping[str, object] | None = None) -> list[str]:
+    """The names in braces in `text` that are no placeholder (of `known`, else the customer
+    emails')."""
+    known = PLACEHOLDERS if known is None else known
+    return [name for name in placeholders_in(text) if name not in known]
 
 
-def fill(text: str, values: Mapping[str, str]) -> str:
-    """`text` with each known placeholder replaced by its value; never raises."""
+def fill(text: str, values: Mapping[str, str], *, known: Mapping[str, object] | None = None) -> str:
+    """`text` with each known placeholder (`known`, else the customer emails') replaced by
+    its value; never raises."""
+    known = PLACEHOLDERS if known is None else known
 
     def replace(match: re.Match) -> str:
         space, name = match.group(1), match.group(2)
-        if name not in PLACEHOLDERS:
+        if name not in known:
             return match.group(0)
         value = str(values.get(name) or "")
         return f"{space}{value}" if value else ""

@@ -18,7 +18,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.background import BULK_QUEUE, TRANSIENT_DATABASE_ERRORS, lane, retrying_task
-from playbooks.services import action_items, engine, messages, notifications, schedule
+from playbooks.services import (
+    action_items,
+    engine,
+    issue_alerts,
+    issue_fixes,
+    messages,
+    notifications,
+    schedule,
+)
 from playbooks.services.failures import record_processing_failure
 
 logger = logging.getLogger(__name__)
@@ -341,3 +349,36 @@ def request_follow_up(*, case_id: int | None = None, step_id: int | None = None)
 def end_suppressions() -> int:
     """Lift the survey suppressions whose case has closed but which are still in force."""
     return schedule.end_suppressions_of_closed_cases()
+
+
+@shared_task(
+    name="playbooks.check_issue_thresholds", acks_late=True, soft_time_limit=120, time_limit=150
+)
+def check_issue_thresholds() -> int:
+    """Alert the managers about the recurring issues that reached the threshold of the
+    settings; a second run finds them alerted and tells nothing. Returns how many alerts."""
+    return len(issue_alerts.raise_issue_alerts())
+
+
+@retrying_task(name="playbooks.post_issue_alert", **DELIVERY_OPTIONS)
+def post_issue_alert(*, alert_id: int) -> bool:
+    """Post a recurring issue's alert to Slack; a second run finds it posted."""
+    return issue_alerts.post_issue_alert(alert_id=alert_id)
+
+
+@retrying_task(
+    name="playbooks.send_fix_emails",
+    **{**DELIVERY_OPTIONS, "soft_time_limit": 240, "time_limit": 270},
+)
+def send_fix_emails(*, email_ids: list[int]) -> int:
+    """Email a batch of the contacts who raised a fixed issue; each row is claimed before
+    its email goes, so a second run (or a retry after the mail server failed) sends only
+    what was not sent. Returns how many were sent."""
+    return sum(issue_fixes.deliver_fix_email(email_id=email_id) for email_id in email_ids)
+
+
+@shared_task(name="playbooks.requeue_fix_emails", acks_late=True, soft_time_limit=50, time_limit=60)
+def requeue_fix_emails() -> int:
+    """Send again the batches of fix emails the broker lost; rows are claimed one by one,
+    so a batch that was only slow sends nothing twice. Returns how many were queued."""
+    return issue_fixes.requeue_lost_fix_emails()

@@ -45,6 +45,12 @@ urlpatterns = [
         views.recurring_issues_export,
         name="recurring-issues-export",
     ),
+    path(
+        "recurring-issues/<slug:kind>/<int:issue_id>/fix/",
+        views.issue_fix_new,
+        name="issue-fix-new",
+    ),
+    path("recurring-issues/fixes/<int:fix_id>/", views.issue_fix_detail, name="issue-fix"),
     path("escalations/", views.escalation_list, name="escalation-list"),
     path("tasks/", views.my_tasks, name="my-tasks"),
     path("tasks/<int:item_id>/status/", views.task_status, name="task-status"),

@@ -22,6 +22,7 @@ EVENT_TYPES = {
     "case.won_back": _("A case was won back"),
     "contact.opted_out": _("A contact opted out of surveys"),
     "contact.erased": _("A contact was erased"),
+    "issue.threshold_reached": _("A recurring issue reached the alert threshold"),
 }
 
 _ACCOUNT = {"id": 7, "external_id": "ACME-001"}
@@ -91,6 +92,30 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "contact.opted_out": {**_CONTACT, "opted_out_at": "2026-12-02T08:00:00+00:00"},
     # No personal data: the id is all a receiver needs to forget the person.
     "contact.erased": {"id": 31, "erased_at": "2026-12-03T11:00:00+00:00"},
+    "issue.threshold_reached": {
+        "id": 12,
+        "kind": "root_cause",
+        "issue": {
+            "id": 5,
+            "name": "Product › Billing errors",
+            "name_fr": "Produit › Erreurs de facturation",
+        },
+        "url": "https://nps.example.com/recurring-issues/?start=2026-11-02&end=2026-12-01",
+        "window": {"start": "2026-11-02", "end": "2026-12-01", "days": 30},
+        "threshold": {"detractor_answers": 10, "arr": 250000},
+        "figures": {
+            "cases": 9,
+            "answers": 0,
+            "accounts": 2,
+            "detractor_answers": 11,
+            "arr": "180000.00",
+        },
+        "accounts": [
+            {"id": 7, "name": "Acme", "arr": "120000.00", "currency": "EUR"},
+            {"id": 9, "name": "Globex", "arr": "60000.00", "currency": "EUR"},
+        ],
+        "raised_at": "2026-12-01T10:20:00+00:00",
+    },
 }
 
 

@@ -33,6 +33,12 @@ def _schema_of(value: Any, key: str = "") -> dict[str, Any]:
     if isinstance(value, int):
         return {"type": "integer"}
     if isinstance(value, str):
+        if len(value) == 10:  # a day, YYYY-MM-DD
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                return {"type": "string"}
+            return {"type": "string", "format": "date"}
         try:
             dt.datetime.fromisoformat(value)
         except ValueError:

@@ -30,10 +30,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from playbooks.models import Case as CaseModel
-from playbooks.models import CaseAnswer, CaseOutcome, CaseStatus, RootCause
+from playbooks.models import CaseAnswer, CaseOutcome, CaseStatus, IssueAlert, IssueKind, RootCause
 from playbooks.selectors.dashboard import Slice
 from surveys.models import Category, Response, Theme
 
@@ -74,6 +75,10 @@ class IssueRow:
     before: Figures
     parent_id: int | None = None
     sub_rows: list[IssueRow] = field(default_factory=list)
+    # The day its last alert was raised in the period, when one was (`issue_alerts`).
+    alerted_on: dt.date | None = None
+    # The day it was last marked fixed, when it was (`issue_fixes`).
+    fixed_on: dt.date | None = None
 
     @property
     def display_name(self) -> str:
@@ -117,6 +122,13 @@ class RecurringIssues:
     @property
     def is_empty(self) -> bool:
         return not self.root_causes and not self.themes
+
+    def every_row(self) -> list[IssueRow]:
+        """Each cause, each sub-cause and each theme, once."""
+        rows = []
+        for cause in self.root_causes:
+            rows += [cause, *cause.sub_rows]
+        return rows + self.themes
 
 
 def recurring_issues(*, start: dt.date, end: dt.date, sort: str = BY_CASES) -> RecurringIssues:
@@ -339,3 +351,61 @@ def _theme_rows(part: Slice, before: Slice, currencies: set[str]) -> list[IssueR
         )
         for theme in themes.values()
     ]
+
+
+# --- the accounts behind one row --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AffectedAccount:
+    """An account behind a recurring issue, with its ARR as it is now."""
+
+    id: int
+    name: str
+    arr: Decimal
+    currency: str
+
+
+def affected_accounts(
+    *, kind: str, issue_id: int, start: dt.date, end: dt.date
+) -> list[AffectedAccount]:
+    """The accounts a row of `recurring_issues(start=start, end=end)` counts (its `accounts`
+    and `arr`), the largest ARR first: the same cases or answers, picked the same way."""
+    part = Slice(start=start, end=end)
+    if kind == ROOT_CAUSE:
+        rows = (
+            _closed_cases(part, part.previous())
+            .filter(part.within("closed_at"), account__isnull=False)
+            .filter(Q(root_cause_id=issue_id) | Q(root_cause__parent_id=issue_id))
+            .values_list("account_id", "account__name", "account__arr", "account__currency")
+        )
+    else:
+        rows = Response.themes.through.objects.filter(
+            part.within("response__answered_at"),
+            theme_id=issue_id,
+            response__account__isnull=False,
+        ).values_list(
+            "response__account_id",
+            "response__account__name",
+            "response__account__arr",
+            "response__account__currency",
+        )
+    accounts = {row[0]: AffectedAccount(*row) for row in rows.distinct().order_by()}
+    return sorted(accounts.values(), key=lambda account: (-account.arr, account.name, account.id))
+
+
+def mark_alerts(issues: RecurringIssues) -> RecurringIssues:
+    """Set `alerted_on` on the rows whose issue reached the alert threshold within the
+    period: the day of its last alert. One query."""
+    part = Slice(start=issues.start, end=issues.end)
+    alerted: dict[tuple[str, int], dt.date] = {}
+    for kind, cause_id, theme_id, raised_at in (
+        IssueAlert.objects.filter(part.within("raised_at"))
+        .order_by("raised_at")
+        .values_list("kind", "root_cause_id", "theme_id", "raised_at")
+    ):
+        key = (ROOT_CAUSE, cause_id) if kind == IssueKind.ROOT_CAUSE else (THEME, theme_id)
+        alerted[key] = timezone.localdate(raised_at)
+    for row in issues.every_row():
+        row.alerted_on = alerted.get((row.kind, row.id))
+    return issues

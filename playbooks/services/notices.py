@@ -31,7 +31,8 @@ def item_url(item: ActionItem) -> str:
     return f"{case_url(item.case_id)}#action-{item.pk}"
 
 
-def _managers() -> list[User]:
+def managers() -> list[User]:
+    """The active managers, told about escalations and recurring issues."""
     return list(
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.MANAGER.value)
@@ -149,8 +150,8 @@ def tell_escalated(
     escalations = list(escalations)
     if not escalations:
         return
-    managers = _managers()
-    manager_ids = {manager.pk for manager in managers}
+    told = managers()
+    manager_ids = {manager.pk for manager in told}
     notices = []
     for escalation in escalations:
         case = escalation.case
@@ -167,7 +168,7 @@ def tell_escalated(
             "actor": actor,
             "dedupe_key": f"escalation:{escalation.pk}",
         }
-        notices.append(Notice(recipients=managers, email=not managers_emailed, **common))
+        notices.append(Notice(recipients=told, email=not managers_emailed, **common))
         if case.owner is not None and case.owner.pk not in manager_ids:
             notices.append(Notice(recipients=[case.owner], email=owner_emailed, **common))
     notify_many(notices)

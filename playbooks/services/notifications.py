@@ -112,7 +112,7 @@ def deliver_step(*, step_id: int, send: bool = True) -> bool:
         step.result = {**step.result, "emailed_at": timezone.now().isoformat()}
         CaseStep.objects.filter(pk=step.pk).update(result=step.result)
     if step.kind == StepKind.NOTIFY and send:
-        _post_to_slack(_slack_text_for_case(case))
+        post_to_slack(_slack_text_for_case(case))
     _stamp_step(step, sent=True, note=", ".join(email for email, _ in recipients))
     return True
 
@@ -144,7 +144,7 @@ def deliver_escalation(*, escalation_id: int, send: bool = True) -> bool:
     if not send:
         return bool(recipients)
     try:
-        _post_to_slack(_slack_text_for_escalation(escalation))
+        post_to_slack(_slack_text_for_escalation(escalation))
     except DeliveryFailed as error:  # the email went out: Slack is a copy, not worth a retry
         logger.error("escalation %s not posted to Slack: %s", escalation.pk, error)
     return bool(recipients)
@@ -252,7 +252,8 @@ def _send_email(template: str, context: dict, recipients: list[Recipient]) -> No
             raise DeliveryFailed(f"email to {', '.join(emails)} failed: {error}") from error
 
 
-def _post_to_slack(text: str) -> None:
+def post_to_slack(text: str) -> None:
+    """Post `text` to the Slack incoming webhook of the settings, if one is set."""
     url = LoopSettings.current().slack_webhook_url
     if not url:
         return

@@ -12,6 +12,7 @@ from playbooks.views.editor import (
     step_form,
 )
 from playbooks.views.escalations import escalation_action, escalation_list
+from playbooks.views.fixes import issue_fix_detail, issue_fix_new
 from playbooks.views.messages import write_to_customer
 from playbooks.views.recurring import recurring_issues_export, recurring_issues_page
 from playbooks.views.tasks import my_tasks, task_status
@@ -39,6 +40,8 @@ __all__ = [
     "contact_erase",
     "dashboard",
     "dashboard_export",
+    "issue_fix_detail",
+    "issue_fix_new",
     "recurring_issues_export",
     "recurring_issues_page",
     "escalation_action",

@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 
 from core.roles import Role, role_required
 from playbooks.forms import RecurringIssuesForm
-from playbooks.selectors.recurring import ROOT_CAUSE, IssueRow, RecurringIssues, recurring_issues
+from playbooks.selectors.issue_fixes import fix_results, fixed_on_by_issue, recent_fixes
+from playbooks.selectors.recurring import (
+    ROOT_CAUSE,
+    IssueRow,
+    RecurringIssues,
+    mark_alerts,
+    recurring_issues,
+)
 from playbooks.views.dashboard import csv_cell
 
 
@@ -29,7 +36,15 @@ def recurring_issues_page(request: HttpRequest) -> HttpResponse:
     themes of its answers, each against the period before and leading to its cases or
     answers."""
     form, issues = _issues(request)
-    context = {"form": form, "issues": issues, "query": request.GET.urlencode()}
+    fixed = fixed_on_by_issue()
+    for row in issues.every_row():
+        row.fixed_on = fixed.get((row.kind, row.id))
+    context = {
+        "form": form,
+        "issues": mark_alerts(issues),
+        "query": request.GET.urlencode(),
+        "fixes": fix_results(recent_fixes()),
+    }
     if request.htmx:
         return render(request, "playbooks/recurring_issues.html#body", context)
     return render(request, "playbooks/recurring_issues.html", context)

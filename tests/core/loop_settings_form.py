@@ -25,5 +25,8 @@ def settings_form(**changes) -> dict:
         "risk_weight_overdue": "10",
         "risk_arr_full_at": "100000",
         "risk_renewal_horizon_days": "180",
+        "issue_alert_answers": "10",
+        "issue_alert_arr": "250000",
+        "issue_alert_days": "30",
         **changes,
     }
