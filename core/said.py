@@ -13,22 +13,30 @@ floor never imports the floors above it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Choices
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 
 @dataclass(frozen=True)
 class Said:
-    """A sentence: an English message id and its parameters."""
+    """A sentence: an English message id and its parameters; with a plural form, the
+    parameter whose number chooses between them."""
 
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
+    plural: str = ""
+    count: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"msgid": self.msgid, "params": self.params}
+        kept = {"msgid": self.msgid, "params": self.params}
+        if self.plural:
+            kept.update(plural=self.plural, count=self.count)
+        return kept
 
     def english(self) -> str:
         with translation.override("en"):
@@ -38,6 +46,23 @@ class Said:
 def say(msgid: str, **params: Any) -> Said:
     """A sentence to keep; mark `msgid` with gettext_noop where it is written."""
     return Said(msgid=msgid, params=params)
+
+
+def ngettext_noop(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a sentence and its plural for translation, untranslated (`makemessages` knows
+    the keyword): the forms `say_count` keeps."""
+    return singular, plural
+
+
+def say_count(forms: tuple[str, str], chosen_by: str, /, **params: Any) -> Said:
+    """A sentence with a plural form, chosen by the number in the parameter `chosen_by`."""
+    singular, plural = forms
+    return Said(msgid=singular, params=params, plural=plural, count=chosen_by)
+
+
+def number(value: Any, decimals: int = 0) -> dict[str, Any]:
+    """A parameter shown as a number in the reader's way (460,000 or 460 000)."""
+    return {"number": str(value), "decimals": decimals}
 
 
 def choice(kind: str, value: str, *, lower: bool = False) -> dict[str, Any]:
@@ -72,8 +97,12 @@ def someone(user) -> Any:
 
 def render(said: dict[str, Any]) -> str:
     """The sentence in the active language; parameters a sentence lacks show as '?'."""
-    values = _Values({name: _value(value) for name, value in said.get("params", {}).items()})
+    params = said.get("params", {})
+    values = _Values({name: _value(value) for name, value in params.items()})
     try:
+        if said.get("plural"):
+            text = ngettext(said["msgid"], said["plural"], int(params[said["count"]]))
+            return (text % values).strip()
         return (gettext(said["msgid"]) % values).strip()
     except (KeyError, TypeError, ValueError):
         return (said["msgid"] % values).strip() if isinstance(said.get("msgid"), str) else ""
@@ -96,6 +125,10 @@ def _value(value: Any) -> Any:
     if isinstance(value, dict):
         if "phrase" in value:
             return gettext(value["phrase"])
+        if "number" in value:
+            return number_format(
+                Decimal(value["number"]), value.get("decimals", 0), force_grouping=True
+            )
         if "choice" in value:
             label = _choice_label(value["choice"], value.get("value", ""))
             return label.lower() if value.get("lower") else label

@@ -2,7 +2,8 @@
 
 The thresholds come from the settings of the playbook's escalation step
 (`DEFAULT_THRESHOLDS` where a setting is missing); the reasons are written for
-a manager who reads them on the dashboard.
+a manager who reads them on the dashboard, kept as sentences (`core.said`) so that each
+reader reads them in their own language.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop
 
 from accounts.models import Persona
+from core.said import Said, choice, ngettext_noop, number, say, say_count
 from playbooks.models import EscalationRule
 
 DEFAULT_THRESHOLDS: dict[str, Any] = {
@@ -45,7 +45,12 @@ class CaseFacts:
 class EscalationDue:
     rule: str
     level: int
-    reason: str
+    said: Said
+
+    @property
+    def reason(self) -> str:
+        """In English, as the API and the search read it."""
+        return self.said.english()
 
 
 def thresholds(step_settings: dict[str, Any]) -> dict[str, Any]:
@@ -64,12 +69,12 @@ def escalations_due(facts: CaseFacts, step_settings: dict[str, Any]) -> list[Esc
             EscalationDue(
                 rule=EscalationRule.ARR_AT_STAKE,
                 level=2,
-                reason=_("%(arr)s %(currency)s of ARR at stake (threshold %(threshold)s).")
-                % {
-                    "arr": number_format(facts.arr, 0, force_grouping=True),
-                    "currency": facts.currency,
-                    "threshold": number_format(arr_threshold, 0, force_grouping=True),
-                },
+                said=say(
+                    gettext_noop("%(arr)s %(currency)s of ARR at stake (threshold %(threshold)s)."),
+                    arr=number(facts.arr),
+                    currency=facts.currency,
+                    threshold=number(arr_threshold),
+                ),
             )
         )
 
@@ -78,11 +83,13 @@ def escalations_due(facts: CaseFacts, step_settings: dict[str, Any]) -> list[Esc
             EscalationDue(
                 rule=EscalationRule.KEY_CONTACT,
                 level=2,
-                reason=_(
-                    "The detractor is the account's %(persona)s: the relationship itself is "
-                    "at risk; consider involving the exec sponsor."
-                )
-                % {"persona": facts.persona_label.lower()},
+                said=say(
+                    gettext_noop(
+                        "The detractor is the account's %(persona)s: the relationship itself "
+                        "is at risk; consider involving the exec sponsor."
+                    ),
+                    persona=choice("persona", facts.persona, lower=True),
+                ),
             )
         )
 
@@ -95,14 +102,17 @@ def escalations_due(facts: CaseFacts, step_settings: dict[str, Any]) -> list[Esc
             EscalationDue(
                 rule=EscalationRule.REPEATED_DETRACTORS,
                 level=2,
-                reason=ngettext(
-                    "%(count)d detractors at this account in the last %(days)d day: "
-                    "the dissatisfaction goes beyond one person.",
-                    "%(count)d detractors at this account in the last %(days)d days: "
-                    "the dissatisfaction goes beyond one person.",
-                    window,
-                )
-                % {"count": facts.account_detractors_in_window, "days": window},
+                said=say_count(
+                    ngettext_noop(
+                        "%(count)d detractors at this account in the last %(days)d day: "
+                        "the dissatisfaction goes beyond one person.",
+                        "%(count)d detractors at this account in the last %(days)d days: "
+                        "the dissatisfaction goes beyond one person.",
+                    ),
+                    "days",
+                    count=facts.account_detractors_in_window,
+                    days=window,
+                ),
             )
         )
 
@@ -114,12 +124,15 @@ def escalations_due(facts: CaseFacts, step_settings: dict[str, Any]) -> list[Esc
                 EscalationDue(
                     rule=EscalationRule.RENEWAL_SOON,
                     level=3 if days_left <= 30 else 2,
-                    reason=ngettext(
-                        "Renewal in %(days)d day (%(date)s).",
-                        "Renewal in %(days)d days (%(date)s).",
-                        days_left,
-                    )
-                    % {"days": days_left, "date": facts.renewal_date.isoformat()},
+                    said=say_count(
+                        ngettext_noop(
+                            "Renewal in %(days)d day (%(date)s).",
+                            "Renewal in %(days)d days (%(date)s).",
+                        ),
+                        "days",
+                        days=days_left,
+                        date=facts.renewal_date.isoformat(),
+                    ),
                 )
             )
     return due

@@ -9,6 +9,7 @@ case goes through `playbooks.services` and leaves a `CaseEvent`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Segment
 from core.access import Reach, reach_of
+from core.said import render
 from surveys.models import Category, Response, Suppression, Theme
 
 
@@ -728,6 +730,9 @@ class Escalation(models.Model):
         verbose_name=_("action item"),
     )
     reason = models.TextField(_("reason"))
+    # A rule's reason kept as a sentence (`core.said`), shown in the reader's language; empty
+    # for a reason a person typed, shown as typed.
+    said = models.JSONField(_("reason to translate"), default=dict, blank=True)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -789,6 +794,16 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.reason[:60]}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language: a rule's is translated, a person's as typed."""
+        return render(self.said) if self.said.get("msgid") else self.reason
+
+    @property
+    def reason_param(self) -> Any:
+        """The reason as a parameter of a kept sentence (a timeline line, a notice)."""
+        return {"sentences": [self.said]} if self.said.get("msgid") else self.reason
 
     @property
     def is_open(self) -> bool:

@@ -10,6 +10,7 @@ this module names the choices a timeline sentence may show.
 
 from __future__ import annotations
 
+from accounts.models import Persona
 from core.said import (
     THE_MANAGERS,
     Said,
@@ -51,6 +52,7 @@ register_choices(
     outcome=CaseOutcome,
     category=Category,
     message_purpose=MessagePurpose,
+    persona=Persona,
 )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from core.models import LoopSettings
+from core.said import ngettext_noop, say_count
 from playbooks.models import (
     OPEN_ACTION_STATUSES,
     OPEN_CASE_STATUSES,
@@ -130,18 +131,25 @@ def escalate_overdue(*, item_id: int) -> Escalation | None:
             return None
         item = ActionItem.objects.select_related("case", "owner").get(pk=item_id)
         late = (timezone.localdate(now) - item.due_date).days
-        who = str(item.owner or item.case.owner or "nobody")
+        reason = say_count(
+            ngettext_noop(
+                "Action '%(action)s' (%(who)s) is %(days)d day overdue (was due %(due)s).",
+                "Action '%(action)s' (%(who)s) is %(days)d days overdue (was due %(due)s).",
+            ),
+            "days",
+            action=item.text,
+            who=someone(item.owner or item.case.owner),
+            days=late,
+            due=f"{item.due_date:%Y-%m-%d}",
+        )
         escalation, created = Escalation.objects.get_or_create(
             case=item.case,
             rule=EscalationRule.ACTION_OVERDUE,
             action_item=item,
             defaults={
                 "level": 1,
-                # In English, as every escalation reason is stored.
-                "reason": (
-                    f"Action '{item.text}' ({who}) is {late} day(s) overdue "
-                    f"(was due {item.due_date:%Y-%m-%d})."
-                ),
+                "reason": reason.english(),
+                "said": reason.as_json(),
                 "raised_at": now,
             },
         )
@@ -153,7 +161,7 @@ def escalate_overdue(*, item_id: int) -> Escalation | None:
             message=say(
                 gettext_noop("Escalated (level %(level)s): %(reason)s"),
                 level=1,
-                reason=escalation.reason,
+                reason=escalation.reason_param,
             ),
             details={
                 "escalation": escalation.pk,

@@ -530,7 +530,7 @@ def acknowledge_escalation(*, escalation: Escalation, actor: User) -> Escalation
             kind="escalation_acknowledged",
             actor=actor,
             message=say(
-                gettext_noop("Escalation acknowledged: %(reason)s"), reason=escalation.reason
+                gettext_noop("Escalation acknowledged: %(reason)s"), reason=escalation.reason_param
             ),
             details={"escalation": escalation.pk},
         )

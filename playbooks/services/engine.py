@@ -469,6 +469,7 @@ def _escalate_repeated_detractors(joining: _Opening, writes: _CaseWrites) -> Non
         rule=due[0].rule,
         level=due[0].level,
         reason=due[0].reason,
+        said=due[0].said.as_json(),
         raised_at=timezone.now(),
     )
     joining.event(
@@ -476,7 +477,7 @@ def _escalate_repeated_detractors(joining: _Opening, writes: _CaseWrites) -> Non
         say(
             gettext_noop("Escalated (level %(level)s): %(reason)s"),
             level=escalation.level,
-            reason=escalation.reason,
+            reason=escalation.reason_param,
         ),
         escalation=escalation.pk,
         rule=escalation.rule,
@@ -766,7 +767,14 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     now = timezone.now()
     raised = Escalation.objects.bulk_create(
         [
-            Escalation(case=case, rule=due.rule, level=due.level, reason=due.reason, raised_at=now)
+            Escalation(
+                case=case,
+                rule=due.rule,
+                level=due.level,
+                reason=due.reason,
+                said=due.said.as_json(),
+                raised_at=now,
+            )
             for due in escalation_rules.escalations_due(facts, step.options)
         ]
     )
@@ -776,7 +784,7 @@ def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
             say(
                 gettext_noop("Escalated (level %(level)s): %(reason)s"),
                 level=escalation.level,
-                reason=escalation.reason,
+                reason=escalation.reason_param,
             ),
             escalation=escalation.pk,
             rule=escalation.rule,

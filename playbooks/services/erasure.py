@@ -324,8 +324,15 @@ def _scrub_colleagues_cases(contact: Contact, needles: Needles) -> dict[str, int
             scrub(escalation.reason, needles),
             scrub(escalation.resolution, needles),
         )
-        if (reason, resolution) != (escalation.reason, escalation.resolution):
-            Escalation.objects.filter(pk=escalation.pk).update(reason=reason, resolution=resolution)
+        said = _erased_said(escalation.said, needles, own=False) if escalation.said else {}
+        if (reason, resolution, said) != (
+            escalation.reason,
+            escalation.resolution,
+            escalation.said,
+        ):
+            Escalation.objects.filter(pk=escalation.pk).update(
+                reason=reason, resolution=resolution, said=said
+            )
             counts["escalations"] += 1
     for item in ActionItem.objects.filter(case__in=cases):
         if needles.found_in(item.text):

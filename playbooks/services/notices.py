@@ -159,7 +159,7 @@ def tell_escalated(
             gettext_noop("Case #%(case)s escalated (level %(level)s): %(reason)s"),
             case=case.pk,
             level=escalation.level,
-            reason=escalation.reason,
+            reason=escalation.reason_param,
         )
         common = {
             "kind": NotificationKind.ESCALATED,

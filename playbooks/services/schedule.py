@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from core.background import enqueue_on_commit
 from core.models import LoopSettings
+from core.said import ngettext_noop, say_count
 from playbooks.defaults import said_name
 from playbooks.models import (
     AUTOMATIC_STEP_KINDS,
@@ -164,17 +165,29 @@ def escalate_overdue_step(*, step_id: int) -> Escalation | None:
         step = CaseStep.objects.select_related("case").get(pk=step_id)
         late = now - step.due_at
         days, hours = late.days, late.seconds // 3600
-        overdue = f"{days} day(s) {hours} hour(s)" if days else f"{hours} hour(s)"
+        reason = say_count(
+            ngettext_noop(
+                "'%(step)s' is overdue by %(late)d day (was due %(due)s).",
+                "'%(step)s' is overdue by %(late)d days (was due %(due)s).",
+            )
+            if days
+            else ngettext_noop(
+                "'%(step)s' is overdue by %(late)d hour (was due %(due)s).",
+                "'%(step)s' is overdue by %(late)d hours (was due %(due)s).",
+            ),
+            "late",
+            step=said_name(step.title),
+            late=days or hours,
+            due=f"{timezone.localtime(step.due_at):%Y-%m-%d %H:%M}",
+        )
         escalation, created = Escalation.objects.get_or_create(
             case=step.case,
             rule=EscalationRule.STEP_OVERDUE,
             step=step,
             defaults={
                 "level": 1,
-                "reason": (
-                    f"'{step.title}' is overdue by {overdue} "
-                    f"(was due {timezone.localtime(step.due_at):%Y-%m-%d %H:%M})."
-                ),
+                "reason": reason.english(),
+                "said": reason.as_json(),
                 "raised_at": now,
             },
         )
@@ -186,7 +199,7 @@ def escalate_overdue_step(*, step_id: int) -> Escalation | None:
             message=say(
                 gettext_noop("Escalated (level %(level)s): %(reason)s"),
                 level=1,
-                reason=escalation.reason,
+                reason=escalation.reason_param,
             ),
             details={"escalation": escalation.pk, "rule": EscalationRule.STEP_OVERDUE},
         )

@@ -105,7 +105,7 @@ def test_an_item_late_by_the_configured_days_escalates_once(case, colleague):
     assert escalation.rule == EscalationRule.ACTION_OVERDUE
     assert escalation.action_item == late
     assert "Send the fixed invoice" in escalation.reason
-    assert "3 day(s) overdue" in escalation.reason
+    assert "3 days overdue" in escalation.reason
     assert Escalation.objects.filter(case=case).count() == 1
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from playbooks.models import Case, CaseStep, Playbook, StepKind
-from playbooks.services.cases import complete_step
+from playbooks.services.cases import complete_step, raise_escalation
 from playbooks.services.engine import process_response
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
@@ -79,3 +79,24 @@ def test_the_playbook_list_is_in_french(client, default_playbooks, admin_user):
     assert "Remerciements aux promoteurs" in html
     assert "Engagement des passifs" in html
     assert Playbook.objects.filter(name="Promoter thanks").exists()  # stored as shipped
+
+
+def test_a_rule_s_escalation_reads_in_the_reader_s_language(client, default_playbooks, french_csm):
+    account = AccountFactory(csm=french_csm, arr=460_000, renewal_date=None)
+    answer = ResponseFactory(contact=ContactFactory(account=account), score=1)
+    case = Case.objects.get(pk=process_response(response_id=answer.pk).case_id)
+    escalation = case.escalations.get()
+
+    html = page(client, french_csm, reverse("case-detail", args=[case.pk]))
+
+    assert escalation.reason == "460,000 EUR of ARR at stake (threshold 50,000)."
+    assert "460\xa0000 EUR d&#x27;ARR en jeu" in html  # French grouping, French sentence
+    assert "of ARR at stake" not in html
+
+
+def test_a_reason_a_person_typed_shows_as_typed(client, case, french_csm, manager):
+    raise_escalation(case=case, actor=manager, reason="The CFO called.")
+
+    html = page(client, french_csm, reverse("case-detail", args=[case.pk]))
+
+    assert "The CFO called." in html
