@@ -10,10 +10,11 @@ from django.core.mail.message import make_msgid
 from django.core.mail.utils import DNS_NAME
 from django.urls import reverse
 
+from accounts.models import Contact
 from core.branding import Brand, current_brand, survey_sender
 from core.mail import compose_email
 from core.models import LoopSettings
-from surveys.models import Invitation
+from surveys.models import Campaign, Invitation
 
 # Detractor, passive and promoter scores: white text on each passes WCAG AA.
 # Every score the same colour: a red 0 and a green 10 would nudge the answer (a neutral
@@ -120,6 +121,22 @@ def invitation_email(
         # Read by django-anymail's backends only; other backends ignore it.
         message.metadata = {INVITATION_METADATA: str(invitation.pk)}
     return message
+
+
+# The token of a previewed or test email: it matches no invitation, so its links record
+# nothing (they lead to the page of an unknown link).
+EXAMPLE_LINK_ID = "example"
+
+
+def example_invitation(campaign: Campaign, *, language: str, contact: Contact) -> Invitation:
+    """An invitation of `campaign` to `contact` in `language`, not saved: what a preview shows
+    and a test email sends, exactly as the campaign's emails are built."""
+    return Invitation(
+        campaign=campaign,
+        contact=contact,
+        language=survey_language(language),
+        token=EXAMPLE_LINK_ID,
+    )
 
 
 def sent_message_id(message: EmailMultiAlternatives) -> str:
