@@ -264,6 +264,7 @@ def _send_one(
     connection, invitation: Invitation, outcome: SendingRound, *, look: SurveyLook
 ) -> str | None:
     """Send one invitation's email; its message id once sent, else None."""
+    _follow_contact_language(invitation)
     message = invitation_email(invitation, look=look)
     try:
         connection.send_messages([message])
@@ -284,6 +285,18 @@ def _send_one(
     else:
         return sent_message_id(message)
     return None
+
+
+def _follow_contact_language(invitation: Invitation) -> None:
+    """Write the email in the contact's language of today: it may have changed since the
+    invitation was planned (a CRM import during a campaign spread over weeks). The answer
+    and thank-you pages follow the invitation's language, so it is stored too."""
+    if not invitation.contact.language:
+        return
+    language = survey_language(invitation.contact.language)
+    if language != invitation.language:
+        invitation.language = language
+        Invitation.objects.filter(pk=invitation.pk).update(language=language)
 
 
 def _stamp_sent(invitations: list[Invitation], link_days: int) -> None:
