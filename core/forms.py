@@ -551,6 +551,13 @@ class BrandingForm(forms.Form):
     )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
 
+    def clean_brand_name(self) -> str:
+        # One line: the name goes into the From header of every survey email.
+        return " ".join(self.cleaned_data["brand_name"].split())
+
+    def clean_survey_sender_name(self) -> str:
+        return " ".join(self.cleaned_data["survey_sender_name"].split())
+
     def clean_brand_colour(self) -> str:
         text = self.cleaned_data["brand_colour"].strip()
         if not text:

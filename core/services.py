@@ -118,14 +118,32 @@ def update_survey_branding(
         stored = default_storage.save(
             f"branding/logo-{digest}.{extension}", ContentFile(logo.content)
         )
+    try:
+        row = _save_branding(
+            stored=stored,
+            logo=logo,
+            remove_logo=remove_logo,
+            brand_name=brand_name,
+            survey_sender_name=survey_sender_name,
+            survey_sender_address=survey_sender_address,
+            survey_reply_to=survey_reply_to,
+            brand_colour=brand_colour,
+        )
+    except Exception:
+        if stored is not None:  # the row does not name it: nothing would ever delete it
+            default_storage.delete(stored)
+        raise
+    return row
+
+
+def _save_branding(
+    *, stored: str | None, logo: UploadedLogo | None, remove_logo: bool, **fields: str
+) -> LoopSettings:
     with transaction.atomic():
         row, _created = LoopSettings.objects.select_for_update().get_or_create(pk=1)
         old_logo = row.brand_logo.name
-        row.brand_name = brand_name
-        row.survey_sender_name = survey_sender_name
-        row.survey_sender_address = survey_sender_address
-        row.survey_reply_to = survey_reply_to
-        row.brand_colour = brand_colour
+        for name, value in fields.items():
+            setattr(row, name, value)
         if stored is not None:
             row.brand_logo.name = stored
             row.brand_logo_width = logo.image.width

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language_from_request, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from core.forms import LanguageForm
 from core.models import LoopSettings
@@ -96,7 +96,7 @@ HEX_DIGITS = re.compile(r"[0-9a-f]{6}")
 LOGO_CACHE_SECONDS = 24 * 3600
 
 
-@require_GET
+@require_safe
 def brand_logo(request: HttpRequest, name: str) -> HttpResponse:
     """The logo of the survey emails and pages, as the PNG or JPEG image it was checked to be.
 
@@ -118,7 +118,7 @@ def brand_logo(request: HttpRequest, name: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def brand_colour_css(request: HttpRequest, colour: str) -> HttpResponse:
     """The brand colour of the survey pages as a stylesheet: the pages' policy allows no
     inline style. The colour is in the address, so the file never changes."""

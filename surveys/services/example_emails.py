@@ -7,6 +7,7 @@ import logging
 import math
 import smtplib
 
+from django.core.mail import get_connection
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -17,6 +18,8 @@ from surveys.rate_limits import hit, test_email_limit
 from surveys.selectors import example_contact
 
 logger = logging.getLogger(__name__)
+
+SEND_TIMEOUT_SECONDS = 15
 
 
 class SendingRefused(Exception):
@@ -54,6 +57,8 @@ def send_test_email(*, campaign: Campaign, language: str, to: User) -> str:
     contact = example_contact(campaign, language=language)
     message = invitation_email(example_invitation(campaign, language=language, contact=contact))
     message.to = [to.email]
+    # Sent from the web request: a mail server that hangs must not hold the page for long.
+    message.connection = get_connection(timeout=SEND_TIMEOUT_SECONDS)
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:

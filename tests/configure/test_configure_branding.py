@@ -166,3 +166,8 @@ def test_only_admins_change_the_branding(request, client, who):
     assert client.get(BRANDING).status_code == 403
     assert client.post(BRANDING, branding_form()).status_code == 403
     assert LoopSettings.current().brand_name == ""
+
+
+def test_a_line_break_in_a_name_never_reaches_the_from_header(admin_client):
+    admin_client.post(BRANDING, branding_form(survey_sender_name="Acme\r\nBcc: all@acme.example"))
+    assert survey_sender() == '"Acme Bcc: all@acme.example" <cs@acme.example>'
