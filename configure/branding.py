@@ -3,6 +3,8 @@ logo, and the sender customers see. The write is `core.services.update_survey_br
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -43,7 +45,10 @@ def branding(request: HttpRequest) -> HttpResponse:
         "brand": brand_of(row),
         "sender": survey_sender_of(row),
         "reply_to": row.survey_reply_to,
-        "default_from": settings.DEFAULT_FROM_EMAIL,
+        # The address survey emails keep when none is typed: the business settings' sender.
+        "default_address": parseaddr(row.sender_email or settings.DEFAULT_FROM_EMAIL)[1],
+        # Browsers never keep a chosen file when the page comes back with errors.
+        "choose_logo_again": bool(request.FILES.get("logo")) and "logo" not in form.errors,
     }
     return render(request, "configure/branding.html", context, status=422 if form.errors else 200)
 

@@ -86,6 +86,15 @@ def test_a_colour_that_is_not_hexadecimal_is_refused(admin_client):
     assert LoopSettings.current().brand_colour == ""
 
 
+def test_a_logo_chosen_beside_a_refused_field_must_be_chosen_again_and_the_page_says_so(
+    admin_client,
+):
+    logo = SimpleUploadedFile("logo.png", png(40, 40), content_type="image/png")
+    response = admin_client.post(BRANDING, branding_form(brand_colour="blue", logo=logo))
+    assert "Choose the logo again too" in response.content.decode()
+    assert current_brand().logo_path == ""
+
+
 def test_a_colour_too_light_for_white_text_is_refused_with_a_darker_shade_to_use(admin_client):
     response = admin_client.post(BRANDING, branding_form(brand_colour="#ffcc00"))
     assert response.status_code == 422
