@@ -87,6 +87,9 @@ def update_loop_settings(
     return row
 
 
+BRAND_LOGO_FIELDS = ("brand_logo", "brand_logo_width", "brand_logo_height")
+
+
 @dataclass(frozen=True)
 class UploadedLogo:
     """A logo the settings page checked: its bytes, and what they are."""
@@ -152,7 +155,7 @@ def _save_branding(
             row.brand_logo.name = ""
             row.brand_logo_width = row.brand_logo_height = None
         row.full_clean()
-        row.save()
+        row.save(update_fields=[*fields, *BRAND_LOGO_FIELDS, "updated_at"])
         transaction.on_commit(lambda: cache_delete(LoopSettings.CACHE_KEY))
         if old_logo and old_logo != row.brand_logo.name:
             transaction.on_commit(lambda: default_storage.delete(old_logo))
