@@ -31,8 +31,9 @@ def branded(settings, tmp_path, live_server):
 
 
 def test_a_branded_email_is_previewed_tested_and_answered_on_branded_pages(
-    page, new_tab, sign_in, manager, branded, screenshots, broken_requests
-):
+    page, new_tab, sign_in, manager, branded, screenshots, broken_requests,
+    serious_accessibility_violations,
+):  # fmt: skip
     ContactFactory(account=AccountFactory(), name="Zoé Martin", language="fr")
     campaign = create_campaign(actor=manager, name="Printemps")
     sign_in(manager)
@@ -50,6 +51,7 @@ def test_a_branded_email_is_previewed_tested_and_answered_on_branded_pages(
     expect(logo).to_be_visible()
     assert logo.evaluate("img => img.naturalWidth") == 300
     screenshots("campaign-email-preview")
+    assert serious_accessibility_violations() == []
 
     page.get_by_role("button", name="Send me a test").click()
     expect(page.get_by_role("alert").or_(page.locator(".alert"))).to_contain_text(
@@ -69,4 +71,5 @@ def test_a_branded_email_is_previewed_tested_and_answered_on_branded_pages(
     )
     assert border == "rgb(109, 40, 217)"
     screenshots("survey-thanks-branded", tab=customer)
+    assert serious_accessibility_violations(customer) == []
     assert broken_requests == []
