@@ -23,7 +23,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home app \
-    && install --directory --owner=app --group=app /data /data/imports
+    && install --directory --owner=app --group=app /data /data/imports /data/media
 
 WORKDIR /app
 COPY requirements.lock ./

@@ -34,6 +34,15 @@ AREAS = (
         ),
     ),
     Area(
+        "configure-branding",
+        "palette",
+        _("Survey branding"),
+        _(
+            "Your logo, colour and company name on the survey emails and pages, and the "
+            "sender customers see."
+        ),
+    ),
+    Area(
         "configure-users",
         "people",
         _("People and roles"),

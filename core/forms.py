@@ -5,6 +5,7 @@ language of one's own profile, and the request for a password-reset email."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 from django import forms
@@ -16,9 +17,17 @@ from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.branding import (
+    MAX_LOGO_BYTES,
+    MIN_CONTRAST_WITH_WHITE,
+    contrast_with_white,
+    normalise_colour,
+    read_logo,
+    readable_shade,
+)
 from core.models import LoopSettings, User
 from core.roles import Role, roles_of
-from core.services import claim_password_reset_email
+from core.services import UploadedLogo, claim_password_reset_email
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -520,3 +529,132 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
                 to_email,
                 html_email_template_name,
             )
+
+
+class BrandingForm(forms.Form):
+    """The brand of the survey emails and pages, and the sender they come from."""
+
+    brand_name = forms.CharField(
+        label=_("Company name"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "Shown at the top of the survey email and pages (beside or instead of the logo), "
+            "and the sender's name when the field below is empty."
+        ),
+    )
+    survey_sender_name = forms.CharField(
+        label=_("Sender name"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "The name customers see in their inbox, e.g. “Acme Customer Success”. "
+            "Empty: the company name."
+        ),
+    )
+    survey_sender_address = forms.EmailField(
+        label=_("Sender address"),
+        required=False,
+        error_messages={
+            "invalid": _("Write one email address, such as cs@yourcompany.com."),
+        },
+        help_text=_(
+            "The From address of survey emails. Use an address of your own domain that your "
+            "mail provider is allowed to send for: the domain's SPF record must name the "
+            "provider and its DKIM signature must be of the same domain as this address, "
+            "otherwise DMARC makes the emails land in spam or bounce. Empty: the sender of "
+            "the business settings."
+        ),
+    )
+    survey_reply_to = forms.EmailField(
+        label=_("Reply-to address"),
+        required=False,
+        error_messages={
+            "invalid": _("Write one email address, such as cs@yourcompany.com."),
+        },
+        help_text=_(
+            "Where customers' replies to a survey email go, e.g. your team's shared inbox. "
+            "Empty: to the sender address."
+        ),
+    )
+    brand_colour = forms.CharField(
+        label=_("Brand colour"),
+        required=False,
+        max_length=7,
+        help_text=_(
+            "A hexadecimal colour such as #1d4ed8, for the band at the top of the email and "
+            "the buttons of the survey pages, which carry white text. The 0–10 scale stays "
+            "neutral grey. Empty: the default colours."
+        ),
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_(
+            "A PNG or JPEG image of 200 KB at most, shown 40 pixels high: about 400 × 100 "
+            "pixels is sharp on every screen. Email clients block SVG images, and some "
+            "WebP ones."
+        ),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def clean_brand_name(self) -> str:
+        # One line: the name goes into the From header of every survey email.
+        return " ".join(self.cleaned_data["brand_name"].split())
+
+    def clean_survey_sender_name(self) -> str:
+        return " ".join(self.cleaned_data["survey_sender_name"].split())
+
+    def clean_brand_colour(self) -> str:
+        text = self.cleaned_data["brand_colour"].strip()
+        if not text:
+            return ""
+        colour = normalise_colour(text)
+        if colour is None:
+            raise forms.ValidationError(
+                _("“%(value)s” is not a colour: write it in hexadecimal, such as #1d4ed8."),
+                code="invalid_colour",
+                params={"value": text},
+            )
+        contrast = contrast_with_white(colour)
+        if contrast < MIN_CONTRAST_WITH_WHITE:
+            raise forms.ValidationError(
+                _(
+                    "White text on %(colour)s has a contrast of %(contrast)s:1, too light for "
+                    "buttons to stay readable (4.5:1 at least). Pick a darker shade, such as "
+                    "%(shade)s."
+                ),
+                code="poor_contrast",
+                params={
+                    "colour": colour,
+                    "contrast": f"{contrast:.1f}",
+                    "shade": readable_shade(colour),
+                },
+            )
+        return colour
+
+    def clean_logo(self) -> UploadedLogo | None:
+        upload = self.cleaned_data["logo"]
+        if not upload:
+            return None
+        if upload.size > MAX_LOGO_BYTES:
+            raise forms.ValidationError(
+                _(
+                    "The logo weighs %(size)s KB: make it 200 KB or less (a PNG of about "
+                    "400 × 100 pixels is plenty)."
+                ),
+                code="logo_too_large",
+                params={"size": math.ceil(upload.size / 1024)},
+            )
+        data = upload.read()
+        image = read_logo(data)
+        if image is None:
+            raise forms.ValidationError(
+                _(
+                    "“%(name)s” is not a PNG or JPEG image. Email clients show those two "
+                    "everywhere and block SVG: export the logo as PNG."
+                ),
+                code="logo_type",
+                params={"name": upload.name},
+            )
+        return UploadedLogo(content=data, image=image)

@@ -24,6 +24,7 @@ def compose_email(
     to: list[str],
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
+    reply_to: list[str] | None = None,
 ) -> EmailMultiAlternatives:
     """The email of `template` (`<template>_subject.txt`, `.txt`, `.html`) in `language`."""
     with translation.override(language):
@@ -36,6 +37,7 @@ def compose_email(
         from_email=from_email or default_sender(),
         to=to,
         headers=headers,
+        reply_to=reply_to,
     )
     message.attach_alternative(html, "text/html")
     return message

@@ -100,6 +100,15 @@ class LoopSettings(models.Model):
         blank=True,
         help_text=_("From address of the emails NPS Loop sends. Empty: DEFAULT_FROM_EMAIL."),
     )
+    # The brand of the survey emails and pages (`core.branding`); empty: the default look.
+    brand_name = models.CharField(_("company name"), max_length=100, blank=True)
+    survey_sender_name = models.CharField(_("survey sender name"), max_length=100, blank=True)
+    survey_sender_address = models.EmailField(_("survey sender address"), blank=True)
+    survey_reply_to = models.EmailField(_("reply-to address of surveys"), blank=True)
+    brand_colour = models.CharField(_("brand colour"), max_length=7, blank=True)
+    brand_logo = models.FileField(_("logo"), upload_to="branding/", blank=True)
+    brand_logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    brand_logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     survey_throttle_days = models.PositiveSmallIntegerField(
         _("days between two surveys to one person"),
         default=90,
@@ -191,6 +200,11 @@ class LoopSettings(models.Model):
                     | models.Q(account_survey_quota__gte=1)
                 ),
                 name="loop_settings_survey_ranges",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(brand_colour="")
+                | models.Q(brand_colour__regex=r"^#[0-9a-f]{6}$"),
+                name="loop_settings_brand_colour_hex",
             ),
             models.CheckConstraint(
                 condition=models.Q(case_window_days__gte=1, case_window_days__lte=3650),

@@ -1,13 +1,17 @@
-"""Writes of the core app: the business settings admins edit in the browser, and the
-allowance of password-reset emails."""
+"""Writes of the core app: the business settings and the brand of the survey emails that
+admins edit in the browser, and the allowance of password-reset emails."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
+from core.branding import LOGO_EXTENSIONS, LogoImage
 from core.models import LoopSettings, User
 from core.resilient_cache import cache_add, cache_delete
 
@@ -90,6 +94,81 @@ def update_loop_settings(
         # save() cleared the cache already; a request of this process that read the row
         # between then and the commit would have cached the old values again.
         transaction.on_commit(lambda: cache_delete(LoopSettings.CACHE_KEY))
+    return row
+
+
+BRAND_LOGO_FIELDS = ("brand_logo", "brand_logo_width", "brand_logo_height")
+
+
+@dataclass(frozen=True)
+class UploadedLogo:
+    """A logo the settings page checked: its bytes, and what they are."""
+
+    content: bytes
+    image: LogoImage
+
+
+def update_survey_branding(
+    *,
+    brand_name: str,
+    survey_sender_name: str,
+    survey_sender_address: str,
+    survey_reply_to: str,
+    brand_colour: str,
+    logo: UploadedLogo | None = None,
+    remove_logo: bool = False,
+) -> LoopSettings:
+    """Save the brand of the survey emails and pages; a new `logo` replaces the old one,
+    `remove_logo` drops it (a new logo wins over removing).
+
+    The logo's file name carries a digest of its content, so that its address changes with
+    it and email clients and proxies that cached the old one fetch the new one.
+    """
+    stored = None
+    if logo is not None:
+        digest = hashlib.sha256(logo.content).hexdigest()[:16]
+        extension = LOGO_EXTENSIONS[logo.image.kind]
+        stored = default_storage.save(
+            f"branding/logo-{digest}.{extension}", ContentFile(logo.content)
+        )
+    try:
+        row = _save_branding(
+            stored=stored,
+            logo=logo,
+            remove_logo=remove_logo,
+            brand_name=brand_name,
+            survey_sender_name=survey_sender_name,
+            survey_sender_address=survey_sender_address,
+            survey_reply_to=survey_reply_to,
+            brand_colour=brand_colour,
+        )
+    except Exception:
+        if stored is not None:  # the row does not name it: nothing would ever delete it
+            default_storage.delete(stored)
+        raise
+    return row
+
+
+def _save_branding(
+    *, stored: str | None, logo: UploadedLogo | None, remove_logo: bool, **fields: str
+) -> LoopSettings:
+    with transaction.atomic():
+        row, _created = LoopSettings.objects.select_for_update().get_or_create(pk=1)
+        old_logo = row.brand_logo.name
+        for name, value in fields.items():
+            setattr(row, name, value)
+        if stored is not None:
+            row.brand_logo.name = stored
+            row.brand_logo_width = logo.image.width
+            row.brand_logo_height = logo.image.height
+        elif remove_logo:
+            row.brand_logo.name = ""
+            row.brand_logo_width = row.brand_logo_height = None
+        row.full_clean()
+        row.save(update_fields=[*fields, *BRAND_LOGO_FIELDS, "updated_at"])
+        transaction.on_commit(lambda: cache_delete(LoopSettings.CACHE_KEY))
+        if old_logo and old_logo != row.brand_logo.name:
+            transaction.on_commit(lambda: default_storage.delete(old_logo))
     return row
 
 

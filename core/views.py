@@ -1,10 +1,13 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -12,9 +15,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language_from_request, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from core.forms import LanguageForm
+from core.models import LoopSettings
 from core.roles import Role, has_role
 
 
@@ -85,3 +89,42 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+HEX_DIGITS = re.compile(r"[0-9a-f]{6}")
+# Email clients and their image proxies fetch the logo without cookies, from anywhere.
+LOGO_CACHE_SECONDS = 24 * 3600
+
+
+@require_safe
+def brand_logo(request: HttpRequest, name: str) -> HttpResponse:
+    """The logo of the survey emails and pages, as the PNG or JPEG image it was checked to be.
+
+    `name` only busts caches: an email sent before the logo changed shows the new one.
+    """
+    row = LoopSettings.current()
+    kind = row.brand_logo.name.rsplit(".", 1)[-1] if row.brand_logo else ""
+    content_type = {"png": "image/png", "jpg": "image/jpeg"}.get(kind)
+    if content_type is None:
+        raise Http404("No logo.")
+    try:
+        with default_storage.open(row.brand_logo.name) as logo:
+            content = logo.read()
+    except FileNotFoundError:
+        raise Http404("No logo.") from None
+    response = HttpResponse(content, content_type=content_type)
+    response.headers["Content-Disposition"] = f'inline; filename="logo.{kind}"'
+    response.headers["Cache-Control"] = f"public, max-age={LOGO_CACHE_SECONDS}"
+    return response
+
+
+@require_safe
+def brand_colour_css(request: HttpRequest, colour: str) -> HttpResponse:
+    """The brand colour of the survey pages as a stylesheet: the pages' policy allows no
+    inline style. The colour is in the address, so the file never changes."""
+    if not HEX_DIGITS.fullmatch(colour):
+        raise Http404("Not a colour.")
+    css = f".survey-page {{ --survey-brand: #{colour}; }}\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -183,6 +183,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 if DEBUG:
     # WhiteNoise serves from the finders in development; an empty root keeps it quiet.
     STATIC_ROOT.mkdir(exist_ok=True)
+# Uploads (the survey emails' logo) live under NPS_DATA_DIR/media. No URL serves the folder:
+# the logo has a view of its own (`core.views.brand_logo`) that sends only the PNG or JPEG
+# image the settings page checked, never a file a browser could run as HTML or SVG.
+MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

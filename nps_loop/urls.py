@@ -46,6 +46,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("configure/", include("configure.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("brand/logo/<str:name>", views.brand_logo, name="brand-logo"),
+    path("brand/colour/<str:colour>.css", views.brand_colour_css, name="brand-colour-css"),
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.public_urls")),

@@ -13,8 +13,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Persona, Segment
+from core.branding import survey_sender
 from core.forms import clean_sender
-from core.mail import default_sender
 from core.models import User
 from surveys.models import Campaign, Exclusion, InvitationStatus, Theme
 from surveys.selectors import SHOW_EXCLUDED_PREFIX
@@ -193,7 +193,7 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         campaign = self.instance
         self.fields["audience_csm"].queryset = campaign_csms(campaign.audience_csm)
-        self.fields["sender"].widget.attrs["placeholder"] = default_sender()
+        self.fields["sender"].widget.attrs["placeholder"] = survey_sender()
         # Crispy forms shows help texts as HTML: the example's <address> must stay text.
         self.fields["sender"].help_text = escape(self.fields["sender"].help_text)
         self.fields["audience_tier"].widget.attrs.update(

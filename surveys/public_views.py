@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.branding import current_brand
 from surveys import public_selectors as selectors
 from surveys.models import Invitation
 from surveys.public_forms import SCORES, CommentForm, ScoreForm
@@ -166,7 +167,12 @@ def _page(
 ) -> HttpResponse:
     """Render a public page in its language, whatever the interface language of the request."""
     language = _language(request, invitation)
-    context = {**(context or {}), "invitation": invitation, "languages": _switch(request, language)}
+    context = {
+        **(context or {}),
+        "invitation": invitation,
+        "languages": _switch(request, language),
+        "brand": current_brand(),
+    }
     if invitation is not None:
         context.update(
             first_name=invitation.contact.first_name,

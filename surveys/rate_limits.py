@@ -1,5 +1,5 @@
-"""Fixed-window rate limits for the public survey pages and wrong API keys, counted in
-Django's cache.
+"""Fixed-window rate limits for the public survey pages, wrong API keys and the test emails
+of campaigns, counted in Django's cache.
 
 Each client gets a counter per scope and per window (a minute by default); the first
 request of a window creates it with `cache.add`, later ones `cache.incr` it. With
@@ -20,6 +20,8 @@ from core.addresses import client_ip
 from core.resilient_cache import cache_count, cache_get
 
 WINDOW_SECONDS = 60
+TEST_EMAILS_PER_WINDOW = 5
+TEST_EMAIL_WINDOW_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ def wrong_api_key_limit() -> Limit:
 def api_limit() -> Limit:
     """Every request to the REST API, per API key, signed-in person or client address."""
     return Limit("api", settings.NPS_API_RATE_PER_MINUTE)
+
+
+def test_email_limit() -> Limit:
+    """The test emails of campaigns one person sends themselves: a few to check, not a way
+    to mail anyone."""
+    return Limit("campaign-test-email", TEST_EMAILS_PER_WINDOW, seconds=TEST_EMAIL_WINDOW_SECONDS)
 
 
 def client_address(request: HttpRequest) -> str:

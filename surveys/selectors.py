@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import ERASED_EMAIL_DOMAIN, Account, Contact, ErasedAddress
 from core.business_days import parse_holidays
 from core.models import LoopSettings
+from surveys.audience import campaign_audience
 from surveys.drip import drip_times, sending_days
 from surveys.models import (
     NPS_COUNTS,
@@ -376,4 +377,19 @@ def account_tiers() -> list[str]:
     """The tiers accounts have, A to Z: the suggestions of a campaign's tier filter."""
     return list(
         Account.objects.exclude(tier="").values_list("tier", flat=True).distinct().order_by("tier")
+    )
+
+
+# The person a preview addresses when the campaign's audience is empty.
+EXAMPLE_CONTACT_NAME = "Alex Example"
+EXAMPLE_CONTACT_EMAIL = "alex@example.com"
+
+
+def example_contact(campaign: Campaign, *, language: str) -> Contact:
+    """Who a preview of the campaign's email addresses: the first contact of its audience who
+    reads `language`, else its first contact, else a made-up one (not saved)."""
+    audience = campaign_audience(campaign)
+    contact = audience.filter(language__istartswith=language).first() or audience.first()
+    return contact or Contact(
+        name=EXAMPLE_CONTACT_NAME, email=EXAMPLE_CONTACT_EMAIL, language=language
     )

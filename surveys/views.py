@@ -5,7 +5,10 @@ listed too, read only."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,16 +18,20 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
-from core.mail import default_sender
+from core.branding import survey_sender
 from core.roles import Role, role_required
 from surveys import selectors
 from surveys.audience import audience_preview
+from surveys.emails import example_invitation, invitation_email
 from surveys.forms import AUDIENCE_FIELDS, SCHEDULE_FIELDS, CampaignForm, InvitationFilterForm
 from surveys.models import Campaign, CampaignStatus
+from surveys.rate_limits import test_email_limit
 from surveys.services import campaigns as services
+from surveys.services.example_emails import SendingRefused, send_test_email
 
 CAMPAIGNS_PAGE_SIZE = 25
 INVITATIONS_PAGE_SIZE = 50
@@ -32,6 +39,9 @@ LIST = "surveys/campaigns/list.html"
 FORM = "surveys/campaigns/form.html"
 DETAIL = "surveys/campaigns/detail.html"
 CONFIRM = "surveys/campaigns/confirm.html"
+EMAIL = "surveys/campaigns/email.html"
+# The languages a campaign's email is previewed in, named in their own language.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 PREVIEW = "preview"
 # The id of the part of the campaign page that follows the sending (htmx's HX-Target).
 LIVE_PART = "campaign-live"
@@ -187,7 +197,7 @@ def _confirmation(request: HttpRequest, campaign: Campaign, action: str) -> Http
     context = {"campaign": campaign, "action": action}
     if action == "launch":
         context["preview"] = audience_preview(campaign, examples=0)
-        context["default_sender"] = default_sender()
+        context["default_sender"] = survey_sender()
     elif action == "cancel":
         context["figures"] = selectors.campaign_figures(campaign)
     return render(request, CONFIRM, context)
@@ -223,6 +233,66 @@ ACTIONS: dict[str, Callable[[HttpRequest, Campaign], str]] = {
     "cancel": _cancel,
     "delete": _delete,
 }
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def campaign_email(request: HttpRequest, campaign_id: int, language: str) -> HttpResponse:
+    """The campaign's survey email in `language`, as a contact of its audience gets it; POST
+    sends it to the signed-in person."""
+    campaign = _email_campaign(campaign_id, language)
+    if request.method == "POST":
+        try:
+            address = send_test_email(campaign=campaign, language=language, to=request.user)
+        except SendingRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("The test email in %(language)s is on its way to %(address)s.")
+                % {"language": LANGUAGE_NAMES[language], "address": address},
+            )
+        return redirect("campaign-email", campaign_id=campaign.pk, language=language)
+    contact = selectors.example_contact(campaign, language=language)
+    message = invitation_email(example_invitation(campaign, language=language, contact=contact))
+    context = {
+        "campaign": campaign,
+        "language": language,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGE_NAMES],
+        "contact": contact,
+        "message": message,
+        "limit": test_email_limit(),
+    }
+    return render(request, EMAIL, context)
+
+
+# The HTML of an email needs its inline styles; shown in a frame of our own page only.
+EMAIL_FRAME_POLICY = {
+    "default-src": ["'none'"],
+    "script-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:", urlsplit(settings.NPS_BASE_URL)._replace(path="").geturl()],
+    "frame-ancestors": ["'self'"],
+}
+
+
+@staff_only
+@require_http_methods(["GET"])
+@xframe_options_sameorigin
+@csp_replace(EMAIL_FRAME_POLICY)
+def campaign_email_html(request: HttpRequest, campaign_id: int, language: str) -> HttpResponse:
+    """The HTML part of the campaign's email alone, for the frame of its preview page."""
+    campaign = _email_campaign(campaign_id, language)
+    contact = selectors.example_contact(campaign, language=language)
+    message = invitation_email(example_invitation(campaign, language=language, contact=contact))
+    return HttpResponse(message.alternatives[0][0], content_type="text/html; charset=utf-8")
+
+
+def _email_campaign(campaign_id: int, language: str) -> Campaign:
+    campaign = get_object_or_404(_campaigns(), pk=campaign_id)
+    if not campaign.is_email or language not in LANGUAGE_NAMES:
+        raise Http404("No such email.")
+    return campaign
 
 
 def _refusal(refused: ValidationError) -> str:

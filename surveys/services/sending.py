@@ -28,10 +28,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Contact, ErasedAddress
-from core.mail import default_sender
 from core.models import LoopSettings
 from surveys.audience import Member, Rules, Verdict, exclusions_for, follow_up_verdict
-from surveys.emails import invitation_email, sent_message_id, survey_language
+from surveys.emails import SurveyLook, invitation_email, sent_message_id, survey_language
 from surveys.models import (
     Campaign,
     CampaignStatus,
@@ -243,7 +242,7 @@ def _claim(*, limit: int, now: dt.datetime, outcome: SendingRound) -> list[Invit
 
 def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
     link_days = LoopSettings.current().survey_link_days
-    default_from = default_sender()  # read once a round: every email would read the cache
+    look = SurveyLook.current()  # read once a round: every email would read the cache
     connection = get_connection()
     try:
         connection.open()
@@ -251,7 +250,7 @@ def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
             chunk = invitations[start : start + STAMP_EVERY]
             sent = []
             for invitation in chunk:
-                message_id = _send_one(connection, invitation, outcome, default_from=default_from)
+                message_id = _send_one(connection, invitation, outcome, look=look)
                 if message_id is not None:
                     invitation.message_id = message_id
                     sent.append(invitation)
@@ -262,10 +261,11 @@ def _send(invitations: list[Invitation], outcome: SendingRound) -> None:
 
 
 def _send_one(
-    connection, invitation: Invitation, outcome: SendingRound, *, default_from: str
+    connection, invitation: Invitation, outcome: SendingRound, *, look: SurveyLook
 ) -> str | None:
     """Send one invitation's email; its message id once sent, else None."""
-    message = invitation_email(invitation, default_from=default_from)
+    _follow_contact_language(invitation)
+    message = invitation_email(invitation, look=look)
     try:
         connection.send_messages([message])
     except (smtplib.SMTPRecipientsRefused, AnymailRecipientsRefused) as error:
@@ -285,6 +285,18 @@ def _send_one(
     else:
         return sent_message_id(message)
     return None
+
+
+def _follow_contact_language(invitation: Invitation) -> None:
+    """Write the email in the contact's language of today: it may have changed since the
+    invitation was planned (a CRM import during a campaign spread over weeks). The answer
+    and thank-you pages follow the invitation's language, so it is stored too."""
+    if not invitation.contact.language:
+        return
+    language = survey_language(invitation.contact.language)
+    if language != invitation.language:
+        invitation.language = language
+        Invitation.objects.filter(pk=invitation.pk).update(language=language)
 
 
 def _stamp_sent(invitations: list[Invitation], link_days: int) -> None:
