@@ -57,7 +57,14 @@ _CASE = {
     "opened_at": "2026-12-01T09:30:02+00:00",
     "closed_at": None,
     "outcome": "",
+    "root_cause": None,
     "won_back_at": None,
+}
+_ROOT_CAUSE = {
+    "id": 14,
+    "name": "Billing errors",
+    "name_fr": "Erreurs de facturation",
+    "parent": {"id": 2, "name": "Product", "name_fr": "Produit"},
 }
 
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -80,12 +87,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "status": "closed",
         "closed_at": "2026-12-09T16:00:00+00:00",
         "outcome": "resolved",
+        "root_cause": _ROOT_CAUSE,
     },
     "case.won_back": {
         **_CASE,
         "status": "closed",
         "closed_at": "2026-12-09T16:00:00+00:00",
         "outcome": "resolved",
+        "root_cause": _ROOT_CAUSE,
         "won_back_at": "2027-01-20T10:00:00+00:00",
         "follow_up": {"response_id": 1380, "score": 9, "category": "promoter"},
     },

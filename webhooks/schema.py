@@ -17,6 +17,26 @@ NULLABLE = {
     "won_back_at": {"type": "string", "format": "date-time"},
 }
 NULLABLE_OBJECTS = frozenset({"account", "owner"})
+# Objects the samples of some events leave empty, with their schema when set.
+ROOT_CAUSE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "name_fr": {"type": "string"},
+        "parent": {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "name_fr": {"type": "string"},
+            },
+            "required": ["id", "name", "name_fr"],
+        },
+    },
+    "required": ["id", "name", "name_fr", "parent"],
+}
 
 
 def component_name(event_type: str) -> str:
@@ -26,6 +46,8 @@ def component_name(event_type: str) -> str:
 
 
 def _schema_of(value: Any, key: str = "") -> dict[str, Any]:
+    if key == "root_cause":
+        return {**ROOT_CAUSE, "nullable": True}
     if key in NULLABLE:
         return {**NULLABLE[key], "nullable": True}
     if isinstance(value, bool):

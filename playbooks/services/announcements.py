@@ -44,7 +44,21 @@ def case_data(case: Case) -> dict[str, Any]:
         "opened_at": case.opened_at,
         "closed_at": case.closed_at,
         "outcome": case.outcome,
+        "root_cause": root_cause_data(case.root_cause) if case.root_cause_id else None,
         "won_back_at": case.won_back_at,
+    }
+
+
+def root_cause_data(cause) -> dict[str, Any]:
+    """A root cause as the cases API gives it: a sub-cause with its cause as `parent`."""
+    parent = cause.parent
+    return {
+        "id": cause.pk,
+        "name": cause.name,
+        "name_fr": cause.name_fr,
+        "parent": None
+        if parent is None
+        else {"id": parent.pk, "name": parent.name, "name_fr": parent.name_fr},
     }
 
 

@@ -173,8 +173,11 @@ def test_a_contact_who_opts_out_is_announced(everything, db):
     assert opted_out["data"]["email"] == "lee@acme.example"
 
 
-def test_a_case_won_back_is_announced_with_its_follow_up_answer(everything, default_playbooks, csm):
+def test_a_case_won_back_is_announced_with_its_follow_up_answer(
+    everything, default_playbooks, csm, root_cause
+):
     case = open_case(csm)
+    close(case, csm, root_cause)
     Case.objects.filter(pk=case.pk).update(
         follow_up_requested_at=timezone.now() - dt.timedelta(days=1)
     )
@@ -190,6 +193,7 @@ def test_a_case_won_back_is_announced_with_its_follow_up_answer(everything, defa
         "category": "promoter",
     }
     assert won_back["data"]["won_back_at"] is not None
+    assert won_back["data"]["root_cause"]["id"] == root_cause.pk
     assert shape(won_back["data"]) == shape({**SAMPLES["case.won_back"], "sequence": 1})
 
 
