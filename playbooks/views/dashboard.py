@@ -18,11 +18,14 @@ from playbooks.forms import DashboardFilterForm
 from playbooks.models import CaseOutcome
 from playbooks.selectors import dashboard as figures
 from playbooks.selectors.dashboard import Slice
+from playbooks.selectors.issue_fixes import fix_results, recent_fixes
 from playbooks.views.workspace import chart_point
 from surveys.models import Category
 
 # The renewals the page lists; the CSV has them all.
 RENEWALS_LISTED = 25
+# The fixed issues it shows; the Recurring issues page lists more.
+FIXES_LISTED = 5
 
 
 def _slice(request: HttpRequest) -> tuple[DashboardFilterForm, Slice]:
@@ -63,6 +66,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "comments_by_month": figures.comment_rate_by_month(part),
         "themes": figures.recurring_themes(part),
         "overdue_actions": figures.overdue_actions(part, today=timezone.localdate(now)),
+        # The latest fixes of recurring issues, whatever the period: did fixing them help?
+        "fixes": fix_results(recent_fixes(limit=FIXES_LISTED)),
         "query": request.GET.urlencode(),
     }
     context["nps_change"] = _change(context["nps"].nps, context["nps_before"].nps)

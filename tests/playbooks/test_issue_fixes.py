@@ -328,3 +328,21 @@ def test_the_recurring_issues_page_shows_each_fix_with_its_nps(client, manager, 
 
     assert reverse("issue-fix", args=[fix.pk]) in page
     assert "NPS before" in page and "Fixed on" in page
+
+
+def test_the_dashboard_shows_the_latest_fixes_with_their_nps(client, manager, raised, root_cause):
+    fix = fixed(root_cause, manager)
+    client.force_login(manager)
+
+    page = client.get(reverse("dashboard")).content.decode()
+
+    assert "Fixed issues: NPS before and after" in page
+    assert reverse("issue-fix", args=[fix.pk]) in page
+
+
+def test_the_dashboard_says_what_to_do_when_nothing_was_fixed_yet(client, manager):
+    client.force_login(manager)
+
+    page = client.get(reverse("dashboard")).content.decode()
+
+    assert "No issue marked as fixed yet" in page
