@@ -14,6 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,7 +29,7 @@ from playbooks.defaults import said_name
 from playbooks.models import Case, CaseStep, Escalation, EscalationRule, StepKind, StepStatus
 from playbooks.services import notices
 from playbooks.services.cases import record_event
-from playbooks.timeline import say
+from playbooks.timeline import say, someone
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,12 @@ def deliver_step(*, step_id: int, send: bool = True) -> bool:
     else:
         recipients = _staff_recipients(case, step.options.get("to", "owner"))
         template = "case_opened"
+    # Who was told, as the timeline names them: the owner by name, else the managers.
+    told = (
+        someone(case.owner)
+        if step.options.get("to", "owner") != "managers" and case.owner and case.owner.email
+        else someone(None)
+    )
     if not recipients:
         _stamp_step(step, sent=False, note="Nobody to send it to.")
         return False
@@ -113,7 +120,7 @@ def deliver_step(*, step_id: int, send: bool = True) -> bool:
         CaseStep.objects.filter(pk=step.pk).update(result=step.result)
     if step.kind == StepKind.NOTIFY and send:
         post_to_slack(_slack_text_for_case(case))
-    _stamp_step(step, sent=True, note=", ".join(email for email, _ in recipients))
+    _stamp_step(step, sent=True, note=", ".join(email for email, _ in recipients), told=told)
     return True
 
 
@@ -304,7 +311,7 @@ def _slack_text_for_escalation(escalation: Escalation) -> str:
     return f":rotating_light: Case #{case.pk} ({account}) escalated: {escalation.reason}"
 
 
-def _stamp_step(step: CaseStep, *, sent: bool, note: str) -> None:
+def _stamp_step(step: CaseStep, *, sent: bool, note: str, told: Any = None) -> None:
     result = {**step.result, "sent": sent}
     if sent:
         result["sent_at"] = timezone.now().isoformat()
@@ -317,7 +324,7 @@ def _stamp_step(step: CaseStep, *, sent: bool, note: str) -> None:
     elif step.kind == StepKind.ACKNOWLEDGE:
         message = say(gettext_noop("Acknowledgement emailed to %(to)s"), to=note)
     else:
-        message = say(gettext_noop("Notified %(to)s"), to=note)
+        message = say(gettext_noop("Notified %(to)s"), to=note if told is None else told)
     record_event(
         case=step.case,
         kind="notification_sent" if sent else "notification_skipped",

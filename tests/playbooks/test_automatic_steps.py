@@ -126,3 +126,23 @@ def test_a_delivery_recorded_without_sending_emails_nobody(csm, manager):
     assert step.case.events.filter(kind="notification_sent").exists()
     assert deliver_step(step_id=step.pk) is False  # and the worker does not send it later
     assert mail.outbox == []
+
+
+def test_the_timeline_names_who_was_told_not_their_address(csm, manager):
+    playbook_with(StepKind.NOTIFY, to="owner")
+    step = run(ContactFactory(account=AccountFactory(csm=csm)))
+
+    deliver_step(step_id=step.pk)
+
+    event = step.case.events.get(kind="notification_sent")
+    assert event.message == f"Notified {csm.name}"
+    assert step.case.steps.get().result["sent_to"] == csm.email  # the address stays in the data
+
+
+def test_the_timeline_says_the_managers_were_told(csm, manager):
+    playbook_with(StepKind.NOTIFY, to="managers")
+    step = run(ContactFactory(account=AccountFactory(csm=csm)))
+
+    deliver_step(step_id=step.pk)
+
+    assert step.case.events.get(kind="notification_sent").message == "Notified the managers"
