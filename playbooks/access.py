@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Account
 from core.access import Reach, reach_of
+from core.roles import Role, has_role
 from playbooks.models import Case, Note
 from surveys.models import Response
 
@@ -48,3 +49,25 @@ def answers_visible_to(reader) -> QuerySet[Response]:
     # The cases' answers as a set of ids computed once (a check per answer scans them all).
     of_visible_cases = cases_visible_to(reader).values("response_id")
     return Response.objects.filter(Q(account__csm=reader) | Q(pk__in=of_visible_cases))
+
+
+def may_work(user, case: Case) -> bool:
+    """Whether `user` may work the case as a whole (plan, escalate, close, reopen):
+    managers and admins, its owner and its account's CSM. The others who may read it (a
+    colleague with a step or an action item, someone a note mentions, a previous owner)
+    do their own part and write notes, no more."""
+    if has_role(user, Role.MANAGER, Role.ADMIN):
+        return True
+    if case.owner_id is not None and case.owner_id == user.pk:
+        return True
+    return case.account_id is not None and case.account.csm_id == user.pk
+
+
+def may_work_step(user, case: Case, step) -> bool:
+    """Whether `user` may do, skip or log a step: who works the case, or whom it waits for."""
+    return may_work(user, case) or (step.assignee_id is not None and step.assignee_id == user.pk)
+
+
+def may_work_item(user, case: Case, item) -> bool:
+    """Whether `user` may change an action item: who works the case, or the item's owner."""
+    return may_work(user, case) or (item.owner_id is not None and item.owner_id == user.pk)

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import replace_url
 
 from core.roles import Role, has_role, role_required
+from playbooks import access, selectors
 from playbooks import forms as forms_
-from playbooks import selectors
 from playbooks.defaults import in_reader_language
 from playbooks.forms import AnswerFilterForm, QueueFilterForm
 from playbooks.models import ActionItem, Case, CaseStep
@@ -115,6 +115,7 @@ def _case_page(
         "today": timezone.localdate(now),
         "forms": action_forms,
         "can_reassign": has_role(request.user, Role.MANAGER, Role.ADMIN),
+        "can_work": access.may_work(request.user, page.case),
     }
     response = render(request, "playbooks/case.html", context, status=status)
     if request.htmx and request.method == "POST":
@@ -336,12 +337,20 @@ def _search_hint(email: str) -> str:
 class _Action:
     form: type[forms.Form]
     run: Callable[[HttpRequest, Case, dict], str]  # does it; returns the success message
+    # Only for who works the case as a whole; a step's or an item's own people do the
+    # actions on it (checked where the step or item is found), every reader writes notes.
+    whole_case: bool = False
 
 
 def _step_of(case: Case, request: HttpRequest) -> CaseStep:
     step = case.steps.filter(pk=_id(request.POST.get("step"))).first()
     if step is None:
         raise CaseActionRefused(_("That step is not part of this case: reload the page."))
+    if not access.may_work_step(request.user, case, step):
+        raise CaseActionRefused(
+            _("This step is for %(who)s: only they, the case's owner or a manager can do it.")
+            % {"who": step.assignee.name if step.assignee else _("the managers")}
+        )
     return step
 
 
@@ -349,6 +358,14 @@ def _item_of(case: Case, request: HttpRequest) -> ActionItem:
     item = case.action_items.filter(pk=_id(request.POST.get("item"))).first()
     if item is None:
         raise CaseActionRefused(_("That action is not part of this case: reload the page."))
+    if not access.may_work_item(request.user, case, item):
+        raise CaseActionRefused(
+            _(
+                "This action belongs to %(who)s: only they, the case's owner or a manager can "
+                "change it."
+            )
+            % {"who": item.owner.name if item.owner else _("the managers")}
+        )
     return item
 
 
@@ -436,13 +453,13 @@ CASE_ACTIONS: dict[str, _Action] = {
     "log-call": _Action(forms_.LogCallForm, _log_call),
     "complete-step": _Action(forms_.CompleteStepForm, _complete),
     "skip-step": _Action(forms_.SkipStepForm, _skip),
-    "add-action": _Action(forms_.ActionItemForm, _add_item),
+    "add-action": _Action(forms_.ActionItemForm, _add_item, whole_case=True),
     "action-status": _Action(forms_.ActionStatusForm, _item_status),
     "action-change": _Action(forms_.ActionChangeForm, _change_item),
     "add-note": _Action(forms_.NoteForm, _add_note),
-    "escalate": _Action(forms_.EscalationForm, _escalate),
-    "close": _Action(forms_.CloseCaseForm, _close),
-    "reopen": _Action(forms_.ReopenCaseForm, _reopen),
+    "escalate": _Action(forms_.EscalationForm, _escalate, whole_case=True),
+    "close": _Action(forms_.CloseCaseForm, _close, whole_case=True),
+    "reopen": _Action(forms_.ReopenCaseForm, _reopen, whole_case=True),
     "reassign": _Action(forms_.ReassignCaseForm, _reassign),
 }
 
@@ -457,6 +474,15 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     case = selectors.case_detail(user=request.user, case_id=case_id)
     if case is None:
         raise Http404("No such case.")
+    if spec.whole_case and not access.may_work(request.user, case):
+        messages.error(
+            request,
+            _(
+                "You can read this case and do your own part of it; its owner, the account's "
+                "CSM or a manager works the rest."
+            ),
+        )
+        return _case_page(request, case_id, status=403)
     form = spec.form(request.POST, prefix=action)
     if not form.is_valid():
         messages.error(request, _("Check the form: %(errors)s") % {"errors": _errors(form)})
