@@ -34,7 +34,9 @@ def exchange_rate_edit(request: HttpRequest, currency: str) -> HttpResponse:
     rate = ExchangeRate.objects.filter(currency=currency).first()
     if rate is None:
         raise Http404
-    return _rates_page(request, rate=rate, initial={"currency": rate.currency, "rate": rate.rate})
+    return _rates_page(
+        request, rate=rate, initial={"currency": rate.currency, "rate": rate.rate.normalize()}
+    )
 
 
 def _rates_page(request: HttpRequest, *, rate: ExchangeRate | None, initial: dict) -> HttpResponse:

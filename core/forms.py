@@ -185,8 +185,8 @@ def _risk_fields() -> dict[str, forms.Field]:
         ),
         help_text=_(
             "An account with this ARR or more gets every point of the ARR part; one with half "
-            "of it, half. In the accounts' own currency (amounts are not converted). "
-            "100000 by default."
+            "of it, half. In the reporting currency: each account's ARR is converted with "
+            "the exchange rates. 100000 by default."
         ),
     )
     fields["risk_renewal_horizon_days"] = forms.IntegerField(
@@ -289,6 +289,7 @@ class ExchangeRateForm(forms.Form):
         label=_("Rate"),
         max_digits=18,
         decimal_places=8,
+        localize=True,  # 0,92 in French, 0.92 in English
         error_messages={
             "required": _("Give the rate: what one unit of the currency is worth."),
             "invalid": _("Write the rate as a number, such as 0.92."),

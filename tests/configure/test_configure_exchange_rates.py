@@ -100,3 +100,16 @@ def test_a_reporting_currency_that_is_not_a_code_is_refused(admin_client):
 
     assert reply.status_code == 422
     assert "“€” is not a currency code" in reply.content.decode()
+
+
+def test_a_french_admin_writes_the_rate_with_a_decimal_comma(admin_client, admin_user):
+    admin_user.language = "fr"
+    admin_user.save(update_fields=["language"])
+
+    reply = admin_client.post(RATES, {"currency": "GBP", "rate": "1,17"})
+
+    assert reply.status_code == 302
+    assert ExchangeRate.objects.get().rate == Decimal("1.17")
+    page = admin_client.get(reverse("configure-exchange-rate", args=["GBP"])).content.decode()
+    assert 'value="1,17"' in page
+    assert "Taux de change" in page
