@@ -204,6 +204,7 @@ def test_the_managers_are_told_in_the_app_with_the_accounts(two_detractors, mana
     assert {note.kind for note in told} == {NotificationKind.ISSUE_THRESHOLD}
     assert any(
         "“Support › Response time” reached the alert threshold: 2 detractor answers" in note.text
+        and "100000 EUR of ARR affected" in note.text  # in the reporting currency
         and "Accounts: Acme (100000 EUR)." in note.text
         for note in told
     )
