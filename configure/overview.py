@@ -34,6 +34,15 @@ AREAS = (
         ),
     ),
     Area(
+        "configure-exchange-rates",
+        "currency-exchange",
+        _("Exchange rates"),
+        _(
+            "What each currency your accounts are in is worth in the reporting currency, so "
+            "that ARR adds up in one currency; the currencies still without a rate."
+        ),
+    ),
+    Area(
         "configure-branding",
         "palette",
         _("Survey branding"),

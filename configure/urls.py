@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("configure.overview")),
     path("", include("configure.business")),
+    path("", include("configure.exchange_rates")),
     path("", include("configure.branding")),
     path("", include("configure.root_causes")),
     path("", include("configure.customer_emails")),

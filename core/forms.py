@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -26,6 +27,7 @@ from core.branding import (
     readable_shade,
 )
 from core.models import LoopSettings, User
+from core.money import is_currency_code
 from core.roles import Role, roles_of
 from core.services import UploadedLogo, claim_password_reset_email
 
@@ -179,12 +181,12 @@ def _risk_fields() -> dict[str, forms.Field]:
         min_value=1,
         max_value=MAX_ARR_FULL_AT,
         error_messages=_errors_saying(
-            _("Give a whole amount from 1 to 1000000000, in your accounts' currency.")
+            _("Give a whole amount from 1 to 1000000000, in the reporting currency.")
         ),
         help_text=_(
             "An account with this ARR or more gets every point of the ARR part; one with half "
-            "of it, half. In the accounts' own currency (amounts are not converted). "
-            "100000 by default."
+            "of it, half. In the reporting currency: each account's ARR is converted with "
+            "the exchange rates. 100000 by default."
         ),
     )
     fields["risk_renewal_horizon_days"] = forms.IntegerField(
@@ -242,6 +244,91 @@ def _issue_alert_fields() -> dict[str, forms.Field]:
             ),
         ),
     }
+
+
+class CurrencyCodeField(forms.CharField):
+    """An ISO 4217 code such as EUR or USD; typed in any case, kept in capitals."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs["error_messages"] = {
+            "max_length": _("Write the three letters of ISO 4217, such as EUR, USD or GBP."),
+            **kwargs.get("error_messages", {}),
+        }
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
+
+    def to_python(self, value):
+        return (super().to_python(value) or "").strip().upper()
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and not is_currency_code(value):
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not a currency code: write the three letters of ISO 4217, "
+                    "such as EUR, USD or GBP."
+                ),
+                code="invalid_currency",
+                params={"value": value},
+            )
+
+
+RATE_DIGITS_ERROR = _("Write the rate with at most 10 digits before the decimal point.")
+
+
+class ExchangeRateForm(forms.Form):
+    """One currency's rate to the reporting currency, on the exchange rates page."""
+
+    currency = CurrencyCodeField(
+        label=_("Currency"),
+        help_text=_("The three letters of ISO 4217, such as USD, GBP or CHF."),
+        error_messages={"required": _("Give the currency's code, such as USD.")},
+    )
+    rate = forms.DecimalField(
+        label=_("Rate"),
+        max_digits=18,
+        decimal_places=8,
+        localize=True,  # 0,92 in French, 0.92 in English
+        error_messages={
+            "required": _("Give the rate: what one unit of the currency is worth."),
+            "invalid": _("Write the rate as a number, such as 0.92."),
+            "max_digits": RATE_DIGITS_ERROR,
+            "max_decimal_places": _("Write the rate with at most 8 decimals."),
+            "max_whole_digits": RATE_DIGITS_ERROR,
+        },
+    )
+
+    def __init__(self, *args, reporting_currency: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reporting_currency = reporting_currency
+        self.fields["rate"].help_text = _(
+            "What one unit of the currency is worth in %(reporting)s: 0.92 when 1 USD is "
+            "worth 0.92 EUR."
+        ) % {"reporting": reporting_currency}
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"]
+        if currency == self.reporting_currency:
+            raise ValidationError(
+                _(
+                    "%(currency)s is the reporting currency: its amounts need no rate. Pick "
+                    "another currency, or change the reporting currency in the business "
+                    "settings."
+                ),
+                code="reporting_currency",
+                params={"currency": currency},
+            )
+        return currency
+
+    def clean_rate(self) -> Decimal:
+        rate = self.cleaned_data["rate"]
+        if rate <= 0:
+            raise ValidationError(
+                _("Give a rate above 0: what one unit of the currency is worth."),
+                code="rate_not_positive",
+            )
+        return rate
 
 
 class LoopSettingsForm(forms.ModelForm):
@@ -414,6 +501,7 @@ class LoopSettingsForm(forms.ModelForm):
             "survey_link_days",
             *LoopSettings.RISK_FIELDS,
             *LoopSettings.ISSUE_ALERT_FIELDS,
+            "reporting_currency",
         ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -423,6 +511,16 @@ class LoopSettingsForm(forms.ModelForm):
         for name, field in {**_risk_fields(), **_issue_alert_fields()}.items():
             if name in self.fields:
                 self.fields[name] = field
+        if "reporting_currency" in self.fields:
+            self.fields["reporting_currency"] = CurrencyCodeField(
+                label=_("Reporting currency"),
+                error_messages={"required": _("Give the reporting currency, such as EUR.")},
+                help_text=_(
+                    "Every total of ARR (dashboard, risk score, recurring issues) is converted "
+                    "to it with the exchange rates. Changing it: give the rates to the new "
+                    "currency too."
+                ),
+            )
         self.fields["fallback_owner"].queryset = fallback_owner_choices(
             self.instance.fallback_owner
         )

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -173,6 +174,14 @@ class LoopSettings(models.Model):
         default=30,
         help_text=_("0: no alert at all."),
     )
+    # Every ARR the dashboard, the risk score and the recurring issues add up is converted to
+    # this currency with the rates of `ExchangeRate`.
+    reporting_currency = models.CharField(
+        _("reporting currency"),
+        max_length=3,
+        default="EUR",
+        help_text=_("ISO 4217 code (EUR, USD, GBP…) every total of ARR is shown in."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     ISSUE_ALERT_FIELDS = ("issue_alert_answers", "issue_alert_arr", "issue_alert_days")
@@ -215,6 +224,10 @@ class LoopSettings(models.Model):
                     action_overdue_escalation_days__gte=1, action_overdue_escalation_days__lte=90
                 ),
                 name="loop_settings_action_overdue_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reporting_currency__regex=r"^[A-Z]{3}$"),
+                name="loop_settings_reporting_currency_code",
             ),
             models.CheckConstraint(
                 condition=models.Q(issue_alert_days__lte=365),
@@ -287,3 +300,56 @@ class LoopSettings(models.Model):
             row, _ = cls.objects.select_related("fallback_owner").get_or_create(pk=1)
             cache_set(cls.CACHE_KEY, row, cls.CACHE_SECONDS)
         return row
+
+
+class ExchangeRate(models.Model):
+    """What one unit of a currency is worth in the reporting currency
+    (`LoopSettings.reporting_currency`), as an admin last set it."""
+
+    currency = models.CharField(_("currency"), max_length=3, unique=True)
+    rate = models.DecimalField(_("rate to the reporting currency"), max_digits=18, decimal_places=8)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$"),
+                name="exchange_rate_currency_code",
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate}"
+
+    CACHE_KEY = "nps_loop:exchange_rates"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache_delete(self.CACHE_KEY)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        cache_delete(self.CACHE_KEY)
+        return result
+
+    @classmethod
+    def table(cls) -> dict[str, Decimal]:
+        """Every rate, by currency code, kept a minute in the shared cache as the settings
+        are (`LoopSettings.current()`); saving or deleting one clears it."""
+        rates = cache_get(cls.CACHE_KEY)
+        if rates is None:
+            rates = dict(cls.objects.values_list("currency", "rate"))
+            cache_set(cls.CACHE_KEY, rates, LoopSettings.CACHE_SECONDS)
+        return rates

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -12,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from core.branding import LOGO_EXTENSIONS, LogoImage
-from core.models import LoopSettings, User
+from core.models import ExchangeRate, LoopSettings, User
 from core.resilient_cache import cache_add, cache_delete
 
 PASSWORD_RESET_WINDOW_SECONDS = 3600
@@ -46,6 +47,7 @@ def update_loop_settings(
     issue_alert_answers: int | None = None,
     issue_alert_arr: int | None = None,
     issue_alert_days: int | None = None,
+    reporting_currency: str | None = None,
     **risk: int | None,
 ) -> LoopSettings:
     """Save the business settings; the next read of every process that shares the cache sees
@@ -56,7 +58,8 @@ def update_loop_settings(
     The case window (None: unchanged) decides which answers arriving from now on are
     history; the overdue actions' escalation (None: unchanged), after how many days late.
     The recurring issues' alert threshold (`issue_alert_*`, None: unchanged) is what the
-    next hourly check judges by.
+    next hourly check judges by. The reporting currency (None: unchanged) is the one every
+    total of ARR is converted to.
     `risk` holds the risk score's weights and scales (`LoopSettings.RISK_FIELDS`; missing or
     None: unchanged); `playbooks.services.risk.save_loop_settings` recomputes the cases'
     stored risk when they change.
@@ -81,6 +84,8 @@ def update_loop_settings(
             row.case_window_days = case_window_days
         if action_overdue_escalation_days is not None:
             row.action_overdue_escalation_days = action_overdue_escalation_days
+        if reporting_currency is not None:
+            row.reporting_currency = reporting_currency
         alert = {
             "issue_alert_answers": issue_alert_answers,
             "issue_alert_arr": issue_alert_arr,
@@ -95,6 +100,32 @@ def update_loop_settings(
         # between then and the commit would have cached the old values again.
         transaction.on_commit(lambda: cache_delete(LoopSettings.CACHE_KEY))
     return row
+
+
+def set_exchange_rate(*, currency: str, rate: Decimal, by: User | None) -> ExchangeRate:
+    """Create or change the rate of `currency` to the reporting currency."""
+    with transaction.atomic():
+        row = ExchangeRate.objects.select_for_update().filter(currency=currency).first()
+        row = row or ExchangeRate(currency=currency)
+        row.rate = rate
+        row.updated_by = by
+        row.full_clean()
+        row.save()
+        transaction.on_commit(lambda: cache_delete(ExchangeRate.CACHE_KEY))
+    return row
+
+
+def remove_exchange_rate(*, currency: str) -> bool:
+    """Forget the rate of `currency`; its amounts are left out of totals until it has one
+    again. Returns whether there was one."""
+    with transaction.atomic():
+        row = ExchangeRate.objects.select_for_update().filter(currency=currency).first()
+        if row is None:
+            return False
+        row.delete()
+        # as for the settings: a read between delete() and the commit cached the old table
+        transaction.on_commit(lambda: cache_delete(ExchangeRate.CACHE_KEY))
+    return True
 
 
 BRAND_LOGO_FIELDS = ("brand_logo", "brand_logo_width", "brand_logo_height")

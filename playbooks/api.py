@@ -142,6 +142,8 @@ class RecurringIssuesView(APIView):
                     "closed_without_root_cause",
                     "closed_with_no_issue",
                     "currencies",
+                    "currency",
+                    "unconverted_currencies",
                     "root_causes",
                     "themes",
                 )

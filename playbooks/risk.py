@@ -4,7 +4,8 @@ The score is a sum of parts, each part its weight (a business setting) times a f
 0 to 1, rounded to whole points part by part, so that the parts shown always add up to the
 score. The weights add up to 100.
 
-- ARR at stake: the account's ARR over the setting "full at" (capped at 1).
+- ARR at stake: the account's ARR, converted to the reporting currency, over the setting
+  "full at" (capped at 1); 0 when its currency has no rate.
 - Renewal: 1 when the renewal date is today or passed less than `RECENT_RENEWAL_DAYS` ago,
   falling linearly to 0 at the horizon; 0 when unknown or long passed.
 - Answer: (9 − score) / 9: a 0 counts in full, a promoter (9, 10) not at all.
@@ -72,6 +73,8 @@ class RiskWeights:
     overdue: int = 10
     arr_full_at: int = 100_000
     renewal_horizon_days: int = 180
+    # ARR is converted to it before it is weighed: "full at" is an amount of it.
+    reporting_currency: str = "EUR"
 
     @classmethod
     def of(cls, loop) -> RiskWeights:
@@ -85,6 +88,7 @@ class RiskWeights:
             overdue=loop.risk_weight_overdue,
             arr_full_at=loop.risk_arr_full_at,
             renewal_horizon_days=loop.risk_renewal_horizon_days,
+            reporting_currency=loop.reporting_currency,
         )
 
 

@@ -531,8 +531,9 @@ class IssueFiguresSerializer(serializers.Serializer):
         max_digits=16,
         decimal_places=2,
         help_text=(
-            "The ARR of those accounts as it is now, each account once, in the accounts' own "
-            "currencies (not converted; see `currencies`)."
+            "The ARR of those accounts as it is now, each account once, converted to the "
+            "reporting currency (`currency`); accounts whose currency has no exchange rate "
+            "are counted, their ARR left out (see `unconverted_currencies`)."
         ),
     )
 
@@ -595,7 +596,16 @@ class RecurringIssuesSerializer(serializers.Serializer):
         help_text="Cases closed in the period with a root cause that counts as no issue."
     )
     currencies = serializers.ListField(
-        child=serializers.CharField(), help_text="The currencies of the ARR summed."
+        child=serializers.CharField(),
+        help_text="The currencies of the ARR summed: the reporting currency alone (`currency`).",
+    )
+    currency = serializers.CharField(help_text="The reporting currency, of every `arr`.")
+    unconverted_currencies = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=(
+            "Currencies of accounts counted in the period whose ARR is left out of `arr`: "
+            "they have no exchange rate."
+        ),
     )
     root_causes = RootCauseRowSerializer(many=True)
     themes = ThemeRowSerializer(many=True)

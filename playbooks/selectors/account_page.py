@@ -9,11 +9,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Interaction, Persona
+from core.conversion import in_reporting_currency
+from core.models import LoopSettings
 from playbooks.access import accounts_visible_to
 from playbooks.models import Case, CaseAnswer, Note
 from surveys.models import Response, Suppression
@@ -57,10 +59,16 @@ class AccountPage:
 
 def account_page(*, user: User, account_id: int, now: dt.datetime | None = None):
     """The account and its NPS story, or None when the reader may not see it."""
+    reporting = LoopSettings.current().reporting_currency
     account = (
         accounts_visible_to(user)
         .select_related("csm")
         .prefetch_related("domains")
+        .annotate(
+            # its ARR in the reporting currency, shown beside its own; None without a rate
+            arr_converted=in_reporting_currency(reporting=reporting),
+            reporting_currency=Value(reporting, output_field=CharField()),
+        )
         .filter(pk=account_id)
         .first()
     )

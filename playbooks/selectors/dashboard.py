@@ -38,7 +38,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Account, Persona, Segment
-from core.models import User
+from core.conversion import in_reporting_currency
+from core.models import LoopSettings, User
 from core.periods import day_bounds, period_filter
 from playbooks.models import (
     OPEN_ACTION_STATUSES,
@@ -578,12 +579,18 @@ class RenewalAtRisk:
     account: Account
     detractors: int
     last_detractor_at: dt.datetime
+    arr: Decimal | None  # the account's ARR in the reporting currency; None without a rate
 
 
 @dataclass(frozen=True)
 class ArrAtRisk:
+    """Every amount in `currency`, the reporting currency; an account whose currency has no
+    rate is counted among the accounts but its ARR is left out of the sums, and said."""
+
+    currency: str
     open_detractor_accounts: int
     open_detractor_arr: Decimal
+    open_detractor_unconverted: int  # accounts of the above whose ARR has no rate
     by_latest_category: dict[str, tuple[int, Decimal]]  # category or "" → (accounts, ARR)
     renewals: list[RenewalAtRisk]  # the first ones asked for, or all of them
     renewal_accounts: int  # all of them
@@ -595,20 +602,29 @@ def arr_at_risk(
     """ARR of the accounts with an open detractor case now; ARR by the category of each
     account's latest answer in the period; accounts renewing within 90 days of `today`
     that had a detractor in the period (the first `renewals_listed` of them, or all),
-    soonest renewal first."""
+    soonest renewal first, then the largest ARR. Every sum is converted to the reporting
+    currency in SQL (`core.conversion`), so the card and the table add the same amounts."""
     today = today or timezone.localdate()
+    reporting = LoopSettings.current().reporting_currency
+    converted = in_reporting_currency(reporting=reporting)
     accounts = _accounts_of(part)
     open_detractor = accounts.filter(
         cases__status__in=OPEN_CASE_STATUSES, cases__category=Category.DETRACTOR
     ).distinct()
-    at_risk = Account.objects.filter(pk__in=open_detractor.values("pk")).aggregate(
-        n=Count("pk"), arr=Sum("arr")
+    at_risk = (
+        Account.objects.filter(pk__in=open_detractor.values("pk"))
+        .annotate(converted=converted)
+        .aggregate(
+            n=Count("pk"),
+            arr=Sum("converted"),
+            unconverted=Count("pk", filter=Q(converted__isnull=True)),
+        )
     )
     by_latest: dict[str, tuple[int, Decimal]] = {}
     for row in (
-        accounts.annotate(latest=_latest_category(part))
+        accounts.annotate(latest=_latest_category(part), converted=converted)
         .values("latest")
-        .annotate(n=Count("pk"), arr=Sum("arr"))
+        .annotate(n=Count("pk"), arr=Sum("converted"))
         .order_by()
     ):
         by_latest[row["latest"] or NO_VALUE] = (row["n"], row["arr"] or Decimal(0))
@@ -627,22 +643,26 @@ def arr_at_risk(
             detractors=Count("pk"),
             last_detractor_at=Max("answered_at"),
             accounts=Window(Count("account")),
+            arr=in_reporting_currency("account__arr", "account__currency", reporting=reporting),
         )
-        .order_by("account__renewal_date", "-account__arr", "account")
+        .order_by("account__renewal_date", F("arr").desc(nulls_last=True), "account")
     )
     listed = list(renewing if renewals_listed is None else renewing[:renewals_listed])
     accounts_listed = Account.objects.select_related("csm").in_bulk(
         [row["account"] for row in listed]
     )
     return ArrAtRisk(
+        currency=reporting,
         open_detractor_accounts=at_risk["n"],
         open_detractor_arr=at_risk["arr"] or Decimal(0),
+        open_detractor_unconverted=at_risk["unconverted"],
         by_latest_category=by_latest,
         renewals=[
             RenewalAtRisk(
                 accounts_listed[row["account"]],
                 detractors=row["detractors"],
                 last_detractor_at=row["last_detractor_at"],
+                arr=row["arr"],
             )
             for row in listed
         ],

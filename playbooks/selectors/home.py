@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Account
+from core.conversion import in_reporting_currency
+from core.models import LoopSettings
 from core.periods import period_filter
 from playbooks.models import OPEN_CASE_STATUSES, Case
 from playbooks.selectors.dashboard import WonBack
@@ -39,6 +42,8 @@ class BookRow:
     previous_score: int | None
     last_answered_at: dt.datetime | None
     open_case: Case | None  # the latest open one, with its risk score (`risk`)
+    arr_converted: Decimal | None = None  # in `reporting_currency`; None without a rate
+    reporting_currency: str = "EUR"
 
     @property
     def trend(self) -> int | None:
@@ -91,7 +96,9 @@ def _accounts_of(user: User) -> int:
 
 def _book(user: User, *, now: dt.datetime) -> list[BookRow]:
     """The accounts the CSM owns, renewing soonest first (no date last), the first
-    BOOK_SHOWN; each open case as the queue shows it, with its risk score."""
+    BOOK_SHOWN; each open case as the queue shows it, with its risk score, and each ARR
+    converted to the reporting currency too."""
+    reporting = LoopSettings.current().reporting_currency
     answers = Response.objects.filter(account=OuterRef("pk")).order_by("-answered_at", "-id")
     open_case = (
         Case.objects.current()
@@ -105,6 +112,7 @@ def _book(user: User, *, now: dt.datetime) -> list[BookRow]:
             previous_score=Subquery(answers.values("score")[1:2]),
             last_answered_at=Subquery(answers.values("answered_at")[:1]),
             open_case_id=Subquery(open_case.values("pk")[:1]),
+            arr_converted=in_reporting_currency(reporting=reporting),
         )
         .order_by(F("renewal_date").asc(nulls_last=True), "name")[:BOOK_SHOWN]
     )
@@ -118,6 +126,8 @@ def _book(user: User, *, now: dt.datetime) -> list[BookRow]:
             previous_score=account.previous_score,
             last_answered_at=account.last_answered_at,
             open_case=cases.get(account.open_case_id),
+            arr_converted=account.arr_converted,
+            reporting_currency=reporting,
         )
         for account in accounts
     ]

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models import Case as Conditional
 from django.utils import timezone
 
-from core.models import LoopSettings
+from core.models import ExchangeRate, LoopSettings
 from core.periods import period_filter
 from playbooks.access import cases_visible_to
 from playbooks.models import (
@@ -225,8 +225,9 @@ def with_risk(cases: list[Case], *, now: dt.datetime) -> list[Case]:
     is read as not overdue. Returns `cases`."""
     weights = RiskWeights.of(LoopSettings.current())
     today = timezone.localdate(now)
+    rates = ExchangeRate.table() if cases else {}
     for case in cases:
-        case.risk = case_risk(case, weights=weights, today=today)
+        case.risk = case_risk(case, weights=weights, today=today, rates=rates)
     return cases
 
 

@@ -6,8 +6,10 @@ One selector feeds the page, its CSV and the API. A root cause counts the cases 
 the period with it (a cause counts its own cases and those of its sub-causes), unless it
 counts as no issue ("Nothing to fix"); a theme counts
 the answers given in the period that carry it, and their cases. Accounts are counted once
-per row, and the ARR affected is the sum of those accounts' ARR as it is now, in each
-account's own currency (not converted, as on the dashboard).
+per row, and the ARR affected is the sum of those accounts' ARR as it is now, converted
+to the reporting currency in SQL with the current rates (`core.conversion`, as on the
+dashboard); an account whose currency has no rate is counted, its ARR left out and its
+currency named.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from core.conversion import in_reporting_currency
+from core.models import LoopSettings
 from playbooks.models import Case as CaseModel
 from playbooks.models import CaseAnswer, CaseOutcome, CaseStatus, IssueAlert, IssueKind, RootCause
 from playbooks.selectors.dashboard import Slice
@@ -117,7 +121,14 @@ class RecurringIssues:
     closed_before: Figures
     closed_without_root_cause: int  # closed by a person before root causes existed
     closed_with_no_issue: int  # closed with a root cause that counts as no issue
-    currencies: list[str]  # of the accounts whose ARR is summed
+    currency: str  # the reporting currency, of every ARR
+    unconverted_currencies: list[str]  # of accounts counted whose ARR has no rate
+
+    @property
+    def currencies(self) -> list[str]:
+        """The currencies of the ARR summed: the reporting currency alone (kept for the
+        API's `currencies`, from when amounts were added unconverted)."""
+        return [self.currency]
 
     @property
     def is_empty(self) -> bool:
@@ -137,9 +148,10 @@ def recurring_issues(*, start: dt.date, end: dt.date, sort: str = BY_CASES) -> R
     ARR, then name). Seven queries, whatever the number of cases."""
     part = Slice(start=start, end=end)
     before = part.previous()
-    currencies: set[str] = set()
-    causes, closed, closed_before = _root_cause_rows(part, before, currencies)
-    themes = _theme_rows(part, before, currencies)
+    reporting = LoopSettings.current().reporting_currency
+    unconverted: set[str] = set()
+    causes, closed, closed_before = _root_cause_rows(part, before, reporting, unconverted)
+    themes = _theme_rows(part, before, reporting, unconverted)
     sort = sort if sort in SORTS else BY_CASES
     for row in causes:
         _sort(row.sub_rows, sort)
@@ -163,7 +175,8 @@ def recurring_issues(*, start: dt.date, end: dt.date, sort: str = BY_CASES) -> R
         closed_before=closed_before,
         closed_without_root_cause=left_out["without"],
         closed_with_no_issue=left_out["no_issue"],
-        currencies=sorted(currencies),
+        currency=reporting,
+        unconverted_currencies=sorted(unconverted),
     )
 
 
@@ -223,7 +236,7 @@ def _detractor_answers() -> Coalesce:
 
 
 def _root_cause_rows(
-    part: Slice, before: Slice, currencies: set[str]
+    part: Slice, before: Slice, reporting: str, unconverted: set[str]
 ) -> tuple[list[IssueRow], Figures, Figures]:
     cases = _closed_cases(part, before)
     counted = (
@@ -234,7 +247,8 @@ def _root_cause_rows(
     )
     accounts = (
         cases.filter(account__isnull=False)
-        .values_list("root_cause_id", "period", "account_id", "account__arr", "account__currency")
+        .annotate(arr=_converted("account", reporting))
+        .values_list("root_cause_id", "period", "account_id", "arr", "account__currency")
         .distinct()
         .order_by()
     )
@@ -250,12 +264,12 @@ def _root_cause_rows(
         for key in {(cause_id, period), (group_of(cause_id), period), (ALL, period)}:
             counts[key][0] += row["cases"]
             counts[key][1] += row["detractor_answers"] or 0
-    reached: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)
+    reached: dict[tuple[int, int], dict[int, Decimal | None]] = defaultdict(dict)
     for cause_id, period, account_id, arr, currency in accounts:
         for key in {(cause_id, period), (group_of(cause_id), period), (ALL, period)}:
             reached[key][account_id] = arr
-        if period == NOW:
-            currencies.add(currency)
+        if period == NOW and arr is None:
+            unconverted.add(currency)
 
     def figures(key: tuple[int, int]) -> Figures:
         cases_count, detractors = counts.get(key, (0, 0))
@@ -264,7 +278,7 @@ def _root_cause_rows(
             cases=cases_count,
             accounts=len(arrs),
             detractor_answers=detractors,
-            arr=sum(arrs.values(), Decimal(0)),
+            arr=_sum(arrs.values()),
         )
 
     rows: dict[int, IssueRow] = {}
@@ -287,10 +301,22 @@ def _root_cause_rows(
     return groups, figures((ALL, NOW)), figures((ALL, BEFORE))
 
 
+def _converted(account: str, reporting: str):
+    """The ARR of the row's `account` in the reporting currency; NULL without a rate."""
+    return in_reporting_currency(f"{account}__arr", f"{account}__currency", reporting=reporting)
+
+
+def _sum(amounts) -> Decimal:
+    """The accounts' converted ARR added up, those without a rate left out."""
+    return sum((amount for amount in amounts if amount is not None), Decimal(0))
+
+
 # --- themes ---------------------------------------------------------------------------------
 
 
-def _theme_rows(part: Slice, before: Slice, currencies: set[str]) -> list[IssueRow]:
+def _theme_rows(
+    part: Slice, before: Slice, reporting: str, unconverted: set[str]
+) -> list[IssueRow]:
     tagged = Response.themes.through.objects.filter(
         part.within("response__answered_at") | before.within("response__answered_at")
     ).annotate(period=_period(part, "response__answered_at"))
@@ -308,21 +334,18 @@ def _theme_rows(part: Slice, before: Slice, currencies: set[str]) -> list[IssueR
     )
     accounts = (
         tagged.filter(response__account__isnull=False)
+        .annotate(arr=_converted("response__account", reporting))
         .values_list(
-            "theme_id",
-            "period",
-            "response__account_id",
-            "response__account__arr",
-            "response__account__currency",
+            "theme_id", "period", "response__account_id", "arr", "response__account__currency"
         )
         .distinct()
         .order_by()
     )
-    reached: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)
+    reached: dict[tuple[int, int], dict[int, Decimal | None]] = defaultdict(dict)
     for theme_id, period, account_id, arr, currency in accounts:
         reached[(theme_id, period)][account_id] = arr
-        if period == NOW:
-            currencies.add(currency)
+        if period == NOW and arr is None:
+            unconverted.add(currency)
     counts = {(row["theme_id"], row["period"]): row for row in counted}
     themes = Theme.objects.in_bulk({theme_id for theme_id, _period_key in counts})
 
@@ -335,7 +358,7 @@ def _theme_rows(part: Slice, before: Slice, currencies: set[str]) -> list[IssueR
             cases=row["cases"],
             accounts=len(arrs),
             detractor_answers=row["detractor_answers"],
-            arr=sum(arrs.values(), Decimal(0)),
+            arr=_sum(arrs.values()),
             answers=row["answers"],
         )
 
@@ -364,34 +387,53 @@ class AffectedAccount:
     name: str
     arr: Decimal
     currency: str
+    converted: Decimal | None = None  # in the reporting currency; None without a rate
 
 
 def affected_accounts(
     *, kind: str, issue_id: int, start: dt.date, end: dt.date
 ) -> list[AffectedAccount]:
     """The accounts a row of `recurring_issues(start=start, end=end)` counts (its `accounts`
-    and `arr`), the largest ARR first: the same cases or answers, picked the same way."""
+    and `arr`), the largest converted ARR first (those without a rate last): the same cases
+    or answers, picked the same way."""
     part = Slice(start=start, end=end)
+    reporting = LoopSettings.current().reporting_currency
     if kind == ROOT_CAUSE:
         rows = (
             _closed_cases(part, part.previous())
             .filter(part.within("closed_at"), account__isnull=False)
             .filter(Q(root_cause_id=issue_id) | Q(root_cause__parent_id=issue_id))
-            .values_list("account_id", "account__name", "account__arr", "account__currency")
+            .annotate(converted=_converted("account", reporting))
+            .values_list(
+                "account_id", "account__name", "account__arr", "account__currency", "converted"
+            )
         )
     else:
-        rows = Response.themes.through.objects.filter(
-            part.within("response__answered_at"),
-            theme_id=issue_id,
-            response__account__isnull=False,
-        ).values_list(
-            "response__account_id",
-            "response__account__name",
-            "response__account__arr",
-            "response__account__currency",
+        rows = (
+            Response.themes.through.objects.filter(
+                part.within("response__answered_at"),
+                theme_id=issue_id,
+                response__account__isnull=False,
+            )
+            .annotate(converted=_converted("response__account", reporting))
+            .values_list(
+                "response__account_id",
+                "response__account__name",
+                "response__account__arr",
+                "response__account__currency",
+                "converted",
+            )
         )
     accounts = {row[0]: AffectedAccount(*row) for row in rows.distinct().order_by()}
-    return sorted(accounts.values(), key=lambda account: (-account.arr, account.name, account.id))
+    return sorted(
+        accounts.values(),
+        key=lambda account: (
+            account.converted is None,
+            -(account.converted or 0),
+            account.name,
+            account.id,
+        ),
+    )
 
 
 def mark_alerts(issues: RecurringIssues) -> RecurringIssues:

@@ -4,6 +4,7 @@ as SQL expressions, to store its lasting part (`Case.risk_base`) and sort the qu
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Case as Conditional
 from django.db.models import (
@@ -23,6 +24,8 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, Floor, Least
 
 from accounts.models import Account, Contact
+from core.conversion import in_reporting_currency
+from core.money import convert
 from playbooks.models import Case, Escalation
 from playbooks.risk import (
     DEFAULT_SHARE,
@@ -51,7 +54,12 @@ def _rounded(weight: int, numerator: Combinable, denominator: int) -> Combinable
 
 
 def _arr_points(weights: RiskWeights) -> Combinable:
-    arr = Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("arr")[:1])
+    converted = in_reporting_currency(reporting=weights.reporting_currency)
+    arr = Subquery(
+        Account.objects.filter(pk=OuterRef("account_id"))
+        .annotate(converted=converted)
+        .values("converted")[:1]
+    )
     money = DecimalField(max_digits=20, decimal_places=2)
     full = Value(weights.arr_full_at, output_field=money)
     at_stake = Least(Coalesce(arr, Value(0, output_field=money)), full)
@@ -136,12 +144,15 @@ def risk_now(weights: RiskWeights, *, today: dt.date, overdue: Q) -> Combinable:
     )
 
 
-def case_risk(case: Case, *, weights: RiskWeights, today: dt.date) -> RiskScore:
+def case_risk(
+    case: Case, *, weights: RiskWeights, today: dt.date, rates: dict[str, Decimal]
+) -> RiskScore:
     """The risk of a case loaded with its account, contact and answer, and annotated with
-    `escalated` and `overdue` (`playbooks.selectors.queue`), part by part."""
+    `escalated` and `overdue` (`playbooks.selectors.queue`), part by part; `rates` are
+    `ExchangeRate.table()`."""
     account = case.account
     return risk_score(
-        arr=account.arr if account else 0,
+        arr=account_arr(account, weights=weights, rates=rates),
         score=case.response.score,
         persona=case.contact.persona,
         influence=case.contact.influence,
@@ -151,3 +162,16 @@ def case_risk(case: Case, *, weights: RiskWeights, today: dt.date) -> RiskScore:
         overdue=bool(getattr(case, "overdue", False)),
         weights=weights,
     )
+
+
+def account_arr(
+    account: Account | None, *, weights: RiskWeights, rates: dict[str, Decimal]
+) -> Decimal:
+    """The ARR the risk score weighs: the account's, in the reporting currency; 0 without an
+    account or a rate for its currency (as `_arr_points` reads it)."""
+    if account is None:
+        return Decimal(0)
+    converted = convert(
+        account.arr, account.currency, reporting=weights.reporting_currency, rates=rates
+    )
+    return converted if converted is not None else Decimal(0)

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Persona
 from core.business_days import add_business_days, parse_holidays
-from core.models import LoopSettings
+from core.models import ExchangeRate, LoopSettings
 from playbooks import escalation_rules, risk
 from playbooks.defaults import said_name
 from playbooks.models import (
@@ -65,6 +65,7 @@ from playbooks.selectors import (
     snapshot_360,
 )
 from playbooks.selectors.cases import HISTORY_FIELDS
+from playbooks.selectors.risk import account_arr
 from playbooks.services import announcements
 from playbooks.services.cases import (
     record_event,
@@ -502,6 +503,7 @@ def open_case(*, response: Response, playbook: Playbook, writes: _CaseWrites | N
     are written with the batch's other cases, when it ends.
     """
     loop = LoopSettings.current()
+    weights = risk.RiskWeights.of(loop)
     now = timezone.now()
     account = response.account
     owner = _owner_for(response, loop)
@@ -523,11 +525,11 @@ def open_case(*, response: Response, playbook: Playbook, writes: _CaseWrites | N
         arr_at_risk=account.arr if (account and detractor) else 0,
         currency=account.currency if account else "",
         risk_base=risk.base_points(
-            arr=account.arr if account else 0,
+            arr=account_arr(account, weights=weights, rates=ExchangeRate.table()),
             score=response.score,
             persona=response.contact.persona,
             influence=response.contact.influence,
-            weights=risk.RiskWeights.of(loop),
+            weights=weights,
         ),
     )
     steps = [

@@ -153,6 +153,11 @@ def _whole(amount: Any) -> str:
     return f"{float(amount):.0f}"
 
 
+def _reporting(amount: Any) -> str:
+    """An ARR of the recurring issues, converted: "270000 EUR"."""
+    return f"{_whole(amount)} {LoopSettings.current().reporting_currency}"
+
+
 def _tell(
     alerts: list[IssueAlert],
     *,
@@ -172,7 +177,7 @@ def _tell(
                 ),
                 issue=named(_issue_names(alert, names)),
                 answers=alert.detractor_answers,
-                arr=_whole(alert.arr),
+                arr=_reporting(alert.arr),
                 start=alert.window_start.isoformat(),
                 end=alert.window_end.isoformat(),
                 accounts=accounts_text(alert),
@@ -254,7 +259,7 @@ def slack_text(alert: IssueAlert) -> str:
     link = f"{settings.NPS_BASE_URL.rstrip('/')}{page_path(alert)}"
     return (
         f":chart_with_upwards_trend: Recurring issue “{name}” reached the alert threshold: "
-        f"{alert.detractor_answers} detractor answers and {_whole(alert.arr)} of ARR affected "
+        f"{alert.detractor_answers} detractor answers and {_reporting(alert.arr)} of ARR affected "
         f"from {alert.window_start} to {alert.window_end}. Accounts: {accounts_text(alert)}. "
         f"{link}"
     )

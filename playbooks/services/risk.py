@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 
-from core.models import LoopSettings
-from core.services import update_loop_settings
+from core.models import ExchangeRate, LoopSettings, User
+from core.services import remove_exchange_rate, set_exchange_rate, update_loop_settings
 from playbooks.models import Case
 from playbooks.risk import RiskWeights
 from playbooks.selectors.risk import base_points
 
 
 def refresh_risk_base(*, cases: QuerySet[Case], weights: RiskWeights | None = None) -> int:
-    """Recompute the stored risk points of `cases` from their account's ARR, their answer's
+    """Recompute the stored risk points of `cases` from their account's ARR (in the reporting
+    currency, with the rates of now), their answer's
     score and their contact's persona and influence, in one UPDATE; only rows whose points
     change are written. Returns how many changed."""
     weights = weights or RiskWeights.of(LoopSettings.current())
@@ -41,8 +43,8 @@ def refresh_risk_of_contacts(*, contact_ids: list[int]) -> int:
 
 def save_loop_settings(**fields: Any) -> LoopSettings:
     """Save the business settings (`core.services.update_loop_settings`); when the risk
-    weights or scales changed, every case's stored risk is recomputed in the same
-    transaction, in one UPDATE."""
+    weights, scales or the reporting currency changed, every case's stored risk is
+    recomputed in the same transaction, in one UPDATE."""
     with transaction.atomic():
         before = RiskWeights.of(LoopSettings.objects.select_for_update().get_or_create(pk=1)[0])
         row = update_loop_settings(**fields)
@@ -50,3 +52,26 @@ def save_loop_settings(**fields: Any) -> LoopSettings:
         if after != before:
             refresh_risk_base(cases=Case.objects.all(), weights=after)
     return row
+
+
+def save_exchange_rate(*, currency: str, rate: Decimal, by: User | None) -> ExchangeRate:
+    """Set the rate of `currency` (`core.services.set_exchange_rate`); the cases of accounts
+    in that currency get their ARR points again in the same transaction."""
+    with transaction.atomic():
+        row = set_exchange_rate(currency=currency, rate=rate, by=by)
+        refresh_risk_base(cases=_cases_in(currency))
+    return row
+
+
+def delete_exchange_rate(*, currency: str) -> bool:
+    """Forget the rate of `currency` (`core.services.remove_exchange_rate`); the ARR of its
+    accounts then weighs nothing in their cases' risk, recomputed in the same transaction."""
+    with transaction.atomic():
+        removed = remove_exchange_rate(currency=currency)
+        if removed:
+            refresh_risk_base(cases=_cases_in(currency))
+    return removed
+
+
+def _cases_in(currency: str) -> QuerySet[Case]:
+    return Case.objects.filter(account__currency=currency)

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.selectors import currencies_without_rate
+from core.models import LoopSettings
 from core.roles import Role, role_required
 from playbooks.forms import DashboardFilterForm
 from playbooks.models import CaseOutcome
@@ -62,6 +64,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             part, today=timezone.localdate(now), renewals_listed=RENEWALS_LISTED
         ),
         "category_labels": dict(Category.choices),
+        "missing": currencies_without_rate(reporting=LoopSettings.current().reporting_currency),
+        "reporting_currency": LoopSettings.current().reporting_currency,
         "campaigns": figures.campaign_rates(part),
         "comments_by_month": figures.comment_rate_by_month(part),
         "themes": figures.recurring_themes(part),
@@ -120,6 +124,11 @@ def _nps_header(first: str) -> Callable[[], list[str]]:
     ]
 
 
+def _reporting_arr() -> str:
+    """The header of ARR converted to the reporting currency: "ARR (EUR)"."""
+    return _("ARR (%(currency)s)") % {"currency": LoopSettings.current().reporting_currency}
+
+
 def _number(value: float | None) -> Decimal | str:
     """A figure rounded to one decimal, written as a number ("-5.3") a spreadsheet sums."""
     if value is None:
@@ -147,7 +156,7 @@ TABLES: dict[str, _Table] = {
         ),
     ),
     "arr-by-category": _Table(
-        lambda: [_("Latest answer"), _("Accounts"), _("ARR")],
+        lambda: [_("Latest answer"), _("Accounts"), _reporting_arr()],
         lambda p: (
             [str(dict(Category.choices).get(c, _("No answer"))), n, arr]
             for c, (n, arr) in figures.arr_at_risk(p).by_latest_category.items()
@@ -158,6 +167,8 @@ TABLES: dict[str, _Table] = {
             _("Account"),
             _("CRM id"),
             _("ARR"),
+            _("Currency"),
+            _reporting_arr(),
             _("Renewal"),
             _("CSM"),
             _("Detractors"),
@@ -168,6 +179,8 @@ TABLES: dict[str, _Table] = {
                 r.account.name,
                 r.account.external_id,
                 r.account.arr,
+                r.account.currency,
+                "" if r.arr is None else r.arr,
                 r.account.renewal_date.isoformat(),
                 r.account.csm.name if r.account.csm else "",
                 r.detractors,

@@ -68,7 +68,7 @@ def recurring_issues_export(request: HttpRequest) -> HttpResponse:
             _("Cases"),
             _("Accounts"),
             _("Detractor answers"),
-            _("ARR affected"),
+            _("ARR affected (%(currency)s)") % {"currency": issues.currency},
             _("Previous period"),
             _("Change"),
         ]

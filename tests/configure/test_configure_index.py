@@ -43,6 +43,7 @@ def test_an_admin_finds_a_card_for_each_configuration_page_with_what_it_is_for(c
 
     for name in (
         "configure-general",
+        "configure-exchange-rates",
         "configure-users",
         "configure-api-keys",
         "configure-api-key-new",

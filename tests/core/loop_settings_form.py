@@ -28,5 +28,6 @@ def settings_form(**changes) -> dict:
         "issue_alert_answers": "10",
         "issue_alert_arr": "250000",
         "issue_alert_days": "30",
+        "reporting_currency": "EUR",
         **changes,
     }

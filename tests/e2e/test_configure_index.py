@@ -17,7 +17,7 @@ def test_the_configuration_menu_leads_to_a_page_of_every_configuration_page(
     expect(page).to_have_url(re.compile(r"/configure/$"))
     expect(page.get_by_role("heading", name="Set NPS Loop up")).to_be_visible()
     cards = page.get_by_role("list", name="Configuration pages").get_by_role("listitem")
-    expect(cards).to_have_count(13)  # webhooks, root causes and survey branding included
+    expect(cards).to_have_count(14)  # webhooks, root causes, branding and rates included
     screenshots("configure-index")
     assert serious_accessibility_violations() == []
 

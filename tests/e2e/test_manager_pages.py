@@ -103,7 +103,7 @@ def test_recurring_issues_lead_from_a_root_cause_to_its_cases(
 
     page.get_by_role("link", name="Recurring issues", exact=True).click()
     expect(
-        page.get_by_role("row", name=re.compile(r"^Support Mark as fixed — Support 2 1 2 900,000"))
+        page.get_by_role("row", name=re.compile(r"^Support Mark as fixed — Support 2 1 2 €900,000"))
     ).to_be_visible()
     screenshots("recurring-issues")
     assert serious_accessibility_violations() == []

@@ -2,12 +2,14 @@
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Persona
+from core.models import ExchangeRate
 from playbooks.models import Case
 from playbooks.services.cases import reassign_case
 from playbooks.services.engine import process_response
@@ -99,6 +101,17 @@ def test_comments_are_escaped(client, account, csm):
     assert "<script>x</script>" not in page
 
 
+def test_the_arr_in_another_currency_shows_its_converted_amount_beside_it(client, account, csm):
+    account.currency = "USD"
+    account.save(update_fields=["currency"])
+    ExchangeRate.objects.create(currency="USD", rate=Decimal("0.5"))
+    client.force_login(csm)
+
+    html = client.get(url(account)).content.decode()
+
+    assert f"${account.arr:,.0f} (€{account.arr / 2:,.0f})" in html
+
+
 @pytest.mark.parametrize("answers", [3, 300])
 def test_the_query_count_does_not_grow_with_the_answers(
     client, account, csm, answers, django_assert_max_num_queries
@@ -107,7 +120,8 @@ def test_the_query_count_does_not_grow_with_the_answers(
         ResponseFactory(contact=ContactFactory(account=account), score=7)
     client.force_login(csm)
 
-    with django_assert_max_num_queries(20):
+    # 21: the settings row too, read once for the reporting currency of the ARR shown
+    with django_assert_max_num_queries(21):
         assert client.get(url(account)).status_code == 200
 
 

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import ExchangeRate
 from playbooks.models import ActionAudience, Case
 from playbooks.services.cases import add_action_item
 from playbooks.services.engine import process_response
@@ -73,9 +74,21 @@ def test_the_book_lists_the_csms_accounts_renewing_soonest_with_last_answer_and_
     assert (later.last_score, later.previous_score, later.trend) == (4, 9, -5)
     assert (undated.last_score, undated.open_case) == (None, None)
     html = page.content.decode()
-    assert "12,000 USD" in html
+    assert "$12,000" in html
     assert "\u22125" in html  # the trend, with a true minus
     assert "Someone Else" not in html
+
+
+def test_an_arr_in_another_currency_shows_its_converted_amount_beside_it(client, csm, book):
+    ExchangeRate.objects.create(currency="USD", rate=Decimal("0.9"))
+    client.force_login(csm)
+
+    page = client.get(HOME)
+
+    soon = page.context["day"].book[0]
+    assert (soon.arr_converted, soon.reporting_currency) == (Decimal("10800.00"), "EUR")
+    html = page.content.decode()
+    assert "$12,000" in html and "€10,800" in html
 
 
 def test_the_cases_and_tasks_that_need_the_csm_come_first(client, csm, book):

@@ -104,7 +104,7 @@ def test_managers_and_admins_see_what_each_escalation_is_about(client, request, 
     case = escalation.case
     assert "Invoices wrong three months running" in html
     assert "Globex" in html
-    assert "20,000 EUR" in html  # the account's ARR
+    assert "€20,000" in html  # the account's ARR
     assert f"Raised by {escalation.raised_by.name}" in html
     assert case.contact.name in html
     assert case.owner.name in html

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core import background
-from core.models import LoopSettings
+from core.models import ExchangeRate, LoopSettings
 from notifications.models import Notification, NotificationKind
 from notifications.tasks import email_notifications
 from playbooks.issue_thresholds import AlertThreshold
@@ -118,14 +118,15 @@ def test_fewer_detractor_answers_than_the_threshold_raise_nothing(two_detractors
 
 def test_a_cause_reaching_the_arr_threshold_is_alerted(csm, root_cause):
     big = AccountFactory(name="Initech", arr=Decimal("300000"), currency="USD")
+    ExchangeRate.objects.create(currency="USD", rate=Decimal("0.9"))
     closed_case(root_cause=root_cause, actor=csm, account=big, score=8)
     threshold(arr=250_000)
 
     raise_issue_alerts()
 
     alert = IssueAlert.objects.get(root_cause=root_cause)
-    assert alert.arr == Decimal("300000")
-    assert alert.accounts[0]["currency"] == "USD"
+    assert alert.arr == Decimal("270000.00")  # in the reporting currency, EUR
+    assert (alert.accounts[0]["arr"], alert.accounts[0]["currency"]) == ("300000.00", "USD")
 
 
 def test_a_theme_is_alerted_on_its_answers(csm):
@@ -203,6 +204,7 @@ def test_the_managers_are_told_in_the_app_with_the_accounts(two_detractors, mana
     assert {note.kind for note in told} == {NotificationKind.ISSUE_THRESHOLD}
     assert any(
         "“Support › Response time” reached the alert threshold: 2 detractor answers" in note.text
+        and "100000 EUR of ARR affected" in note.text  # in the reporting currency
         and "Accounts: Acme (100000 EUR)." in note.text
         for note in told
     )

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import ExchangeRate
 from playbooks.models import RootCause
 from playbooks.selectors.recurring import BY_ARR, recurring_issues
 from surveys.models import Theme
@@ -114,7 +115,45 @@ def test_the_totals_count_every_case_closed_with_a_root_cause(march):
         Decimal("150000"),
     )
     assert issues.closed_before.cases == 1
+    assert issues.currency == "EUR"
     assert issues.currencies == ["EUR"]
+    assert issues.unconverted_currencies == []
+
+
+def test_arr_in_other_currencies_is_converted_to_the_reporting_currency(march, accounts):
+    accounts["globex"].currency = "USD"
+    accounts["globex"].save(update_fields=["currency"])
+    ExchangeRate.objects.create(currency="USD", rate=Decimal("0.8"))
+
+    issues = recurring_issues(**MARCH)
+
+    assert issues.closed.arr == Decimal("140000.00")  # 100 000 EUR + 50 000 USD × 0.8
+    assert row_of(issues.root_causes, "Support").sub_rows[1].now.arr == Decimal("40000.00")
+    assert issues.unconverted_currencies == []
+
+
+def test_arr_in_a_currency_without_a_rate_is_left_out_and_named(march, accounts):
+    accounts["globex"].currency = "CHF"
+    accounts["globex"].save(update_fields=["currency"])
+
+    issues = recurring_issues(**MARCH)
+
+    assert (issues.closed.accounts, issues.closed.arr) == (2, Decimal("100000"))
+    assert issues.unconverted_currencies == ["CHF"]
+
+
+def test_the_page_shows_the_arr_with_the_symbol_and_names_a_currency_without_a_rate(
+    client, manager, march, accounts
+):
+    accounts["globex"].currency = "CHF"
+    accounts["globex"].save(update_fields=["currency"])
+    client.force_login(manager)
+
+    page = client.get(PAGE, {"start": "2026-03-01", "end": "2026-03-31"}).content.decode()
+
+    assert "€100,000" in page
+    assert "The ARR of accounts in CHF is left out" in page
+    assert "not converted" not in page
 
 
 def test_cases_with_nothing_to_fix_are_left_out_and_counted_apart(csm):
@@ -308,7 +347,7 @@ def test_the_csv_has_the_figures_of_the_page(client, manager, march):
         "Cases",
         "Accounts",
         "Detractor answers",
-        "ARR affected",
+        "ARR affected (EUR)",
         "Previous period",
         "Change",
     ]
