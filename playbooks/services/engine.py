@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -34,9 +35,10 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from accounts.models import Persona
+from accounts.models import Account, Persona
 from core.business_days import add_business_days, parse_holidays
 from core.models import ExchangeRate, LoopSettings
+from core.money import convert
 from playbooks import escalation_rules, risk
 from playbooks.defaults import said_name
 from playbooks.models import (
@@ -747,15 +749,31 @@ def _suppress_surveys(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     }
 
 
+def _arr_for_rules(account: Account | None) -> tuple[Decimal, str]:
+    """The ARR the rules compare with their threshold, set in the reporting currency: the
+    account's converted; as it stands, in its own currency, when that has no rate (better
+    a rule that names another currency than a large account never escalated)."""
+    if account is None:
+        return Decimal(0), ""
+    reporting = LoopSettings.current().reporting_currency
+    converted = convert(
+        account.arr, account.currency, reporting=reporting, rates=ExchangeRate.table()
+    )
+    if converted is None:
+        return account.arr, account.currency
+    return converted, reporting
+
+
 def _escalation_rules(opening: _Opening, step: CaseStep) -> dict[str, Any]:
     case = opening.case
     limits = escalation_rules.thresholds(step.options)
     response, account, contact = case.response, case.account, case.contact
     if response.category != Category.DETRACTOR and not step.options.get("all_categories"):
         return {"raised": [], "note": "Rules apply to detractors only."}
+    arr, currency = _arr_for_rules(account)
     facts = escalation_rules.CaseFacts(
-        arr=account.arr if account else 0,
-        currency=account.currency if account else "",
+        arr=arr,
+        currency=currency,
         persona=contact.persona,
         persona_label=str(Persona(contact.persona).label),
         account_detractors_in_window=opening.account_detractors_since(
