@@ -69,10 +69,14 @@ def flush_by_deleting(django_db_setup, django_db_blocker) -> Iterator[None]:
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
+        quoted = [self.quote_name(table) for table in tables]
         return [
             "SET LOCAL session_replication_role = replica",
+            # As TRUNCATE would: wait for a worker or a live server still writing, and keep
+            # them out until the tables are empty (a row they commit meanwhile would stay).
+            f"LOCK TABLE {', '.join(quoted)} IN ACCESS EXCLUSIVE MODE",
             # Table names from Django's own introspection, quoted: no outside input.
-            *(f"DELETE FROM {self.quote_name(table)}" for table in tables),  # noqa: S608
+            *(f"DELETE FROM {table}" for table in quoted),  # noqa: S608
         ]
 
     DatabaseOperations.sql_flush = sql_flush
