@@ -123,27 +123,40 @@ def _pages(role: Role, world: dict) -> list[tuple[str, str]]:
             ("campaign", reverse("campaign-detail", args=[world["campaign"].pk])),
         ]
     if role == Role.ADMIN:
-        pages += [
-            ("playbooks", reverse("playbook-list")),
-            ("playbook-editor", reverse("playbook-edit", args=[world["playbook"].pk])),
-        ] + [
-            (name, reverse(f"configure-{name}"))
-            for name in (
-                "index",
-                "general",
-                "themes",
-                "branding",
-                "root-causes",
-                "customer-emails",
-                "users",
-                "user-new",
-                "api-keys",
-                "imports",
-                "lockouts",
-                "webhooks",
-                "webhook-new",
-            )
-        ]
+        pages += (
+            [
+                ("playbooks", reverse("playbook-list")),
+                ("playbook-editor", reverse("playbook-edit", args=[world["playbook"].pk])),
+            ]
+            + [
+                (name, reverse(f"configure-{name}"))
+                for name in (
+                    "index",
+                    "general",
+                    "themes",
+                    "branding",
+                    "root-causes",
+                    "customer-emails",
+                    "users",
+                    "user-new",
+                    "api-keys",
+                    "imports",
+                    "lockouts",
+                    "webhooks",
+                    "webhook-new",
+                    "theme-new",
+                    "root-cause-new",
+                    "api-key-new",
+                )
+            ]
+            + [
+                ("user-edit", reverse("configure-user-edit", args=[world["people"][Role.CSM].pk])),
+                (
+                    "customer-email-edit",
+                    reverse("configure-customer-email-edit", args=["acknowledgment", "fr"]),
+                ),
+            ]
+        )
     return pages
 
 
