@@ -1,7 +1,7 @@
 """Every main page of each role, in English and French, at a laptop's width (1280 px) and a
 phone's (390 px): the page never scrolls sideways (a table may, inside its own
-`.table-responsive` box), a list filter shows the whole of its chosen option at 1280 px,
-axe-core finds nothing serious, and a screenshot of each is kept for review."""
+`.table-responsive` box); at 1280 px a list filter shows the whole of its chosen option and
+a search box its hint; axe-core finds nothing serious; a screenshot of each is kept."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -28,22 +28,29 @@ pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
-# For each visible select of a filter form (a GET form): is the chosen option's text wider
-# than the room the select leaves it, between its padding and its arrow?
+# For each visible list of a filter form (a GET form), and each search box's hint: is the
+# chosen option's text (the hint's) wider than the room the control leaves it, between its
+# padding and its arrow?
 CUT_OFF_FILTERS = """
 () => {
   const canvas = document.createElement("canvas").getContext("2d");
-  return [...document.querySelectorAll("form[method='get'] select, form:not([method]) select")]
-    .filter((select) => select.offsetParent !== null && select.selectedIndex >= 0)
-    .map((select) => {
-      const style = getComputedStyle(select);
+  const filters = document.querySelectorAll(
+    "form[method='get'] select, form:not([method]) select, form[method='get'] input[placeholder]"
+  );
+  return [...filters]
+    .filter((control) => control.offsetParent !== null)
+    .filter((control) => control.tagName !== "SELECT" || control.selectedIndex >= 0)
+    .map((control) => {
+      const style = getComputedStyle(control);
       canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-      const text = select.options[select.selectedIndex].text.trim();
-      const room = select.clientWidth - parseFloat(style.paddingLeft)
-        - parseFloat(style.paddingRight);
-      return {name: select.name || select.id, text, room, needed: canvas.measureText(text).width};
+      const text = control.tagName === "SELECT"
+        ? control.options[control.selectedIndex].text.trim() : control.placeholder;
+      // Chromium keeps room for a search box's clear button, even while it is hidden.
+      const room = control.clientWidth - parseFloat(style.paddingLeft)
+        - parseFloat(style.paddingRight) - (control.type === "search" ? 20 : 0);
+      return {name: control.name || control.id, text, room, needed: canvas.measureText(text).width};
     })
-    .filter((select) => select.needed > select.room + 1);
+    .filter((control) => control.needed > control.room + 1);
 }
 """
 
@@ -184,10 +191,10 @@ def test_every_page_fits_both_widths_and_passes_axe(
             for element in page.evaluate(WIDER_THAN_THE_WINDOW):
                 problems.append(f"{where}: wider than the window: {element}")
             if width == "1280":
-                for select in page.evaluate(CUT_OFF_FILTERS):
+                for control in page.evaluate(CUT_OFF_FILTERS):
                     problems.append(
-                        f"{where}: filter {select['name']} cuts off '{select['text']}'"
-                        f" ({select['needed']:.0f} px of text in {select['room']:.0f} px)"
+                        f"{where}: filter {control['name']} cuts off '{control['text']}'"
+                        f" ({control['needed']:.0f} px of text in {control['room']:.0f} px)"
                     )
             for violation in serious_accessibility_violations():
                 problems.append(f"{where}: {violation}")
