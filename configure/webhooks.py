@@ -47,6 +47,11 @@ class EndpointForm(forms.Form):
         label=gettext_lazy("Events"),
         choices=EVENT_CHOICES,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": gettext_lazy(
+                "Tick at least one event: the endpoint is sent only the events ticked."
+            )
+        },
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -621,6 +622,25 @@ class ResolveEscalationForm(forms.Form):
 # --- the playbook editor ------------------------------------------------------------------
 
 
+def _number_errors(message) -> dict:
+    """The same message for every way a number can be wrong (not a number, not whole, out
+    of range, too long): the message gives the range, which is the fix."""
+    kinds = ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places")
+    return {kind: message for kind in kinds} | {"max_whole_digits": message}
+
+
+SLA_RANGE = _("Give a whole number of business days from 0 to 260 (about a year).")
+SCORE_RANGE = _("Scores go from 0 to 10: enter a whole number from 0 to 10, or leave empty.")
+# About a year of business days: a case or step due later is never followed up on time.
+MAX_BUSINESS_DAYS = 260
+
+
+def _at_most(field: forms.Field, limit: int) -> None:
+    """Refuse (and tell the browser's number box) a value above `limit`."""
+    field.validators.append(MaxValueValidator(limit))
+    field.widget.attrs["max"] = limit
+
+
 class PlaybookForm(forms.ModelForm):
     class Meta:
         model = Playbook
@@ -640,18 +660,36 @@ class PlaybookForm(forms.ModelForm):
             "sla_business_days",
             "group_by_account",
         ]
+        error_messages = {
+            "min_score": _number_errors(SCORE_RANGE),
+            "max_score": _number_errors(SCORE_RANGE),
+            "min_arr": _number_errors(
+                _("Give an amount of 0 or more in your accounts' currency, or leave empty.")
+            ),
+            "sla_business_days": _number_errors(SLA_RANGE) | {"required": SLA_RANGE},
+            "priority": _number_errors(
+                _(
+                    "Give a whole number from -32768 to 32767: when several playbooks match "
+                    "an answer, the highest wins."
+                )
+            ),
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["segment"].choices = [("", _("Any segment")), *Segment.choices]
         self.fields["description"].widget.attrs["rows"] = 3
+        # The model takes any amount; a negative one would only confuse who reads the rule.
+        self.fields["min_arr"].validators.append(MinValueValidator(0))
+        self.fields["min_arr"].widget.attrs["min"] = 0
+        _at_most(self.fields["sla_business_days"], MAX_BUSINESS_DAYS)
 
     def clean(self) -> dict:
         cleaned = super().clean()
         for name in ("min_score", "max_score"):
             value = cleaned.get(name)
             if value is not None and value > 10:
-                self.add_error(name, _("Scores go from 0 to 10: enter 10 or less, or leave empty."))
+                self.add_error(name, SCORE_RANGE)
         low, high = cleaned.get("min_score"), cleaned.get("max_score")
         if low is not None and high is not None and low > high:
             self.add_error(
@@ -696,6 +734,7 @@ class StepForm(forms.ModelForm):
         max_value=365,
         initial=14,
         help_text=_("Counted from the day the action plan is complete."),
+        error_messages=_number_errors(_("Give a whole number of days from 1 to 365.")),
     )
     arr_threshold = forms.DecimalField(
         label=_("Escalate from this ARR"),
@@ -704,6 +743,9 @@ class StepForm(forms.ModelForm):
         max_digits=14,
         decimal_places=0,
         initial=DEFAULT_THRESHOLDS["arr_threshold"],
+        error_messages=_number_errors(
+            _("Give a whole amount of 0 or more in your accounts' currency, without decimals.")
+        ),
     )
     key_personas = forms.MultipleChoiceField(
         label=_("Escalate when the detractor is"),
@@ -718,6 +760,7 @@ class StepForm(forms.ModelForm):
         min_value=2,
         max_value=100,
         initial=DEFAULT_THRESHOLDS["detractor_count"],
+        error_messages=_number_errors(_("Give a whole number of detractors from 2 to 100.")),
     )
     detractor_window_days = forms.IntegerField(
         label=_("…within (days)"),
@@ -725,6 +768,7 @@ class StepForm(forms.ModelForm):
         min_value=1,
         max_value=730,
         initial=DEFAULT_THRESHOLDS["detractor_window_days"],
+        error_messages=_number_errors(_("Give a whole number of days from 1 to 730 (two years).")),
     )
     renewal_within_days = forms.IntegerField(
         label=_("Escalate when the renewal is within (days)"),
@@ -733,6 +777,9 @@ class StepForm(forms.ModelForm):
         max_value=730,
         initial=DEFAULT_THRESHOLDS["renewal_within_days"],
         help_text=_("0 switches this rule off."),
+        error_messages=_number_errors(
+            _("Give a whole number of days from 0 to 730 (two years); 0 switches this rule off.")
+        ),
     )
     all_categories = forms.BooleanField(
         label=_("Apply the rules to passives and promoters too"),
@@ -767,6 +814,14 @@ class StepForm(forms.ModelForm):
             "assignee_user",
         ]
         widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {
+            "due_in_days": _number_errors(
+                _(
+                    "Give a whole number of business days from 0 to 260 (about a year), "
+                    "or leave empty for no due date."
+                )
+            )
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -776,6 +831,7 @@ class StepForm(forms.ModelForm):
             .distinct()
             .order_by("display_name", "username")
         )
+        _at_most(self.fields["due_in_days"], MAX_BUSINESS_DAYS)
         if self.instance.pk:
             for field, key in self.SETTINGS.get(self.instance.kind, ()):
                 if key in self.instance.options:
@@ -821,12 +877,25 @@ class StepForm(forms.ModelForm):
 class PreviewForm(forms.Form):
     """A sample answer, to see which playbook and steps it would get."""
 
-    score = forms.IntegerField(label=_("Score"), min_value=0, max_value=10, initial=3)
+    score = forms.IntegerField(
+        label=_("Score"),
+        min_value=0,
+        max_value=10,
+        initial=3,
+        error_messages=_number_errors(_("Give a whole score from 0 to 10."))
+        | {"required": _("Give a whole score from 0 to 10.")},
+    )
     segment = forms.ChoiceField(
         label=_("Segment"), required=False, choices=[("", _("No account")), *Segment.choices]
     )
     tier = forms.CharField(label=_("Tier"), required=False, max_length=50)
-    arr = forms.DecimalField(label=_("ARR"), required=False, min_value=0, max_digits=14)
+    arr = forms.DecimalField(
+        label=_("ARR"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        error_messages=_number_errors(_("Give an amount of 0 or more, or leave empty.")),
+    )
 
 
 class CustomerMessageForm(forms.Form):

@@ -1,6 +1,7 @@
 """The Configuration pages of outbound webhooks: admins only; add, test, replay, switch,
 remove, each followed by a message."""
 
+import html
 import json
 
 import pytest
@@ -74,6 +75,26 @@ def test_a_private_url_is_refused_with_the_reason_on_the_form(as_admin):
 
     assert reply.status_code == 422
     assert "private or local address" in reply.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "Tick at least one event: the endpoint is sent only the events ticked."),
+        ("fr", "Cochez au moins un événement : le point de terminaison ne reçoit que"),
+    ],
+)
+def test_an_endpoint_without_events_is_refused_saying_to_tick_one(
+    as_admin, admin_user, language, says
+):
+    admin_user.language = language
+    admin_user.save(update_fields=["language"])
+
+    reply = as_admin.post(reverse("configure-webhook-new"), {"url": "https://crm.acme.example/h"})
+
+    assert reply.status_code == 422
+    assert says in html.unescape(reply.content.decode())
     assert not WebhookEndpoint.objects.exists()
 
 
