@@ -109,7 +109,8 @@ def _world() -> dict:
 
 
 def _pages(role: Role, world: dict) -> list[tuple[str, str]]:
-    """(name, path) of every main page `role` opens."""
+    """(name, path) of every main page `role` opens. An admin's workspace pages are the
+    manager's, checked in the manager's run: the admin's run opens their own pages."""
     pages = [
         ("home", reverse("home")),
         ("cases", reverse("case-queue")),
@@ -121,7 +122,9 @@ def _pages(role: Role, world: dict) -> list[tuple[str, str]]:
         ("notifications", reverse("notification-list")),
         ("profile", reverse("profile")),
     ]
-    if role in (Role.MANAGER, Role.ADMIN):
+    if role == Role.ADMIN:
+        pages = pages[:1]  # home: the admin's menu
+    if role == Role.MANAGER:
         pages += [
             ("dashboard", reverse("dashboard")),
             ("recurring-issues", reverse("recurring-issues")),
