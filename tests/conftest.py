@@ -97,7 +97,8 @@ def migrated_rows(django_db_setup, django_db_blocker) -> None:
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """Keep the tests of tests/demo/seeded/ on one xdist worker: they share one seeding."""
+    """Keep the tests of tests/demo/seeded/ on one xdist worker: they share one seeding; and
+    spread the page sweep's tests, which share nothing, over the workers."""
     if config.getoption("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -106,6 +107,9 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith("tests/demo/seeded/"):
                 return "tests/demo/seeded/"
+            # A minute and a half of pages, each test with its own world: spread them.
+            if nodeid.startswith("tests/e2e/test_every_page.py"):
+                return nodeid
             return super()._split_scope(nodeid)
 
     return DemoTogether(config, log)
