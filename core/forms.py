@@ -226,8 +226,8 @@ def _issue_alert_fields() -> dict[str, forms.Field]:
             ),
             help_text=_(
                 "A root cause or a theme whose accounts add up to this ARR within the alert window "
-                "is told to the managers (amounts in different currencies are added as they are). "
-                "0: ARR raises no alert. 250000 by default."
+                "is told to the managers (in the reporting currency; an account whose currency has "
+                "no rate is left out). 0: ARR raises no alert. 250000 by default."
             ),
         ),
         "issue_alert_days": forms.IntegerField(
