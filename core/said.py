@@ -85,6 +85,13 @@ def named(names: dict[str, str]) -> dict[str, dict[str, str]]:
     return {"named": names}
 
 
+def in_reader_language(names: dict[str, str]) -> str:
+    """Of a name kept in several languages ({"en": ..., "fr": ...}), the reader's, or the
+    English one when it has none in theirs."""
+    language = (translation.get_language() or "en").split("-")[0]
+    return names.get(language) or names.get("en", "")
+
+
 def sentences(*said: Said) -> dict[str, list]:
     """A parameter made of whole sentences, each translated, shown one after the other."""
     return {"sentences": [s.as_json() for s in said]}
@@ -135,9 +142,7 @@ def _value(value: Any) -> Any:
         if "sentences" in value:
             return " ".join(render(said) for said in value["sentences"])
         if "named" in value:
-            names = value["named"]
-            language = (translation.get_language() or "en").split("-")[0]
-            return names.get(language) or names.get("en", "")
+            return in_reader_language(value["named"])
     return value
 
 

@@ -15,12 +15,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
-from django.utils.translation import get_language, gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Segment
 from core.access import Reach, reach_of
-from core.said import render
+from core.said import in_reader_language, render
 from surveys.models import Category, Response, Suppression, Theme
 
 
@@ -279,10 +279,7 @@ class RootCause(models.Model):
     def display_name(self) -> str:
         """The name in the reader's language: the French one when they read French and it
         has one."""
-        language = get_language() or ""
-        if language.startswith("fr") and self.name_fr:
-            return self.name_fr
-        return self.name
+        return in_reader_language({"en": self.name, "fr": self.name_fr})
 
     @property
     def label(self) -> str:
@@ -1535,7 +1532,7 @@ class IssueFix(models.Model):
     @property
     def issue_label(self) -> str:
         """The issue's name in the reader's language."""
-        return self.issue_labels()["fr" if (get_language() or "").startswith("fr") else "en"]
+        return in_reader_language(self.issue_labels())
 
     def template(self, language: str) -> tuple[str, str]:
         """The subject and body of the email in `language` (en or fr)."""

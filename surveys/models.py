@@ -8,11 +8,12 @@ from django.db.models import Case, Count, DateField, Q, Value, When
 from django.db.models.functions import Cast, TruncDate
 from django.db.models.lookups import LessThan
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Contact, Persona, Segment
 from core.periods import period_filter
+from core.said import in_reader_language
 from surveys.nps import NpsSummary, summary_of
 
 
@@ -203,9 +204,7 @@ class Theme(models.Model):
     def display_name(self) -> str:
         """The name in the reader's language: the French one when they read French and it
         has one."""
-        if (get_language() or "").startswith("fr") and self.name_fr:
-            return self.name_fr
-        return self.name
+        return in_reader_language({"en": self.name, "fr": self.name_fr})
 
     @property
     def keywords(self) -> list[str]:
