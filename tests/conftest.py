@@ -96,14 +96,31 @@ def migrated_rows(django_db_setup, django_db_blocker) -> None:
     _migrated["blocker"] = django_db_blocker
 
 
+# Work units that start a browser, a live server, Celery workers or the seeded demo: each
+# takes seconds to a minute. They are handed out first, so that at the end of the run the
+# two workers share out short units rather than one of them waiting on the other.
+SLOW_FIRST = (
+    "tests/demo/seeded/",
+    "tests/e2e/test_every_page.py",
+    "tests/api/test_schema_conformance.py",
+    "tests/e2e/",
+    "tests/webhooks/",
+    "tests/playbooks/test_worker.py",
+    "tests/playbooks/test_fresh_start.py",
+    "tests/playbooks/test_engine_queues.py",
+    "tests/core/test_run_dev_stops.py",
+)
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """Keep the tests of tests/demo/seeded/ on one xdist worker: they share one seeding; and
-    spread the page sweep's tests, which share nothing, over the workers."""
+    """Keep the tests of tests/demo/seeded/ on one xdist worker: they share one seeding;
+    spread the page sweep's tests, which share nothing, over the workers; and hand out the
+    slow units first (`SLOW_FIRST`), then the others from the largest."""
     if config.getoption("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class DemoTogether(LoadScopeScheduling):
+    class SlowFirst(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith("tests/demo/seeded/"):
                 return "tests/demo/seeded/"
@@ -112,7 +129,15 @@ def pytest_xdist_make_scheduler(config, log):
                 return nodeid
             return super()._split_scope(nodeid)
 
-    return DemoTogether(config, log)
+        def _assign_work_unit(self, node) -> None:
+            if not getattr(self, "_slow_moved_first", False):
+                self._slow_moved_first = True
+                for prefix in reversed(SLOW_FIRST):
+                    for scope in [s for s in reversed(self.workqueue) if s.startswith(prefix)]:
+                        self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return SlowFirst(config, log)
 
 
 def _empties_the_tables(item: pytest.Item) -> bool:

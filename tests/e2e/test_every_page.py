@@ -1,7 +1,11 @@
 """Every main page of each role, in English and French, at a laptop's width (1280 px) and a
 phone's (390 px): the page never scrolls sideways (a table may, inside its own
 `.table-responsive` box); at 1280 px a list filter shows the whole of its chosen option and
-a search box its hint; axe-core finds nothing serious; a screenshot of each is kept."""
+a search box its hint; axe-core finds nothing serious; a screenshot of each is kept.
+
+axe runs at both widths in English, and at the phone's in French: the markup and colours
+are the same in both languages, and French's longer words wrap and crowd most on a phone.
+A fifth of a second of axe per page and width: the sweep's largest cost."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -199,8 +203,9 @@ def test_every_page_fits_both_widths_and_passes_axe(
                         f"{where}: filter {control['name']} cuts off '{control['text']}'"
                         f" ({control['needed']:.0f} px of text in {control['room']:.0f} px)"
                     )
-            for violation in serious_accessibility_violations():
-                problems.append(f"{where}: {violation}")
+            if language == "en" or width == "390":
+                for violation in serious_accessibility_violations():
+                    problems.append(f"{where}: {violation}")
             # JPEG: quicker to write and smaller than PNG, for some 200 screenshots a run.
             page.screenshot(
                 path=ARTIFACTS / f"every-page-{role.value}-{language}-{name}-{width}.jpg",
