@@ -257,6 +257,8 @@ class _Staging:
         self.name = name
         self.tables = {"staging": name, **_tables()}
         self.tables["campaign_of_row"] = _CAMPAIGN_OF_ROW.format(**self.tables)
+        # Each address's keyed hash, computed once: a file holds a few thousand people.
+        self._hashes: dict[str, str] = {}
 
     def _sql(self, query: str) -> str:
         return query.format(**self.tables)
@@ -290,7 +292,7 @@ class _Staging:
                         result.invalid_rows += 1
                         result.errors.extend(row.errors)
                         continue
-                    copy.write_row(_staged_row(row, batch, answer))
+                    copy.write_row(_staged_row(row, batch, answer, self._hash(answer.email)))
             result.rows += len(rows)
             batches.append((batch, len(rows)))
             if progress is not None:
@@ -299,6 +301,12 @@ class _Staging:
         self._reject_erased(result)
         self._execute("ANALYZE {staging}")
         return batches
+
+    def _hash(self, email: str) -> str:
+        hashed = self._hashes.get(email)
+        if hashed is None:
+            hashed = self._hashes[email] = address_hash(email)
+        return hashed
 
     def _reject_erased(self, result: ImportResult) -> None:
         """A row from a person erased at their request is an error (their answers are not
@@ -577,7 +585,7 @@ def _queue_engine_work(*, live: list[int], history: list[int]) -> None:
     response_batch_recorded.send(sender=Response, response_ids=live, history_ids=history)
 
 
-def _staged_row(row: Row, batch: int, answer: AnswerIn) -> tuple:
+def _staged_row(row: Row, batch: int, answer: AnswerIn, hashed_address: str) -> tuple:
     return (
         row.line,
         batch,
@@ -592,7 +600,7 @@ def _staged_row(row: Row, batch: int, answer: AnswerIn) -> tuple:
         answer.language,
         row.cells.get("campaign"),
         json.dumps(answer.payload),
-        address_hash(answer.email),
+        hashed_address,
     )
 
 
