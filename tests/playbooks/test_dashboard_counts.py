@@ -345,3 +345,23 @@ def test_a_page_in_another_time_zone_reads_the_answers(answers, settings):
 
     assert not last_90_days().counted_by_day
     assert dashboard.nps_of(last_90_days()).responses == 6
+
+
+def test_an_account_s_latest_answer_is_its_newest_whatever_order_answers_arrive_in(answers):
+    enterprise, champion = answers["enterprise"], answers["champion"]
+    newest = LatestAnswer.objects.get(account=enterprise).response_id
+    # An answer given long ago, stored now (an import of history): the latest stays.
+    ResponseFactory(contact=champion, score=0, answered_at=timezone.now() - dt.timedelta(days=300))
+    assert LatestAnswer.objects.get(account=enterprise).response_id == newest
+    # Several answers of the account in one statement: the newest of them takes over.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO surveys_response (contact_id, account_id, score, comment, answered_at,"
+            " source, external_id, language, created_at, updated_at)"
+            " SELECT %s, %s, score, '', now() - make_interval(mins => score), 'csv',"
+            " 'late-' || score, '', now(), now() FROM generate_series(3, 5) AS score",
+            [champion.pk, enterprise.pk],
+        )
+    latest = LatestAnswer.objects.get(account=enterprise)
+    assert (latest.response.external_id, latest.category) == ("late-3", "detractor")
+    assert_counts_are_exact()
