@@ -115,8 +115,11 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
 
     if errors:
         raise ValidationError(errors)
-    return dataclasses.replace(
-        answer,
+    # Built directly rather than with dataclasses.replace, which reads the fields anew
+    # for each of an import's rows.
+    return AnswerIn(
+        source=source,
+        campaign=raw["campaign"],
         external_id=external_id,
         email=email,
         score=score,
