@@ -85,6 +85,7 @@ RESPONSE_COLUMNS = (
 # Rows read, checked and staged at a time, and rows written per transaction: large enough
 # for set-based work to pay, small enough for memory to stay flat and progress to show.
 RESPONSE_CHUNK_SIZE = 10_000
+_HASHES_KEPT = 50_000
 _CAMPAIGN_NAME = text(200)
 
 
@@ -257,7 +258,8 @@ class _Staging:
         self.name = name
         self.tables = {"staging": name, **_tables()}
         self.tables["campaign_of_row"] = _CAMPAIGN_OF_ROW.format(**self.tables)
-        # Each address's keyed hash, computed once: a file holds a few thousand people.
+        # Each address's keyed hash, computed once: a file holds a few thousand people. At
+        # most `_HASHES_KEPT` are kept, so that memory stays flat on a file of a million.
         self._hashes: dict[str, str] = {}
 
     def _sql(self, query: str) -> str:
@@ -305,6 +307,8 @@ class _Staging:
     def _hash(self, email: str) -> str:
         hashed = self._hashes.get(email)
         if hashed is None:
+            if len(self._hashes) >= _HASHES_KEPT:
+                self._hashes.clear()
             hashed = self._hashes[email] = address_hash(email)
         return hashed
 
