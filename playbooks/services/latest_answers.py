@@ -40,8 +40,8 @@ $$
 
 # New answers only add to what is kept: each account's latest is the newer of its kept
 # row and its newest new answer, read from the statement's new rows alone. Rewriting the
-# accounts from all their answers read every answer of ten thousand accounts for a batch
-# of an import.
+# accounts from all their answers read, for each batch of an import, every answer of the
+# accounts its ten thousand answers belong to.
 _ADDED = f"""
     INSERT INTO playbooks_latestanswer ({_COLUMNS})
     SELECT DISTINCT ON (account_id) account_id, id, answered_at, category
