@@ -1372,7 +1372,52 @@ class IssueKind(models.TextChoices):
     THEME = "theme", _("Theme")
 
 
-class IssueAlert(models.Model):
+# An alert or a fix names exactly one issue: a root cause, or a theme.
+NAMES_ONE_ISSUE = Q(kind="root_cause", root_cause__isnull=False, theme__isnull=True) | Q(
+    kind="theme", theme__isnull=False, root_cause__isnull=True
+)
+
+
+class AboutAnIssue(models.Model):
+    """What a recurring issue's alert and fix share: the root cause or the theme it is."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=IssueKind.choices)
+    root_cause = models.ForeignKey(
+        RootCause,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="%(class)s_set",
+        verbose_name=_("root cause"),
+    )
+    theme = models.ForeignKey(
+        Theme,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="%(class)s_set",
+        verbose_name=_("theme"),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def issue_id(self) -> int:
+        return self.root_cause_id if self.kind == IssueKind.ROOT_CAUSE else self.theme_id
+
+    @property
+    def issue(self) -> RootCause | Theme:
+        return self.root_cause if self.kind == IssueKind.ROOT_CAUSE else self.theme
+
+    def issue_labels(self) -> dict[str, str]:
+        """The issue's name in English and French; a sub-cause's behind its cause's."""
+        if self.kind == IssueKind.ROOT_CAUSE:
+            return self.root_cause.labels()
+        return {"en": self.theme.name, "fr": self.theme.name_fr or self.theme.name}
+
+
+class IssueAlert(AboutAnIssue):
     """A root cause or a theme that reached the alert threshold of the settings (detractor
     answers or ARR affected within a number of days), told to the managers once.
 
@@ -1381,23 +1426,6 @@ class IssueAlert(models.Model):
     since (`retire_issue_alerts`), it stops being current and the issue may be told again.
     """
 
-    kind = models.CharField(_("kind"), max_length=20, choices=IssueKind.choices)
-    root_cause = models.ForeignKey(
-        RootCause,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="alerts",
-        verbose_name=_("root cause"),
-    )
-    theme = models.ForeignKey(
-        Theme,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="alerts",
-        verbose_name=_("theme"),
-    )
     window_start = models.DateField(_("from"))
     window_end = models.DateField(_("until"))
     cases = models.PositiveIntegerField(_("cases"), default=0)
@@ -1415,11 +1443,7 @@ class IssueAlert(models.Model):
         verbose_name = _("recurring issue alert")
         verbose_name_plural = _("recurring issue alerts")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="root_cause", root_cause__isnull=False, theme__isnull=True)
-                | Q(kind="theme", theme__isnull=False, root_cause__isnull=True),
-                name="issue_alert_names_its_issue",
-            ),
+            models.CheckConstraint(condition=NAMES_ONE_ISSUE, name="issue_alert_names_its_issue"),
             models.UniqueConstraint(
                 fields=["root_cause"],
                 condition=Q(current=True, root_cause__isnull=False),
@@ -1435,10 +1459,6 @@ class IssueAlert(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.issue_id}: {self.window_start} – {self.window_end}"
 
-    @property
-    def issue_id(self) -> int:
-        return self.root_cause_id if self.kind == IssueKind.ROOT_CAUSE else self.theme_id
-
 
 # --- recurring issues: fixes -------------------------------------------------------------
 
@@ -1446,28 +1466,11 @@ class IssueAlert(models.Model):
 FIX_NOTE_MAX_LENGTH = 2000
 
 
-class IssueFix(models.Model):
+class IssueFix(AboutAnIssue):
     """A recurring issue a manager marked as fixed, with the release note: the linked
     cases' timelines say it, the contacts who raised it may be emailed about it, and their
     NPS before and after shows whether it worked."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=IssueKind.choices)
-    root_cause = models.ForeignKey(
-        RootCause,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="fixes",
-        verbose_name=_("root cause"),
-    )
-    theme = models.ForeignKey(
-        Theme,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="fixes",
-        verbose_name=_("theme"),
-    )
     note = models.TextField(_("release note"), max_length=FIX_NOTE_MAX_LENGTH)
     fixed_at = models.DateTimeField(_("fixed at"))
     fixed_by = models.ForeignKey(
@@ -1502,11 +1505,7 @@ class IssueFix(models.Model):
         verbose_name = _("fixed issue")
         verbose_name_plural = _("fixed issues")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="root_cause", root_cause__isnull=False, theme__isnull=True)
-                | Q(kind="theme", theme__isnull=False, root_cause__isnull=True),
-                name="issue_fix_names_its_issue",
-            ),
+            models.CheckConstraint(condition=NAMES_ONE_ISSUE, name="issue_fix_names_its_issue"),
             models.CheckConstraint(
                 condition=Q(raised_from__lte=F("raised_to")), name="issue_fix_period_in_order"
             ),
@@ -1514,20 +1513,6 @@ class IssueFix(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.issue_id} fixed {self.fixed_at:%Y-%m-%d}"
-
-    @property
-    def issue_id(self) -> int:
-        return self.root_cause_id if self.kind == IssueKind.ROOT_CAUSE else self.theme_id
-
-    @property
-    def issue(self) -> RootCause | Theme:
-        return self.root_cause if self.kind == IssueKind.ROOT_CAUSE else self.theme
-
-    def issue_labels(self) -> dict[str, str]:
-        """The issue's name in English and French; a sub-cause's behind its cause's."""
-        if self.kind == IssueKind.ROOT_CAUSE:
-            return self.root_cause.labels()
-        return {"en": self.theme.name, "fr": self.theme.name_fr or self.theme.name}
 
     @property
     def issue_label(self) -> str:
