@@ -1,6 +1,8 @@
+import time
 from collections.abc import Iterator
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -98,7 +100,7 @@ def migrated_rows(django_db_setup, django_db_blocker) -> None:
 
 # Work units that start a browser, a live server, Celery workers or the seeded demo: each
 # takes seconds to a minute. They are handed out first, so that at the end of the run the
-# two workers share out short units rather than one of them waiting on the other.
+# workers share out short units rather than one of them waiting on the others.
 SLOW_FIRST = (
     "tests/demo/seeded/",
     "tests/e2e/test_every_page.py",
@@ -218,6 +220,16 @@ def empty_cache():
     yield
     cache.clear()
     forget_subscriptions_here()
+
+
+@pytest.fixture
+def one_rate_window() -> Iterator[None]:
+    """The clock runs from the start of the current hour, which also starts every
+    rate-limit window (a minute, ten, fifteen): a test's requests all fall in one window,
+    however close to a window's end the test began."""
+    now = time.time()
+    with time_machine.travel(now - now % 3600, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -63,7 +63,9 @@ def test_a_browser_session_posting_without_csrf_token_gets_a_json_403(csm):
     assert_api_error(reply, 403, "permission_denied")
 
 
-def test_too_many_requests_is_a_json_429_saying_when_to_come_back(api_client, settings):
+def test_too_many_requests_is_a_json_429_saying_when_to_come_back(
+    api_client, settings, one_rate_window
+):
     settings.NPS_API_RATE_PER_MINUTE = 2
     for _ in range(2):
         assert api_client.get("/api/v1/suppressions").status_code == 200
@@ -74,7 +76,7 @@ def test_too_many_requests_is_a_json_429_saying_when_to_come_back(api_client, se
     assert 1 <= int(reply["Retry-After"]) <= 60
 
 
-def test_the_rate_limit_counts_each_key_apart(api_client, settings):
+def test_the_rate_limit_counts_each_key_apart(api_client, settings, one_rate_window):
     settings.NPS_API_RATE_PER_MINUTE = 1
     other = APIClient()
     other.credentials(HTTP_AUTHORIZATION=f"Bearer {create_integration(name='other').key}")

@@ -122,7 +122,9 @@ def test_a_contact_to_complete_takes_the_full_path_and_gets_its_name(warm_key):
     assert Response.objects.get(external_id="n-5").contact.name == "Ana"
 
 
-def test_the_rate_limit_still_counts_every_request_in_its_window(warm_key, settings):
+def test_the_rate_limit_still_counts_every_request_in_its_window(
+    warm_key, settings, one_rate_window
+):
     settings.NPS_API_RATE_PER_MINUTE = 3
     cache.clear()
     statuses = [

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]
 
 GUESSER = "203.0.113.5"
 

@@ -8,7 +8,7 @@ from surveys.models import Response
 from surveys.rate_limits import Limit, client_address, hit
 from tests.factories import InvitationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]
 
 UNKNOWN = "/s/" + "z" * 32 + "/"
 
