@@ -12,8 +12,8 @@ TEST_CACHE_URL ?= rediscache://127.0.0.1:6379/13
 # Parallel test processes (pytest-xdist); TEST_WORKERS=0 runs the suite in this one process.
 # Worker gwN uses the Redis databases at positions 2N (broker) and 2N+1 (cache) of
 # TEST_XDIST_REDIS_DBS instead of the two above: two numbers per worker, none of 13, 14, 15.
-TEST_WORKERS ?= 2
-TEST_XDIST_REDIS_DBS ?= 9,10,11,12
+TEST_WORKERS ?= 3
+TEST_XDIST_REDIS_DBS ?= 9,10,11,12,6,7,4,5
 TEST_ENV := DJANGO_DEBUG=true DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) CACHE_URL=$(TEST_CACHE_URL) \
 	NPS_DATA_DIR=$(CURDIR)/var/test EMAIL_URL=memorymail:// TEST_XDIST_REDIS_DBS=$(TEST_XDIST_REDIS_DBS)
 
