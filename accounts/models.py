@@ -5,9 +5,10 @@ import hmac
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,6 +71,9 @@ class Account(models.Model):
             models.Index(fields=["segment"]),
             models.Index(fields=["tier"]),
             models.Index(fields=["renewal_date"]),
+            # Searches for a part of a name (`name__icontains`, the queue's and lists'
+            # search boxes) read trigrams rather than every account.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="account_name_trigrams"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(arr__gte=0), name="account_arr_not_negative"),
@@ -154,7 +158,12 @@ class Contact(models.Model):
                 name="contact_external_id_unique",
             ),
         ]
-        indexes = [models.Index(fields=["persona"])]
+        indexes = [
+            models.Index(fields=["persona"]),
+            # Searches for a part of a name or address, as for accounts.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="contact_name_trigrams"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trigrams"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email

@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models import Case as Conditional
 from django.utils import timezone
 
+from accounts.models import Account, Contact
 from core.models import ExchangeRate, LoopSettings
 from core.periods import period_filter
 from playbooks.access import cases_visible_to
@@ -168,12 +169,15 @@ def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, statu
     if filters.search:
         words = filters.search.split()
         for word in words[:5]:
-            cases = cases.filter(
-                Q(account__name__icontains=word)
-                | Q(account__external_id__iexact=word)
-                | Q(contact__name__icontains=word)
-                | Q(contact__email__icontains=word)
-            )
+            # The accounts and the people a word finds, each looked for once, then their
+            # cases: matched on the cases joined to both, the word was tried on every case.
+            accounts = Account.objects.filter(
+                Q(name__icontains=word) | Q(external_id__iexact=word)
+            ).values("pk")
+            people = Contact.objects.filter(
+                Q(name__icontains=word) | Q(email__icontains=word)
+            ).values("pk")
+            cases = cases.filter(Q(account_id__in=accounts) | Q(contact_id__in=people))
     return cases
 
 
@@ -245,21 +249,21 @@ def queue_rows(*, user: User, case_ids: list[int], now: dt.datetime | None = Non
 
 
 def queue_counts(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):
-    """Counts for the queue's status tabs and flags, in one query."""
+    """Counts for the queue's status tabs and flags, in two queries: the cases by status,
+    then the open ones that are overdue or escalated. One query with a filtered count per
+    tab judged every filter on every case, closed ones included (most of them)."""
     now = now or timezone.now()
     cases = _filtered(cases_visible_to(user), filters, user, status=False)
-    open_q = Q(status__in=OPEN_CASE_STATUSES)
-    figures = cases.aggregate(
-        all=Count("pk"),
-        open=Count("pk", filter=open_q),
+    counted = dict(cases.order_by().values_list("status").annotate(Count("pk")))
+    by_status = {status: counted.get(status, 0) for status in CaseStatus.values}
+    flags = cases.filter(status__in=OPEN_CASE_STATUSES).aggregate(
         overdue=Count("pk", filter=_overdue(now)),
-        escalated=Count("pk", filter=open_q & Q(_escalated())),
-        **{status: Count("pk", filter=Q(status=status)) for status in CaseStatus.values},
+        escalated=Count("pk", filter=Q(_escalated())),
     )
     return QueueCounts(
-        by_status={status: figures[status] for status in CaseStatus.values},
-        open=figures["open"],
-        all=figures["all"],
-        overdue=figures["overdue"],
-        escalated=figures["escalated"],
+        by_status=by_status,
+        open=sum(by_status[status] for status in OPEN_CASE_STATUSES),
+        all=sum(by_status.values()),
+        overdue=flags["overdue"],
+        escalated=flags["escalated"],
     )

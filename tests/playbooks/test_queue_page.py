@@ -198,3 +198,58 @@ def test_a_deactivated_owner_of_open_cases_can_still_be_filtered_on(
     page = client.get(URL, {"owner": str(csm.pk)})
 
     assert [case.pk for case in page.context["page"].object_list] == [mine.pk]
+
+
+def test_the_tabs_count_each_status_and_the_open_cases_overdue_or_escalated(
+    client, default_playbooks, csm, other_csm
+):
+    open_case(csm, score=8)
+    escalated = open_case(csm, score=3, arr=500_000, name="Umbrella Holdings")
+    late = open_case(csm, score=8)
+    done = open_case(csm, score=9)
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    Case.objects.filter(pk=late.pk).update(sla_due_at=an_hour_ago)
+    # Closed past its first-contact deadline: counted as closed, never as overdue.
+    Case.objects.filter(pk=done.pk).update(status=CaseStatus.CLOSED, sla_due_at=an_hour_ago)
+    open_case(other_csm, score=2)
+    client.force_login(csm)
+
+    counts = client.get(URL).context["counts"]
+    searched = client.get(URL, {"q": "umbrella"}).context["counts"]
+
+    assert (counts.all, counts.open, counts.overdue, counts.escalated) == (4, 3, 1, 1)
+    assert counts.by_status[CaseStatus.CLOSED] == 1
+    assert sum(counts.by_status.values()) == 4
+    assert escalated.escalations.exists()
+    assert (searched.all, searched.open, searched.overdue, searched.escalated) == (1, 1, 0, 1)
+
+
+def test_search_finds_a_person_by_name_and_an_account_by_its_crm_id(client, default_playbooks, csm):
+    by_person = open_case(csm)
+    by_person.contact.name = "Zebulon Quark"
+    by_person.contact.save()
+    by_crm_id = open_case(csm, external_id="CRM-4242")
+    open_case(csm, external_id="CRM-42")
+    client.force_login(csm)
+
+    assert rows(client.get(URL, {"q": "quark"})) == [by_person.pk]
+    # The CRM's id is matched whole: "CRM-42" is another account.
+    assert rows(client.get(URL, {"q": "crm-4242"})) == [by_crm_id.pk]
+    # Every word must match: the person's first name and their account's CRM id do not meet.
+    assert rows(client.get(URL, {"q": "zebulon crm-4242"})) == []
+
+
+def test_the_owner_filter_offers_the_team_and_whoever_still_owns_open_cases(
+    client, default_playbooks, manager, csm, other_csm, admin_user
+):
+    gone_with_cases = UserFactory(username="gone-with-cases", is_active=False)
+    open_case(gone_with_cases)
+    gone_without = UserFactory(username="gone-without", is_active=False)
+    client.force_login(manager)
+
+    offered = {value for value, _label in client.get(URL).context["form"].fields["owner"].choices}
+
+    assert {str(csm.pk), str(other_csm.pk), str(gone_with_cases.pk)} <= offered
+    assert str(gone_without.pk) not in offered
+    assert str(manager.pk) not in offered  # the reader is "Me"
+    assert str(admin_user.pk) not in offered  # an admin only, not on the team
