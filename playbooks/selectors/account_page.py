@@ -111,17 +111,7 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
         ),
         voices=recent.values("contact_id").distinct().count(),
         contacts=contacts,
-        answers=list(
-            Response.objects.filter(account=account)
-            .select_related("contact", "campaign")
-            # An answer with no case offers one, opened by hand.
-            # One that joined its account's case has that case.
-            .annotate(
-                has_case=Exists(Case.objects.current().filter(response=OuterRef("pk")))
-                | Exists(CaseAnswer.objects.filter(response=OuterRef("pk")))
-            )
-            .order_by("-answered_at")[:LIST_LIMIT]
-        ),
+        answers=_latest_answers(account),
         answer_count=Response.objects.filter(account=account).count(),
         cases=list(
             # Only the cases the reader may open: the account page is no way around the rule.
@@ -142,11 +132,15 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
             .order_by("-occurred_at")[:LIST_LIMIT]
         ),
         suppressions=list(
+            # The account's people as a set: joined to every contact, the check read them all.
             Suppression.objects.filter(
-                Q(account=account) | Q(contact__account=account), lifted_at__isnull=True
+                Q(account=account)
+                | Q(contact_id__in=Contact.objects.filter(account=account).values("pk")),
+                lifted_at__isnull=True,
             )
             .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-            .select_related("contact")
+            # Fetched apart: a join made PostgreSQL hash every contact for a handful of rows.
+            .prefetch_related("contact")
             .order_by("-starts_at")[:LIST_LIMIT]
         ),
         notes=list(
@@ -155,4 +149,26 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
             .select_related("author")
             .order_by("-created_at", "-id")[:LIST_LIMIT]
         ),
+    )
+
+
+def _latest_answers(account: Account) -> list[Response]:
+    """The account's latest answers, each with whether it has a case: an answer with no case
+    offers one, opened by hand; one that joined its account's case has that case.
+
+    The page's answers are picked first: asked of every answer of a large account,
+    PostgreSQL would hash the whole table of cases to tell which ones have a case."""
+    latest = list(
+        Response.objects.filter(account=account)
+        .order_by("-answered_at")
+        .values_list("pk", flat=True)[:LIST_LIMIT]
+    )
+    return list(
+        Response.objects.filter(pk__in=latest)
+        .select_related("contact", "campaign")
+        .annotate(
+            has_case=Exists(Case.objects.current().filter(response=OuterRef("pk")))
+            | Exists(CaseAnswer.objects.filter(response=OuterRef("pk")))
+        )
+        .order_by("-answered_at", "-pk")
     )

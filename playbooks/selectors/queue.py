@@ -86,6 +86,21 @@ class QueueCounts:
     overdue: int
     escalated: int
 
+    def listed(self, filters: QueueFilters) -> int | None:
+        """How many cases the queue lists under `filters`, when these counts tell it
+        (the paginator need not count them again); None when they do not."""
+        if filters.overdue and filters.escalated:
+            return None
+        if filters.overdue:  # only open cases are overdue
+            return self.overdue if filters.status in (OPEN, ALL) else None
+        if filters.escalated:
+            return self.escalated if filters.status == OPEN else None
+        if filters.status == OPEN:
+            return self.open
+        if filters.status == ALL:
+            return self.all
+        return self.by_status.get(filters.status, 0)
+
 
 def _late_step(now: dt.datetime) -> Exists:
     return Exists(

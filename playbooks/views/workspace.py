@@ -59,6 +59,18 @@ def _period_days(value: str | None) -> int:
     return int(value) if value in {str(days) for days in HOME_PERIODS} else HOME_PERIODS[0]
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told how many objects there are, for lists whose count is known."""
+
+    def __init__(self, object_list, per_page, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 @role_required(Role.CSM, Role.MANAGER, Role.ADMIN)
 def case_queue(request: HttpRequest) -> HttpResponse:
     """The cases that need action, the riskiest first (or as the reader sorts them); filters,
@@ -67,7 +79,14 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     now = timezone.now()
     case_ids = selectors.queue_for(user=request.user, filters=filters, now=now)
-    page = Paginator(case_ids, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.queue_counts(user=request.user, filters=filters, now=now)
+    listed = counts.listed(filters)
+    paginator = (
+        Paginator(case_ids, QUEUE_PAGE_SIZE)
+        if listed is None
+        else _CountedPaginator(case_ids, QUEUE_PAGE_SIZE, count=listed)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = selectors.queue_rows(
         user=request.user, case_ids=list(page.object_list), now=now
     )
@@ -75,7 +94,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "page": page,
-        "counts": selectors.queue_counts(user=request.user, filters=filters, now=now),
+        "counts": counts,
         "drill_down": form.drill_down(),
         "now": now,
         "today": timezone.localdate(now),
@@ -211,18 +230,6 @@ def _month_series(page: selectors.AccountPage, today: dt.date) -> list[dict]:
 
 
 ANSWERS_PAGE_SIZE = 50
-
-
-class _CountedPaginator(Paginator):
-    """A paginator told how many objects there are, for lists whose count is known."""
-
-    def __init__(self, object_list, per_page, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @property
-    def count(self) -> int:
-        return self._known_count
 
 
 @role_required(Role.CSM, Role.MANAGER, Role.ADMIN)

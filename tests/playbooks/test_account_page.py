@@ -13,6 +13,7 @@ from core.models import ExchangeRate
 from playbooks.models import Case
 from playbooks.services.cases import reassign_case
 from playbooks.services.engine import process_response
+from surveys.models import Suppression, SuppressionReason
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,8 +121,9 @@ def test_the_query_count_does_not_grow_with_the_answers(
         ResponseFactory(contact=ContactFactory(account=account), score=7)
     client.force_login(csm)
 
-    # 21: the settings row too, read once for the reporting currency of the ARR shown
-    with django_assert_max_num_queries(21):
+    # 23: the settings row too, read once for the reporting currency of the ARR shown; the
+    # latest answers' ids, picked before their details; the suppressions' people
+    with django_assert_max_num_queries(23):
         assert client.get(url(account)).status_code == 200
 
 
@@ -145,3 +147,52 @@ def test_the_nps_chart_has_every_month_since_the_first_answer_gaps_included(clie
     assert [point["answers"] for point in series] == [1, 0, 0, 1]
     assert series[0]["low"] < -50 < 50 < series[-1]["high"]
     assert 'data-chart-table="nps-by-month" open' in html  # readable without JavaScript
+
+
+def test_the_paused_surveys_are_the_account_s_and_its_people_s_still_running(client, account, csm):
+    now = timezone.now()
+    paused = ContactFactory(account=account, email="paused@globex.example")
+    elsewhere = ContactFactory(account=AccountFactory(), email="elsewhere@initech.example")
+    Suppression.objects.create(
+        account=account, reason=SuppressionReason.MANUAL, note="Renewal talks", starts_at=now
+    )
+    Suppression.objects.create(
+        contact=paused, reason=SuppressionReason.BOUNCED, starts_at=now - dt.timedelta(days=1)
+    )
+    Suppression.objects.create(contact=elsewhere, reason=SuppressionReason.MANUAL, starts_at=now)
+    Suppression.objects.create(
+        contact=paused,
+        reason=SuppressionReason.MANUAL,
+        note="Over",
+        starts_at=now - dt.timedelta(days=9),
+        ends_at=now - dt.timedelta(days=2),
+    )
+    client.force_login(csm)
+
+    shown = client.get(url(account)).context["page"].suppressions
+
+    assert [(s.contact.email if s.contact else None, s.note) for s in shown] == [
+        (None, "Renewal talks"),
+        ("paused@globex.example", ""),
+    ]
+
+
+def test_the_latest_answers_come_newest_first_and_offer_a_case_only_without_one(
+    client, account, csm, default_playbooks
+):
+    contact = ContactFactory(account=account)
+    now = timezone.now()
+    with_case = ResponseFactory(contact=contact, score=2, answered_at=now - dt.timedelta(days=1))
+    process_response(response_id=with_case.pk)
+    without = ResponseFactory(contact=contact, score=9, answered_at=now)
+    client.force_login(csm)
+
+    reply = client.get(url(account))
+
+    assert [(a.pk, a.has_case) for a in reply.context["page"].answers] == [
+        (without.pk, False),
+        (with_case.pk, True),
+    ]
+    html = reply.content.decode()
+    assert reverse("answer-open-case", args=[without.pk]) in html
+    assert reverse("answer-open-case", args=[with_case.pk]) not in html

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Segment
 from playbooks.models import Case, CaseStatus, CaseStep, StepKind
+from playbooks.selectors.queue import queue_for
 from playbooks.services.engine import process_response
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory, UserFactory
 
@@ -253,3 +254,21 @@ def test_the_owner_filter_offers_the_team_and_whoever_still_owns_open_cases(
     assert str(gone_without.pk) not in offered
     assert str(manager.pk) not in offered  # the reader is "Me"
     assert str(admin_user.pk) not in offered  # an admin only, not on the team
+
+
+def test_the_pages_count_what_the_queue_lists_under_every_filter(client, default_playbooks, csm):
+    open_case(csm, score=8)
+    open_case(csm, score=3, arr=500_000)
+    late = open_case(csm, score=8)
+    done = open_case(csm, score=2, arr=700_000)
+    Case.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - dt.timedelta(hours=1))
+    Case.objects.filter(pk=done.pk).update(status=CaseStatus.CLOSED)
+    client.force_login(csm)
+
+    for status in ("open", "all", "new", "closed"):
+        for flags in ({}, {"overdue": "1"}, {"escalated": "1"}, {"overdue": "1", "escalated": "1"}):
+            reply = client.get(URL, {"status": status, **flags})
+            listed = list(
+                queue_for(user=csm, filters=reply.context["filters"], now=reply.context["now"])
+            )
+            assert reply.context["page"].paginator.count == len(listed), (status, flags)
