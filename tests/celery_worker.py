@@ -150,6 +150,15 @@ def running_worker(
                 process.wait(timeout=10)
 
 
+def _consume(worker: Worker, on: bool) -> None:
+    """Make `worker` consume every queue again, or none, and wait until it says it did."""
+    command = app.control.add_consumer if on else app.control.cancel_consumer
+    for queue in app.conf.task_queues:
+        replies = command(queue.name, destination=[worker.name], reply=True, timeout=10)
+        if not replies:
+            raise RuntimeError(f"The worker {worker.name} did not answer about {queue.name}.")
+
+
 class SharedWorker:
     """The worker the tests of one pytest process share: starting one takes seconds."""
 
@@ -159,13 +168,23 @@ class SharedWorker:
         self._worker: Worker | None = None
 
     def ready(self) -> Worker:
-        """The worker, started if needed, with an empty queue and no emails yet."""
+        """The worker, started if needed, with an empty queue and no emails yet, consuming."""
         if self._worker is None or self._worker.process.poll() is not None:
             self.stop()
             self._worker = self._stack.enter_context(running_worker(self.tmp_path, name="shared"))
-        purge_queue()
+            purge_queue()
+        else:
+            purge_queue()
+            _consume(self._worker, True)
         self._worker.forget_emails()
         return self._worker
+
+    def pause(self) -> None:
+        """Stop it consuming until the next `ready()`: the tests that follow on this pytest
+        process did not ask for a worker, and one running their tasks behind their back
+        would race them (and their database's flush) for their rows."""
+        if self._worker is not None and self._worker.process.poll() is None:
+            _consume(self._worker, False)
 
     def stop(self) -> None:
         """Stop it, for a test whose own workers must be the only ones on the queue."""

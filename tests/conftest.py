@@ -110,6 +110,7 @@ SLOW_FIRST = (
     "tests/playbooks/test_worker.py",
     "tests/playbooks/test_fresh_start.py",
     "tests/playbooks/test_engine_queues.py",
+    "tests/playbooks/test_shared_worker.py",
     "tests/core/test_run_dev_stops.py",
 )
 
@@ -187,8 +188,10 @@ def shared_worker(django_db_setup, tmp_path_factory) -> Iterator[SharedWorker]:
 
 @pytest.fixture
 def celery_worker(shared_worker: SharedWorker) -> Iterator[Worker]:
-    """A real Celery worker on this test's database and broker, its queue and mailbox empty."""
+    """A real Celery worker on this test's database and broker, its queue and mailbox empty;
+    it stops consuming once the test is over."""
     yield shared_worker.ready()
+    shared_worker.pause()
     purge_queue()
 
 
