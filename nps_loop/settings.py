@@ -1,8 +1,9 @@
 """Settings for NPS Loop, read from the environment (twelve-factor).
 
 Every variable is documented in `.env.example`. Without any environment the
-project runs in an embedded set-up that needs no server: SQLite in WAL mode
-and a Celery broker on the file system, under `var/`.
+project runs on the local PostgreSQL server (database `nps_loop`, which
+`manage.py ensure_database` creates) with a Celery broker on the file system,
+under `var/`: no Redis needed.
 """
 
 from datetime import timedelta
@@ -120,29 +121,25 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server read while the worker writes; IMMEDIATE takes the
-    # write lock at BEGIN so two writers queue instead of failing mid-transaction.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        }
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nps_loop"
+DATABASES = {"default": env.db("DATABASE_URL", default=DEFAULT_DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    # The dashboard's aggregates are kept by triggers, the engine reads arrays of rows in
+    # one query, webhooks store their events as arrays: PostgreSQL features throughout.
+    raise ImproperlyConfigured(
+        "NPS Loop needs PostgreSQL (13 or later); DATABASE_URL names another database "
+        f"({DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}). Set it to a PostgreSQL "
+        f"server, for instance {DEFAULT_DATABASE_URL} (`docker compose up -d db` starts one)."
     )
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # PostgreSQL's JIT compiles the queue's counting query in ~150 ms to save a few: for
-    # short interactive queries it costs more than it gains. A URL's own options win.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
-    # The few statements run through a server-binding cursor (a new answer's, which every
-    # answer sent in runs) are prepared from their second run on a connection: planned
-    # once, not each time. Django's own cursors bind on the client and never prepare.
-    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 1)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL's JIT compiles the queue's counting query in ~150 ms to save a few: for
+# short interactive queries it costs more than it gains. A URL's own options win.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# The few statements run through a server-binding cursor (a new answer's, which every
+# answer sent in runs) are prepared from their second run on a connection: planned
+# once, not each time. Django's own cursors bind on the client and never prepare.
+DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "nps_loop.User"

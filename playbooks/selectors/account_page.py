@@ -160,7 +160,7 @@ def _latest_answers(account: Account) -> list[Response]:
     PostgreSQL would hash the whole table of cases to tell which ones have a case."""
     latest = list(
         Response.objects.filter(account=account)
-        .order_by("-answered_at")
+        .order_by("-answered_at", "-pk")
         .values_list("pk", flat=True)[:LIST_LIMIT]
     )
     return list(
