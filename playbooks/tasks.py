@@ -11,10 +11,12 @@ import contextlib
 import datetime as dt
 import logging
 import random
+import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
 from core.background import BULK_QUEUE, TRANSIENT_DATABASE_ERRORS, lane, retrying_task
@@ -34,6 +36,10 @@ logger = logging.getLogger(__name__)
 PROCESS_MAX_RETRIES = 5
 # A batch of NPS_ENGINE_BATCH_SIZE answers takes a second or two; a slow database, more.
 BATCH_SOFT_TIME_LIMIT = 120
+# A batch that lost a deadlock or a serialization failure is tried again at once, this
+# many times, before its answers are sent alone.
+DEADLOCK_RETRIES = 3
+RETRIED_AT_ONCE = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 # Deliveries retry what a mail server or Slack outage makes fail, for about an hour.
 DELIVERY_OPTIONS = {
     "autoretry_for": (notifications.DeliveryFailed, *TRANSIENT_DATABASE_ERRORS),
@@ -95,11 +101,15 @@ def process_responses(*, response_ids: list[int]) -> int:
     (`process_response`, with its retries). Answers another worker held are processed one
     by one after the batch. A second run skips the answers processed.
 
+    A deadlock with another batch (both add to the same monthly theme counts) is tried
+    again at once, up to DEADLOCK_RETRIES times: PostgreSQL let the other batch through,
+    and answers sent alone would wait behind every email the burst queued meanwhile.
+
     Returns how many answers it processed without error.
     """
     with lane(BULK_QUEUE):  # the emails of these cases wait behind live work too
         try:
-            batch = engine.process_responses(response_ids=response_ids)
+            batch = _process_batch(response_ids)
         except SoftTimeLimitExceeded:
             # Out of time (a slow database): nothing was written; the batch goes back, halved.
             logger.warning(
@@ -126,6 +136,30 @@ def process_responses(*, response_ids: list[int]) -> int:
             logger.exception("process_responses: the batch failed; its answers go one by one")
             return _one_by_one(response_ids)
         return len(batch.processed) + _one_by_one(batch.left)
+
+
+def _process_batch(response_ids: list[int]) -> engine.ProcessedBatch:
+    tries = 0
+    while True:
+        try:
+            return engine.process_responses(response_ids=response_ids)
+        except OperationalError as error:
+            tries += 1
+            if tries > DEADLOCK_RETRIES or not _lost_to_another_transaction(error):
+                raise
+            logger.info(
+                "process_responses: %s, %s answers tried again (%s)",
+                error.__cause__.sqlstate,
+                len(response_ids),
+                tries,
+            )
+            time.sleep(random.uniform(0.02, 0.2))  # noqa: S311 - a jitter, not a secret
+
+
+def _lost_to_another_transaction(error: OperationalError) -> bool:
+    """A deadlock or a serialization failure: PostgreSQL rolled this transaction back so
+    that another could go on; the same work succeeds when tried again."""
+    return getattr(error.__cause__, "sqlstate", None) in RETRIED_AT_ONCE
 
 
 def _one_by_one(response_ids: list[int]) -> int:

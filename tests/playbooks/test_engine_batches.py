@@ -3,12 +3,14 @@ reads them all, one answer's failure rolls back alone, a held answer waits its t
 
 import threading
 
+import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from playbooks.models import Case
-from playbooks.tasks import process_responses
+from playbooks.services import engine
+from playbooks.tasks import process_response, process_responses
 from surveys.models import Response
 from tests.factories import AccountFactory, ContactFactory, ResponseFactory
 
@@ -75,3 +77,53 @@ def test_cases_a_batch_opens_at_one_account_see_each_other_in_their_360_view(
     others = third.steps.get(kind="lookup_360").result["other_open_cases"]
     assert [other["id"] for other in others] == [second.pk, first.pk]
     assert others[0]["contact"] == second.contact.name
+
+
+def _lost_once_then_real(monkeypatch, error_class):
+    """`engine.process_responses` as PostgreSQL runs it when another batch wins a deadlock:
+    the work done, then rolled back with the error; the next call runs as usual."""
+    real = engine.process_responses
+    calls = []
+
+    def process(*, response_ids):
+        calls.append(list(response_ids))
+        if len(calls) > 1:
+            return real(response_ids=response_ids)
+        try:
+            with transaction.atomic():
+                real(response_ids=response_ids)
+                raise error_class("chosen as the deadlock victim")
+        except psycopg.Error as cause:
+            raise OperationalError(str(cause)) from cause
+
+    monkeypatch.setattr(engine, "process_responses", process)
+    return calls
+
+
+def test_a_batch_that_loses_a_deadlock_is_tried_again_at_once(default_playbooks, monkeypatch):
+    batch = detractors(3)
+    calls = _lost_once_then_real(monkeypatch, psycopg.errors.DeadlockDetected)
+
+    done = process_responses(response_ids=[answer.pk for answer in batch])
+
+    assert done == 3
+    assert len(calls) == 2  # the same batch, again, in the same task
+    assert Case.objects.filter(response__in=batch).count() == 3
+    assert not Response.objects.filter(pk__in=[a.pk for a in batch], processed_at=None).exists()
+
+
+def test_another_database_error_still_sends_the_answers_alone(default_playbooks, monkeypatch):
+    batch = detractors(2)
+    calls = _lost_once_then_real(monkeypatch, psycopg.errors.AdminShutdown)
+    sent_alone = []
+    monkeypatch.setattr(
+        process_response, "apply_async", lambda **options: sent_alone.append(options)
+    )
+
+    assert process_responses(response_ids=[answer.pk for answer in batch]) == 0
+
+    assert len(calls) == 1
+    assert sorted(options["kwargs"]["response_id"] for options in sent_alone) == sorted(
+        answer.pk for answer in batch
+    )
+    assert not Case.objects.filter(response__in=batch).exists()
