@@ -115,11 +115,8 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
 
     if errors:
         raise ValidationError(errors)
-    # Built directly rather than with dataclasses.replace, which reads the fields anew
-    # for each of an import's rows.
-    return AnswerIn(
-        source=source,
-        campaign=raw["campaign"],
+    return dataclasses.replace(
+        answer,
         external_id=external_id,
         email=email,
         score=score,
@@ -149,18 +146,18 @@ def _is_email(email: str) -> bool:
     return True
 
 
+def _plain_text(value: Any) -> bool:
+    return type(value) is str and "\x00" not in value
+
+
 def _storable(payload: Any) -> Any:
     """The payload as received, less the NUL characters PostgreSQL's JSON cannot store."""
     if isinstance(payload, str):
         return payload.replace("\x00", "")
     if isinstance(payload, dict):
-        return {
-            # A text without NUL, as most are, is kept as it is (an import's every cell).
-            (key if type(key) is str and "\x00" not in key else _storable(str(key))): (
-                value if type(value) is str and "\x00" not in value else _storable(value)
-            )
-            for key, value in payload.items()
-        }
+        if all(_plain_text(key) and _plain_text(value) for key, value in payload.items()):
+            return payload  # texts without NUL, as an import's every row: kept as they are
+        return {_storable(str(key)): _storable(value) for key, value in payload.items()}
     if isinstance(payload, list):
         return [_storable(item) for item in payload]
     return payload

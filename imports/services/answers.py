@@ -19,6 +19,7 @@ docs/imports.md.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -260,7 +261,7 @@ class _Staging:
         self.tables["campaign_of_row"] = _CAMPAIGN_OF_ROW.format(**self.tables)
         # Each address's keyed hash, computed once: a file holds a few thousand people. At
         # most `_HASHES_KEPT` are kept, so that memory stays flat on a file of a million.
-        self._hashes: dict[str, str] = {}
+        self._hash = functools.lru_cache(maxsize=_HASHES_KEPT)(address_hash)
 
     def _sql(self, query: str) -> str:
         return query.format(**self.tables)
@@ -303,14 +304,6 @@ class _Staging:
         self._reject_erased(result)
         self._execute("ANALYZE {staging}")
         return batches
-
-    def _hash(self, email: str) -> str:
-        hashed = self._hashes.get(email)
-        if hashed is None:
-            if len(self._hashes) >= _HASHES_KEPT:
-                self._hashes.clear()
-            hashed = self._hashes[email] = address_hash(email)
-        return hashed
 
     def _reject_erased(self, result: ImportResult) -> None:
         """A row from a person erased at their request is an error (their answers are not
