@@ -174,7 +174,7 @@ class SharedWorker:
             self._worker = self._stack.enter_context(running_worker(self.tmp_path, name="shared"))
             purge_queue()
         else:
-            purge_queue()
+            purge_queue()  # before it consumes again: what is left is earlier tests' work
             _consume(self._worker, True)
         self._worker.forget_emails()
         return self._worker

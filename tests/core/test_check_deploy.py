@@ -2,32 +2,8 @@
 
 import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
-from django.conf import settings
-
-BASE_DIR = Path(settings.BASE_DIR)
-
-
-def manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
-    """Run manage.py in a fresh interpreter, where the settings are read anew."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        # The suite runs in development mode; these would leak into the child.
-        if not key.startswith("DJANGO_")
-    }
-    environment.update(overrides)
-    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.manage_py import manage
 
 
 def test_production_settings_pass_check_deploy_without_a_warning():
