@@ -39,6 +39,13 @@ def pytest_sessionstart(session):
         )
 
 
+def on_test_database() -> bool:
+    """Whether the suite's database is set up: pytest-django sets it up only when a test
+    of the run asks for it. Otherwise the connection still names the database of the
+    settings (the developer's own), which the session's fixtures must leave alone."""
+    return connection.settings_dict["NAME"].startswith("test_")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def flush_by_deleting(django_db_setup, django_db_blocker) -> Iterator[None]:
     """Commit without waiting for the disk, and empty the tables after a transactional test
@@ -51,6 +58,9 @@ def flush_by_deleting(django_db_setup, django_db_blocker) -> Iterator[None]:
     the test database's owner is under `make test`; otherwise Django's TRUNCATE stays."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
+    if not on_test_database():
+        yield
+        return
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         superuser = cursor.fetchone()[0]
@@ -93,6 +103,8 @@ _migrated: dict = {}
 @pytest.fixture(scope="session", autouse=True)
 def migrated_rows(django_db_setup, django_db_blocker) -> None:
     """Keep the rows the migrations created (role groups, shipped playbooks and themes)."""
+    if not on_test_database():
+        return
     with django_db_blocker.unblock():
         _migrated["rows"] = connection.creation.serialize_db_to_string()
     _migrated["blocker"] = django_db_blocker
