@@ -35,14 +35,17 @@ _SLICES = """
 # Rewrite the rows of some cases: those gone or superseded leave, the others are read afresh.
 # The cases are locked first, in order: two transactions that change one case's answer,
 # account or contact at once rewrite its row one after the other, the second from what the
-# first committed (each statement of the function reads afresh).
+# first committed (each statement of the function reads afresh). PL/pgSQL, not SQL: a
+# session plans its statements once, not at each call, and a write that changes nothing
+# the rows copy (most of them: a note, a step done) returns at once.
 _REFRESH = f"""
 CREATE OR REPLACE FUNCTION case_slices_refresh(ids bigint[]) RETURNS void
-LANGUAGE sql AS $$
-    SELECT 1 FROM playbooks_case WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+LANGUAGE plpgsql AS $$ BEGIN
+    IF cardinality(ids) = 0 THEN RETURN; END IF;
+    PERFORM 1 FROM playbooks_case WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     DELETE FROM playbooks_caseslice WHERE case_id = ANY(ids);
     INSERT INTO playbooks_caseslice ({_COLUMNS}) {_SLICES} AND c.id = ANY(ids);
-$$
+END $$
 """  # noqa: S608
 
 # name: (table, event, transition tables, the ids of the cases to rewrite)

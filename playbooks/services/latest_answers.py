@@ -28,14 +28,16 @@ _KEEP_NEWER = """
     WHERE (EXCLUDED.answered_at, EXCLUDED.response_id)
         > (playbooks_latestanswer.answered_at, playbooks_latestanswer.response_id)"""
 
-# Rewrite the rows of some accounts from their answers.
+# Rewrite the rows of some accounts from their answers. PL/pgSQL, so that a session plans
+# the statements once, and a change that moves no latest answer returns at once.
 _REFRESH = f"""
 CREATE OR REPLACE FUNCTION latest_answers_refresh(ids bigint[]) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$ BEGIN
+    IF cardinality(ids) = 0 THEN RETURN; END IF;
     DELETE FROM playbooks_latestanswer WHERE account_id = ANY(ids);
     INSERT INTO playbooks_latestanswer ({_COLUMNS}) {_LATEST} AND account_id = ANY(ids) {_ORDER}
     {_KEEP_NEWER};
-$$
+END $$
 """  # noqa: S608
 
 # New answers only add to what is kept: each account's latest is the newer of its kept
