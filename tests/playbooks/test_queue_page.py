@@ -142,6 +142,27 @@ def test_each_row_shows_the_next_step_and_the_sla(client, default_playbooks, csm
     assert "Due in" in page
 
 
+def test_a_row_whose_next_step_is_late_says_so_and_is_flagged_overdue(
+    client, default_playbooks, csm
+):
+    late, on_time = open_case(csm, comment="Late"), open_case(csm, comment="On time")
+    next_step = late.steps.filter(status="todo").order_by("position").first()
+    CaseStep.objects.filter(pk=next_step.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
+    client.force_login(csm)
+
+    page = client.get(URL).content.decode()
+
+    late_row, on_time_row = (
+        page.split(f'href="{reverse("case-detail", args=[case.pk])}"')[1].split("</tr>")[0]
+        for case in (late, on_time)
+    )
+    assert "late: was due 2\xa0days ago" in late_row
+    assert "Overdue" in late_row
+    assert "late: was due" not in on_time_row
+    assert "Overdue" not in on_time_row
+    assert "from now" in on_time_row
+
+
 def test_an_empty_queue_says_what_happens_next(client, default_playbooks, csm):
     client.force_login(csm)
 
