@@ -26,6 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Influence, Persona
@@ -102,6 +103,11 @@ class RiskPart:
     def label(self) -> str:
         return str(PART_LABELS[self.name])
 
+    @property
+    def share(self) -> str:
+        """'12 of 30': its points of its weight (in the reader's language)."""
+        return gettext("%(points)s of %(weight)s") % {"points": self.points, "weight": self.weight}
+
 
 @dataclass(frozen=True)
 class RiskScore:
@@ -112,6 +118,16 @@ class RiskScore:
     @property
     def total(self) -> int:
         return sum(part.points for part in self.parts)
+
+    @property
+    def summary(self) -> str:
+        """Its parts on one line, 'ARR at stake: 12/30 · …': the badge's title, built here
+        rather than in the template, as a queue shows twenty-five badges a page."""
+        line = gettext("%(part)s: %(points)s/%(weight)s")
+        return " · ".join(
+            line % {"part": part.label, "points": part.points, "weight": part.weight}
+            for part in self.parts
+        )
 
     @property
     def level(self) -> str:

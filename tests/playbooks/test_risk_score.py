@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts.models import Influence, Persona
 from playbooks.risk import (
@@ -109,6 +110,26 @@ def test_the_score_is_the_sum_of_its_parts_in_display_order():
         ("overdue", 10, 10),
     ]
     assert risk.level == "high"
+
+
+def test_the_parts_read_in_the_readers_language():
+    risk = risk_score(
+        arr=Decimal("50000"),
+        score=9,
+        persona=Persona.USER,
+        influence=Influence.LOW,
+        renewal_date=None,
+        today=TODAY,
+        escalated=False,
+        overdue=True,
+        weights=WEIGHTS,
+    )
+
+    with translation.override("fr"):
+        assert [part.share for part in risk.parts][:2] == ["13 sur 25", "0 sur 20"]
+        assert risk.summary.startswith("ARR en jeu : 13/25 · Renouvellement : 0/20 · ")
+    with translation.override("en"):
+        assert risk.summary.endswith(" · Escalated: 0/10 · Overdue work: 10/10")
 
 
 def test_a_calm_promoter_far_from_renewal_scores_low():
