@@ -225,6 +225,7 @@ class AnswerFilterForm(forms.Form):
         max_length=100,
         widget=forms.SearchInput(attrs={"placeholder": _("Account, contact, email or comment")}),
     )
+    account = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def filters(self) -> AnswerFilters:
         """The valid filters; fields with a wrong value count as not given."""
@@ -244,6 +245,7 @@ class AnswerFilterForm(forms.Form):
             case=data.get("case", ""),
             unmatched=data.get("show") == UNMATCHED,
             search=(data.get("q") or "").strip(),
+            account=data.get("account"),
         )
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 HISTORY_MONTHS = 12
 LIST_LIMIT = 50
+# The latest answers and interactions the page shows: every answer of the account is on
+# the answers page (linked, narrowed to the account), and a large account has hundreds.
+ANSWERS_SHOWN = 20
+INTERACTIONS_SHOWN = 20
+# Contacts a page of the account's people lists: an enterprise account may have thousands.
+CONTACTS_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class AccountPage:
     by_month: list[MonthNps]
     by_persona: list[PersonaNps]
     voices: int  # how many people answered in 12 months: one voice, or the whole customer?
-    contacts: list[Contact]  # annotated with last_score and last_answered_at
+    contacts: Page  # of Contact, annotated with last_score and last_answered_at
     answers: list[Response]
     answer_count: int
     cases: list[Case]
@@ -57,8 +64,11 @@ class AccountPage:
     notes: list[Note]  # the team's, on the account and on the cases the reader may open
 
 
-def account_page(*, user: User, account_id: int, now: dt.datetime | None = None):
-    """The account and its NPS story, or None when the reader may not see it."""
+def account_page(
+    *, user: User, account_id: int, now: dt.datetime | None = None, contacts_page: object = None
+):
+    """The account and its NPS story, or None when the reader may not see it; its people a
+    page at a time (`contacts_page`, the page's number as the query string gives it)."""
     reporting = LoopSettings.current().reporting_currency
     account = (
         accounts_visible_to(user)
@@ -86,14 +96,15 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
     )
     by_persona = recent.values("contact__persona").with_nps_counts().order_by()
     latest = Response.objects.filter(contact=OuterRef("pk")).order_by("-answered_at")
-    contacts = list(
+    contacts = Paginator(
         Contact.objects.filter(account=account)
         .annotate(
             last_score=Subquery(latest.values("score")[:1]),
             last_answered_at=Subquery(latest.values("answered_at")[:1]),
         )
-        .order_by("name", "email")
-    )
+        .order_by("name", "email", "pk"),
+        CONTACTS_PER_PAGE,
+    ).get_page(contacts_page)
     return AccountPage(
         account=account,
         nps=recent.nps(),
@@ -129,7 +140,7 @@ def account_page(*, user: User, account_id: int, now: dt.datetime | None = None)
         interactions=list(
             Interaction.objects.filter(account=account)
             .select_related("contact")
-            .order_by("-occurred_at")[:LIST_LIMIT]
+            .order_by("-occurred_at")[:INTERACTIONS_SHOWN]
         ),
         suppressions=list(
             # The account's people as a set: joined to every contact, the check read them all.
@@ -161,7 +172,7 @@ def _latest_answers(account: Account) -> list[Response]:
     latest = list(
         Response.objects.filter(account=account)
         .order_by("-answered_at", "-pk")
-        .values_list("pk", flat=True)[:LIST_LIMIT]
+        .values_list("pk", flat=True)[:ANSWERS_SHOWN]
     )
     return list(
         Response.objects.filter(pk__in=latest)

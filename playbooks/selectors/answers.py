@@ -45,6 +45,7 @@ class AnswerFilters:
     unmatched: bool = False
     theme: int | None = None
     search: str = ""
+    account: int | None = None  # one account's answers (its page links here)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class AnswerSummary:
 def _filtered(answers: QuerySet[Response], filters: AnswerFilters) -> QuerySet[Response]:
     if filters.unmatched:
         answers = answers.filter(account__isnull=True)
+    if filters.account is not None:
+        answers = answers.filter(account_id=filters.account)
     if filters.category:
         answers = answers.filter(category=filters.category)
     if filters.campaign is not None:

@@ -147,7 +147,12 @@ def _case_page(
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     """An account: its NPS over time and by persona, people, answers, cases, interactions."""
     now = timezone.now()
-    page = selectors.account_page(user=request.user, account_id=account_id, now=now)
+    page = selectors.account_page(
+        user=request.user,
+        account_id=account_id,
+        now=now,
+        contacts_page=request.GET.get("contacts"),
+    )
     if page is None:
         raise Http404("No such account.")
     return _account_page(request, page)
@@ -252,6 +257,12 @@ def answer_list(request: HttpRequest) -> HttpResponse:
         ),
         "can_assign": has_role(request.user, Role.ADMIN),
         "is_manager": sorts_out_unmatched,
+        # The account the answers are narrowed to, when the reader may open it.
+        "account": (
+            access.accounts_visible_to(request.user).filter(pk=filters.account).first()
+            if filters.account is not None
+            else None
+        ),
     }
     template = "playbooks/answers.html#results" if request.htmx else "playbooks/answers.html"
     return render(request, template, context)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Persona
 from core.models import ExchangeRate
 from playbooks.models import Case
+from playbooks.selectors.account_page import ANSWERS_SHOWN, CONTACTS_PER_PAGE
 from playbooks.services.cases import reassign_case
 from playbooks.services.engine import process_response
 from surveys.models import Suppression, SuppressionReason
@@ -196,3 +197,37 @@ def test_the_latest_answers_come_newest_first_and_offer_a_case_only_without_one(
     html = reply.content.decode()
     assert reverse("answer-open-case", args=[without.pk]) in html
     assert reverse("answer-open-case", args=[with_case.pk]) not in html
+
+
+def test_the_people_of_a_large_account_come_a_page_at_a_time(client, account, csm):
+    for n in range(CONTACTS_PER_PAGE + 5):
+        ContactFactory(account=account, name=f"Person {n:02d}")
+    client.force_login(csm)
+
+    first = client.get(url(account))
+    second = client.get(url(account), {"contacts": 2})
+
+    assert [c.name for c in first.context["page"].contacts] == [
+        f"Person {n:02d}" for n in range(CONTACTS_PER_PAGE)
+    ]
+    assert [c.name for c in second.context["page"].contacts] == [
+        f"Person {n:02d}" for n in range(CONTACTS_PER_PAGE, CONTACTS_PER_PAGE + 5)
+    ]
+    html = first.content.decode()
+    assert f"Contacts ({CONTACTS_PER_PAGE + 5})" in html
+    assert "?contacts=2#contacts-title" in html
+
+
+def test_a_large_account_shows_its_latest_answers_and_leads_to_all_of_them(client, account, csm):
+    contact = ContactFactory(account=account)
+    now = timezone.now()
+    for n in range(ANSWERS_SHOWN + 3):
+        ResponseFactory(contact=contact, score=8, answered_at=now - dt.timedelta(days=n))
+    client.force_login(csm)
+
+    reply = client.get(url(account))
+
+    assert len(reply.context["page"].answers) == ANSWERS_SHOWN
+    html = reply.content.decode()
+    assert f'href="{reverse("answer-list")}?account={account.pk}"' in html
+    assert f"All {ANSWERS_SHOWN + 3} answers" in html

@@ -358,3 +358,30 @@ def test_a_domain_that_is_no_account_name_suggests_the_closest_names(client, adm
 
     assert [a.name for a in page.context["accounts"]] == ["Kestrel Field Robotics", "Kestrel Bank"]
     assert "Suggested from the mail domain" in page.content.decode()
+
+
+def test_the_answers_of_one_account_are_listed_with_its_name(client, csm, account):
+    ResponseFactory(contact=ContactFactory(account=account), score=9, comment="Ours")
+    other = AccountFactory(csm=csm, name="Initech")
+    ResponseFactory(contact=ContactFactory(account=other), score=3, comment="Theirs")
+    client.force_login(csm)
+
+    assert shown(client, f"?account={account.pk}") == ["Ours"]
+    html = client.get(LIST, {"account": account.pk, "category": "promoter"}).content.decode()
+    assert "The answers of Globex" in html
+    assert f'<input type="hidden" name="account" value="{account.pk}">' in html
+    assert shown(client, f"?account={other.pk}") == ["Theirs"]
+
+
+def test_the_answers_of_an_account_the_reader_may_not_open_stay_hidden(
+    client, csm, other_csm, account
+):
+    ResponseFactory(contact=ContactFactory(account=account), score=9, comment="Ours")
+    client.force_login(other_csm)
+
+    reply = client.get(LIST, {"account": account.pk})
+
+    assert shown(client, f"?account={account.pk}") == []
+    html = reply.content.decode()
+    assert "Globex" not in html
+    assert "The answers of an account you cannot open." in html
