@@ -579,16 +579,23 @@ def run_import(
 ) -> ImportResult:
     """Check every row, then write the valid ones if the file is clean or invalid rows may go.
 
-    By default the rows are written in one transaction. With `commit_each_chunk`
-    each chunk commits on its own, which keeps long imports from holding one
-    huge transaction; the checks ran before the first write, and the planners
-    are idempotent, so running the same file again completes an interrupted import.
+    By default the rows are written in one transaction, read once: each chunk is
+    checked, then written; a row with an error stops the writing, every later row is
+    still checked (for the report), and the transaction is rolled back, so that a
+    file with an error imports nothing, as if the checks had run first. With
+    `commit_each_chunk` each chunk commits on its own, which keeps long imports from
+    holding one huge transaction; then every row is checked before the first write
+    (the file is read twice), and the planners are idempotent, so running the same
+    file again completes an interrupted import.
 
-    `progress` is called after each chunk with the rows handled so far: a dry run
-    counts up to the rows of the file, an import that writes counts each row twice
-    (checked, then written), up to twice the rows.
+    `progress` is called after each chunk with the rows handled so far: a dry run and
+    an import in one transaction count up to the rows of the file, an import that
+    commits each chunk counts each row twice (checked, then written), up to twice the
+    rows.
     """
     result = ImportResult(dry_run=dry_run, warnings=list(csv_file.warnings))
+    if not (dry_run or commit_each_chunk):
+        return _check_and_write(result, csv_file, planner(), skip_invalid, chunk_size, progress)
     checking = planner()
     invalid_lines: set[int] = set()
     for rows in csv_file.chunks(chunk_size):
@@ -626,6 +633,46 @@ def run_import(
     except _Rollback:
         result.created = result.updated = result.unchanged = result.skipped = 0
         return result
+    result.written = True
+    return result
+
+
+def _check_and_write(
+    result: ImportResult,
+    csv_file: CsvFile,
+    planner: RowPlanner,
+    skip_invalid: bool,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+) -> ImportResult:
+    """`run_import` in one transaction and one reading of the file (see there)."""
+    try:
+        with transaction.atomic():
+            for rows in csv_file.chunks(chunk_size):
+                plans = []
+                for row, plan in zip(rows, planner.plan(rows), strict=True):
+                    result.rows += 1
+                    if plan is not None:
+                        plans.append(plan)
+                        continue
+                    result.invalid_rows += 1
+                    result.errors.extend(row.errors)
+                if skip_invalid or not result.invalid_rows:
+                    for outcome in planner.apply(plans):
+                        result.count(outcome)
+                if progress is not None:
+                    progress(result.rows)
+            if result.rows == 0:
+                raise CsvImportError(
+                    "The file has a header line but no rows: there is nothing to import."
+                )
+            result.warnings.extend(planner.warnings)
+            if result.invalid_rows and not skip_invalid:
+                raise _Rollback
+    except _Rollback:
+        result.created = result.updated = result.unchanged = 0
+        return result
+    result.skipped = result.invalid_rows
     result.written = True
     return result
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account, Segment
-from imports.csv_import import CsvImportError
-from imports.services.customers import import_accounts
+from imports.csv_import import CsvImportError, open_csv, run_import
+from imports.services.customers import ACCOUNT_COLUMNS, AccountPlanner, import_accounts
 from tests.factories import AccountDomainFactory, AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -186,6 +186,40 @@ def test_a_file_with_one_bad_row_imports_nothing():
     assert not result.written
     assert (result.invalid_rows, result.created) == (1, 0)
     assert Account.objects.count() == 0
+
+
+def test_bad_rows_in_later_chunks_undo_the_chunks_written_before_and_are_all_reported():
+    rows = [f"ACC-{n},Account {n},smb" for n in range(7)]
+    rows[3] = "ACC-3,Account 3,giant"
+    rows[6] = "ACC-6,,smb"
+    content = "external_id,name,segment\n" + "\n".join(rows) + "\n"
+
+    result = run_import(
+        csv_file=open_csv(csv_file(content), columns=ACCOUNT_COLUMNS),
+        planner=AccountPlanner,
+        chunk_size=2,
+    )
+
+    assert not result.written
+    assert (result.rows, result.invalid_rows, result.created, result.skipped) == (7, 2, 0, 0)
+    assert [error.split(":")[0] for error in messages(result)] == ["line 5", "line 8"]
+    assert Account.objects.count() == 0
+
+
+def test_skip_invalid_in_chunks_writes_every_good_row():
+    rows = [f"ACC-{n},Account {n},smb" for n in range(7)]
+    rows[3] = "ACC-3,Account 3,giant"
+    content = "external_id,name,segment\n" + "\n".join(rows) + "\n"
+
+    result = run_import(
+        csv_file=open_csv(csv_file(content), columns=ACCOUNT_COLUMNS),
+        planner=AccountPlanner,
+        chunk_size=2,
+        skip_invalid=True,
+    )
+
+    assert (result.written, result.created, result.skipped) == (True, 6, 1)
+    assert Account.objects.count() == 6
 
 
 def test_skip_invalid_imports_the_good_rows_and_reports_the_bad_ones():

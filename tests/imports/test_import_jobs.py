@@ -275,7 +275,7 @@ def test_rows_that_became_invalid_since_the_check_import_nothing(
 # --- progress, waiting, cancelling --------------------------------------------------------
 
 
-def test_an_import_reports_its_progress_after_each_chunk_of_both_passes():
+def test_an_import_committing_each_chunk_reports_its_progress_after_each_chunk_of_both_passes():
     content = HEADER + "".join(f"ACC-{n},Account {n},,\n" for n in range(5))
     seen: list[int] = []
 
@@ -283,10 +283,27 @@ def test_an_import_reports_its_progress_after_each_chunk_of_both_passes():
         csv_file=open_csv(io.BytesIO(content.encode()), columns=ACCOUNT_COLUMNS),
         planner=AccountPlanner,
         chunk_size=2,
+        commit_each_chunk=True,
         progress=seen.append,
     )
 
     assert seen == [2, 4, 5, 7, 9, 10]  # checked, then written
+    assert Account.objects.count() == 5
+
+
+def test_an_import_in_one_transaction_reads_the_file_once():
+    content = HEADER + "".join(f"ACC-{n},Account {n},,\n" for n in range(5))
+    seen: list[int] = []
+
+    result = run_import(
+        csv_file=open_csv(io.BytesIO(content.encode()), columns=ACCOUNT_COLUMNS),
+        planner=AccountPlanner,
+        chunk_size=2,
+        progress=seen.append,
+    )
+
+    assert seen == [2, 4, 5]  # each chunk checked and written
+    assert (result.written, result.created, Account.objects.count()) == (True, 5, 5)
 
 
 def test_the_progress_bar_shows_the_rows_done_while_a_worker_checks(as_admin):
