@@ -17,6 +17,7 @@ from playbooks.cause_defaults import install_default_root_causes
 from playbooks.models import RootCause
 from surveys.defaults import install_default_themes
 from surveys.services.integrations import create_integration
+from tests import migrated_template
 from tests.celery_worker import SharedWorker, Worker, purge_queue
 from tests.factories import UserFactory
 from webhooks.selectors import forget_subscriptions_here
@@ -37,6 +38,37 @@ def pytest_sessionstart(session):
             "to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/nps_loop).",
             returncode=2,
         )
+
+
+def pytest_sessionfinish(session):
+    """The run's controller drops the template its xdist workers copied their databases from
+    (`django_db_keepdb`), once they have all finished."""
+    if session.config.pluginmanager.hasplugin("dsession") and not hasattr(
+        session.config, "workerinput"
+    ):
+        migrated_template.drop(migrated_template.template_name())
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(
+    request, django_db_modify_db_settings, django_db_blocker, tmp_path_factory
+) -> Iterator[bool]:
+    """Under xdist, a worker's test database is a copy of a template migrated once for the
+    run (see tests/migrated_template.py), which pytest-django then keeps as it finds it, and
+    this drops at the end. Elsewhere, and with `--reuse-db`, pytest-django's own way."""
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    reuse = request.config.getvalue("reuse_db")
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if reuse or worker is None or not _get_databases_for_setup(request.session.items)[0]:
+        yield reuse
+        return
+    test_database = connection.creation._get_test_db_name()
+    with django_db_blocker.unblock():
+        migrated_template.copy_for_worker(test_database, tmp_path_factory.getbasetemp().parent)
+    yield True
+    with django_db_blocker.unblock():
+        migrated_template.drop(test_database)
 
 
 def on_test_database() -> bool:

@@ -160,8 +160,8 @@ def sign_in(page: Page, live_server) -> Callable[[object], None]:
     return sign_in_as
 
 
-# The flows' screenshots are for a person to review: `make test E2E_SCREENSHOTS=1` saves
-# them. The every-page sweep always keeps its own.
+# The screenshots are for a person to review: `make test E2E_SCREENSHOTS=1` saves them,
+# the flows' through `screenshots` and the every-page sweep's its own way.
 KEEP_SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "") not in ("", "0")
 
 

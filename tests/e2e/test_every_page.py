@@ -1,7 +1,8 @@
 """Every main page of each role, in English and French, at a laptop's width (1280 px) and a
 phone's (390 px): the page never scrolls sideways (a table may, inside its own
 `.table-responsive` box); at 1280 px a list filter shows the whole of its chosen option and
-a search box its hint; axe-core finds nothing serious; a screenshot of each is kept.
+a search box its hint; axe-core finds nothing serious; with `E2E_SCREENSHOTS=1`, a
+screenshot of each is kept.
 
 axe runs at both widths in English, and at the phone's in French: the markup and colours
 are the same in both languages, and French's longer words wrap and crowd most on a phone.
@@ -18,7 +19,7 @@ from playbooks.models import Case, Playbook
 from playbooks.services.engine import process_response
 from surveys.defaults import install_default_themes
 from surveys.services.themes import tag_themes
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, KEEP_SCREENSHOTS
 from tests.factories import (
     AccountFactory,
     CampaignFactory,
@@ -184,7 +185,8 @@ def test_every_page_fits_both_widths_and_passes_axe(
     person.language = language
     person.save(update_fields=["language"])
     sign_in(person)
-    ARTIFACTS.mkdir(exist_ok=True)
+    if KEEP_SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
 
     for name, path in _pages(role, world):
@@ -206,12 +208,13 @@ def test_every_page_fits_both_widths_and_passes_axe(
             if language == "en" or width == "390":
                 for violation in serious_accessibility_violations():
                     problems.append(f"{where}: {violation}")
-            # JPEG: quicker to write and smaller than PNG, for some 200 screenshots a run.
-            page.screenshot(
-                path=ARTIFACTS / f"every-page-{role.value}-{language}-{name}-{width}.jpg",
-                full_page=True,
-                quality=80,
-            )
+            if KEEP_SCREENSHOTS:
+                # JPEG: quicker to write and smaller than PNG, for some 200 screenshots.
+                page.screenshot(
+                    path=ARTIFACTS / f"every-page-{role.value}-{language}-{name}-{width}.jpg",
+                    full_page=True,
+                    quality=80,
+                )
 
     assert problems == [], "\n".join(problems)
     assert broken_requests == []
