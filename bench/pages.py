@@ -1264,8 +1264,8 @@ def dashboard_slices(csm: User) -> dict[str, Slice]:
 
 def dashboard_figures(part: Slice, *, now: dt.datetime) -> dict[str, Any]:
     """Every figure the dashboard shows for `part`, read afresh (a new Slice reads its
-    tallies again): the answer and theme figures, the loop figures, ARR at risk with every
-    renewal (the CSV's list, of which the page shows the first)."""
+    tallies again): the answer and theme figures, the loop figures and won-back rates, ARR
+    at risk with every renewal (the CSV's list, of which the page shows the first)."""
     part = replace(part)
     return {
         "nps": figures.nps_of(part),
@@ -1273,6 +1273,7 @@ def dashboard_figures(part: Slice, *, now: dt.datetime) -> dict[str, Any]:
         **{f"nps by {key}": figures.nps_by(part, key) for key in ("segment", "tier", "persona")},
         "scores": figures.score_distribution(part),
         "loop": figures.loop_figures(part, now=now),
+        "won back": figures.won_back_rates(part),
         "arr at risk": figures.arr_at_risk(part, today=timezone.localdate(now)),
         "campaigns": [
             (c.campaign.pk, c.answers, c.with_comment) for c in figures.campaign_rates(part)

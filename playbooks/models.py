@@ -1111,6 +1111,20 @@ class CaseSlice(models.Model):
     closed_at = models.DateTimeField(null=True)
     outcome = models.CharField(max_length=20)
     won_back_at = models.DateTimeField(null=True)
+    # The won-back rates of a period: by playbook and owner, of the cases whose follow-up
+    # answer was given in it (empty while none came).
+    playbook = models.ForeignKey(
+        Playbook, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    follow_up_answered_at = models.DateTimeField(null=True)
     # From the answer to the first contact; empty until then.
     wait = models.GeneratedField(
         expression=F("first_contact_at") - F("answered_at"),
@@ -1138,6 +1152,12 @@ class CaseSlice(models.Model):
                 name="case_slice_wait",
             ),
             models.Index(fields=["won_back_at"], name="case_slice_won_back"),
+            models.Index(
+                fields=["follow_up_answered_at"],
+                include=["playbook", "owner", "won_back_at", *SLICED_BY],
+                condition=Q(follow_up_answered_at__isnull=False),
+                name="case_slice_followed_up",
+            ),
             # The detractors not contacted yet: whether their first contact is late
             # depends on the moment the figures are read.
             models.Index(

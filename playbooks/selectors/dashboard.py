@@ -53,6 +53,7 @@ from playbooks.models import (
     CaseMonth,
     CaseOutcome,
     CaseSlice,
+    Playbook,
     ThemeDay,
     ThemeMonth,
 )
@@ -535,21 +536,32 @@ class WonBackRates:
 def won_back_rates(part: Slice) -> WonBackRates:
     """Won-back rates of the period, per playbook and per CSM (the case's owner): the
     current cases of the slice whose follow-up answer was given in the period. Read from
-    the cases themselves (few rows: one per follow-up answer), and their owners' names."""
-    rows = (
-        part.people(Case.objects.current(), prefix="response__")
-        .filter(part.within("follow_up_response__answered_at"))
-        .values("playbook__name", "owner_id")
+    the case copies, through their index of the cases followed up (or from the cases
+    joined to their answers), then the playbooks' and owners' names."""
+    if part.reads_copies:
+        followed_up = CaseSlice.objects.filter(
+            part.within("follow_up_answered_at"), **part.narrowing
+        )
+    else:
+        followed_up = part.people(Case.objects.current(), prefix="response__").filter(
+            part.within("follow_up_response__answered_at")
+        )
+    rows = list(
+        followed_up.values("playbook_id", "owner_id")
         .annotate(answered=Count("pk"), won_back=Count("pk", filter=Q(won_back_at__isnull=False)))
         .order_by()
     )
-    rows = list(rows)
+    playbook_names = dict(
+        Playbook.objects.filter(pk__in={row["playbook_id"] for row in rows}).values_list(
+            "pk", "name"
+        )
+    )
     owners = User.objects.in_bulk({row["owner_id"] for row in rows if row["owner_id"]})
     by_playbook: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_csm: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         owner = owners[row["owner_id"]].name if row["owner_id"] in owners else ""
-        for totals in (by_playbook[row["playbook__name"]], by_csm[owner]):
+        for totals in (by_playbook[playbook_names[row["playbook_id"]]], by_csm[owner]):
             totals[0] += row["answered"]
             totals[1] += row["won_back"]
 

@@ -17,18 +17,20 @@ from django.db import connection, transaction
 
 _COLUMNS = (
     "case_id, answered_at, segment, tier, csm_id, persona, campaign_id, category, status, "
-    "sla_due_at, first_contact_at, closed_at, outcome, won_back_at"
+    "sla_due_at, first_contact_at, closed_at, outcome, won_back_at, playbook_id, owner_id, "
+    "follow_up_answered_at"
 )
 # What the row of each current case holds, read from the case, its answer, the answer's
-# account (none for an unmatched answer) and person.
+# account (none for an unmatched answer) and person, and its follow-up answer if any.
 _SLICES = """
     SELECT c.id, r.answered_at, a.segment, a.tier, a.csm_id, p.persona, r.campaign_id,
            c.category, c.status, c.sla_due_at, c.first_contact_at, c.closed_at, c.outcome,
-           c.won_back_at
+           c.won_back_at, c.playbook_id, c.owner_id, f.answered_at
     FROM playbooks_case AS c
     JOIN surveys_response AS r ON r.id = c.response_id
     LEFT JOIN accounts_account AS a ON a.id = r.account_id
     JOIN accounts_contact AS p ON p.id = r.contact_id
+    LEFT JOIN surveys_response AS f ON f.id = c.follow_up_response_id
     WHERE c.superseded_at IS NULL
 """  # noqa: S608
 
@@ -62,10 +64,12 @@ _TRIGGERS = {
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
         """SELECT n.id FROM old_rows AS o JOIN new_rows AS n USING (id)
         WHERE (o.response_id, o.superseded_at IS NULL, o.category, o.status, o.sla_due_at,
-               o.first_contact_at, o.closed_at, o.outcome, o.won_back_at)
+               o.first_contact_at, o.closed_at, o.outcome, o.won_back_at, o.playbook_id,
+               o.owner_id, o.follow_up_response_id)
             IS DISTINCT FROM
               (n.response_id, n.superseded_at IS NULL, n.category, n.status, n.sla_due_at,
-               n.first_contact_at, n.closed_at, n.outcome, n.won_back_at)""",
+               n.first_contact_at, n.closed_at, n.outcome, n.won_back_at, n.playbook_id,
+               n.owner_id, n.follow_up_response_id)""",
     ),
     "cases_out": (
         "playbooks_case",
@@ -80,7 +84,11 @@ _TRIGGERS = {
         """SELECT c.id FROM playbooks_case AS c WHERE c.response_id IN (
             SELECT n.id FROM old_rows AS o JOIN new_rows AS n USING (id)
             WHERE (o.answered_at, o.account_id, o.contact_id, o.campaign_id)
-                IS DISTINCT FROM (n.answered_at, n.account_id, n.contact_id, n.campaign_id))""",
+                IS DISTINCT FROM (n.answered_at, n.account_id, n.contact_id, n.campaign_id))
+        UNION
+        SELECT c.id FROM playbooks_case AS c WHERE c.follow_up_response_id IN (
+            SELECT n.id FROM old_rows AS o JOIN new_rows AS n USING (id)
+            WHERE o.answered_at IS DISTINCT FROM n.answered_at)""",
     ),
     "accounts_changed": (
         "accounts_account",

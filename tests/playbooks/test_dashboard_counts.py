@@ -32,7 +32,7 @@ from playbooks.services.case_slices import differences_from_cases
 from playbooks.services.engine import process_response
 from playbooks.services.erasure import erase_contact
 from playbooks.services.latest_answers import differences_from_answers as latest_differences
-from surveys.models import Theme
+from surveys.models import Response, Theme
 from surveys.services.answering import answer_invitation, correct_answer
 from surveys.services.erasure import expire_old_comments
 from surveys.services.responses import assign_account_to_contact, delete_response
@@ -42,6 +42,7 @@ from tests.factories import (
     ContactFactory,
     InvitationFactory,
     ResponseFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -241,6 +242,27 @@ def test_a_first_contact_a_closing_and_a_win_back_move_the_loop_figures(answers)
     loop = dashboard.loop_figures(last_90_days(), now=NOW)
     assert (loop.open_cases, loop.closed, loop.won_back) == (3, 1, 1)
     assert loop.outcomes[CaseOutcome.RESOLVED] == 1
+    assert_counts_are_exact()
+
+
+def test_a_follow_up_answer_its_moves_and_the_case_s_new_owner_move_the_won_back_rates(answers):
+    case = Case.objects.get(response__score=2)
+    follow_up = ResponseFactory(
+        contact=case.contact, score=9, answered_at=NOW - dt.timedelta(days=5)
+    )
+    Case.objects.filter(pk=case.pk).update(follow_up_response=follow_up, won_back_at=NOW)
+    rates = dashboard.won_back_rates(last_90_days())
+    assert (rates.period.answered, rates.period.won_back) == (1, 1)
+    assert_counts_are_exact()
+
+    someone_else = UserFactory(display_name="Noor Haddad")
+    Case.objects.filter(pk=case.pk).update(owner=someone_else)
+    assert [r.label for r in dashboard.won_back_rates(last_90_days()).by_csm] == ["Noor Haddad"]
+    assert_counts_are_exact()
+
+    # Moved before the period: the case no longer counts in it.
+    Response.objects.filter(pk=follow_up.pk).update(answered_at=NOW - dt.timedelta(days=200))
+    assert dashboard.won_back_rates(last_90_days()).period.answered == 0
     assert_counts_are_exact()
 
 

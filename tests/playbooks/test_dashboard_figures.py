@@ -114,7 +114,23 @@ def _build() -> dict:
             if rng.random() < 0.3:
                 fields["won_back_at"] = fields["closed_at"]
         Case.objects.filter(pk=case.pk).update(**fields)
+    _follow_up(random.Random(7), csm)
     return {"csm": csm, "campaign": campaigns[0]}
+
+
+def _follow_up(rng: random.Random, csm) -> None:
+    """Give each closed case a follow-up answer of its person, some days after the closing
+    (a won-back customer when it is no detractor's), and some of them another owner."""
+    for case in Case.objects.filter(closed_at__isnull=False):
+        answered = min(case.closed_at + dt.timedelta(days=rng.uniform(1, 20)), NOW)
+        follow_up = ResponseFactory(
+            contact=case.contact, score=rng.choice([3, 8, 10]), answered_at=answered
+        )
+        Case.objects.filter(pk=case.pk).update(
+            follow_up_response=follow_up,
+            won_back_at=answered if follow_up.score >= 7 else None,
+            owner=csm if rng.random() < 0.5 else case.owner,
+        )
 
 
 def _answers(part: Slice) -> list[Response]:
@@ -252,6 +268,40 @@ def test_loop_figures(part):
         )
     ]
     assert figures.overdue_cases == len(overdue)
+
+
+@pytest.mark.parametrize("from_answers", [False, True])
+def test_won_back_rates_by_playbook_and_owner(part, from_answers):
+    """Of the slice's current cases whose follow-up answer came in the period."""
+    people = {r.pk for r in _answers(Slice(start=dt.date(2000, 1, 1), end=TODAY, **_dims(part)))}
+    followed_up = [
+        c
+        for c in Case.objects.select_related("follow_up_response", "playbook", "owner")
+        if c.response_id in people
+        and c.superseded_at is None
+        and c.follow_up_response is not None
+        and START <= timezone.localtime(c.follow_up_response.answered_at).date() <= END
+    ]
+    if not _dims(part):
+        assert len(followed_up) >= 3, "the data set has too few follow-up answers to test"
+    expected = defaultdict(lambda: [0, 0])
+    for case in followed_up:
+        for key in (
+            ("playbook", case.playbook.name),
+            ("owner", case.owner.name if case.owner else ""),
+        ):
+            expected[key][0] += 1
+            expected[key][1] += case.won_back_at is not None
+
+    rates = dashboard.won_back_rates(dataclasses.replace(part, from_answers=from_answers))
+
+    assert (rates.period.answered, rates.period.won_back) == (
+        len(followed_up),
+        sum(c.won_back_at is not None for c in followed_up),
+    )
+    shown = {("playbook", r.label): [r.answered, r.won_back] for r in rates.by_playbook}
+    shown |= {("owner", r.label): [r.answered, r.won_back] for r in rates.by_csm}
+    assert shown == dict(expected)
 
 
 @pytest.mark.parametrize("from_answers", [False, True])
