@@ -99,7 +99,7 @@ from playbooks.selectors import dashboard as figures
 from playbooks.selectors.dashboard import Slice
 from playbooks.services.answer_days import differences_from_answers
 from playbooks.services.case_slices import differences_from_cases
-from playbooks.services.engine import process_response
+from playbooks.services.engine import FOLLOW_UP_ANSWER_WINDOW, process_response
 from playbooks.services.latest_answers import (
     differences_from_answers as latest_answers_differences,
 )
@@ -1135,6 +1135,7 @@ def load_large_set(
     # COPY leaves each case's stored risk points at 0: one set-based UPDATE sets them, as
     # the migration that added the column did for existing cases.
     refresh_risk_base(cases=Case.objects.all())
+    link_follow_up_answers()
     copied = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -1145,6 +1146,31 @@ def load_large_set(
         "vacuum_analyze_seconds": round(analysed - copied, 1),
         "setup_seconds": round(analysed - started, 1),
     }
+
+
+# A closed case asks its person for a follow-up answer; the first answer they give within
+# the engine's window after the closing is linked to it, and a passive's or a promoter's
+# wins them back, as `playbooks.services.engine` does for an answer that comes in.
+_LINK_FOLLOW_UP_ANSWERS = f"""
+    UPDATE playbooks_case AS c
+    SET follow_up_requested_at = c.closed_at, follow_up_response_id = f.id,
+        won_back_at = CASE WHEN f.category <> 'detractor' THEN f.answered_at END
+    FROM playbooks_case AS closed
+    CROSS JOIN LATERAL (
+        SELECT r.id, r.answered_at, r.category FROM surveys_response AS r
+        WHERE r.contact_id = closed.contact_id AND r.answered_at > closed.closed_at
+          AND r.answered_at <= closed.closed_at + interval '{FOLLOW_UP_ANSWER_WINDOW} days'
+        ORDER BY r.answered_at, r.id LIMIT 1
+    ) AS f
+    WHERE closed.closed_at IS NOT NULL AND c.id = closed.id
+"""  # noqa: S608 - constants only
+
+
+def link_follow_up_answers() -> None:
+    """Give the closed cases their follow-up answers, in one statement: the dashboard's
+    won-back rates then have cases to read (the triggers update the case copies)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LINK_FOLLOW_UP_ANSWERS)
 
 
 # --- the pages ------------------------------------------------------------------------------
