@@ -46,7 +46,8 @@ def pytest_sessionfinish(session):
     if session.config.pluginmanager.hasplugin("dsession") and not hasattr(
         session.config, "workerinput"
     ):
-        migrated_template.drop(migrated_template.template_name())
+        # The workers' shared folder: xdist gives each a folder of its own under it.
+        migrated_template.drop_if_made(session.config._tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")

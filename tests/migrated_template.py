@@ -20,6 +20,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 
+# Written in the folder the run's workers share once the template is migrated.
+READY = "migrated-template.ready"
+
 
 def template_name() -> str:
     """The template's name: the test database's without a worker's suffix."""
@@ -33,7 +36,7 @@ def copy_for_worker(test_database: str, shared: Path) -> None:
     """Make `test_database` a copy of the run's migrated template, migrating the template
     first if no worker of this run has (`shared`: a folder all the run's workers see)."""
     with _exclusive(shared / "migrated-template.lock"):
-        ready = shared / "migrated-template.ready"
+        ready = shared / READY
         if not ready.exists():
             _migrate_into(template_name())
             ready.write_text(template_name())
@@ -42,6 +45,13 @@ def copy_for_worker(test_database: str, shared: Path) -> None:
             f"DROP DATABASE IF EXISTS {_quoted(test_database)} WITH (FORCE)",
             f"CREATE DATABASE {_quoted(test_database)} TEMPLATE {_quoted(template_name())}",
         )
+
+
+def drop_if_made(shared: Path) -> None:
+    """Drop the template, if a worker of the run (whose shared folder is `shared`) made it:
+    a run with no database test never reaches the server."""
+    if (shared / READY).exists():
+        drop((shared / READY).read_text())
 
 
 def drop(database: str) -> None:
