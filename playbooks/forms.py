@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Account, Persona, Segment
 from core.periods import twelve_months_to
 from core.roles import Role, has_role
+from playbooks.access import accounts_visible_to
 from playbooks.defaults import in_reader_language
 from playbooks.escalation_rules import DEFAULT_THRESHOLDS
 from playbooks.models import (
@@ -123,9 +124,14 @@ class QueueFilterForm(forms.Form):
     )
     closed_from = forms.DateField(required=False, widget=forms.HiddenInput)
     closed_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    # The account page's link to all of its cases; only an account the reader may see.
+    account = forms.ModelChoiceField(
+        queryset=Account.objects.none(), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts_visible_to(user).only("pk", "name")
         owners = [("", _("Anyone")), (MINE, _("Me"))]
         if has_role(user, Role.MANAGER, Role.ADMIN):
             owners.append((NOBODY, _("The managers (no owner)")))
@@ -168,13 +174,21 @@ class QueueFilterForm(forms.Form):
             root_cause=data["root_cause"].pk if data.get("root_cause") else None,
             closed_from=data.get("closed_from"),
             closed_to=data.get("closed_to"),
+            account=data["account"].pk if data.get("account") else None,
         )
 
     def drill_down(self) -> RootCause | None:
         """The root cause the queue is narrowed to, read by `filters()`; None without one."""
-        if not self.is_bound or "root_cause" in self.errors:
+        return self._narrowed_to("root_cause")
+
+    def narrowed_account(self) -> Account | None:
+        """The account the queue is narrowed to, read by `filters()`; None without one."""
+        return self._narrowed_to("account")
+
+    def _narrowed_to(self, field: str):
+        if not self.is_bound or field in self.errors:
             return None
-        return getattr(self, "cleaned_data", {}).get("root_cause")
+        return getattr(self, "cleaned_data", {}).get(field)
 
 
 class AnswerFilterForm(forms.Form):

@@ -31,6 +31,8 @@ LIST_LIMIT = 50
 # the answers page (linked, narrowed to the account), and a large account has hundreds.
 ANSWERS_SHOWN = 20
 INTERACTIONS_SHOWN = 20
+# Likewise its latest cases: all of them are in the queue, narrowed to the account.
+CASES_SHOWN = 20
 # Contacts a page of the account's people lists: an enterprise account may have thousands.
 CONTACTS_PER_PAGE = 25
 
@@ -59,6 +61,7 @@ class AccountPage:
     answers: list[Response]
     answer_count: int
     cases: list[Case]
+    case_count: int  # the cases of the account the reader may open
     interactions: list[Interaction]
     suppressions: list[Suppression]
     notes: list[Note]  # the team's, on the account and on the cases the reader may open
@@ -105,6 +108,8 @@ def account_page(
         .order_by("name", "email", "pk"),
         CONTACTS_PER_PAGE,
     ).get_page(contacts_page)
+    # Only the cases the reader may open: the account page is no way around the rule.
+    visible_cases = Case.objects.visible_to(user).filter(account=account)
     return AccountPage(
         account=account,
         nps=recent.nps(),
@@ -125,18 +130,16 @@ def account_page(
         answers=_latest_answers(account),
         answer_count=Response.objects.filter(account=account).count(),
         cases=list(
-            # Only the cases the reader may open: the account page is no way around the rule.
-            Case.objects.visible_to(user)
-            .filter(account=account)
-            .select_related("contact", "response", "owner", "follow_up_response")
+            visible_cases.select_related("contact", "response", "owner", "follow_up_response")
             .prefetch_related(
                 Prefetch(
                     "joined_answers",
                     queryset=CaseAnswer.objects.select_related("response__contact"),
                 )
             )
-            .order_by("-opened_at")[:LIST_LIMIT]
+            .order_by("-opened_at")[:CASES_SHOWN]
         ),
+        case_count=visible_cases.count(),
         interactions=list(
             Interaction.objects.filter(account=account)
             .select_related("contact")

@@ -74,6 +74,8 @@ class QueueFilters:
     root_cause: int | None = None
     closed_from: dt.date | None = None
     closed_to: dt.date | None = None
+    # The account page's link to all of one account's cases.
+    account: int | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, statu
         )
     if filters.closed_from or filters.closed_to:
         cases = cases.filter(period_filter("closed_at", filters.closed_from, filters.closed_to))
+    if filters.account is not None:
+        cases = cases.filter(account_id=filters.account)
     if filters.search:
         words = filters.search.split()
         for word in words[:5]:

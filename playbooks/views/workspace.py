@@ -96,6 +96,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "counts": counts,
         "drill_down": form.drill_down(),
+        "narrowed_account": form.narrowed_account(),
         "now": now,
         "today": timezone.localdate(now),
     }

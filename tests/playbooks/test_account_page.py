@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Persona
 from core.models import ExchangeRate
 from playbooks.models import Case
-from playbooks.selectors.account_page import ANSWERS_SHOWN, CONTACTS_PER_PAGE
+from playbooks.selectors.account_page import ANSWERS_SHOWN, CASES_SHOWN, CONTACTS_PER_PAGE
 from playbooks.services.cases import reassign_case
 from playbooks.services.engine import process_response
 from surveys.models import Suppression, SuppressionReason
@@ -122,9 +122,10 @@ def test_the_query_count_does_not_grow_with_the_answers(
         ResponseFactory(contact=ContactFactory(account=account), score=7)
     client.force_login(csm)
 
-    # 23: the settings row too, read once for the reporting currency of the ARR shown; the
-    # latest answers' ids, picked before their details; the suppressions' people
-    with django_assert_max_num_queries(23):
+    # 24: the settings row too, read once for the reporting currency of the ARR shown; the
+    # latest answers' ids, picked before their details; the suppressions' people; how many
+    # cases there are beside the latest ones shown
+    with django_assert_max_num_queries(24):
         assert client.get(url(account)).status_code == 200
 
 
@@ -231,3 +232,42 @@ def test_a_large_account_shows_its_latest_answers_and_leads_to_all_of_them(clien
     html = reply.content.decode()
     assert f'href="{reverse("answer-list")}?account={account.pk}"' in html
     assert f"All {ANSWERS_SHOWN + 3} answers" in html
+
+
+def test_a_large_account_shows_its_latest_cases_and_leads_to_all_of_them_in_the_queue(
+    client, account, csm, default_playbooks
+):
+    contact = ContactFactory(account=account)
+    now = timezone.now()
+    for n in range(CASES_SHOWN + 2):
+        answer = ResponseFactory(contact=contact, score=3, answered_at=now - dt.timedelta(hours=n))
+        process_response(response_id=answer.pk)
+    client.force_login(csm)
+
+    reply = client.get(url(account))
+
+    page = reply.context["page"]
+    assert len(page.cases) == CASES_SHOWN
+    assert [case.opened_at for case in page.cases] == sorted(
+        (case.opened_at for case in page.cases), reverse=True
+    )
+    html = reply.content.decode()
+    assert f"Cases ({CASES_SHOWN + 2})" in html
+    queue = f"{reverse('case-queue')}?status=all&amp;account={account.pk}"
+    assert f'href="{queue}">All {CASES_SHOWN + 2} cases, in the queue</a>' in html
+
+    listed = client.get(reverse("case-queue"), {"status": "all", "account": account.pk})
+
+    assert listed.context["page"].paginator.count == CASES_SHOWN + 2
+    assert "Account: <a" in listed.content.decode()
+
+
+def test_a_small_account_lists_every_case_without_a_link(client, account, csm, default_playbooks):
+    answer = ResponseFactory(contact=ContactFactory(account=account), score=3)
+    process_response(response_id=answer.pk)
+    client.force_login(csm)
+
+    html = client.get(url(account)).content.decode()
+
+    assert "Cases (1)" in html
+    assert "cases, in the queue" not in html

@@ -293,3 +293,39 @@ def test_the_pages_count_what_the_queue_lists_under_every_filter(client, default
                 queue_for(user=csm, filters=reply.context["filters"], now=reply.context["now"])
             )
             assert reply.context["page"].paginator.count == len(listed), (status, flags)
+
+
+def test_the_queue_narrows_to_one_account_and_its_counts_follow(
+    client, default_playbooks, manager, csm
+):
+    first = open_case(csm, name="Initech")
+    closed = open_case(csm)
+    closed.account = first.account
+    closed.save(update_fields=["account"])
+    Case.objects.filter(pk=closed.pk).update(status=CaseStatus.CLOSED)
+    elsewhere = open_case(csm, name="Umbrella")
+    client.force_login(manager)
+
+    reply = client.get(URL, {"status": "all", "account": first.account.pk})
+
+    assert set(rows(reply)) == {first.pk, closed.pk}
+    assert elsewhere.pk not in rows(reply)
+    assert reply.context["counts"].all == 2
+    html = reply.content.decode()
+    account_url = reverse("account-detail", args=[first.account.pk])
+    assert f'Account: <a href="{account_url}">Initech</a>' in html
+    # Changing another filter keeps the account.
+    assert f'<input type="hidden" name="account" value="{first.account.pk}">' in html
+
+
+def test_an_account_the_csm_may_not_see_narrows_nothing_and_is_not_named(
+    client, default_playbooks, csm, other_csm
+):
+    mine = open_case(csm)
+    theirs = open_case(other_csm, name="Hooli")
+    client.force_login(csm)
+
+    reply = client.get(URL, {"account": theirs.account.pk})
+
+    assert rows(reply) == [mine.pk]
+    assert "Hooli" not in reply.content.decode()
