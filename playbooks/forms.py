@@ -131,7 +131,8 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts_visible_to(user).only("pk", "name")
+        if self.data.get("account"):  # the reader's accounts, asked only when one is given
+            self.fields["account"].queryset = accounts_visible_to(user).only("pk", "name")
         owners = [("", _("Anyone")), (MINE, _("Me"))]
         if has_role(user, Role.MANAGER, Role.ADMIN):
             owners.append((NOBODY, _("The managers (no owner)")))
