@@ -1125,6 +1125,11 @@ class CaseSlice(models.Model):
         related_name="+",
     )
     follow_up_answered_at = models.DateTimeField(null=True)
+    # The moment the case's work is first late, if it stays as it is: its first contact's
+    # SLA while nobody has made it, its people's steps to do, its plan's open items (the
+    # last instant of their due day, in the daily counts' time zone); empty without any.
+    # An open case is overdue once this has passed (`playbooks.selectors.queue.overdue`).
+    overdue_from = models.DateTimeField(null=True)
     # From the answer to the first contact; empty until then.
     wait = models.GeneratedField(
         expression=F("first_contact_at") - F("answered_at"),

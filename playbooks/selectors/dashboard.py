@@ -58,7 +58,7 @@ from playbooks.models import (
     ThemeDay,
     ThemeMonth,
 )
-from playbooks.selectors.queue import overdue, overdue_cases
+from playbooks.selectors.queue import overdue_cases
 from surveys.models import Campaign, Category, Response, Theme
 from surveys.nps import NpsSummary, category_for, summarize_counts
 
@@ -389,10 +389,10 @@ def loop_figures(part: Slice, *, now: dt.datetime | None = None) -> LoopFigures:
     slices = CaseSlice.objects.filter(**part.narrowing)
     opened = slices.filter(part.within("answered_at"))
     late = _late_first_contacts(opened, now)
-    # A CaseSlice has the columns "overdue" reads, and its key is the case's: the steps
-    # are those of its case.
+    # Whether an open case is overdue depends on the moment: each copy holds the moment
+    # its case's work is first late, kept as its steps and action items change.
     open_now = slices.filter(status__in=OPEN_CASE_STATUSES).aggregate(
-        open_cases=Count("pk"), overdue_cases=Count("pk", filter=overdue(now))
+        open_cases=Count("pk"), overdue_cases=Count("pk", filter=Q(overdue_from__lt=now))
     )
     contacted = sums[f"{CaseEventKind.ANSWERED} contacted"]
     return LoopFigures(

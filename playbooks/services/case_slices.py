@@ -15,17 +15,39 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from playbooks.models import AUTOMATIC_STEP_KINDS, OPEN_ACTION_STATUSES, StepStatus
+
 _COLUMNS = (
     "case_id, answered_at, segment, tier, csm_id, persona, campaign_id, category, status, "
     "sla_due_at, first_contact_at, closed_at, outcome, won_back_at, playbook_id, owner_id, "
-    "follow_up_answered_at"
+    "follow_up_answered_at, overdue_from"
 )
+
+
+def _sql_list(values) -> str:
+    return ", ".join(f"'{value}'" for value in sorted(values))
+
+
+# The moment case `c`'s work is first late (`CaseSlice.overdue_from`), as "overdue" judges
+# lateness: the first contact's SLA while not made; a step of its people to do, past its
+# due moment; an open item of its plan, past its due day in the site's time zone (the
+# daily counts' zone): late from the next local midnight, so due a microsecond before it.
+_OVERDUE_FROM = f"""LEAST(
+        CASE WHEN c.first_contact_at IS NULL THEN c.sla_due_at END,
+        (SELECT min(t.due_at) FROM playbooks_casestep AS t
+         WHERE t.case_id = c.id AND t.status = '{StepStatus.TODO}'
+           AND t.kind NOT IN ({_sql_list(AUTOMATIC_STEP_KINDS)})),
+        (SELECT min(((i.due_date + 1)::timestamp AT TIME ZONE answer_days_zone())
+                    - interval '1 microsecond')
+         FROM playbooks_actionitem AS i
+         WHERE i.case_id = c.id AND i.status IN ({_sql_list(OPEN_ACTION_STATUSES)})))"""  # noqa: S608
 # What the row of each current case holds, read from the case, its answer, the answer's
-# account (none for an unmatched answer) and person, and its follow-up answer if any.
-_SLICES = """
+# account (none for an unmatched answer) and person, its follow-up answer if any, and its
+# steps and action items.
+_SLICES = f"""
     SELECT c.id, r.answered_at, a.segment, a.tier, a.csm_id, p.persona, r.campaign_id,
            c.category, c.status, c.sla_due_at, c.first_contact_at, c.closed_at, c.outcome,
-           c.won_back_at, c.playbook_id, c.owner_id, f.answered_at
+           c.won_back_at, c.playbook_id, c.owner_id, f.answered_at, {_OVERDUE_FROM}
     FROM playbooks_case AS c
     JOIN surveys_response AS r ON r.id = c.response_id
     LEFT JOIN accounts_account AS a ON a.id = r.account_id
@@ -49,6 +71,56 @@ LANGUAGE plpgsql AS $$ BEGIN
     INSERT INTO playbooks_caseslice ({_COLUMNS}) {_SLICES} AND c.id = ANY(ids);
 END $$
 """  # noqa: S608
+
+# When a case's steps or action items change, its row's `overdue_from` alone is
+# recomputed, in place (no count follows it). The cases are locked first, as above: two
+# transactions that change the steps of one case at once write its moment one after the
+# other, the second from what the first committed.
+_OVERDUE = f"""
+CREATE OR REPLACE FUNCTION case_slices_overdue(ids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$ BEGIN
+    IF cardinality(ids) = 0 THEN RETURN; END IF;
+    PERFORM 1 FROM playbooks_case WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+    UPDATE playbooks_caseslice AS s SET overdue_from = d.overdue_from
+    FROM (SELECT c.id, {_OVERDUE_FROM} AS overdue_from
+          FROM playbooks_case AS c WHERE c.id = ANY(ids)) AS d
+    WHERE s.case_id = d.id AND s.overdue_from IS DISTINCT FROM d.overdue_from;
+END $$
+"""  # noqa: S608
+
+# name: (table, event, transition tables, the ids of the cases whose moment to recompute)
+_DUE_TRIGGERS = {
+    "steps_in": ("playbooks_casestep", "INSERT", "NEW TABLE AS new_rows", "new_rows", ""),
+    "steps_changed": (
+        "playbooks_casestep",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "old_rows AS o JOIN new_rows AS n USING (id)",
+        "(o.case_id, o.status, o.due_at, o.kind) IS DISTINCT FROM "
+        "(n.case_id, n.status, n.due_at, n.kind)",
+    ),
+    "steps_out": ("playbooks_casestep", "DELETE", "OLD TABLE AS old_rows", "old_rows", ""),
+    "items_in": ("playbooks_actionitem", "INSERT", "NEW TABLE AS new_rows", "new_rows", ""),
+    "items_changed": (
+        "playbooks_actionitem",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "old_rows AS o JOIN new_rows AS n USING (id)",
+        "(o.case_id, o.status, o.due_date) IS DISTINCT FROM (n.case_id, n.status, n.due_date)",
+    ),
+    "items_out": ("playbooks_actionitem", "DELETE", "OLD TABLE AS old_rows", "old_rows", ""),
+}
+
+
+def _due_ids(rows: str, changed: str) -> str:
+    """The cases of the steps or items of a statement (both of a changed row's cases)."""
+    if not changed:
+        return f"SELECT DISTINCT case_id FROM {rows}"  # noqa: S608
+    return (
+        f"SELECT o.case_id FROM {rows} WHERE {changed} "  # noqa: S608
+        f"UNION SELECT n.case_id FROM {rows} WHERE {changed}"
+    )
+
 
 # name: (table, event, transition tables, the ids of the cases to rewrite)
 _TRIGGERS = {
@@ -207,6 +279,16 @@ def install_sql() -> list[str]:
             f"CREATE TRIGGER case_slices_{name} AFTER {event} ON {table} "
             f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
         ]
+    statements.append(_OVERDUE)
+    for name, (table, event, transition, rows, changed) in _DUE_TRIGGERS.items():
+        body = f"PERFORM case_slices_overdue(ARRAY({_due_ids(rows, changed)})); RETURN NULL;"
+        statements += [
+            f"CREATE OR REPLACE FUNCTION case_slices_{name}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN {body} END $$",
+            f"DROP TRIGGER IF EXISTS case_slices_{name} ON {table}",
+            f"CREATE TRIGGER case_slices_{name} AFTER {event} ON {table} "
+            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
+        ]
     for name, (event, transition, sign, rows) in _COUNT_TRIGGERS.items():
         body = _case_counts_body(sign, rows)
         statements += [
@@ -227,15 +309,21 @@ def uninstall_sql() -> list[str]:
         for name, (table, *_) in _TRIGGERS.items()
     ]
     statements += [
+        f"DROP TRIGGER IF EXISTS case_slices_{name} ON {table}"
+        for name, (table, *_) in _DUE_TRIGGERS.items()
+    ]
+    statements += [
         f"DROP TRIGGER IF EXISTS case_slices_{name} ON playbooks_caseslice"
         for name in _COUNT_TRIGGERS
     ]
     statements += [
-        f"DROP FUNCTION IF EXISTS case_slices_{name}()" for name in [*_TRIGGERS, *_COUNT_TRIGGERS]
+        f"DROP FUNCTION IF EXISTS case_slices_{name}()"
+        for name in [*_TRIGGERS, *_DUE_TRIGGERS, *_COUNT_TRIGGERS]
     ]
     return [
         *statements,
         "DROP FUNCTION IF EXISTS case_slices_emptied()",
+        "DROP FUNCTION IF EXISTS case_slices_overdue(bigint[])",
         "DROP FUNCTION IF EXISTS case_slices_refresh(bigint[])",
     ]
 
@@ -244,7 +332,8 @@ def recount_sql() -> list[str]:
     """The statements that rewrite every row from the cases, writes held off meanwhile."""
     # Emptied (no trigger), then filled: the copies' own triggers recount the case counts.
     return [
-        "LOCK TABLE playbooks_case, surveys_response, accounts_account, accounts_contact "
+        "LOCK TABLE playbooks_case, playbooks_casestep, playbooks_actionitem, surveys_response, "
+        "accounts_account, accounts_contact "
         "IN SHARE MODE",
         "TRUNCATE playbooks_caseslice",
         *(f"DELETE FROM {table}" for table, *_ in _CASE_TABLES),  # noqa: S608

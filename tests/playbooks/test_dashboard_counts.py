@@ -15,6 +15,10 @@ from accounts.models import Persona, Segment
 from accounts.services.customers import save_account, save_contact
 from playbooks.defaults import install_default_playbooks
 from playbooks.models import (
+    AUTOMATIC_STEP_KINDS,
+    ActionAudience,
+    ActionItem,
+    ActionStatus,
     AnswerDay,
     AnswerMonth,
     Case,
@@ -23,7 +27,9 @@ from playbooks.models import (
     CaseOutcome,
     CaseSlice,
     CaseStatus,
+    CaseStep,
     LatestAnswer,
+    StepStatus,
 )
 from playbooks.selectors import dashboard
 from playbooks.selectors.dashboard import Slice
@@ -242,6 +248,54 @@ def test_a_first_contact_a_closing_and_a_win_back_move_the_loop_figures(answers)
     loop = dashboard.loop_figures(last_90_days(), now=NOW)
     assert (loop.open_cases, loop.closed, loop.won_back) == (3, 1, 1)
     assert loop.outcomes[CaseOutcome.RESOLVED] == 1
+    assert_counts_are_exact()
+
+
+def test_late_steps_and_action_items_move_the_overdue_cases(answers):
+    """Whether an open case is overdue depends on the moment: the copies keep when its work
+    is first late, as its steps and action items come, move, are done or go."""
+    Case.objects.update(first_contact_at=NOW - dt.timedelta(days=1))
+    CaseStep.objects.update(due_at=NOW + dt.timedelta(days=10))
+
+    def overdue() -> int:
+        loop = dashboard.loop_figures(last_90_days(), now=NOW)
+        raw = dashboard.loop_figures(
+            dataclasses.replace(last_90_days(), from_answers=True), now=NOW
+        )
+        assert loop.overdue_cases == raw.overdue_cases
+        return loop.overdue_cases
+
+    assert overdue() == 0
+    case = Case.objects.get(response__score=2)
+    step = case.steps.exclude(kind__in=AUTOMATIC_STEP_KINDS).filter(status=StepStatus.TODO)[0]
+    CaseStep.objects.filter(pk=step.pk).update(due_at=NOW - dt.timedelta(minutes=1))
+    assert overdue() == 1
+    assert_counts_are_exact()
+
+    CaseStep.objects.filter(pk=step.pk).update(status=StepStatus.DONE)
+    assert overdue() == 0
+
+    # An item is late from the day after its due date, in the site's time zone.
+    item = ActionItem.objects.create(
+        case=case, audience=ActionAudience.CUSTOMER, text="Call back", due_date=TODAY
+    )
+    assert overdue() == 0
+    ActionItem.objects.filter(pk=item.pk).update(due_date=TODAY - dt.timedelta(days=1))
+    assert overdue() == 1
+    assert_counts_are_exact()
+
+    ActionItem.objects.filter(pk=item.pk).update(status=ActionStatus.DONE)
+    assert overdue() == 0
+    ActionItem.objects.filter(pk=item.pk).update(status=ActionStatus.IN_PROGRESS)
+    assert overdue() == 1
+    item.delete()
+    assert overdue() == 0
+
+    # The first contact not made, and its SLA passed.
+    Case.objects.filter(pk=case.pk).update(
+        first_contact_at=None, sla_due_at=NOW - dt.timedelta(hours=1)
+    )
+    assert overdue() == 1
     assert_counts_are_exact()
 
 
