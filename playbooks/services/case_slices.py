@@ -5,8 +5,10 @@ Triggers on the cases, answers, accounts and contacts tables rewrite the rows of
 cases a statement touched, inside its transaction: every write path is covered, the
 services as much as the admin or a bulk `UPDATE`: a case opened, worked, closed,
 superseded by a corrected score or deleted; an answer moved in time or matched to
-another account; a segment, tier, CSM or persona changed. They are statement triggers
-over the transition tables: a bulk change is one rewrite, not one per row.
+another account; a segment, tier, CSM or persona changed. Triggers on the steps and the
+action items recompute, in place, the moment a case's work is first late. They are
+statement triggers over the transition tables: a bulk change is one rewrite, not one per
+row.
 
 Every piece of SQL here is a constant of this module: no value from outside reaches it.
 """
