@@ -11,15 +11,8 @@ removed; the copies' own rewrite computes it too.
 
 from django.db import migrations, models
 
-REFRESH = """CREATE OR REPLACE FUNCTION case_slices_refresh(ids bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$ BEGIN
-    IF cardinality(ids) = 0 THEN RETURN; END IF;
-    PERFORM 1 FROM playbooks_case WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
-    DELETE FROM playbooks_caseslice WHERE case_id = ANY(ids);
-    INSERT INTO playbooks_caseslice (case_id, answered_at, segment, tier, csm_id, persona, campaign_id, category, status, sla_due_at, first_contact_at, closed_at, outcome, won_back_at, playbook_id, owner_id, follow_up_answered_at, overdue_from) 
-    SELECT c.id, r.answered_at, a.segment, a.tier, a.csm_id, p.persona, r.campaign_id,
-           c.category, c.status, c.sla_due_at, c.first_contact_at, c.closed_at, c.outcome,
-           c.won_back_at, c.playbook_id, c.owner_id, f.answered_at, LEAST(
+# The moment a case's work is first late, as the statements below compute it.
+OVERDUE_FROM = """LEAST(
         CASE WHEN c.first_contact_at IS NULL THEN c.sla_due_at END,
         (SELECT min(t.due_at) FROM playbooks_casestep AS t
          WHERE t.case_id = c.id AND t.status = 'todo'
@@ -27,7 +20,17 @@ LANGUAGE plpgsql AS $$ BEGIN
         (SELECT min(((i.due_date + 1)::timestamp AT TIME ZONE answer_days_zone())
                     - interval '1 microsecond')
          FROM playbooks_actionitem AS i
-         WHERE i.case_id = c.id AND i.status IN ('in_progress', 'open')))
+         WHERE i.case_id = c.id AND i.status IN ('in_progress', 'open')))"""
+
+REFRESH = f"""CREATE OR REPLACE FUNCTION case_slices_refresh(ids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$ BEGIN
+    IF cardinality(ids) = 0 THEN RETURN; END IF;
+    PERFORM 1 FROM playbooks_case WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+    DELETE FROM playbooks_caseslice WHERE case_id = ANY(ids);
+    INSERT INTO playbooks_caseslice (case_id, answered_at, segment, tier, csm_id, persona, campaign_id, category, status, sla_due_at, first_contact_at, closed_at, outcome, won_back_at, playbook_id, owner_id, follow_up_answered_at, overdue_from) 
+    SELECT c.id, r.answered_at, a.segment, a.tier, a.csm_id, p.persona, r.campaign_id,
+           c.category, c.status, c.sla_due_at, c.first_contact_at, c.closed_at, c.outcome,
+           c.won_back_at, c.playbook_id, c.owner_id, f.answered_at, {OVERDUE_FROM}
     FROM playbooks_case AS c
     JOIN surveys_response AS r ON r.id = c.response_id
     LEFT JOIN accounts_account AS a ON a.id = r.account_id
@@ -37,20 +40,12 @@ LANGUAGE plpgsql AS $$ BEGIN
  AND c.id = ANY(ids);
 END $$"""
 
-OVERDUE = """CREATE OR REPLACE FUNCTION case_slices_overdue(ids bigint[]) RETURNS void
+OVERDUE = f"""CREATE OR REPLACE FUNCTION case_slices_overdue(ids bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$ BEGIN
     IF cardinality(ids) = 0 THEN RETURN; END IF;
     PERFORM 1 FROM playbooks_case WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     UPDATE playbooks_caseslice AS s SET overdue_from = d.overdue_from
-    FROM (SELECT c.id, LEAST(
-        CASE WHEN c.first_contact_at IS NULL THEN c.sla_due_at END,
-        (SELECT min(t.due_at) FROM playbooks_casestep AS t
-         WHERE t.case_id = c.id AND t.status = 'todo'
-           AND t.kind NOT IN ('acknowledge', 'escalation', 'lookup_360', 'notify', 'suppress_surveys')),
-        (SELECT min(((i.due_date + 1)::timestamp AT TIME ZONE answer_days_zone())
-                    - interval '1 microsecond')
-         FROM playbooks_actionitem AS i
-         WHERE i.case_id = c.id AND i.status IN ('in_progress', 'open'))) AS overdue_from
+    FROM (SELECT c.id, {OVERDUE_FROM} AS overdue_from
           FROM playbooks_case AS c WHERE c.id = ANY(ids)) AS d
     WHERE s.case_id = d.id AND s.overdue_from IS DISTINCT FROM d.overdue_from;
 END $$"""
@@ -76,17 +71,9 @@ DUE_TRIGGERS = [
     "CREATE TRIGGER case_slices_items_out AFTER DELETE ON playbooks_actionitem REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION case_slices_items_out()",
 ]
 
-FILL = """
+FILL = f"""
     UPDATE playbooks_caseslice AS s SET overdue_from = d.overdue_from
-    FROM (SELECT c.id, LEAST(
-        CASE WHEN c.first_contact_at IS NULL THEN c.sla_due_at END,
-        (SELECT min(t.due_at) FROM playbooks_casestep AS t
-         WHERE t.case_id = c.id AND t.status = 'todo'
-           AND t.kind NOT IN ('acknowledge', 'escalation', 'lookup_360', 'notify', 'suppress_surveys')),
-        (SELECT min(((i.due_date + 1)::timestamp AT TIME ZONE answer_days_zone())
-                    - interval '1 microsecond')
-         FROM playbooks_actionitem AS i
-         WHERE i.case_id = c.id AND i.status IN ('in_progress', 'open'))) AS overdue_from FROM playbooks_case AS c) AS d
+    FROM (SELECT c.id, {OVERDUE_FROM} AS overdue_from FROM playbooks_case AS c) AS d
     WHERE s.case_id = d.id
 """
 
