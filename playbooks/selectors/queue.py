@@ -125,7 +125,9 @@ def _late_action(now: dt.datetime) -> Exists:
 
 def _overdue(now: dt.datetime) -> Q:
     """Open, and its first contact, one of its people's steps or one of its plan's actions
-    is past due."""
+    is past due. The dashboard's case copies hold the same rule as a moment in SQL
+    (`playbooks.services.case_slices._OVERDUE_FROM`): a change here is a change there, and
+    a migration that recomputes the copies."""
     first_contact_late = Q(first_contact_at__isnull=True, sla_due_at__lt=now)
     late_work = first_contact_late | Q(_late_step(now)) | Q(_late_action(now))
     return Q(status__in=OPEN_CASE_STATUSES) & late_work
