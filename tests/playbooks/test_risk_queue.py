@@ -272,6 +272,7 @@ def test_a_french_reader_reads_the_score_in_french(client, default_playbooks, cs
     detail = client.get(reverse("case-detail", args=[case.pk])).content.decode()
 
     assert "Score de risque 59 sur 100" in queue
+    assert "Risque 59 sur 100" in queue  # the title of its parts
     assert "ARR en jeu" in queue
     assert "Plus risqués d’abord" in queue
     assert "ARR at stake" not in queue
