@@ -1152,7 +1152,8 @@ class CaseSlice(models.Model):
     class Meta:
         # Each reads what one figure needs from the index alone: the cases of the period's
         # answers, those closed or won back in the period, the waits in their order (the
-        # median is the one in the middle).
+        # median is the one in the middle). Those whose figures count cases include the
+        # case's id: `Count("pk")` reads it.
         indexes = [
             models.Index(
                 fields=["answered_at"],
@@ -1171,7 +1172,7 @@ class CaseSlice(models.Model):
             models.Index(fields=["won_back_at"], name="case_slice_won_back"),
             models.Index(
                 fields=["follow_up_answered_at"],
-                include=["playbook", "owner", "won_back_at", *SLICED_BY],
+                include=["playbook", "owner", "won_back_at", *SLICED_BY, "case"],
                 condition=Q(follow_up_answered_at__isnull=False),
                 name="case_slice_followed_up",
             ),
@@ -1187,8 +1188,10 @@ class CaseSlice(models.Model):
                 ),
                 name="case_slice_uncontacted",
             ),
+            # The open cases now, and those overdue now.
             models.Index(
                 fields=["status"],
+                include=["overdue_from", *SLICED_BY, "case"],
                 condition=Q(status__in=OPEN_CASE_STATUSES),
                 name="case_slice_open",
             ),
