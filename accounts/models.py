@@ -74,6 +74,8 @@ class Account(models.Model):
             # Searches for a part of a name (`name__icontains`, the queue's and lists'
             # search boxes) read trigrams rather than every account.
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="account_name_trigrams"),
+            # The same boxes find an account by its CRM id in any case (`__iexact`).
+            models.Index(Upper("external_id"), name="account_external_id_any_case"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(arr__gte=0), name="account_arr_not_negative"),

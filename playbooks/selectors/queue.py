@@ -56,6 +56,10 @@ BY_PRIORITY = "priority"
 OLDEST_FIRST = "oldest"
 SORTS = (BY_RISK, BY_PRIORITY, OLDEST_FIRST)
 
+# A search word that finds more accounts or people than this is looked for as a query
+# rather than as a list of ids (see `_found`).
+SEARCH_IDS_AT_MOST = 500
+
 
 @dataclass(frozen=True)
 class QueueFilters:
@@ -192,14 +196,21 @@ def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, statu
         for word in words[:5]:
             # The accounts and the people a word finds, each looked for once, then their
             # cases: matched on the cases joined to both, the word was tried on every case.
-            accounts = Account.objects.filter(
-                Q(name__icontains=word) | Q(external_id__iexact=word)
-            ).values("pk")
-            people = Contact.objects.filter(
-                Q(name__icontains=word) | Q(email__icontains=word)
-            ).values("pk")
-            cases = cases.filter(Q(account_id__in=accounts) | Q(contact_id__in=people))
+            accounts = Account.objects.filter(Q(name__icontains=word) | Q(external_id__iexact=word))
+            people = Contact.objects.filter(Q(name__icontains=word) | Q(email__icontains=word))
+            cases = cases.filter(
+                Q(account_id__in=_found(accounts)) | Q(contact_id__in=_found(people))
+            )
     return cases
+
+
+def _found(rows: QuerySet) -> list[int] | QuerySet:
+    """The ids of what a search word finds, when it finds at most `SEARCH_IDS_AT_MOST`;
+    else the query that finds them. Given their ids, PostgreSQL reads the cases of a few
+    accounts and people through the cases' own indexes; given the query, it could only
+    check every case against the set it finds (a fifth of the search's time)."""
+    ids = list(rows.values_list("pk", flat=True)[: SEARCH_IDS_AT_MOST + 1])
+    return rows.values("pk") if len(ids) > SEARCH_IDS_AT_MOST else ids
 
 
 def queue_for(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):

@@ -261,6 +261,27 @@ def test_search_finds_a_person_by_name_and_an_account_by_its_crm_id(client, defa
     assert rows(client.get(URL, {"q": "zebulon crm-4242"})) == []
 
 
+@pytest.mark.parametrize("found_at_most", [1, 500])
+def test_a_word_finding_many_accounts_finds_the_same_cases_as_one_finding_few(
+    client, default_playbooks, csm, monkeypatch, found_at_most
+):
+    # Up to SEARCH_IDS_AT_MOST accounts or people found are looked for by their ids, more
+    # through the query that finds them: the cases listed and counted are the same.
+    monkeypatch.setattr("playbooks.selectors.queue.SEARCH_IDS_AT_MOST", found_at_most)
+    first = open_case(csm, name="Acme North")
+    second = open_case(csm, name="Acme South")
+    by_person = open_case(csm, name="Initech")
+    by_person.contact.name = "Wile Acme"
+    by_person.contact.save()
+    open_case(csm, name="Globex")
+    client.force_login(csm)
+
+    reply = client.get(URL, {"q": "acme"})
+
+    assert sorted(rows(reply)) == sorted([first.pk, second.pk, by_person.pk])
+    assert reply.context["counts"].open == 3
+
+
 def test_the_owner_filter_offers_the_team_and_whoever_still_owns_open_cases(
     client, default_playbooks, manager, csm, other_csm, admin_user
 ):
