@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Account, Contact, Interaction, Persona
 from core.conversion import in_reporting_currency
 from core.models import LoopSettings
-from playbooks.access import accounts_visible_to
+from playbooks.access import account_cases_visible_to, accounts_visible_to
 from playbooks.models import Case, CaseAnswer, Note
 from surveys.models import Response, Suppression
 from surveys.nps import NpsSummary, summary_of
@@ -109,7 +109,7 @@ def account_page(
         CONTACTS_PER_PAGE,
     ).get_page(contacts_page)
     # Only the cases the reader may open: the account page is no way around the rule.
-    visible_cases = Case.objects.visible_to(user).filter(account=account)
+    visible_cases = account_cases_visible_to(user, account)
     return AccountPage(
         account=account,
         nps=recent.nps(),

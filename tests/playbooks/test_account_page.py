@@ -63,6 +63,28 @@ def test_a_csm_holding_a_case_of_the_account_opens_it(
     assert client.get(url(account)).status_code == 200
 
 
+def test_the_accounts_csm_sees_all_its_cases_and_a_colleague_only_the_one_they_hold(
+    client, default_playbooks, account, csm, other_csm, manager
+):
+    cases = [
+        Case.objects.get(
+            pk=process_response(
+                response_id=ResponseFactory(contact=ContactFactory(account=account), score=2).pk
+            ).case_id
+        )
+        for _ in range(3)
+    ]
+    reassign_case(case=cases[0], actor=manager, owner=other_csm)
+
+    client.force_login(csm)
+    page = client.get(url(account)).context["page"]
+    assert (page.case_count, {case.pk for case in page.cases}) == (3, {c.pk for c in cases})
+
+    client.force_login(other_csm)
+    page = client.get(url(account)).context["page"]
+    assert (page.case_count, [case.pk for case in page.cases]) == (1, [cases[0].pk])
+
+
 def test_nps_is_pooled_and_shown_by_persona(client, account, csm):
     champion = ContactFactory(account=account, persona=Persona.CHAMPION, name="Ann Champion")
     user = ContactFactory(account=account, persona=Persona.USER)
