@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['status'], include=('account', 'owner', 'id'), name='case_status_readers'),
+            index=models.Index(fields=['status'], include=('account', 'owner', 'id', 'first_contact_at', 'sla_due_at'), name='case_status_readers'),
         ),
         migrations.AddIndex(
             model_name='escalation',

@@ -60,6 +60,9 @@ SORTS = (BY_RISK, BY_PRIORITY, OLDEST_FIRST)
 # rather than as a list of ids (see `_found`).
 SEARCH_IDS_AT_MOST = 500
 
+# What a row of the queue (and of a CSM's home) shows besides the case.
+QUEUE_ROW_RELATIONS = ("account", "contact", "owner", "response")
+
 
 @dataclass(frozen=True)
 class QueueFilters:
@@ -157,7 +160,10 @@ def _annotated(user: User, now: dt.datetime) -> QuerySet[Case]:
         .exclude(kind__in=AUTOMATIC_STEP_KINDS)
         .order_by("position")
     )
-    return case_list(user=user).annotate(
+    # A row shows the case's account, person, owner and answer, never its playbook or root
+    # cause: three joins fewer for PostgreSQL to plan and Django to read.
+    rows = case_list(user=user).select_related(None).select_related(*QUEUE_ROW_RELATIONS)
+    return rows.annotate(
         next_step_title=Subquery(next_step.values("title")[:1]),
         next_step_due=Subquery(next_step.values("due_at")[:1]),
         overdue=ExpressionWrapper(_overdue(now), output_field=BooleanField()),
@@ -281,21 +287,27 @@ def queue_rows(*, user: User, case_ids: list[int], now: dt.datetime | None = Non
 
 
 def queue_counts(*, user: User, filters: QueueFilters, now: dt.datetime | None = None):
-    """Counts for the queue's status tabs and flags, in two queries: the cases by status,
-    then the open ones that are overdue or escalated. One query with a filtered count per
-    tab judged every filter on every case, closed ones included (most of them)."""
+    """Counts for the queue's status tabs and flags, in one query: the cases by status,
+    with how many of each are overdue or escalated. Only open cases can be either, and
+    their status is checked first: a closed case (most of them) is counted, not judged.
+    Without other filters, what it reads of each case is in `case_status_readers`."""
     now = now or timezone.now()
     cases = _filtered(cases_visible_to(user), filters, user, status=False)
-    counted = dict(cases.order_by().values_list("status").annotate(Count("pk")))
-    by_status = {status: counted.get(status, 0) for status in CaseStatus.values}
-    flags = cases.filter(status__in=OPEN_CASE_STATUSES).aggregate(
-        overdue=Count("pk", filter=_overdue(now)),
-        escalated=Count("pk", filter=Q(_escalated())),
+    rows = (
+        cases.order_by()
+        .values("status")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=_overdue(now)),
+            escalated=Count("pk", filter=Q(status__in=OPEN_CASE_STATUSES) & Q(_escalated())),
+        )
     )
+    counted = {row["status"]: row for row in rows}
+    by_status = {status: counted.get(status, {}).get("n", 0) for status in CaseStatus.values}
     return QueueCounts(
         by_status=by_status,
         open=sum(by_status[status] for status in OPEN_CASE_STATUSES),
         all=sum(by_status.values()),
-        overdue=flags["overdue"],
-        escalated=flags["escalated"],
+        overdue=sum(row["overdue"] for row in counted.values()),
+        escalated=sum(row["escalated"] for row in counted.values()),
     )
