@@ -200,8 +200,8 @@ def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, statu
     if filters.search:
         words = filters.search.split()
         for word in words[:5]:
-            # The accounts and the people a word finds, each looked for once, then their
-            # cases: matched on the cases joined to both, the word was tried on every case.
+            # The accounts and the people a word finds (`_found`), then their cases:
+            # matched on the cases joined to both, the word was tried on every case.
             accounts = Account.objects.filter(Q(name__icontains=word) | Q(external_id__iexact=word))
             people = Contact.objects.filter(Q(name__icontains=word) | Q(email__icontains=word))
             cases = cases.filter(
