@@ -274,33 +274,27 @@ def install_sql() -> list[str]:
     ]
     for name, (table, event, transition, ids) in _TRIGGERS.items():
         body = f"PERFORM case_slices_refresh(ARRAY({ids})); RETURN NULL;"
-        statements += [
-            f"CREATE OR REPLACE FUNCTION case_slices_{name}() RETURNS trigger "
-            f"LANGUAGE plpgsql AS $$ BEGIN {body} END $$",
-            f"DROP TRIGGER IF EXISTS case_slices_{name} ON {table}",
-            f"CREATE TRIGGER case_slices_{name} AFTER {event} ON {table} "
-            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
-        ]
+        statements += _statement_trigger(name, table, event, transition, f"BEGIN {body} END")
     statements.append(_OVERDUE)
     for name, (table, event, transition, rows, changed) in _DUE_TRIGGERS.items():
         body = f"PERFORM case_slices_overdue(ARRAY({_due_ids(rows, changed)})); RETURN NULL;"
-        statements += [
-            f"CREATE OR REPLACE FUNCTION case_slices_{name}() RETURNS trigger "
-            f"LANGUAGE plpgsql AS $$ BEGIN {body} END $$",
-            f"DROP TRIGGER IF EXISTS case_slices_{name} ON {table}",
-            f"CREATE TRIGGER case_slices_{name} AFTER {event} ON {table} "
-            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
-        ]
+        statements += _statement_trigger(name, table, event, transition, f"BEGIN {body} END")
     for name, (event, transition, sign, rows) in _COUNT_TRIGGERS.items():
-        body = _case_counts_body(sign, rows)
-        statements += [
-            f"CREATE OR REPLACE FUNCTION case_slices_{name}() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ DECLARE emptied bigint[]; BEGIN {body} RETURN NULL; END $$",
-            f"DROP TRIGGER IF EXISTS case_slices_{name} ON playbooks_caseslice",
-            f"CREATE TRIGGER case_slices_{name} AFTER {event} ON playbooks_caseslice "
-            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
-        ]
+        body = f"DECLARE emptied bigint[]; BEGIN {_case_counts_body(sign, rows)} RETURN NULL; END"
+        statements += _statement_trigger(name, "playbooks_caseslice", event, transition, body)
     return statements
+
+
+def _statement_trigger(name: str, table: str, event: str, transition: str, body: str) -> list[str]:
+    """The function `case_slices_<name>` with `body`, run once per statement `event` on
+    `table`, over its `transition` tables."""
+    return [
+        f"CREATE OR REPLACE FUNCTION case_slices_{name}() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ {body} $$",
+        f"DROP TRIGGER IF EXISTS case_slices_{name} ON {table}",
+        f"CREATE TRIGGER case_slices_{name} AFTER {event} ON {table} "
+        f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION case_slices_{name}()",
+    ]
 
 
 def uninstall_sql() -> list[str]:
