@@ -130,8 +130,9 @@ def _late_action(now: dt.datetime) -> Exists:
     )
 
 
-def _overdue(now: dt.datetime) -> Q:
-    """Open, and its first contact, one of its people's steps or one of its plan's actions
+def overdue(now: dt.datetime) -> Q:
+    """Whether a case is overdue, as a condition (to filter or count cases in one query):
+    open, and its first contact, one of its people's steps or one of its plan's actions
     is past due. The dashboard's case copies hold the same rule as a moment in SQL
     (`playbooks.services.case_slices._OVERDUE_FROM`): a change here is a change there, and
     a migration that recomputes the copies."""
@@ -142,12 +143,7 @@ def _overdue(now: dt.datetime) -> Q:
 
 def overdue_cases(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
     """Of `cases`, those open whose first contact or one of their people's steps is late."""
-    return cases.filter(_overdue(now))
-
-
-def overdue(now: dt.datetime) -> Q:
-    """The condition of `overdue_cases`, to count them beside other cases in one query."""
-    return _overdue(now)
+    return cases.filter(overdue(now))
 
 
 def _escalated() -> Exists:
@@ -166,7 +162,7 @@ def _annotated(user: User, now: dt.datetime) -> QuerySet[Case]:
     return rows.annotate(
         next_step_title=Subquery(next_step.values("title")[:1]),
         next_step_due=Subquery(next_step.values("due_at")[:1]),
-        overdue=ExpressionWrapper(_overdue(now), output_field=BooleanField()),
+        overdue=ExpressionWrapper(overdue(now), output_field=BooleanField()),
         mine=Conditional(
             When(owner=user, then=Value(1)), default=Value(0), output_field=IntegerField()
         ),
@@ -230,7 +226,7 @@ def queue_for(*, user: User, filters: QueueFilters, now: dt.datetime | None = No
     now = now or timezone.now()
     cases = _filtered(cases_visible_to(user), filters, user)
     if filters.overdue:
-        cases = cases.filter(_overdue(now))
+        cases = cases.filter(overdue(now))
     if filters.escalated:
         cases = cases.filter(_escalated())
     if filters.sort == OLDEST_FIRST:
@@ -238,7 +234,7 @@ def queue_for(*, user: User, filters: QueueFilters, now: dt.datetime | None = No
     if filters.sort == BY_PRIORITY:
         cases = cases.alias(
             escalated=_escalated(),
-            overdue=ExpressionWrapper(_overdue(now), output_field=BooleanField()),
+            overdue=ExpressionWrapper(overdue(now), output_field=BooleanField()),
             mine=Conditional(
                 When(owner=user, then=Value(1)), default=Value(0), output_field=IntegerField()
             ),
@@ -249,7 +245,7 @@ def queue_for(*, user: User, filters: QueueFilters, now: dt.datetime | None = No
         # again would only make PostgreSQL hash their subqueries twice (a third slower).
         weights = RiskWeights.of(LoopSettings.current())
         cases = cases.alias(
-            risk=risk_now(weights, today=timezone.localdate(now), overdue=_overdue(now))
+            risk=risk_now(weights, today=timezone.localdate(now), overdue=overdue(now))
         )
         order = ["-risk", "-priority", "opened_at", "id"]
     return cases.order_by(*order).values_list("pk", flat=True)
@@ -258,7 +254,7 @@ def queue_for(*, user: User, filters: QueueFilters, now: dt.datetime | None = No
 def with_overdue(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
     """`cases` annotated with `overdue`, as `overdue_cases` judges it (an input of their
     risk score)."""
-    return cases.annotate(overdue=ExpressionWrapper(_overdue(now), output_field=BooleanField()))
+    return cases.annotate(overdue=ExpressionWrapper(overdue(now), output_field=BooleanField()))
 
 
 def with_risk(cases: list[Case], *, now: dt.datetime) -> list[Case]:
@@ -298,7 +294,7 @@ def queue_counts(*, user: User, filters: QueueFilters, now: dt.datetime | None =
         .values("status")
         .annotate(
             n=Count("pk"),
-            overdue=Count("pk", filter=_overdue(now)),
+            overdue=Count("pk", filter=overdue(now)),
             escalated=Count("pk", filter=Q(status__in=OPEN_CASE_STATUSES) & Q(_escalated())),
         )
     )
