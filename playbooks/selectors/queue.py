@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -83,6 +84,21 @@ class QueueFilters:
     closed_to: dt.date | None = None
     # The account page's link to all of one account's cases.
     account: int | None = None
+
+    @cached_property
+    def found(self) -> list[tuple[list[int] | QuerySet, list[int] | QuerySet]]:
+        """For each word searched (the first five), the accounts and the people it finds
+        (`_found`): looked up once, though the queue and its counts both filter by them.
+        A word must find the case's account or its person."""
+        return [
+            (
+                _found(
+                    Account.objects.filter(Q(name__icontains=word) | Q(external_id__iexact=word))
+                ),
+                _found(Contact.objects.filter(Q(name__icontains=word) | Q(email__icontains=word))),
+            )
+            for word in self.search.split()[:5]
+        ]
 
 
 @dataclass(frozen=True)
@@ -193,16 +209,10 @@ def _filtered(cases: QuerySet[Case], filters: QueueFilters, user: User, *, statu
         cases = cases.filter(period_filter("closed_at", filters.closed_from, filters.closed_to))
     if filters.account is not None:
         cases = cases.filter(account_id=filters.account)
-    if filters.search:
-        words = filters.search.split()
-        for word in words[:5]:
-            # The accounts and the people a word finds (`_found`), then their cases:
-            # matched on the cases joined to both, the word was tried on every case.
-            accounts = Account.objects.filter(Q(name__icontains=word) | Q(external_id__iexact=word))
-            people = Contact.objects.filter(Q(name__icontains=word) | Q(email__icontains=word))
-            cases = cases.filter(
-                Q(account_id__in=_found(accounts)) | Q(contact_id__in=_found(people))
-            )
+    # The accounts and the people each word finds, then their cases: matched on the cases
+    # joined to both, the word was tried on every case.
+    for accounts, people in filters.found:
+        cases = cases.filter(Q(account_id__in=accounts) | Q(contact_id__in=people))
     return cases
 
 

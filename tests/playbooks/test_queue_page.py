@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -280,6 +282,23 @@ def test_a_word_finding_many_accounts_finds_the_same_cases_as_one_finding_few(
 
     assert sorted(rows(reply)) == sorted([first.pk, second.pk, by_person.pk])
     assert reply.context["counts"].open == 3
+
+
+def test_a_search_looks_up_each_word_once_for_the_list_and_its_counts(
+    client, default_playbooks, csm
+):
+    open_case(csm, name="Acme North")
+    client.force_login(csm)
+    client.get(URL)  # the session and the settings row, read once
+
+    with CaptureQueriesContext(connection) as plain:
+        client.get(URL)
+    with CaptureQueriesContext(connection) as searched:
+        reply = client.get(URL, {"q": "acme north"})
+
+    # Two words: each looks for its accounts and its people, once per page.
+    assert len(searched) - len(plain) == 2 * 2
+    assert reply.context["counts"].open == 1
 
 
 def test_the_owner_filter_offers_the_team_and_whoever_still_owns_open_cases(
