@@ -352,12 +352,19 @@ def account_detractors_since(*, response: Response, since: dt.datetime) -> int:
     ).count()
 
 
-def case_list(*, user: User | Integration) -> QuerySet[Case]:
-    """Cases for a list: what each row shows, fetched in a fixed number of queries."""
+# What a case's row shows besides the case, unless a list shows less.
+LIST_RELATIONS = ("account", "contact", "owner", "playbook", "response", "root_cause__parent")
+
+
+def case_list(
+    *, user: User | Integration, relations: tuple[str, ...] = LIST_RELATIONS
+) -> QuerySet[Case]:
+    """Cases for a list: what each row shows (`relations`, read in the same query), and
+    whether each is escalated."""
     has_open_escalation = Escalation.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True)
     return (
         cases_visible_to(user)
-        .select_related("account", "contact", "owner", "playbook", "response", "root_cause__parent")
+        .select_related(*relations)
         .annotate(escalated=Exists(has_open_escalation))
     )
 

@@ -174,8 +174,7 @@ def _annotated(user: User, now: dt.datetime) -> QuerySet[Case]:
     )
     # A row shows the case's account, person, owner and answer, never its playbook or root
     # cause: three joins fewer for PostgreSQL to plan and Django to read.
-    rows = case_list(user=user).select_related(None).select_related(*QUEUE_ROW_RELATIONS)
-    return rows.annotate(
+    return case_list(user=user, relations=QUEUE_ROW_RELATIONS).annotate(
         next_step_title=Subquery(next_step.values("title")[:1]),
         next_step_due=Subquery(next_step.values("due_at")[:1]),
         overdue=ExpressionWrapper(overdue(now), output_field=BooleanField()),
