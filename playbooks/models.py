@@ -1078,6 +1078,56 @@ class ThemeMonth(AnswerCount):
         return f"{self.month:%Y-%m}: {self.answers} × {self.score}, theme {self.theme_id}"
 
 
+# A month's counts summed over the CSMs: what a dashboard that picks no CSM reads, an eighth
+# to a twelfth of the rows of the per-CSM months on a team of a dozen CSMs. Kept by the same
+# triggers, in the same statements.
+
+
+class TeamAnswerMonth(AnswerCount):
+    """`AnswerMonth` summed over the CSMs."""
+
+    csm = None
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "segment", "tier", "persona", "campaign", "score"],
+                name="team_answer_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.answers} × {self.score}"
+
+
+class TeamThemeMonth(AnswerCount):
+    """`ThemeMonth` summed over the CSMs."""
+
+    csm = None
+    month = models.DateField()
+    theme = models.ForeignKey(
+        "surveys.Theme",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "segment", "tier", "persona", "campaign", "score", "theme"],
+                name="team_theme_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.answers} × {self.score}, theme {self.theme_id}"
+
+
 # The columns of a case's slice: what the dashboard's pickers narrow by.
 SLICED_BY = ["segment", "tier", "csm", "persona", "campaign"]
 
@@ -1307,6 +1357,25 @@ class CaseMonth(CaseCount):
             models.UniqueConstraint(
                 fields=["month", *SLICED_BY, "event", "outcome"],
                 name="case_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.cases} {self.event} {self.outcome}".strip()
+
+
+class TeamCaseMonth(CaseCount):
+    """`CaseMonth` summed over the CSMs (see `TeamAnswerMonth`)."""
+
+    csm = None
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", *(f for f in SLICED_BY if f != "csm"), "event", "outcome"],
+                name="team_case_month_unique",
                 nulls_distinct=False,
             ),
         ]

@@ -55,6 +55,9 @@ from playbooks.models import (
     CaseOutcome,
     CaseSlice,
     Playbook,
+    TeamAnswerMonth,
+    TeamCaseMonth,
+    TeamThemeMonth,
     ThemeDay,
     ThemeMonth,
 )
@@ -66,6 +69,8 @@ RENEWAL_WINDOW_DAYS = 90
 _NONE = summarize_counts(0, 0, 0)
 TOP_THEMES = 10
 NO_VALUE = ""
+# The months summed over the CSMs, read in place of the per-CSM ones when no CSM is picked.
+TEAM_MONTHS = {AnswerMonth: TeamAnswerMonth, ThemeMonth: TeamThemeMonth, CaseMonth: TeamCaseMonth}
 
 
 @dataclass(frozen=True)
@@ -188,8 +193,11 @@ class Slice:
         **where,
     ) -> list[dict]:
         """Count rows of the slice summed by `fields`, and by month unless not `monthly`:
-        the period's whole months from the `by_month` rows, the days around them from the
-        `by_day` rows (a value of `fields` may come in a row of each)."""
+        the period's whole months from the `by_month` rows (or from the team's months when
+        no CSM is picked), the days around them from the `by_day` rows (a value of `fields`
+        may come in a row of each)."""
+        if self.csm is None:
+            by_month = TEAM_MONTHS.get(by_month, by_month)
         months, days = whole_months_of(self)
         # The month as a date in SQL: a date_trunc would come back as a timestamp to convert.
         month_of = Cast(TruncMonth("day"), DateField())

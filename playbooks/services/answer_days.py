@@ -35,16 +35,22 @@ _COUNTS = """
 
 _DIMENSIONS = "segment, tier, csm_id, persona, campaign_id, score"
 _THEME_DIMENSIONS = f"{_DIMENSIONS}, theme_id"
+# The team's months: the same counts summed over the CSMs (`TeamAnswerMonth`).
+_TEAM_DIMENSIONS = "segment, tier, persona, campaign_id, score"
+_TEAM_THEME_DIMENSIONS = f"{_TEAM_DIMENSIONS}, theme_id"
 _MONTH_OF_DAY = "date_trunc('month', day)::date"
-# Each count goes to its day and to its month: a period's whole months are read from the
-# month rows, its first and last days from the day rows. (table, period, its value, key)
+# Each count goes to its day, to its month and to its team's month: a period's whole months
+# are read from the month rows (the team's when no CSM is picked), its first and last days
+# from the day rows. (table, period, its value, key)
 _ANSWER_TABLES = [
     ("playbooks_answerday", "day", "day", _DIMENSIONS),
     ("playbooks_answermonth", "month", _MONTH_OF_DAY, _DIMENSIONS),
+    ("playbooks_teamanswermonth", "month", _MONTH_OF_DAY, _TEAM_DIMENSIONS),
 ]
 _THEME_TABLES = [
     ("playbooks_themeday", "day", "day", _THEME_DIMENSIONS),
     ("playbooks_thememonth", "month", _MONTH_OF_DAY, _THEME_DIMENSIONS),
+    ("playbooks_teamthememonth", "month", _MONTH_OF_DAY, _TEAM_THEME_DIMENSIONS),
 ]
 TABLES = [*_ANSWER_TABLES, *_THEME_TABLES]
 
@@ -255,7 +261,7 @@ def counted_from_answers_sql(zone: str, table: str) -> str:
     """A query of every row of `table` (answer or theme counts, by day or month) as
     counted from the answers themselves, in the table's columns but its id."""
     _, _, period_of_day, dimensions = next(t for t in TABLES if t[0] == table)
-    links = _LINKS if dimensions == _THEME_DIMENSIONS else None
+    links = _LINKS if table in {t[0] for t in _THEME_TABLES} else None
     counts = _counts(_quoted(zone), "1", _ANSWERS, _ACCOUNTS, _CONTACTS, links)
     return (
         f"SELECT {period_of_day}, {dimensions}, sum(n), sum(c) "  # noqa: S608

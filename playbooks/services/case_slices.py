@@ -210,12 +210,17 @@ _CASE_COUNTS = f"""
     FROM {{rows}} AS s WHERE s.won_back_at IS NOT NULL
 """  # noqa: S608
 _CASE_KEY = "segment, tier, csm_id, persona, campaign_id, event, outcome"
+# The team's months: the same counts summed over the CSMs (`TeamCaseMonth`).
+_TEAM_CASE_KEY = "segment, tier, persona, campaign_id, event, outcome"
 _CASE_MEASURES = ("cases", "contacted", "due_contacted", "within_sla")
-# (table, period, its value from the day)
+_MONTH_OF_DAY = "date_trunc('month', day)::date"
+# (table, period, its value from the day, key)
 _CASE_TABLES = [
-    ("playbooks_caseday", "day", "day"),
-    ("playbooks_casemonth", "month", "date_trunc('month', day)::date"),
+    ("playbooks_caseday", "day", "day", _CASE_KEY),
+    ("playbooks_casemonth", "month", _MONTH_OF_DAY, _CASE_KEY),
+    ("playbooks_teamcasemonth", "month", _MONTH_OF_DAY, _TEAM_CASE_KEY),
 ]
+_TABLE_NAMES = [table for table, *_ in _CASE_TABLES]
 # Rows whose counts reach zero are removed (the unique key treats NULLs as equal).
 _APPLY = """
     WITH changed AS (
@@ -241,14 +246,14 @@ def _case_counts_body(sign: str, rows: str) -> str:
             table=table,
             period=period,
             period_of_day=period_of_day,
-            key=_CASE_KEY,
+            key=key,
             measures=", ".join(_CASE_MEASURES),
             sums=", ".join(f"sum({m})" for m in _CASE_MEASURES),
             any_change=" OR ".join(f"sum({m}) <> 0" for m in _CASE_MEASURES),
             added=", ".join(f"{m} = d.{m} + EXCLUDED.{m}" for m in _CASE_MEASURES),
             counts=_CASE_COUNTS.format(sign=sign, rows=rows),
         )
-        for table, period, period_of_day in _CASE_TABLES
+        for table, period, period_of_day, key in _CASE_TABLES
     )
 
 
@@ -263,11 +268,11 @@ def install_sql() -> list[str]:
     """The statements that (re)install the triggers."""
     # Emptying the cases empties the copies with DELETE: a TRUNCATE would be refused when
     # the same statement empties the copies too (as Django's flush does).
+    emptied = " ".join(f"DELETE FROM {t};" for t in ["playbooks_caseslice", *_TABLE_NAMES])  # noqa: S608
     statements = [
         _REFRESH,
         "CREATE OR REPLACE FUNCTION case_slices_emptied() RETURNS trigger LANGUAGE plpgsql "
-        "AS $$ BEGIN DELETE FROM playbooks_caseslice; DELETE FROM playbooks_caseday; "
-        "DELETE FROM playbooks_casemonth; RETURN NULL; END $$",
+        f"AS $$ BEGIN {emptied} RETURN NULL; END $$",
         "DROP TRIGGER IF EXISTS case_slices_emptied ON playbooks_case",
         "CREATE TRIGGER case_slices_emptied AFTER TRUNCATE ON playbooks_case "
         "FOR EACH STATEMENT EXECUTE FUNCTION case_slices_emptied()",
@@ -332,7 +337,7 @@ def recount_sql() -> list[str]:
         "accounts_account, accounts_contact "
         "IN SHARE MODE",
         "TRUNCATE playbooks_caseslice",
-        *(f"DELETE FROM {table}" for table, *_ in _CASE_TABLES),  # noqa: S608
+        *(f"DELETE FROM {table}" for table in _TABLE_NAMES),  # noqa: S608
         f"INSERT INTO playbooks_caseslice ({_COLUMNS}) {_SLICES}",  # noqa: S608
     ]
 
@@ -340,12 +345,12 @@ def recount_sql() -> list[str]:
 def case_counts_from_cases_sql(table: str) -> str:
     """A query of every row of a case count table as counted from the case copies, in the
     table's columns but its id."""
-    _, period, period_of_day = next(t for t in _CASE_TABLES if t[0] == table)
+    _, period, period_of_day, key = next(t for t in _CASE_TABLES if t[0] == table)
     counts = _CASE_COUNTS.format(sign="1", rows="playbooks_caseslice")
     sums = ", ".join(f"sum({m})" for m in _CASE_MEASURES)
     return (
-        f"SELECT {period_of_day}, {_CASE_KEY}, {sums} "  # noqa: S608
-        f"FROM ({counts}) AS delta GROUP BY 1, {_CASE_KEY}"
+        f"SELECT {period_of_day}, {key}, {sums} "  # noqa: S608
+        f"FROM ({counts}) AS delta GROUP BY 1, {key}"
     )
 
 
@@ -357,10 +362,10 @@ def differences_from_cases() -> int:
     measures = ", ".join(_CASE_MEASURES)
     compared += [
         (
-            f"SELECT {period}, {_CASE_KEY}, {measures} FROM {table}",  # noqa: S608
+            f"SELECT {period}, {key}, {measures} FROM {table}",  # noqa: S608
             case_counts_from_cases_sql(table),
         )
-        for table, period, _ in _CASE_TABLES
+        for table, period, _, key in _CASE_TABLES
     ]
     different = 0
     with connection.cursor() as cursor:

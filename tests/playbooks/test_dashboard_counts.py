@@ -9,9 +9,10 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Persona, Segment
+from accounts.models import Account, Persona, Segment
 from accounts.services.customers import save_account, save_contact
 from playbooks.defaults import install_default_playbooks
 from playbooks.models import (
@@ -30,6 +31,10 @@ from playbooks.models import (
     CaseStep,
     LatestAnswer,
     StepStatus,
+    TeamAnswerMonth,
+    TeamCaseMonth,
+    TeamThemeMonth,
+    ThemeMonth,
 )
 from playbooks.selectors import dashboard
 from playbooks.selectors.dashboard import Slice
@@ -109,14 +114,29 @@ def answer_figures(part: Slice) -> dict:
 
 def counts() -> set[tuple]:
     columns = ("segment", "tier", "csm", "persona", "campaign", "score", "answers", "commented")
+    team = ("segment", "tier", "persona", "campaign", "score", "answers", "commented")
     return (
         set(AnswerDay.objects.values_list("day", *columns))
         | set(AnswerMonth.objects.values_list("month", *columns))
+        | set(TeamAnswerMonth.objects.values_list("month", *team))
+        | set(TeamThemeMonth.objects.values_list("month", "theme", *team))
         | set(CaseSlice.objects.values_list())
         | set(LatestAnswer.objects.values_list())
         | {row[1:] for row in CaseDay.objects.values_list()}  # without their ids
         | {row[1:] for row in CaseMonth.objects.values_list()}
+        | {row[1:] for row in TeamCaseMonth.objects.values_list()}
     )
+
+
+def csm_slices() -> list[Slice]:
+    """Each CSM's accounts over the last 90 days and over whole months: the slices that
+    read the per-CSM months rather than the team's."""
+    csms = Account.objects.filter(csm__isnull=False).values_list("csm", flat=True).distinct()
+    return [
+        dataclasses.replace(part, csm=csm)
+        for csm in csms
+        for part in (SLICES[0], SLICES[5], SLICES[6])
+    ]
 
 
 def assert_counts_are_exact():
@@ -128,7 +148,7 @@ def assert_counts_are_exact():
     kept = counts()
     call_command("rebuild_dashboard_aggregates", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts() == kept
-    for part in SLICES:
+    for part in [*SLICES, *csm_slices()]:
         assert part.counted_by_day
         assert figures(part) == figures(dataclasses.replace(part, from_answers=True)), part
 
@@ -136,8 +156,8 @@ def assert_counts_are_exact():
 @pytest.fixture
 def answers():
     """A few accounts and people, and their answers over the last two months."""
-    enterprise = AccountFactory(segment=Segment.ENTERPRISE, tier="Gold")
-    small = AccountFactory(segment=Segment.SMB, tier="")
+    enterprise = AccountFactory(segment=Segment.ENTERPRISE, tier="Gold", csm=UserFactory())
+    small = AccountFactory(segment=Segment.SMB, tier="", csm=UserFactory())
     champion = ContactFactory(account=enterprise, persona=Persona.CHAMPION)
     user = ContactFactory(account=small, persona=Persona.USER)
     campaign = CampaignFactory()
@@ -401,6 +421,60 @@ def test_a_segment_change_moves_the_accounts_answers(answers):
     enterprise_answers = dashboard.nps_of(last_90_days(segment=Segment.ENTERPRISE))
     assert enterprise_answers.responses == 0
     assert_counts_are_exact()
+
+
+def test_an_account_handed_to_another_csm_moves_its_figures_between_csms_not_the_team_s(
+    answers,
+):
+    enterprise = answers["enterprise"]
+    before, after = enterprise.csm, UserFactory()
+    whole_months = SLICES[5]
+    team_months = set(TeamAnswerMonth.objects.values_list())
+    team = figures(whole_months)
+    leaving = nps_for(whole_months, csm=before.pk)
+    assert leaving.responses > 0
+
+    enterprise.csm = after
+    save_account(account=enterprise)
+
+    assert nps_for(whole_months, csm=after.pk) == leaving
+    assert nps_for(whole_months, csm=before.pk).responses == 0
+    assert figures(whole_months) == team
+    assert set(TeamAnswerMonth.objects.values_list()) == team_months
+    assert_counts_are_exact()
+
+
+def nps_for(part: Slice, *, csm: int):
+    return dashboard.nps_of(dataclasses.replace(part, csm=csm))
+
+
+def test_whole_months_are_read_from_the_team_s_counts_unless_a_csm_is_picked(answers):
+    whole_months = SLICES[5]
+    tables = {
+        "everyone": whole_months,
+        "a segment": dataclasses.replace(whole_months, segment=Segment.ENTERPRISE),
+        "a CSM": dataclasses.replace(whole_months, csm=answers["enterprise"].csm_id),
+    }
+    read = {}
+    for name, part in tables.items():
+        with CaptureQueriesContext(connection) as queries:
+            figures(part)
+        sql = " ".join(query["sql"] for query in queries)
+        read[name] = {
+            model._meta.db_table
+            for model in (
+                AnswerMonth,
+                ThemeMonth,
+                CaseMonth,
+                TeamAnswerMonth,
+                TeamThemeMonth,
+                TeamCaseMonth,
+            )
+            if f'"{model._meta.db_table}"' in sql
+        }
+    team = {"playbooks_teamanswermonth", "playbooks_teamthememonth", "playbooks_teamcasemonth"}
+    assert read["everyone"] == read["a segment"] == team
+    assert read["a CSM"] == {"playbooks_answermonth", "playbooks_thememonth", "playbooks_casemonth"}
 
 
 def test_answers_written_in_bulk_by_sql_are_counted(answers):
