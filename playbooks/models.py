@@ -1384,6 +1384,51 @@ class TeamCaseMonth(CaseCount):
         return f"{self.month:%Y-%m}: {self.cases} {self.event} {self.outcome}".strip()
 
 
+class FollowUpMonth(models.Model):
+    """How many current cases of one segment, tier and CSM of their answer's account, of one
+    playbook and owner, had their follow-up answer in one local calendar month (the answer
+    counts' zone), and how many of them were won back: the won-back rates of a period's
+    whole months, for a page that picks no persona and no campaign. PostgreSQL triggers on
+    `CaseSlice` keep them (`playbooks.services.case_slices`); never written from Python."""
+
+    month = models.DateField()
+    segment = models.CharField(max_length=20, null=True)
+    tier = models.CharField(max_length=50, null=True)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    playbook = models.ForeignKey(
+        Playbook, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    answered = models.IntegerField()
+    won_back = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "segment", "tier", "csm", "playbook", "owner"],
+                name="follow_up_month_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.won_back} of {self.answered} won back"
+
+
 # --- writing to the customer ---------------------------------------------------------------
 
 

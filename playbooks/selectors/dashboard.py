@@ -10,11 +10,12 @@ the open cases of the slice's accounts and people whatever the answer's date.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, reduce
 
 from django.db import connection
 from django.db.models import (
@@ -54,6 +55,7 @@ from playbooks.models import (
     CaseMonth,
     CaseOutcome,
     CaseSlice,
+    FollowUpMonth,
     Playbook,
     TeamAnswerMonth,
     TeamCaseMonth,
@@ -547,19 +549,7 @@ def won_back_rates(part: Slice) -> WonBackRates:
     current cases of the slice whose follow-up answer was given in the period. Read from
     the case copies, through their index of the cases followed up (or from the cases
     joined to their answers), then the playbooks' and owners' names."""
-    if part.reads_copies:
-        followed_up = CaseSlice.objects.filter(
-            part.within("follow_up_answered_at"), **part.narrowing
-        )
-    else:
-        followed_up = part.people(Case.objects.current(), prefix="response__").filter(
-            part.within("follow_up_response__answered_at")
-        )
-    rows = list(
-        followed_up.values("playbook_id", "owner_id")
-        .annotate(answered=Count("pk"), won_back=Count("pk", filter=Q(won_back_at__isnull=False)))
-        .order_by()
-    )
+    rows = _followed_up(part)
     playbook_names = dict(
         Playbook.objects.filter(pk__in={row["playbook_id"] for row in rows}).values_list(
             "pk", "name"
@@ -590,6 +580,45 @@ def won_back_rates(part: Slice) -> WonBackRates:
         by_playbook=playbooks,
         by_csm=listed(by_csm),
     )
+
+
+def _followed_up(part: Slice) -> list[dict]:
+    """The slice's current cases whose follow-up answer was given in the period, counted
+    by playbook and owner (`answered`, `won_back`; a pair may come in several rows)."""
+    by_playbook = ("playbook_id", "owner_id")
+    counts = {
+        "answered": Count("pk"),
+        "won_back": Count("pk", filter=Q(won_back_at__isnull=False)),
+    }
+    if not part.reads_copies:
+        followed_up = part.people(Case.objects.current(), prefix="response__").filter(
+            part.within("follow_up_response__answered_at")
+        )
+        return list(followed_up.values(*by_playbook).annotate(**counts).order_by())
+    copies = CaseSlice.objects.filter(**part.narrowing)
+    months = whole_months_of(part)[0] if part.counted_by_day else []
+    if not months or part.persona or part.campaign is not None:
+        followed_up = copies.filter(part.within("follow_up_answered_at"))
+        return list(followed_up.values(*by_playbook).annotate(**counts).order_by())
+    # The whole months from their counts; the days around them from the copies.
+    rows = list(
+        FollowUpMonth.objects.filter(month__gte=months[0], month__lte=months[-1], **part.narrowing)
+        .values(*by_playbook)
+        .annotate(answered=Sum("answered"), won_back=Sum("won_back"))
+        .order_by()
+    )
+    around = [
+        period_filter("follow_up_answered_at", first, last)
+        for first, last in (
+            (part.start, months[0] - dt.timedelta(days=1)),
+            (_next_month(months[-1]), part.end),
+        )
+        if first <= last
+    ]
+    if around:
+        days = copies.filter(reduce(operator.or_, around))
+        rows += days.values(*by_playbook).annotate(**counts).order_by()
+    return rows
 
 
 # --- ARR at risk ----------------------------------------------------------------------------

@@ -220,7 +220,16 @@ _CASE_TABLES = [
     ("playbooks_casemonth", "month", _MONTH_OF_DAY, _CASE_KEY),
     ("playbooks_teamcasemonth", "month", _MONTH_OF_DAY, _TEAM_CASE_KEY),
 ]
-_TABLE_NAMES = [table for table, *_ in _CASE_TABLES]
+# The won-back rates' months (`FollowUpMonth`) follow the same rows: +1 for a row with a
+# follow-up answer coming in, -1 going out, on the local month of the follow-up answer.
+_FOLLOW_UP_KEY = "month, segment, tier, csm_id, playbook_id, owner_id"
+_FOLLOW_UP_COUNTS = f"""
+    SELECT date_trunc('month', {_DAY.format(moment="s.follow_up_answered_at")})::date AS month,
+           s.segment, s.tier, s.csm_id, s.playbook_id, s.owner_id, {{sign}} AS answered,
+           CASE WHEN s.won_back_at IS NOT NULL THEN {{sign}} ELSE 0 END AS won_back
+    FROM {{rows}} AS s WHERE s.follow_up_answered_at IS NOT NULL
+"""  # noqa: S608
+_TABLE_NAMES = [*(table for table, *_ in _CASE_TABLES), "playbooks_followupmonth"]
 # Rows whose counts reach zero are removed (the unique key treats NULLs as equal).
 _APPLY = """
     WITH changed AS (
@@ -239,9 +248,29 @@ _APPLY = """
 """
 
 
+_APPLY_FOLLOW_UPS = f"""
+    WITH changed AS (
+        INSERT INTO playbooks_followupmonth AS d ({_FOLLOW_UP_KEY}, answered, won_back)
+        SELECT {_FOLLOW_UP_KEY}, sum(answered), sum(won_back) FROM ({{counts}}) AS delta
+        GROUP BY {_FOLLOW_UP_KEY}
+        HAVING sum(answered) <> 0 OR sum(won_back) <> 0
+        ORDER BY {_FOLLOW_UP_KEY}
+        ON CONFLICT ({_FOLLOW_UP_KEY}) DO UPDATE
+        SET answered = d.answered + EXCLUDED.answered, won_back = d.won_back + EXCLUDED.won_back
+        RETURNING d.id, d.answered
+    )
+    SELECT array_agg(id) INTO emptied FROM changed WHERE answered = 0;
+    IF emptied IS NOT NULL THEN
+        DELETE FROM playbooks_followupmonth WHERE id = ANY(emptied) AND answered = 0;
+    END IF;
+"""  # noqa: S608
+
+
 def _case_counts_body(sign: str, rows: str) -> str:
-    """The statements that add the signed counts of `rows` to both count tables."""
-    return "".join(
+    """The statements that add the signed counts of `rows` to the case count tables and
+    to the won-back rates' months."""
+    follow_ups = _APPLY_FOLLOW_UPS.format(counts=_FOLLOW_UP_COUNTS.format(sign=sign, rows=rows))
+    return follow_ups + "".join(
         _APPLY.format(
             table=table,
             period=period,
@@ -354,6 +383,16 @@ def case_counts_from_cases_sql(table: str) -> str:
     )
 
 
+def follow_ups_from_cases_sql() -> str:
+    """A query of every row of `FollowUpMonth` as counted from the case copies, in the
+    table's columns but its id."""
+    counts = _FOLLOW_UP_COUNTS.format(sign="1", rows="playbooks_caseslice")
+    return (
+        f"SELECT {_FOLLOW_UP_KEY}, sum(answered), sum(won_back) "  # noqa: S608
+        f"FROM ({counts}) AS delta GROUP BY {_FOLLOW_UP_KEY}"
+    )
+
+
 def differences_from_cases() -> int:
     """How many rows of the copies differ from the cases themselves, and of the case
     counts from a recount of the copies (missing, extra or wrong); 0 when all are exact.
@@ -367,6 +406,12 @@ def differences_from_cases() -> int:
         )
         for table, period, _, key in _CASE_TABLES
     ]
+    compared.append(
+        (
+            f"SELECT {_FOLLOW_UP_KEY}, answered, won_back FROM playbooks_followupmonth",  # noqa: S608
+            follow_ups_from_cases_sql(),
+        )
+    )
     different = 0
     with connection.cursor() as cursor:
         for kept, recounted in compared:

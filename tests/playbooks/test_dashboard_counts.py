@@ -29,6 +29,7 @@ from playbooks.models import (
     CaseSlice,
     CaseStatus,
     CaseStep,
+    FollowUpMonth,
     LatestAnswer,
     StepStatus,
     TeamAnswerMonth,
@@ -101,6 +102,7 @@ def figures(part: Slice) -> dict:
             for t in dashboard.recurring_themes(part)
         ],
         "loop": dashboard.loop_figures(part, now=NOW),
+        "won_back": dashboard.won_back_rates(part),
         "arr": dashboard.arr_at_risk(part, today=TODAY),
     }
 
@@ -108,7 +110,7 @@ def figures(part: Slice) -> dict:
 def answer_figures(part: Slice) -> dict:
     """The figures made of answers alone (no case, no ARR)."""
     every = figures(part)
-    del every["loop"], every["arr"]
+    del every["loop"], every["won_back"], every["arr"]
     return every
 
 
@@ -125,6 +127,7 @@ def counts() -> set[tuple]:
         | {row[1:] for row in CaseDay.objects.values_list()}  # without their ids
         | {row[1:] for row in CaseMonth.objects.values_list()}
         | {row[1:] for row in TeamCaseMonth.objects.values_list()}
+        | {row[1:] for row in FollowUpMonth.objects.values_list()}
     )
 
 
@@ -337,6 +340,34 @@ def test_a_follow_up_answer_its_moves_and_the_case_s_new_owner_move_the_won_back
     # Moved before the period: the case no longer counts in it.
     Response.objects.filter(pk=follow_up.pk).update(answered_at=NOW - dt.timedelta(days=200))
     assert dashboard.won_back_rates(last_90_days()).period.answered == 0
+    assert_counts_are_exact()
+
+
+def test_won_back_rates_of_whole_months_and_of_the_days_around_them_add_up(answers):
+    last_month = THIS_MONTH - dt.timedelta(days=10)  # in a whole month of the slices below
+    for score, answered_at, won_back in [
+        (2, dt.datetime.combine(last_month, dt.time(12), tzinfo=dt.UTC), NOW),
+        (0, NOW - dt.timedelta(hours=1), None),  # in this month, not a whole one yet
+    ]:
+        case = Case.objects.get(response__score=score)
+        follow_up = ResponseFactory(contact=case.contact, score=9, answered_at=answered_at)
+        Case.objects.filter(pk=case.pk).update(follow_up_response=follow_up, won_back_at=won_back)
+    around_months = last_90_days(start=MONTHS_AGO_2 - dt.timedelta(days=3), end=TODAY)
+    whole_months = last_90_days(start=MONTHS_AGO_2, end=THIS_MONTH - dt.timedelta(days=1))
+
+    rates = dashboard.won_back_rates(around_months).period
+    assert (rates.answered, rates.won_back) == (2, 1)
+    rates = dashboard.won_back_rates(whole_months).period
+    assert (rates.answered, rates.won_back) == (1, 1)
+    assert FollowUpMonth.objects.get(month=last_month.replace(day=1)).won_back == 1
+    champions = dataclasses.replace(around_months, persona=Persona.CHAMPION)
+    assert dashboard.won_back_rates(champions).period.answered == 1  # the first one only
+    assert_counts_are_exact()
+
+    # Taken back: the month's count goes with it.
+    Case.objects.filter(response__score=2).update(follow_up_response=None, won_back_at=None)
+    assert dashboard.won_back_rates(whole_months).period.answered == 0
+    assert not FollowUpMonth.objects.filter(month=last_month.replace(day=1)).exists()
     assert_counts_are_exact()
 
 
