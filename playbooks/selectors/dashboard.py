@@ -889,24 +889,28 @@ def overdue_actions(part: Slice, *, today: dt.date) -> OverdueActions:
         ),
         prefix="case__response__",
     )
-    by_owner = list(
-        items.values(person=Coalesce("owner_id", "case__owner_id"))
+    # One pass over the items, by person and playbook; summed here both ways.
+    by_owner: dict[int | None, int] = defaultdict(int)
+    by_playbook: dict[str, int] = defaultdict(int)
+    for row in (
+        items.values(
+            person=Coalesce("owner_id", "case__owner_id"), playbook=F("case__playbook__name")
+        )
         .annotate(n=Count("pk"))
-        .order_by("-n", "person")
-    )
+        .order_by()
+    ):
+        by_owner[row["person"]] += row["n"]
+        by_playbook[row["playbook"]] += row["n"]
     names = {
-        user.pk: user.name
-        for user in User.objects.filter(pk__in=[row["person"] for row in by_owner if row["person"]])
+        user.pk: user.name for user in User.objects.filter(pk__in=[pk for pk in by_owner if pk])
     }
-    by_playbook = list(
-        items.values("case__playbook__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "case__playbook__name")
-    )
     return OverdueActions(
-        total=sum(row["n"] for row in by_owner),
+        total=sum(by_owner.values()),
         by_owner=[
-            (names.get(row["person"]) or gettext("the managers"), row["n"]) for row in by_owner
+            (names.get(person) or gettext("the managers"), n)
+            for person, n in sorted(
+                by_owner.items(), key=lambda item: (-item[1], item[0] is None, item[0] or 0)
+            )
         ],
-        by_playbook=[(row["case__playbook__name"], row["n"]) for row in by_playbook],
+        by_playbook=sorted(by_playbook.items(), key=lambda item: (-item[1], item[0])),
     )
