@@ -262,11 +262,18 @@ def test_the_renewals_card_lists_25_accounts_and_points_to_the_csv(client, manag
     for n in range(27):
         account = AccountFactory(renewal_date=timezone.localdate() + dt.timedelta(days=10 + n))
         ResponseFactory(contact=ContactFactory(account=account), score=2)
+    # Renewing soonest, but with no detractor: neither listed nor counted.
+    happy = AccountFactory(renewal_date=timezone.localdate() + dt.timedelta(days=1))
+    ResponseFactory(contact=ContactFactory(account=happy), score=10)
     client.force_login(manager)
 
     page = client.get(URL)
 
-    assert len(page.context["arr"].renewals) == 25  # the soonest renewals
+    renewals = page.context["arr"].renewals
+    assert len(renewals) == 25  # the soonest renewals
+    assert [r.account.renewal_date for r in renewals] == sorted(
+        timezone.localdate() + dt.timedelta(days=10 + n) for n in range(25)
+    )
     assert page.context["arr"].renewal_accounts == 27
     html = page.content.decode()
     assert "The first 25 of 27 accounts: the CSV has them all." in html
