@@ -1078,9 +1078,9 @@ class ThemeMonth(AnswerCount):
         return f"{self.month:%Y-%m}: {self.answers} × {self.score}, theme {self.theme_id}"
 
 
-# A month's counts summed over the CSMs: what a dashboard that picks no CSM reads, an eighth
-# to a twelfth of the rows of the per-CSM months on a team of a dozen CSMs. Kept by the same
-# triggers, in the same statements.
+# A month's counts summed over the CSMs: what a dashboard that picks no CSM reads, a fifth
+# to an eleventh of the rows of the per-CSM months on a team of a dozen CSMs. Kept by the
+# same triggers, in the same statements.
 
 
 class TeamAnswerMonth(AnswerCount):

@@ -546,8 +546,8 @@ class WonBackRates:
 def won_back_rates(part: Slice) -> WonBackRates:
     """Won-back rates of the period, per playbook and per CSM (the case's owner): the
     current cases of the slice whose follow-up answer was given in the period. Read from
-    the case copies, through their index of the cases followed up (or from the cases
-    joined to their answers), then the playbooks' and owners' names."""
+    the monthly counts of the cases followed up and the case copies (or from the cases
+    joined to their answers, see `_followed_up`), then the playbooks' and owners' names."""
     rows = _followed_up(part)
     playbook_names = dict(
         Playbook.objects.filter(pk__in={row["playbook_id"] for row in rows}).values_list(
