@@ -347,7 +347,7 @@ def test_won_back_rates_of_whole_months_and_of_the_days_around_them_add_up(answe
     last_month = THIS_MONTH - dt.timedelta(days=10)  # in a whole month of the slices below
     for score, answered_at, won_back in [
         (2, dt.datetime.combine(last_month, dt.time(12), tzinfo=dt.UTC), NOW),
-        (0, NOW - dt.timedelta(hours=1), None),  # in this month, not a whole one yet
+        (0, NOW, None),  # in this month, not a whole one yet
     ]:
         case = Case.objects.get(response__score=score)
         follow_up = ResponseFactory(contact=case.contact, score=9, answered_at=answered_at)
