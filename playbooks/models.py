@@ -1028,10 +1028,9 @@ class AnswerMonth(AnswerCount):
         return f"{self.month:%Y-%m}: {self.answers} × {self.score}"
 
 
-class ThemeDay(AnswerCount):
-    """The answers of one local day tagged with one theme (an answer counts once per theme)."""
+class ThemeCount(AnswerCount):
+    """`AnswerCount` of the answers tagged with one theme (an answer counts once per theme)."""
 
-    day = models.DateField()
     theme = models.ForeignKey(
         "surveys.Theme",
         on_delete=models.DO_NOTHING,
@@ -1039,6 +1038,15 @@ class ThemeDay(AnswerCount):
         db_index=False,
         related_name="+",
     )
+
+    class Meta:
+        abstract = True
+
+
+class ThemeDay(ThemeCount):
+    """The answers of one local day tagged with one theme."""
+
+    day = models.DateField()
 
     class Meta:
         constraints = [
@@ -1053,17 +1061,10 @@ class ThemeDay(AnswerCount):
         return f"{self.day}: {self.answers} × {self.score}, theme {self.theme_id}"
 
 
-class ThemeMonth(AnswerCount):
+class ThemeMonth(ThemeCount):
     """The answers of one local calendar month tagged with one theme."""
 
     month = models.DateField()
-    theme = models.ForeignKey(
-        "surveys.Theme",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
 
     class Meta:
         constraints = [
@@ -1102,18 +1103,11 @@ class TeamAnswerMonth(AnswerCount):
         return f"{self.month:%Y-%m}: {self.answers} × {self.score}"
 
 
-class TeamThemeMonth(AnswerCount):
+class TeamThemeMonth(ThemeCount):
     """`ThemeMonth` summed over the CSMs."""
 
     csm = None
     month = models.DateField()
-    theme = models.ForeignKey(
-        "surveys.Theme",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
 
     class Meta:
         constraints = [
