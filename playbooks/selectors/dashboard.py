@@ -199,10 +199,15 @@ class Slice:
         may come in a row of each)."""
         if self.csm is None:
             by_month = TEAM_MONTHS.get(by_month, by_month)
-        months, days = whole_months_of(self)
+        months, around = whole_months_of(self)
         # The month as a date in SQL: a date_trunc would come back as a timestamp to convert.
         month_of = Cast(TruncMonth("day"), DateField())
-        counted = [by_day.objects.filter(days).annotate(month_of=month_of)]
+        counted = []
+        if around:
+            days = reduce(
+                operator.or_, (Q(day__gte=first, day__lte=last) for first, last in around)
+            )
+            counted.append(by_day.objects.filter(days).annotate(month_of=month_of))
         if months:
             whole = by_month.objects.filter(month__gte=months[0], month__lte=months[-1])
             counted.append(whole.annotate(month_of=F("month")))
@@ -260,19 +265,22 @@ def answer_days_zone() -> str | None:
         return cursor.fetchone()[0]
 
 
-def whole_months_of(part: Slice) -> tuple[list[dt.date], Q]:
-    """The first days of the calendar months wholly inside the period, and a filter on
-    `day` for the period's other days (before and after those months)."""
+def whole_months_of(part: Slice) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
+    """The first days of the calendar months wholly inside the period, and the first and
+    last days of the period's other days (before and after those months; the whole period
+    when it holds no whole month)."""
     whole = [
         month
         for month in months_of(part)
         if month >= part.start and _next_month(month) - dt.timedelta(days=1) <= part.end
     ]
     if not whole:
-        return [], Q(day__gte=part.start, day__lte=part.end)
-    before = Q(day__gte=part.start, day__lt=whole[0])
-    after = Q(day__gte=_next_month(whole[-1]), day__lte=part.end)
-    return whole, before | after
+        return [], [(part.start, part.end)]
+    around = [
+        (part.start, whole[0] - dt.timedelta(days=1)),
+        (_next_month(whole[-1]), part.end),
+    ]
+    return whole, [(first, last) for first, last in around if first <= last]
 
 
 def _next_month(month: dt.date) -> dt.date:
@@ -595,7 +603,7 @@ def _followed_up(part: Slice) -> list[dict]:
         )
         return list(followed_up.values(*by_playbook).annotate(**counts).order_by())
     copies = CaseSlice.objects.filter(**part.narrowing)
-    months = whole_months_of(part)[0] if part.counted_by_day else []
+    months, around = whole_months_of(part) if part.counted_by_day else ([], [])
     if not months or part.persona or part.campaign is not None:
         followed_up = copies.filter(part.within("follow_up_answered_at"))
         return list(followed_up.values(*by_playbook).annotate(**counts).order_by())
@@ -606,17 +614,12 @@ def _followed_up(part: Slice) -> list[dict]:
         .annotate(answered=Sum("answered"), won_back=Sum("won_back"))
         .order_by()
     )
-    around = [
-        period_filter("follow_up_answered_at", first, last)
-        for first, last in (
-            (part.start, months[0] - dt.timedelta(days=1)),
-            (_next_month(months[-1]), part.end),
-        )
-        if first <= last
-    ]
     if around:
-        days = copies.filter(reduce(operator.or_, around))
-        rows += days.values(*by_playbook).annotate(**counts).order_by()
+        days = reduce(
+            operator.or_,
+            (period_filter("follow_up_answered_at", first, last) for first, last in around),
+        )
+        rows += copies.filter(days).values(*by_playbook).annotate(**counts).order_by()
     return rows
 
 
