@@ -222,7 +222,8 @@ _CASE_TABLES = [
 ]
 # The won-back rates' months (`FollowUpMonth`) follow the same rows: +1 for a row with a
 # follow-up answer coming in, -1 going out, on the local month of the follow-up answer.
-_FOLLOW_UP_KEY = "month, segment, tier, csm_id, playbook_id, owner_id"
+_FOLLOW_UP_KEY = "segment, tier, csm_id, playbook_id, owner_id"
+_FOLLOW_UP_MEASURES = ("answered", "won_back")
 _FOLLOW_UP_COUNTS = f"""
     SELECT date_trunc('month', {_DAY.format(moment="s.follow_up_answered_at")})::date AS month,
            s.segment, s.tier, s.csm_id, s.playbook_id, s.owner_id, {{sign}} AS answered,
@@ -230,7 +231,8 @@ _FOLLOW_UP_COUNTS = f"""
     FROM {{rows}} AS s WHERE s.follow_up_answered_at IS NOT NULL
 """  # noqa: S608
 _TABLE_NAMES = [*(table for table, *_ in _CASE_TABLES), "playbooks_followupmonth"]
-# Rows whose counts reach zero are removed (the unique key treats NULLs as equal).
+# Rows whose counts reach zero (their first measure) are removed (the unique key treats
+# NULLs as equal).
 _APPLY = """
     WITH changed AS (
         INSERT INTO {table} AS d ({period}, {key}, {measures})
@@ -239,49 +241,42 @@ _APPLY = """
         HAVING {any_change}
         ORDER BY 1, {key}
         ON CONFLICT ({period}, {key}) DO UPDATE SET {added}
-        RETURNING d.id, d.cases
+        RETURNING d.id, d.{first}
     )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
+    SELECT array_agg(id) INTO emptied FROM changed WHERE {first} = 0;
     IF emptied IS NOT NULL THEN
-        DELETE FROM {table} WHERE id = ANY(emptied) AND cases = 0;
+        DELETE FROM {table} WHERE id = ANY(emptied) AND {first} = 0;
     END IF;
 """
 
 
-_APPLY_FOLLOW_UPS = f"""
-    WITH changed AS (
-        INSERT INTO playbooks_followupmonth AS d ({_FOLLOW_UP_KEY}, answered, won_back)
-        SELECT {_FOLLOW_UP_KEY}, sum(answered), sum(won_back) FROM ({{counts}}) AS delta
-        GROUP BY {_FOLLOW_UP_KEY}
-        HAVING sum(answered) <> 0 OR sum(won_back) <> 0
-        ORDER BY {_FOLLOW_UP_KEY}
-        ON CONFLICT ({_FOLLOW_UP_KEY}) DO UPDATE
-        SET answered = d.answered + EXCLUDED.answered, won_back = d.won_back + EXCLUDED.won_back
-        RETURNING d.id, d.answered
+def _apply(
+    table: str, period: str, period_of_day: str, key: str, measures: tuple[str, ...], counts: str
+) -> str:
+    """The statements that add the signed `counts` to `table`, summed by period and key."""
+    return _APPLY.format(
+        table=table,
+        period=period,
+        period_of_day=period_of_day,
+        key=key,
+        first=measures[0],
+        measures=", ".join(measures),
+        sums=", ".join(f"sum({m})" for m in measures),
+        any_change=" OR ".join(f"sum({m}) <> 0" for m in measures),
+        added=", ".join(f"{m} = d.{m} + EXCLUDED.{m}" for m in measures),
+        counts=counts,
     )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE answered = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_followupmonth WHERE id = ANY(emptied) AND answered = 0;
-    END IF;
-"""  # noqa: S608
 
 
 def _case_counts_body(sign: str, rows: str) -> str:
-    """The statements that add the signed counts of `rows` to the case count tables and
-    to the won-back rates' months."""
-    follow_ups = _APPLY_FOLLOW_UPS.format(counts=_FOLLOW_UP_COUNTS.format(sign=sign, rows=rows))
-    return follow_ups + "".join(
-        _APPLY.format(
-            table=table,
-            period=period,
-            period_of_day=period_of_day,
-            key=key,
-            measures=", ".join(_CASE_MEASURES),
-            sums=", ".join(f"sum({m})" for m in _CASE_MEASURES),
-            any_change=" OR ".join(f"sum({m}) <> 0" for m in _CASE_MEASURES),
-            added=", ".join(f"{m} = d.{m} + EXCLUDED.{m}" for m in _CASE_MEASURES),
-            counts=_CASE_COUNTS.format(sign=sign, rows=rows),
-        )
+    """The statements that add the signed counts of `rows` to the won-back rates' months
+    and to the case count tables."""
+    follow_ups = _FOLLOW_UP_COUNTS.format(sign=sign, rows=rows)
+    cases = _CASE_COUNTS.format(sign=sign, rows=rows)
+    return _apply(
+        "playbooks_followupmonth", "month", "month", _FOLLOW_UP_KEY, _FOLLOW_UP_MEASURES, follow_ups
+    ) + "".join(
+        _apply(table, period, period_of_day, key, _CASE_MEASURES, cases)
         for table, period, period_of_day, key in _CASE_TABLES
     )
 
@@ -388,8 +383,8 @@ def follow_ups_from_cases_sql() -> str:
     table's columns but its id."""
     counts = _FOLLOW_UP_COUNTS.format(sign="1", rows="playbooks_caseslice")
     return (
-        f"SELECT {_FOLLOW_UP_KEY}, sum(answered), sum(won_back) "  # noqa: S608
-        f"FROM ({counts}) AS delta GROUP BY {_FOLLOW_UP_KEY}"
+        f"SELECT month, {_FOLLOW_UP_KEY}, sum(answered), sum(won_back) "  # noqa: S608
+        f"FROM ({counts}) AS delta GROUP BY 1, {_FOLLOW_UP_KEY}"
     )
 
 
@@ -408,7 +403,7 @@ def differences_from_cases() -> int:
     ]
     compared.append(
         (
-            f"SELECT {_FOLLOW_UP_KEY}, answered, won_back FROM playbooks_followupmonth",  # noqa: S608
+            f"SELECT month, {_FOLLOW_UP_KEY}, answered, won_back FROM playbooks_followupmonth",  # noqa: S608
             follow_ups_from_cases_sql(),
         )
     )
