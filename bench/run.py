@@ -5,6 +5,8 @@ On this machine, against the PostgreSQL server of DATABASE_URL:
 1. answers per second through `POST /api/v1/responses`, served by gunicorn as in
    production (gunicorn.conf.py: two sync workers, the access log), beside
    `GET /healthz` (one `SELECT 1`) under the same load: the ratio, "meets" at 50 %;
+   and the floor, a bare view storing the same answers with one statement and one
+   Redis push (bench/floor.py), beside both;
 2. rows per second through `manage.py import_responses FILE`, beside a PostgreSQL
    `COPY` of the same file into a table of the same shape: the ratio, "meets" at 20 %
    or more, and the import's peak memory (RSS) on a file of 1 000 000 rows
@@ -73,10 +75,12 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
+import redis
 from psycopg import sql
 
 from bench import engine, generate
 from bench.bulk import bench_bulk, print_bulk
+from bench.floor import FLOOR_LIST
 from bench.load import Call, LoadReport, drive
 from bench.processes import stop
 
@@ -144,11 +148,16 @@ def main() -> int:
 
             if "ingest" in args.parts:
                 print(f"HTTP: {args.requests} requests each, {args.clients} clients...", flush=True)
-                healthz, api = bench_http(env, args, key, api_answers)
+                healthz, api, floor = bench_http(env, args, key, api_answers)
                 results["healthz"], results["api"] = healthz.as_dict(), api.as_dict()
                 results["api"]["answers_stored"] = count(bench_url, "surveys_response", "api")
                 # The goal: answers at least half as fast as the bare view, same load.
                 results["api"]["share_of_healthz"] = share(api.per_second, healthz.per_second)
+                results["api_floor"] = floor.as_dict()
+                results["api_floor"]["share_of_healthz"] = share(
+                    floor.per_second, healthz.per_second
+                )
+                results["api"]["share_of_floor"] = share(api.per_second, floor.per_second)
 
             if args.parts & {"ingest", "import"}:
                 csv_path = scratch_dir / "answers.csv"
@@ -433,8 +442,10 @@ def machine(database_url: str) -> dict[str, object]:
 
 def bench_http(
     env: dict[str, str], args: argparse.Namespace, key: str, answers: list[dict[str, str]]
-) -> tuple[LoadReport, LoadReport]:
-    """`GET /healthz`, then `POST /api/v1/responses`, on one gunicorn as in production."""
+) -> tuple[LoadReport, LoadReport, LoadReport]:
+    """`GET /healthz`, then `POST /api/v1/responses`, then the API's floor (`POST
+    /bench/answers`, bench/floor.py: the same bodies stored by a bare view), on one
+    gunicorn as in production."""
     port = free_port()
     json_headers = {
         "Authorization": f"Bearer {key}",
@@ -448,6 +459,10 @@ def bench_http(
     warm_up = [
         Call("POST", "/api/v1/responses", json.dumps({**body, "external_id": f"warm-{n}"}).encode())
         for n, body in enumerate(generate.api_body(answer) for answer in answers[:40])
+    ]
+    floor_posts = [
+        Call("POST", "/bench/answers", json.dumps(generate.api_body(answer)).encode())
+        for answer in answers
     ]
     common = {"host": HOST, "port": port, "clients": args.clients}
     with gunicorn(env, port):
@@ -484,7 +499,17 @@ def bench_http(
             deadline_seconds=args.http_deadline,
             **common,
         )
-    return healthz, api
+        floor = drive(
+            label="POST /bench/answers (floor)",
+            calls=floor_posts,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            expected_status=201,
+            deadline_seconds=args.http_deadline,
+            **common,
+        )
+    with redis.Redis.from_url(env["CELERY_BROKER_URL"]) as broker:
+        broker.delete(FLOOR_LIST)
+    return healthz, api, floor
 
 
 @contextlib.contextmanager
@@ -910,7 +935,7 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
         f"{m['load_average_at_end'][0]} at end\n"
     )
     rows = [("", "done", "errors", "per second", "median ms", "p95 ms")]
-    for r in (results["healthz"], results["api"]):
+    for r in (results["healthz"], results["api"], results["api_floor"]):
         done, errors = f"{r['ok']}/{r['planned']}", str(r["errors"] + r["unsent"])
         rows.append((r["label"], done, errors, _rate(r), _ms(r["median_ms"]), _ms(r["p95_ms"])))
     imported, copied = results["import"], results["copy"]
@@ -934,6 +959,14 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
             f"POST /api/v1/responses {api['per_second']:.1f}/s, reference GET /healthz "
             f"{healthz['per_second']:.1f}/s in the same run: ratio {ratio:.0%}, {verdict} "
             f"(target {API_TARGET_SHARE:.0%} or more)"
+        )
+    floor = results["api_floor"]
+    if floor.get("share_of_healthz") is not None and api.get("share_of_floor") is not None:
+        print(
+            f"  floor  POST /bench/answers {floor['per_second']:.1f}/s: a bare view storing "
+            f"the same answers (one statement, one Redis push) is "
+            f"{floor['share_of_healthz']:.0%} of /healthz\n"
+            f"         the API is {api['share_of_floor']:.0%} of it"
         )
 
 

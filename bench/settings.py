@@ -11,3 +11,6 @@ from pathlib import Path
 from nps_loop.settings import *  # noqa: F403
 
 STATIC_ROOT = Path(os.environ["BENCH_STATIC_ROOT"])
+
+# The app's URLs and the API's floor, `POST /bench/answers` (bench/floor.py).
+ROOT_URLCONF = "bench.urls"
