@@ -130,5 +130,17 @@ def drive(
     return report
 
 
+def combined(reports: Sequence[LoadReport]) -> LoadReport:
+    """Rounds of one measurement as one report: their calls, answers and seconds added."""
+    first = reports[0]
+    total = LoadReport(label=first.label, clients=first.clients, planned=0)
+    for report in reports:
+        total.planned += report.planned
+        total.seconds += report.seconds
+        total.latencies_ms.extend(report.latencies_ms)
+        total.outcomes.update(report.outcomes)
+    return total
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
