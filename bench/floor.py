@@ -9,6 +9,8 @@ no matching to an account by domain, no Celery message: a floor, not an API.
 
 Measured beside `GET /healthz` in the same run, it says how much of the API's target
 share is open to any implementation on this stack; the API itself is compared with it.
+The benchmark sends it the API's answers from addresses of its own (`floor.<address>`),
+so that neither finds the people the other added.
 """
 
 from __future__ import annotations
