@@ -77,9 +77,10 @@ class ImportCommand(BaseCommand):
                 f"{result.unchanged} unchanged, {result.skipped} skipped ({_rows(result.rows)})."
             )
             if result.history is not None:
+                verb = "is" if result.history == 1 else "are"
                 self.stdout.write(
-                    f"Of the new answers, {result.history} are history (answered "
-                    f"before the case window: no case) and {result.opening_cases} will open a case."
+                    f"Of the new answers, {result.history} {verb} history (answered before "
+                    f"the case window: no case). Cases to open: {result.opening_cases}."
                 )
         if refused:
             where = "nothing is written in a dry run" if result.dry_run else "nothing was imported"

@@ -384,8 +384,30 @@ def test_a_checked_answers_file_says_how_many_answers_are_history_and_how_many_o
     assert (job.check_result["history"], job.check_result["opening_cases"]) == (1, 1)
     text = page_text(as_admin.get(reverse("configure-import", args=[job.pk])))
     assert (
-        "Of the answers to create, 1 are history (answered before the case window: counted in "
-        "NPS, no case) and 1 will open a case." in text
+        "Of the answers to create, 1 is history (answered before the case window: counted in "
+        "NPS, no case). Cases to open: 1." in text
+    )
+
+
+def test_an_imported_answers_file_says_how_many_answers_were_history_and_cases_to_open(
+    as_admin, django_capture_on_commit_callbacks
+):
+    Playbook.objects.update(active=False)
+    PlaybookFactory(for_detractors=True)
+    long_ago = (timezone.now() - dt.timedelta(days=400)).date().isoformat()
+    rows = "".join(f"H-{n},h{n}@acme.com,2,{long_ago}\n" for n in range(3))
+    content = ANSWERS + rows + "S-1,b@acme.com,3,\nS-2,c@acme.com,10,\n"
+    job = checked_job(as_admin, content, django_capture_on_commit_callbacks, kind="answers")
+    confirm(as_admin, job, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks():  # the engine's work, queued, is not sent
+        jobs.run_import_job(job_id=job.pk)
+
+    text = page_text(as_admin.get(reverse("configure-import", args=[job.pk])))
+    assert "Imported on" in text
+    assert (
+        "Of the answers created, 3 are history (answered before the case window: counted in "
+        "NPS, no case). Cases to open: 1, as the worker takes the answers." in text
     )
 
 

@@ -334,8 +334,8 @@ def test_command_prints_a_summary(acme, tmp_path):
 
     assert out.getvalue() == (
         f"Answers from {path}: 1 created, 0 updated, 0 unchanged, 0 skipped (1 row).\n"
-        "Of the new answers, 0 are history (answered before the case window: no case) "
-        "and 1 will open a case.\n"
+        "Of the new answers, 0 are history (answered before the case window: no case). "
+        "Cases to open: 1.\n"
     )
     assert Response.objects.count() == 1
 
