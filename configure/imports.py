@@ -37,7 +37,9 @@ KIND_DESCRIPTIONS = {
         "Meetings, tickets, emails and QBRs of your accounts: the history the 360° view shows."
     ),
     ImportKind.ANSWERS: gettext_lazy(
-        "NPS answers collected elsewhere; each is followed up like an answer from the API."
+        "NPS answers collected elsewhere, years of them if you have them: each is followed "
+        "up like an answer from the API, but those given before the case window are history, "
+        "counted in NPS with no case."
     ),
 }
 
