@@ -188,13 +188,13 @@ def _process_locked(
         return Processed(response_id=response_id, case_id=case_id, already=True)
 
     tag_themes(response=response, tagged=response.tagged_theme_ids)
-    if response.follow_up_case_id is not None:
-        _link_follow_up(response)
     history = is_history(
         answered_at=response.answered_at,
         arrived_at=arrived_at or response.created_at,
         window_days=case_window_days(),
     )
+    if response.follow_up_case_id is not None:
+        _link_follow_up(response, history=history)
     playbook = None if history else playbook_for(response=response, playbooks=playbooks)
     case = None
     if playbook is not None and playbook.group_by_account and response.account_id is not None:
@@ -957,10 +957,13 @@ def _joined_answer_amended(
 FOLLOW_UP_ANSWER_WINDOW = 120
 
 
-def _link_follow_up(response: Response) -> None:
+def _link_follow_up(response: Response, *, history: bool) -> None:
     """An answer from a contact whose case asked for a follow-up survey links back to it,
     whatever the channel that brought it: a passive or a promoter marks the case won back,
-    a detractor not won back."""
+    a detractor not won back. The case's owner is told, unless the answer is history (an
+    import of old answers): it counts, its timeline says so, and nobody is nudged about
+    an answer given weeks ago. Integrations still hear of the case won back: its state
+    changed."""
     case = (
         _awaiting_follow_up(
             contact_id=response.contact_id,
@@ -995,4 +998,5 @@ def _link_follow_up(response: Response) -> None:
         ),
         details={"response": response.pk, "won_back": won_back},
     )
-    tell_follow_up_answered(case=case, before=before, after=response.score, won_back=won_back)
+    if not history:
+        tell_follow_up_answered(case=case, before=before, after=response.score, won_back=won_back)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import LoopSettings
+from notifications.models import Notification, NotificationKind
 from playbooks import tasks
 from playbooks.models import (
     ActionAudience,
@@ -208,6 +209,26 @@ def test_the_won_back_rates_export_as_csv_for_the_period(asked, client, csm, man
 
 def test_a_passive_follow_up_answer_counts_as_won_back(asked):
     assert answer_again(asked, 7).won_back
+
+
+def test_the_case_owner_is_told_of_the_follow_up_answer(asked, csm):
+    answer_again(asked, 9)
+
+    told = Notification.objects.get(recipient=csm, kind=NotificationKind.FOLLOW_UP_ANSWERED)
+    assert told.target_url == reverse("case-detail", args=[asked.pk])
+
+
+def test_a_follow_up_answer_imported_as_history_counts_but_nudges_nobody(asked, csm):
+    """Given 40 days ago, after a follow-up survey sent 60 days ago, and only now imported:
+    beyond the 30-day case window, it is history."""
+    Case.objects.filter(pk=asked.pk).update(follow_up_requested_at=later(-60))
+
+    case = answer_again(asked, 9, source="csv", answered_at=later(-40))
+
+    assert case.follow_up_response.score == 9
+    assert case.won_back
+    assert case.events.filter(kind="follow_up_answered").exists()
+    assert not Notification.objects.filter(kind=NotificationKind.FOLLOW_UP_ANSWERED).exists()
 
 
 def test_an_answer_more_than_120_days_after_the_follow_up_is_not_linked(asked):
