@@ -5,8 +5,8 @@ the period, from the case copies' index: 190 000 of them for a year at a million
 45 ms. `FollowUpMonth` counts them by month, segment, tier, CSM, playbook and owner (a few
 hundred rows a month), kept by the case copies' triggers in the statements that keep the
 case counts; the days around a period's whole months are still read from the copies.
-This migration fills the table from the copies and installs those functions, frozen below
-as they were written.
+This migration fills the table from the copies and installs those functions: migration
+0035's, with the follow-up months added.
 """
 
 import importlib
@@ -76,223 +76,41 @@ class Migration(migrations.Migration):
     ]
 
 
-# The functions as this migration installs them.
+# The case copies' functions as this migration installs them: 0035's, each count trigger
+# adding its follow-up months first. (A follow-up month's counts are the cases answered,
+# its first measure, as `cases` is the case counts'.)
+_FOLLOW_UP_KEY = "segment, tier, csm_id, playbook_id, owner_id"
+_FOLLOW_UP = """
+    WITH changed AS (
+        INSERT INTO playbooks_followupmonth AS d (month, {key}, answered, won_back)
+        SELECT month, {key}, sum(answered), sum(won_back) FROM (
+    SELECT date_trunc('month', (s.follow_up_answered_at AT TIME ZONE answer_days_zone())::date)::date AS month,
+           s.segment, s.tier, s.csm_id, s.playbook_id, s.owner_id, {sign} AS answered,
+           CASE WHEN s.won_back_at IS NOT NULL THEN {sign} ELSE 0 END AS won_back
+    FROM {rows} AS s WHERE s.follow_up_answered_at IS NOT NULL
+) AS delta
+        GROUP BY 1, {key}
+        HAVING sum(answered) <> 0 OR sum(won_back) <> 0
+        ORDER BY 1, {key}
+        ON CONFLICT (month, {key}) DO UPDATE SET answered = d.answered + EXCLUDED.answered, won_back = d.won_back + EXCLUDED.won_back
+        RETURNING d.id, d.answered
+    )
+    SELECT array_agg(id) INTO emptied FROM changed WHERE answered = 0;
+    IF emptied IS NOT NULL THEN
+        DELETE FROM playbooks_followupmonth WHERE id = ANY(emptied) AND answered = 0;
+    END IF;
+"""  # noqa: E501, S608
+
 FORWARD = [
-    """CREATE OR REPLACE FUNCTION case_slices_emptied() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM playbooks_caseslice; DELETE FROM playbooks_caseday; DELETE FROM playbooks_casemonth; DELETE FROM playbooks_teamcasemonth; DELETE FROM playbooks_followupmonth; RETURN NULL; END $$""",
-    """CREATE OR REPLACE FUNCTION case_slices_counted_in() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE emptied bigint[]; BEGIN 
-    WITH changed AS (
-        INSERT INTO playbooks_followupmonth AS d (month, segment, tier, csm_id, playbook_id, owner_id, answered, won_back)
-        SELECT month, segment, tier, csm_id, playbook_id, owner_id, sum(answered), sum(won_back) FROM (
-    SELECT date_trunc('month', (s.follow_up_answered_at AT TIME ZONE answer_days_zone())::date)::date AS month,
-           s.segment, s.tier, s.csm_id, s.playbook_id, s.owner_id, 1 AS answered,
-           CASE WHEN s.won_back_at IS NOT NULL THEN 1 ELSE 0 END AS won_back
-    FROM new_rows AS s WHERE s.follow_up_answered_at IS NOT NULL
-) AS delta
-        GROUP BY 1, segment, tier, csm_id, playbook_id, owner_id
-        HAVING sum(answered) <> 0 OR sum(won_back) <> 0
-        ORDER BY 1, segment, tier, csm_id, playbook_id, owner_id
-        ON CONFLICT (month, segment, tier, csm_id, playbook_id, owner_id) DO UPDATE SET answered = d.answered + EXCLUDED.answered, won_back = d.won_back + EXCLUDED.won_back
-        RETURNING d.id, d.answered
-    )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE answered = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_followupmonth WHERE id = ANY(emptied) AND answered = 0;
-    END IF;
-
-    WITH changed AS (
-        INSERT INTO playbooks_caseday AS d (day, segment, tier, csm_id, persona, campaign_id, event, outcome, cases, contacted, due_contacted, within_sla)
-        SELECT day, segment, tier, csm_id, persona, campaign_id, event, outcome, sum(cases), sum(contacted), sum(due_contacted), sum(within_sla) FROM (
-    SELECT (s.answered_at AT TIME ZONE answer_days_zone())::date AS day, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'answered' AS event,
-           '' AS outcome, 1 AS cases,
-           CASE WHEN s.first_contact_at IS NOT NULL THEN 1 ELSE 0 END AS contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at IS NOT NULL THEN 1 ELSE 0 END AS due_contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at <= s.sla_due_at THEN 1 ELSE 0 END AS within_sla
-    FROM new_rows AS s
-    UNION ALL
-    SELECT (s.closed_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'closed', s.outcome, 1, 0, 0, 0
-    FROM new_rows AS s WHERE s.closed_at IS NOT NULL
-    UNION ALL
-    SELECT (s.won_back_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'won_back', '', 1, 0, 0, 0
-    FROM new_rows AS s WHERE s.won_back_at IS NOT NULL
-) AS delta
-        GROUP BY 1, segment, tier, csm_id, persona, campaign_id, event, outcome
-        HAVING sum(cases) <> 0 OR sum(contacted) <> 0 OR sum(due_contacted) <> 0 OR sum(within_sla) <> 0
-        ORDER BY 1, segment, tier, csm_id, persona, campaign_id, event, outcome
-        ON CONFLICT (day, segment, tier, csm_id, persona, campaign_id, event, outcome) DO UPDATE SET cases = d.cases + EXCLUDED.cases, contacted = d.contacted + EXCLUDED.contacted, due_contacted = d.due_contacted + EXCLUDED.due_contacted, within_sla = d.within_sla + EXCLUDED.within_sla
-        RETURNING d.id, d.cases
-    )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_caseday WHERE id = ANY(emptied) AND cases = 0;
-    END IF;
-
-    WITH changed AS (
-        INSERT INTO playbooks_casemonth AS d (month, segment, tier, csm_id, persona, campaign_id, event, outcome, cases, contacted, due_contacted, within_sla)
-        SELECT date_trunc('month', day)::date, segment, tier, csm_id, persona, campaign_id, event, outcome, sum(cases), sum(contacted), sum(due_contacted), sum(within_sla) FROM (
-    SELECT (s.answered_at AT TIME ZONE answer_days_zone())::date AS day, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'answered' AS event,
-           '' AS outcome, 1 AS cases,
-           CASE WHEN s.first_contact_at IS NOT NULL THEN 1 ELSE 0 END AS contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at IS NOT NULL THEN 1 ELSE 0 END AS due_contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at <= s.sla_due_at THEN 1 ELSE 0 END AS within_sla
-    FROM new_rows AS s
-    UNION ALL
-    SELECT (s.closed_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'closed', s.outcome, 1, 0, 0, 0
-    FROM new_rows AS s WHERE s.closed_at IS NOT NULL
-    UNION ALL
-    SELECT (s.won_back_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'won_back', '', 1, 0, 0, 0
-    FROM new_rows AS s WHERE s.won_back_at IS NOT NULL
-) AS delta
-        GROUP BY 1, segment, tier, csm_id, persona, campaign_id, event, outcome
-        HAVING sum(cases) <> 0 OR sum(contacted) <> 0 OR sum(due_contacted) <> 0 OR sum(within_sla) <> 0
-        ORDER BY 1, segment, tier, csm_id, persona, campaign_id, event, outcome
-        ON CONFLICT (month, segment, tier, csm_id, persona, campaign_id, event, outcome) DO UPDATE SET cases = d.cases + EXCLUDED.cases, contacted = d.contacted + EXCLUDED.contacted, due_contacted = d.due_contacted + EXCLUDED.due_contacted, within_sla = d.within_sla + EXCLUDED.within_sla
-        RETURNING d.id, d.cases
-    )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_casemonth WHERE id = ANY(emptied) AND cases = 0;
-    END IF;
-
-    WITH changed AS (
-        INSERT INTO playbooks_teamcasemonth AS d (month, segment, tier, persona, campaign_id, event, outcome, cases, contacted, due_contacted, within_sla)
-        SELECT date_trunc('month', day)::date, segment, tier, persona, campaign_id, event, outcome, sum(cases), sum(contacted), sum(due_contacted), sum(within_sla) FROM (
-    SELECT (s.answered_at AT TIME ZONE answer_days_zone())::date AS day, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'answered' AS event,
-           '' AS outcome, 1 AS cases,
-           CASE WHEN s.first_contact_at IS NOT NULL THEN 1 ELSE 0 END AS contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at IS NOT NULL THEN 1 ELSE 0 END AS due_contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at <= s.sla_due_at THEN 1 ELSE 0 END AS within_sla
-    FROM new_rows AS s
-    UNION ALL
-    SELECT (s.closed_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'closed', s.outcome, 1, 0, 0, 0
-    FROM new_rows AS s WHERE s.closed_at IS NOT NULL
-    UNION ALL
-    SELECT (s.won_back_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'won_back', '', 1, 0, 0, 0
-    FROM new_rows AS s WHERE s.won_back_at IS NOT NULL
-) AS delta
-        GROUP BY 1, segment, tier, persona, campaign_id, event, outcome
-        HAVING sum(cases) <> 0 OR sum(contacted) <> 0 OR sum(due_contacted) <> 0 OR sum(within_sla) <> 0
-        ORDER BY 1, segment, tier, persona, campaign_id, event, outcome
-        ON CONFLICT (month, segment, tier, persona, campaign_id, event, outcome) DO UPDATE SET cases = d.cases + EXCLUDED.cases, contacted = d.contacted + EXCLUDED.contacted, due_contacted = d.due_contacted + EXCLUDED.due_contacted, within_sla = d.within_sla + EXCLUDED.within_sla
-        RETURNING d.id, d.cases
-    )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_teamcasemonth WHERE id = ANY(emptied) AND cases = 0;
-    END IF;
- RETURN NULL; END $$""",
-    """CREATE OR REPLACE FUNCTION case_slices_counted_out() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE emptied bigint[]; BEGIN 
-    WITH changed AS (
-        INSERT INTO playbooks_followupmonth AS d (month, segment, tier, csm_id, playbook_id, owner_id, answered, won_back)
-        SELECT month, segment, tier, csm_id, playbook_id, owner_id, sum(answered), sum(won_back) FROM (
-    SELECT date_trunc('month', (s.follow_up_answered_at AT TIME ZONE answer_days_zone())::date)::date AS month,
-           s.segment, s.tier, s.csm_id, s.playbook_id, s.owner_id, -1 AS answered,
-           CASE WHEN s.won_back_at IS NOT NULL THEN -1 ELSE 0 END AS won_back
-    FROM old_rows AS s WHERE s.follow_up_answered_at IS NOT NULL
-) AS delta
-        GROUP BY 1, segment, tier, csm_id, playbook_id, owner_id
-        HAVING sum(answered) <> 0 OR sum(won_back) <> 0
-        ORDER BY 1, segment, tier, csm_id, playbook_id, owner_id
-        ON CONFLICT (month, segment, tier, csm_id, playbook_id, owner_id) DO UPDATE SET answered = d.answered + EXCLUDED.answered, won_back = d.won_back + EXCLUDED.won_back
-        RETURNING d.id, d.answered
-    )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE answered = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_followupmonth WHERE id = ANY(emptied) AND answered = 0;
-    END IF;
-
-    WITH changed AS (
-        INSERT INTO playbooks_caseday AS d (day, segment, tier, csm_id, persona, campaign_id, event, outcome, cases, contacted, due_contacted, within_sla)
-        SELECT day, segment, tier, csm_id, persona, campaign_id, event, outcome, sum(cases), sum(contacted), sum(due_contacted), sum(within_sla) FROM (
-    SELECT (s.answered_at AT TIME ZONE answer_days_zone())::date AS day, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'answered' AS event,
-           '' AS outcome, -1 AS cases,
-           CASE WHEN s.first_contact_at IS NOT NULL THEN -1 ELSE 0 END AS contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at IS NOT NULL THEN -1 ELSE 0 END AS due_contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at <= s.sla_due_at THEN -1 ELSE 0 END AS within_sla
-    FROM old_rows AS s
-    UNION ALL
-    SELECT (s.closed_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'closed', s.outcome, -1, 0, 0, 0
-    FROM old_rows AS s WHERE s.closed_at IS NOT NULL
-    UNION ALL
-    SELECT (s.won_back_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'won_back', '', -1, 0, 0, 0
-    FROM old_rows AS s WHERE s.won_back_at IS NOT NULL
-) AS delta
-        GROUP BY 1, segment, tier, csm_id, persona, campaign_id, event, outcome
-        HAVING sum(cases) <> 0 OR sum(contacted) <> 0 OR sum(due_contacted) <> 0 OR sum(within_sla) <> 0
-        ORDER BY 1, segment, tier, csm_id, persona, campaign_id, event, outcome
-        ON CONFLICT (day, segment, tier, csm_id, persona, campaign_id, event, outcome) DO UPDATE SET cases = d.cases + EXCLUDED.cases, contacted = d.contacted + EXCLUDED.contacted, due_contacted = d.due_contacted + EXCLUDED.due_contacted, within_sla = d.within_sla + EXCLUDED.within_sla
-        RETURNING d.id, d.cases
-    )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_caseday WHERE id = ANY(emptied) AND cases = 0;
-    END IF;
-
-    WITH changed AS (
-        INSERT INTO playbooks_casemonth AS d (month, segment, tier, csm_id, persona, campaign_id, event, outcome, cases, contacted, due_contacted, within_sla)
-        SELECT date_trunc('month', day)::date, segment, tier, csm_id, persona, campaign_id, event, outcome, sum(cases), sum(contacted), sum(due_contacted), sum(within_sla) FROM (
-    SELECT (s.answered_at AT TIME ZONE answer_days_zone())::date AS day, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'answered' AS event,
-           '' AS outcome, -1 AS cases,
-           CASE WHEN s.first_contact_at IS NOT NULL THEN -1 ELSE 0 END AS contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at IS NOT NULL THEN -1 ELSE 0 END AS due_contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at <= s.sla_due_at THEN -1 ELSE 0 END AS within_sla
-    FROM old_rows AS s
-    UNION ALL
-    SELECT (s.closed_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'closed', s.outcome, -1, 0, 0, 0
-    FROM old_rows AS s WHERE s.closed_at IS NOT NULL
-    UNION ALL
-    SELECT (s.won_back_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'won_back', '', -1, 0, 0, 0
-    FROM old_rows AS s WHERE s.won_back_at IS NOT NULL
-) AS delta
-        GROUP BY 1, segment, tier, csm_id, persona, campaign_id, event, outcome
-        HAVING sum(cases) <> 0 OR sum(contacted) <> 0 OR sum(due_contacted) <> 0 OR sum(within_sla) <> 0
-        ORDER BY 1, segment, tier, csm_id, persona, campaign_id, event, outcome
-        ON CONFLICT (month, segment, tier, csm_id, persona, campaign_id, event, outcome) DO UPDATE SET cases = d.cases + EXCLUDED.cases, contacted = d.contacted + EXCLUDED.contacted, due_contacted = d.due_contacted + EXCLUDED.due_contacted, within_sla = d.within_sla + EXCLUDED.within_sla
-        RETURNING d.id, d.cases
-    )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_casemonth WHERE id = ANY(emptied) AND cases = 0;
-    END IF;
-
-    WITH changed AS (
-        INSERT INTO playbooks_teamcasemonth AS d (month, segment, tier, persona, campaign_id, event, outcome, cases, contacted, due_contacted, within_sla)
-        SELECT date_trunc('month', day)::date, segment, tier, persona, campaign_id, event, outcome, sum(cases), sum(contacted), sum(due_contacted), sum(within_sla) FROM (
-    SELECT (s.answered_at AT TIME ZONE answer_days_zone())::date AS day, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'answered' AS event,
-           '' AS outcome, -1 AS cases,
-           CASE WHEN s.first_contact_at IS NOT NULL THEN -1 ELSE 0 END AS contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at IS NOT NULL THEN -1 ELSE 0 END AS due_contacted,
-           CASE WHEN s.category = 'detractor' AND s.sla_due_at IS NOT NULL
-                AND s.first_contact_at <= s.sla_due_at THEN -1 ELSE 0 END AS within_sla
-    FROM old_rows AS s
-    UNION ALL
-    SELECT (s.closed_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'closed', s.outcome, -1, 0, 0, 0
-    FROM old_rows AS s WHERE s.closed_at IS NOT NULL
-    UNION ALL
-    SELECT (s.won_back_at AT TIME ZONE answer_days_zone())::date, s.segment, s.tier, s.csm_id, s.persona, s.campaign_id, 'won_back', '', -1, 0, 0, 0
-    FROM old_rows AS s WHERE s.won_back_at IS NOT NULL
-) AS delta
-        GROUP BY 1, segment, tier, persona, campaign_id, event, outcome
-        HAVING sum(cases) <> 0 OR sum(contacted) <> 0 OR sum(due_contacted) <> 0 OR sum(within_sla) <> 0
-        ORDER BY 1, segment, tier, persona, campaign_id, event, outcome
-        ON CONFLICT (month, segment, tier, persona, campaign_id, event, outcome) DO UPDATE SET cases = d.cases + EXCLUDED.cases, contacted = d.contacted + EXCLUDED.contacted, due_contacted = d.due_contacted + EXCLUDED.due_contacted, within_sla = d.within_sla + EXCLUDED.within_sla
-        RETURNING d.id, d.cases
-    )
-    SELECT array_agg(id) INTO emptied FROM changed WHERE cases = 0;
-    IF emptied IS NOT NULL THEN
-        DELETE FROM playbooks_teamcasemonth WHERE id = ANY(emptied) AND cases = 0;
-    END IF;
- RETURN NULL; END $$""",
+    _previous.emptied_function("case_slices", [*_previous.CASE_TABLES, "playbooks_followupmonth"]),
+    *(
+        _previous.counted_function(
+            name,
+            _FOLLOW_UP.format(key=_FOLLOW_UP_KEY, sign=sign, rows=rows)
+            + _previous.case_body(sign, rows),
+        )
+        for name, (sign, rows) in _previous.COUNT_TRIGGERS.items()
+    ),
 ]
 
 # The same functions as migration 0035 installed them.
