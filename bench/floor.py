@@ -15,6 +15,7 @@ so that neither finds the people the other added.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import psycopg
@@ -46,14 +47,11 @@ FROM person
 RETURNING id
 """
 
-_broker: redis.Redis | None = None
 
-
+@functools.cache
 def _redis() -> redis.Redis:
-    global _broker  # noqa: PLW0603 - one connection pool per process, as Celery keeps one
-    if _broker is None:
-        _broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    return _broker
+    """One client, and its connection pool, per process, as Celery keeps one."""
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
 
 
 @csrf_exempt
