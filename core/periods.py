@@ -10,8 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+# The days a period may start and end on. A report reads the period of the same length
+# just before the one asked for, and a day's bounds are moments: Python's dates (years 1
+# to 9999) must hold both, so a filter on the year 168 or 9999 is refused as a mistake
+# rather than failing. A report of a century, month by month, is still a page to read.
+FIRST_DAY = dt.date(1990, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+# The same years, for an API schema: OpenAPI cannot bound a date, only match its text.
+PERIOD_DAY_PATTERN = r"^(?:199[0-9]|20[0-9]{2})-[0-9]{2}-[0-9]{2}$"
+
+
+def period_day_validators() -> list:
+    """The validators of a field giving a period's first or last day."""
+    message = format_lazy(
+        _("Give a day from {first} to {last}."),
+        first=FIRST_DAY.isoformat(),
+        last=LAST_DAY.isoformat(),
+    )
+    return [MinValueValidator(FIRST_DAY, message), MaxValueValidator(LAST_DAY, message)]
 
 
 def day_bounds(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Persona, Segment
-from core.periods import twelve_months_to
+from core.periods import period_day_validators, twelve_months_to
 from core.roles import Role, has_role
 from playbooks.access import accounts_visible_to
 from playbooks.defaults import in_reader_language
@@ -122,8 +122,12 @@ class QueueFilterForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
-    closed_from = forms.DateField(required=False, widget=forms.HiddenInput)
-    closed_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_from = forms.DateField(
+        required=False, widget=forms.HiddenInput, validators=period_day_validators()
+    )
+    closed_to = forms.DateField(
+        required=False, widget=forms.HiddenInput, validators=period_day_validators()
+    )
     # The account page's link to all of its cases; only an account the reader may see.
     account = forms.ModelChoiceField(
         queryset=Account.objects.none(), required=False, widget=forms.HiddenInput
@@ -210,10 +214,16 @@ class AnswerFilterForm(forms.Form):
         empty_label=_("Any campaign"),
     )
     answered_from = forms.DateField(
-        label=_("Answered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Answered from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=period_day_validators(),
     )
     answered_to = forms.DateField(
-        label=_("Answered until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Answered until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=period_day_validators(),
     )
     segment = forms.ChoiceField(
         label=_("Segment"), required=False, choices=[("", _("Any segment")), *Segment.choices]
@@ -269,10 +279,16 @@ class DashboardFilterForm(forms.Form):
     dropped, and a period that ends before it starts falls back to the last 12 months."""
 
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=period_day_validators(),
     )
     end = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=period_day_validators(),
     )
     segment = forms.ChoiceField(
         label=_("Segment"), required=False, choices=[("", _("Any segment")), *Segment.choices]
@@ -331,10 +347,16 @@ class RecurringIssuesForm(forms.Form):
     months, as on the dashboard."""
 
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=period_day_validators(),
     )
     end = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=period_day_validators(),
     )
     sort = forms.ChoiceField(
         label=_("Sort"),
@@ -983,11 +1005,13 @@ class IssueFixForm(forms.Form):
     raised_from = forms.DateField(
         label=_("Raised from"),
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=period_day_validators(),
         error_messages={"required": _("Give the first day, as YYYY-MM-DD.")},
     )
     raised_to = forms.DateField(
         label=_("Raised until"),
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=period_day_validators(),
         error_messages={"required": _("Give the last day, as YYYY-MM-DD.")},
     )
 

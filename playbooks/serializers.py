@@ -17,7 +17,13 @@ from playbooks.models import (
 )
 from playbooks.risk import PART_LABELS
 from surveys.models import Category
-from surveys.serializers import TEXT, TEXT_MESSAGE, PatternField, QuerySerializer
+from surveys.serializers import (
+    TEXT,
+    TEXT_MESSAGE,
+    PatternField,
+    PeriodDayField,
+    QuerySerializer,
+)
 
 OPEN_STATUSES = "open"
 NO_OWNER = "none"
@@ -481,7 +487,7 @@ class ErasureSummarySerializer(serializers.Serializer):
 class RecurringIssuesQuerySerializer(QuerySerializer):
     """The query of `GET /api/v1/recurring-issues`."""
 
-    to = serializers.DateField(
+    to = PeriodDayField(
         required=False,
         help_text="Last day included (YYYY-MM-DD); today by default.",
         error_messages={"invalid": "Give a date as YYYY-MM-DD, such as 2026-06-30."},
@@ -495,7 +501,7 @@ class RecurringIssuesQuerySerializer(QuerySerializer):
     def get_fields(self):
         fields = super().get_fields()
         # `from` is a Python keyword, so it cannot be declared as an attribute.
-        fields["from"] = serializers.DateField(
+        fields["from"] = PeriodDayField(
             required=False,
             help_text=(
                 "First day included (YYYY-MM-DD); by default the first day of the month 11 "

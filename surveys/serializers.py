@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Persona, Segment
+from core.periods import PERIOD_DAY_PATTERN, period_day_validators
 from surveys.models import Response, Source, Suppression
 
 SUPPRESSION_SCOPES = [("contact", "One contact"), ("account", "Everyone at the account")]
@@ -34,6 +35,16 @@ class PatternField(serializers.CharField):
         if value and not self.pattern.fullmatch(value):
             raise serializers.ValidationError(str(self.pattern_message).format(input=value))
         return value
+
+
+class PeriodDayField(serializers.DateField):
+    """A period's first or last day, YYYY-MM-DD, in the years a period may cover
+    (`core.periods`); the schema states those years."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=period_day_validators(), **kwargs)
+        schema = {"type": "string", "format": "date", "pattern": PERIOD_DAY_PATTERN}
+        extend_schema_field(schema)(self)
 
 
 class WholeNumberField(serializers.IntegerField):
@@ -177,7 +188,7 @@ class RecordedResponseSerializer(ResponseOutSerializer):
 class NpsQuerySerializer(QuerySerializer):
     """Filters of `GET /api/v1/nps`; an empty segment, tier or persona is the same as none."""
 
-    to = serializers.DateField(
+    to = PeriodDayField(
         required=False,
         help_text="Last day included (YYYY-MM-DD). Before `from`, the period holds no day.",
     )
@@ -190,7 +201,7 @@ class NpsQuerySerializer(QuerySerializer):
     def get_fields(self):
         fields = super().get_fields()
         # `from` is a Python keyword, so it cannot be declared as an attribute.
-        fields["from"] = serializers.DateField(
+        fields["from"] = PeriodDayField(
             required=False, help_text="First day included (YYYY-MM-DD)."
         )
         return fields
