@@ -18,7 +18,10 @@ def exception_handler(exc, context):
             code=getattr(data["detail"], "code", code), message=str(data["detail"])
         )
     else:
+        # A body that is no object at all (`null`) is refused with a list of messages: they
+        # go under `non_field_errors`, as the shape's `fields` maps names to messages.
+        fields = data if isinstance(data, dict) else {"non_field_errors": data}
         response.data = api_error_body(
-            code="invalid", message="Some fields are not valid; see 'fields'.", fields=data
+            code="invalid", message="Some fields are not valid; see 'fields'.", fields=fields
         )
     return response

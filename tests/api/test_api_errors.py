@@ -111,6 +111,15 @@ def test_a_body_that_is_not_json_is_a_json_400_or_415(api_client):
     assert_api_error(as_text, 415, "unsupported_media_type")
 
 
+@pytest.mark.parametrize("body", ["null", "[]", "12"])
+def test_a_body_that_is_no_object_is_a_json_400_naming_no_field(api_client, body):
+    reply = api_client.post("/api/v1/responses", body, content_type="application/json")
+
+    error = assert_api_error(reply, 400, "invalid")
+    assert set(error["fields"]) == {"non_field_errors"}
+    assert all(isinstance(message, str) for message in error["fields"]["non_field_errors"])
+
+
 def test_asking_for_html_is_a_json_406(api_client):
     assert_api_error(
         api_client.get("/api/v1/cases", HTTP_ACCEPT="text/html"), 406, "not_acceptable"
