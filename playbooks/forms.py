@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Persona, Segment
-from core.periods import period_day_validators, twelve_months_to
+from core.periods import FIRST_DAY, LAST_DAY, period_day_validators, twelve_months_to
 from core.roles import Role, has_role
 from playbooks.access import accounts_visible_to
 from playbooks.defaults import in_reader_language
@@ -59,6 +59,14 @@ from surveys.models import Campaign, Category, Theme
 
 if TYPE_CHECKING:
     from core.models import User
+
+
+def period_day_input() -> forms.DateInput:
+    """A date picker for a period's first or last day: the browser offers only the days
+    a period may cover (`core.periods`) and says so before the form is sent."""
+    return forms.DateInput(
+        attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}
+    )
 
 
 class ThemeChoiceField(forms.ModelChoiceField):
@@ -216,13 +224,13 @@ class AnswerFilterForm(forms.Form):
     answered_from = forms.DateField(
         label=_("Answered from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=period_day_input(),
         validators=period_day_validators(),
     )
     answered_to = forms.DateField(
         label=_("Answered until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=period_day_input(),
         validators=period_day_validators(),
     )
     segment = forms.ChoiceField(
@@ -281,13 +289,13 @@ class DashboardFilterForm(forms.Form):
     start = forms.DateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=period_day_input(),
         validators=period_day_validators(),
     )
     end = forms.DateField(
         label=_("Until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=period_day_input(),
         validators=period_day_validators(),
     )
     segment = forms.ChoiceField(
@@ -349,13 +357,13 @@ class RecurringIssuesForm(forms.Form):
     start = forms.DateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=period_day_input(),
         validators=period_day_validators(),
     )
     end = forms.DateField(
         label=_("Until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=period_day_input(),
         validators=period_day_validators(),
     )
     sort = forms.ChoiceField(
@@ -1004,13 +1012,13 @@ class IssueFixForm(forms.Form):
     )
     raised_from = forms.DateField(
         label=_("Raised from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=period_day_input(),
         validators=period_day_validators(),
         error_messages={"required": _("Give the first day, as YYYY-MM-DD.")},
     )
     raised_to = forms.DateField(
         label=_("Raised until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=period_day_input(),
         validators=period_day_validators(),
         error_messages={"required": _("Give the last day, as YYYY-MM-DD.")},
     )

@@ -69,3 +69,22 @@ def test_the_api_refuses_a_day_out_of_range_and_says_which_days_it_takes(
 def test_the_api_takes_the_first_and_the_last_day_it_allows(api_client, path):
     response = api_client.get(path, {"from": "1990-01-01", "to": "2099-12-31"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("dashboard", ("start", "end")),
+        ("recurring-issues", ("start", "end")),
+        ("answer-list", ("answered_from", "answered_to")),
+    ],
+)
+def test_the_date_pickers_offer_only_the_days_a_period_may_cover(client, manager, name, fields):
+    client.force_login(manager)
+    page = client.get(reverse(name)).content.decode()
+    for field in fields:
+        tag = page[page.rindex("<input", 0, page.index(f'name="{field}"')) :]
+        tag = tag[: tag.index(">")]
+        assert 'type="date"' in tag
+        assert 'min="1990-01-01"' in tag
+        assert 'max="2099-12-31"' in tag
