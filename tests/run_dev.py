@@ -1,7 +1,8 @@
 """`scripts/run-dev` in a child process: started, read until it prints its URL, interrupted.
 
 It runs in a session of its own, so that the SIGINT a test sends reaches it alone, as
-Ctrl-C reaches it alone in a terminal (its programs run in process groups of their own).
+Ctrl-C reaches it alone in a terminal (its programs run in process groups of their own),
+and with SIGINT's default action, as a terminal gives it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ class RunDev:
 def start_run_dev(*, env: dict[str, str], url_timeout: float) -> RunDev:
     """Start run-dev; return once it printed its URL (fail after `url_timeout` seconds)."""
     process = subprocess.Popen(  # noqa: S603 - the project's own script
-        [str(ROOT / "scripts" / "run-dev")],
+        # SIGINT as in a terminal. A test run started in the background (`make test &`)
+        # ignores it, and so would run-dev, whose shell cannot then trap it: Ctrl-C
+        # would do nothing. env execs run-dev in its own process (the same pid).
+        ["/usr/bin/env", "--default-signal=INT", str(ROOT / "scripts" / "run-dev")],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
