@@ -49,9 +49,9 @@ class RunDev:
 def start_run_dev(*, env: dict[str, str], url_timeout: float) -> RunDev:
     """Start run-dev; return once it printed its URL (fail after `url_timeout` seconds)."""
     process = subprocess.Popen(  # noqa: S603 - the project's own script
-        # SIGINT as in a terminal. A test run started in the background (`make test &`)
-        # ignores it, and so would run-dev, whose shell cannot then trap it: Ctrl-C
-        # would do nothing. env execs run-dev in its own process (the same pid).
+        # SIGINT as in a terminal. A test run started as a background job of a script
+        # (no job control) ignores it, and so would run-dev, whose shell cannot then trap
+        # it: Ctrl-C would do nothing. env execs run-dev in its own process (same pid).
         ["/usr/bin/env", "--default-signal=INT", str(ROOT / "scripts" / "run-dev")],
         cwd=ROOT,
         env=env,
