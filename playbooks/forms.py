@@ -61,12 +61,18 @@ if TYPE_CHECKING:
     from core.models import User
 
 
-def period_day_input() -> forms.DateInput:
-    """A date picker for a period's first or last day: the browser offers only the days
-    a period may cover (`core.periods`) and says so before the form is sent."""
-    return forms.DateInput(
-        attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}
-    )
+class PeriodDayField(forms.DateField):
+    """A period's first or last day, among the days a period may cover (`core.periods`).
+    Its date picker offers only those, so the browser says so before the form is sent."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "widget",
+            forms.DateInput(
+                attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}
+            ),
+        )
+        super().__init__(validators=period_day_validators(), **kwargs)
 
 
 class ThemeChoiceField(forms.ModelChoiceField):
@@ -130,12 +136,8 @@ class QueueFilterForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
-    closed_from = forms.DateField(
-        required=False, widget=forms.HiddenInput, validators=period_day_validators()
-    )
-    closed_to = forms.DateField(
-        required=False, widget=forms.HiddenInput, validators=period_day_validators()
-    )
+    closed_from = PeriodDayField(required=False, widget=forms.HiddenInput)
+    closed_to = PeriodDayField(required=False, widget=forms.HiddenInput)
     # The account page's link to all of its cases; only an account the reader may see.
     account = forms.ModelChoiceField(
         queryset=Account.objects.none(), required=False, widget=forms.HiddenInput
@@ -221,18 +223,8 @@ class AnswerFilterForm(forms.Form):
         queryset=Campaign.objects.order_by("-started_at", "name"),
         empty_label=_("Any campaign"),
     )
-    answered_from = forms.DateField(
-        label=_("Answered from"),
-        required=False,
-        widget=period_day_input(),
-        validators=period_day_validators(),
-    )
-    answered_to = forms.DateField(
-        label=_("Answered until"),
-        required=False,
-        widget=period_day_input(),
-        validators=period_day_validators(),
-    )
+    answered_from = PeriodDayField(label=_("Answered from"), required=False)
+    answered_to = PeriodDayField(label=_("Answered until"), required=False)
     segment = forms.ChoiceField(
         label=_("Segment"), required=False, choices=[("", _("Any segment")), *Segment.choices]
     )
@@ -286,18 +278,8 @@ class DashboardFilterForm(forms.Form):
     """The dashboard's period and slice, read from the query string. A wrong value is
     dropped, and a period that ends before it starts falls back to the last 12 months."""
 
-    start = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=period_day_input(),
-        validators=period_day_validators(),
-    )
-    end = forms.DateField(
-        label=_("Until"),
-        required=False,
-        widget=period_day_input(),
-        validators=period_day_validators(),
-    )
+    start = PeriodDayField(label=_("From"), required=False)
+    end = PeriodDayField(label=_("Until"), required=False)
     segment = forms.ChoiceField(
         label=_("Segment"), required=False, choices=[("", _("Any segment")), *Segment.choices]
     )
@@ -354,18 +336,8 @@ class RecurringIssuesForm(forms.Form):
     value is dropped, and a period that ends before it starts falls back to the last 12
     months, as on the dashboard."""
 
-    start = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=period_day_input(),
-        validators=period_day_validators(),
-    )
-    end = forms.DateField(
-        label=_("Until"),
-        required=False,
-        widget=period_day_input(),
-        validators=period_day_validators(),
-    )
+    start = PeriodDayField(label=_("From"), required=False)
+    end = PeriodDayField(label=_("Until"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -1010,16 +982,12 @@ class IssueFixForm(forms.Form):
             "max_length": _("Keep the release note under %(limit_value)d characters."),
         },
     )
-    raised_from = forms.DateField(
+    raised_from = PeriodDayField(
         label=_("Raised from"),
-        widget=period_day_input(),
-        validators=period_day_validators(),
         error_messages={"required": _("Give the first day, as YYYY-MM-DD.")},
     )
-    raised_to = forms.DateField(
+    raised_to = PeriodDayField(
         label=_("Raised until"),
-        widget=period_day_input(),
-        validators=period_day_validators(),
         error_messages={"required": _("Give the last day, as YYYY-MM-DD.")},
     )
 
