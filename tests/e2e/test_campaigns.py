@@ -37,6 +37,9 @@ def test_an_admin_launches_a_campaign_for_one_segment_and_sees_it_sent(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Campaigns").click()
     expect(page.get_by_role("heading", name="No campaign yet")).to_be_visible()
     page.get_by_role("link", name="New campaign").click()
+    # The preview follows the form once htmx has bound it, when the page has loaded; a click
+    # only waits for the new page to start.
+    page.wait_for_load_state()
 
     # Everyone is the audience until a filter narrows it; the preview follows each change.
     expect(page.locator('[data-figure="audience"]')).to_have_text("4")
