@@ -62,8 +62,9 @@ if TYPE_CHECKING:
 
 
 class PeriodDayField(forms.DateField):
-    """A period's first or last day, among the days a period may cover (`core.periods`).
-    Its date picker offers only those, so the browser says so before the form is sent."""
+    """A day among those a period may cover (`core.periods`): a period's first or last day,
+    or a day that periods count, such as an action's due day. Its date picker offers only
+    those, so the browser says so before the form is sent."""
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault(
@@ -437,16 +438,12 @@ class ActionItemForm(forms.Form):
     audience = forms.ChoiceField(label=_("For"), choices=ActionAudience.choices)
     text = forms.CharField(label=_("Action"), max_length=500)
     owner = _people()
-    due_date = forms.DateField(
-        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = PeriodDayField(label=_("Due"), required=False)
 
 
 class ActionChangeForm(forms.Form):
     owner = _people()
-    due_date = forms.DateField(
-        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = PeriodDayField(label=_("Due"), required=False)
 
 
 class ActionStatusForm(forms.Form):

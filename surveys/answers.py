@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from core.periods import FIRST_DAY
 from surveys.models import Source
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 MAX_COMMENT_LENGTH = 10_000
 # Clocks of other systems drift; an answer a few minutes "in the future" is not an error.
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+# No period of any report starts before FIRST_DAY: an earlier answer would count in none. It
+# is a sending system's empty date (0001-01-01, 1970-01-01) or a typo, not an answer's day.
+EARLIEST_ANSWER = dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=dt.UTC)
 # Built once: `Source.values` is rebuilt at each access, and imports check a million rows.
 _SOURCES = frozenset(Source.values)
 
@@ -91,6 +95,12 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
             answered_at = timezone.make_aware(answered_at, dt.UTC)
         if answered_at > now + FUTURE_TOLERANCE:
             errors["answered_at"] = ["The answer date is in the future."]
+        elif answered_at < EARLIEST_ANSWER:
+            errors["answered_at"] = [
+                f"The answer date is before {FIRST_DAY.isoformat()}, the first day reports "
+                "cover: give the day it was given (0001-01-01 or 1970-01-01 is often an empty "
+                "date in the sending system)."
+            ]
 
     updated_at = raw["updated_at"] or now
     if not isinstance(updated_at, dt.datetime):

@@ -47,6 +47,21 @@ class PeriodDayField(serializers.DateField):
         extend_schema_field(schema)(self)
 
 
+class AnswerMomentField(serializers.DateTimeField):
+    """When an answer was given, ISO 8601, from FIRST_DAY on: an earlier date counts in no
+    report's period (`surveys.answers.EARLIEST_ANSWER`). The schema states the years, as
+    OpenAPI cannot bound a date-time."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        schema = {"type": "string", "format": "date-time", "pattern": ANSWER_YEAR_PATTERN}
+        extend_schema_field(schema)(self)
+
+
+# A date-time's year, from FIRST_DAY's (1990) on; a test holds the two together.
+ANSWER_YEAR_PATTERN = r"^(?:199[0-9]|[2-9][0-9]{3})-"
+
+
 class WholeNumberField(serializers.IntegerField):
     """A JSON whole number, as the schema's integer says: not text, not true or false."""
 
@@ -107,11 +122,11 @@ class ResponseInSerializer(serializers.Serializer):
     comment = PatternField(
         pattern=TEXT, message=TEXT_MESSAGE, required=False, allow_blank=True, max_length=10_000
     )
-    answered_at = serializers.DateTimeField(
+    answered_at = AnswerMomentField(
         required=False,
         help_text=(
-            "ISO 8601; defaults to the time of receipt. A time in the future (a sender's "
-            "clock ahead) is taken as the time of receipt."
+            "ISO 8601, from 1990-01-01 on; defaults to the time of receipt. A time in the "
+            "future (a sender's clock ahead) is taken as the time of receipt."
         ),
     )
     account_external_id = PatternField(
