@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import period_day_validators
+
 
 class Segment(models.TextChoices):
     SMB = "smb", _("SMB")
@@ -51,7 +53,10 @@ class Account(models.Model):
     tier = models.CharField(_("tier"), max_length=50, blank=True)
     arr = models.DecimalField(_("ARR"), max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    renewal_date = models.DateField(_("renewal date"), null=True, blank=True)
+    # A day the reports can count: 0001-01-01 or 9999-12-31 is a CRM's empty date.
+    renewal_date = models.DateField(
+        _("renewal date"), null=True, blank=True, validators=period_day_validators()
+    )
     csm = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("CSM"),

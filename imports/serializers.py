@@ -16,6 +16,7 @@ from surveys.serializers import (
     BatchResultSerializer,
     ItemResultSerializer,
     PatternField,
+    PeriodDayField,
     QuerySerializer,
     batch_of,
 )
@@ -94,7 +95,11 @@ class AccountInSerializer(serializers.Serializer):
         required=False,
         max_length=3,
     )
-    renewal_date = serializers.DateField(required=False, allow_null=True)
+    renewal_date = PeriodDayField(
+        required=False,
+        allow_null=True,
+        help_text="From 1990-01-01 to 2099-12-31, as a report's days; null for none.",
+    )
     csm_email = serializers.EmailField(
         required=False,
         allow_blank=True,

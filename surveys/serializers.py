@@ -38,8 +38,9 @@ class PatternField(serializers.CharField):
 
 
 class PeriodDayField(serializers.DateField):
-    """A period's first or last day, YYYY-MM-DD, in the years a period may cover
-    (`core.periods`); the schema states those years."""
+    """A day, YYYY-MM-DD, among those a period may cover (`core.periods`): a period's
+    first or last day, or a day that periods count, such as an account's renewal. The
+    schema states those years."""
 
     def __init__(self, **kwargs):
         super().__init__(validators=period_day_validators(), **kwargs)

@@ -12,6 +12,7 @@ the file has but leaves empty (or NA) clears the field, except identities
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from accounts.models import (
     Segment,
 )
 from accounts.signals import account_arr_changed, contact_account_set, contact_role_changed
+from core.periods import FIRST_DAY, LAST_DAY
 from imports.csv_import import (
     CellError,
     Column,
@@ -246,6 +248,17 @@ def _parse_arr(value: str) -> Decimal:
     return arr
 
 
+def _parse_renewal_date(value: str) -> dt.date:
+    day = parse_date(value)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CellError(
+            f"'{value}' is not a renewal date the reports can count: give a day from "
+            f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}, or leave the cell empty "
+            "(0001-01-01 or 9999-12-31 often stand for no date)."
+        )
+    return day
+
+
 def _parse_domains(value: str) -> set[str]:
     domains = set()
     for part in re.split(r"[;,\s]+", value.lower()):
@@ -341,7 +354,7 @@ class AccountPlanner:
                 row.value("currency", parse_currency) or settings.NPS_DEFAULT_CURRENCY
             )
         if row.has("renewal_date"):
-            values["renewal_date"] = row.value("renewal_date", parse_date)
+            values["renewal_date"] = row.value("renewal_date", _parse_renewal_date)
         if row.has("csm_email"):
             values["csm_email"] = row.value("csm_email", parse_email)
         if row.has("domains"):
