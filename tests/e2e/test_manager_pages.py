@@ -102,6 +102,7 @@ def test_recurring_issues_lead_from_a_root_cause_to_its_cases(
     sign_in(manager)
 
     page.get_by_role("link", name="Recurring issues", exact=True).click()
+    page.wait_for_load_state()  # its sort follows the form once htmx has bound it
     expect(
         page.get_by_role("row", name=re.compile(r"^Support Mark as fixed — Support 2 1 2 €900,000"))
     ).to_be_visible()

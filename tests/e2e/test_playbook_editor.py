@@ -48,6 +48,7 @@ def test_an_admin_builds_a_three_step_playbook_and_previews_it(
     expect(page.locator(".step-row").nth(1)).to_contain_text("Write what we learned")
 
     page.get_by_role("link", name="Playbooks", exact=True).first.click()
+    page.wait_for_load_state()  # the preview is htmx's to send, once the page has loaded
     page.get_by_label("Score").fill("2")
     page.get_by_label("Segment").select_option("enterprise")
     page.get_by_role("button", name="Preview").click()
