@@ -48,6 +48,10 @@ class PeriodDayField(serializers.DateField):
         extend_schema_field(schema)(self)
 
 
+# A date-time's year, from FIRST_DAY's (1990) on; a test holds the two together.
+ANSWER_YEAR_PATTERN = r"^(?:199[0-9]|[2-9][0-9]{3})-"
+
+
 class AnswerMomentField(serializers.DateTimeField):
     """When an answer was given, ISO 8601, from FIRST_DAY on: an earlier date counts in no
     report's period (`surveys.answers.EARLIEST_ANSWER`). The schema states the years, as
@@ -57,10 +61,6 @@ class AnswerMomentField(serializers.DateTimeField):
         super().__init__(**kwargs)
         schema = {"type": "string", "format": "date-time", "pattern": ANSWER_YEAR_PATTERN}
         extend_schema_field(schema)(self)
-
-
-# A date-time's year, from FIRST_DAY's (1990) on; a test holds the two together.
-ANSWER_YEAR_PATTERN = r"^(?:199[0-9]|[2-9][0-9]{3})-"
 
 
 class WholeNumberField(serializers.IntegerField):

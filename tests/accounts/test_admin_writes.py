@@ -65,22 +65,32 @@ def test_a_contact_email_typed_in_the_admin_is_stored_as_answers_are_matched(adm
     assert Contact.objects.get(pk=contact.pk).email == "lea.martin@example.com"
 
 
-def test_account_domains_saved_in_the_admin_replace_the_old_ones(admin_client):
-    account = AccountFactory(name="Acme", external_id="CRM-1")
-    old = account.domains.create(domain="acme.fr")
-    data = {
-        "name": "Acme",
-        "external_id": "CRM-1",
+def account_change(account, **fields) -> dict:
+    """The admin's change form of `account` as sent, with `fields` changed or added (its
+    domains' inline forms among them)."""
+    return {
+        "name": account.name,
+        "external_id": account.external_id,
         "csm": "",
         "segment": account.segment,
         "tier": account.tier,
         "arr": str(account.arr),
         "currency": account.currency,
         "renewal_date": "",
-        "domains-TOTAL_FORMS": 2,
-        "domains-INITIAL_FORMS": 1,
+        "domains-TOTAL_FORMS": 0,
+        "domains-INITIAL_FORMS": 0,
         "domains-MIN_NUM_FORMS": 0,
         "domains-MAX_NUM_FORMS": 1000,
+        **fields,
+    }
+
+
+def test_account_domains_saved_in_the_admin_replace_the_old_ones(admin_client):
+    account = AccountFactory(name="Acme", external_id="CRM-1")
+    old = account.domains.create(domain="acme.fr")
+    data = account_change(account, **{
+        "domains-TOTAL_FORMS": 2,
+        "domains-INITIAL_FORMS": 1,
         "domains-0-id": old.pk,
         "domains-0-account": account.pk,
         "domains-0-domain": "acme.fr",
@@ -88,7 +98,7 @@ def test_account_domains_saved_in_the_admin_replace_the_old_ones(admin_client):
         "domains-1-id": "",
         "domains-1-account": account.pk,
         "domains-1-domain": "@ACME.com",
-    }
+    })  # fmt: skip
 
     response = admin_client.post(reverse("admin:accounts_account_change", args=[account.pk]), data)
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Account
 from imports.services.customers import import_accounts
+from tests.accounts.test_admin_writes import account_change
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,20 +55,7 @@ def test_a_csv_import_names_the_line_and_column_of_an_empty_date():
 
 def test_the_admin_refuses_it_beside_the_field(admin_client):
     account = AccountFactory(name="Acme", external_id="CRM-1", renewal_date=None)
-    data = {
-        "name": "Acme",
-        "external_id": "CRM-1",
-        "csm": "",
-        "segment": account.segment,
-        "tier": account.tier,
-        "arr": str(account.arr),
-        "currency": account.currency,
-        "renewal_date": "0001-01-01",
-        "domains-TOTAL_FORMS": 0,
-        "domains-INITIAL_FORMS": 0,
-        "domains-MIN_NUM_FORMS": 0,
-        "domains-MAX_NUM_FORMS": 1000,
-    }
+    data = account_change(account, renewal_date="0001-01-01")
 
     reply = admin_client.post(reverse("admin:accounts_account_change", args=[account.pk]), data)
 
