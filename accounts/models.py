@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
-from core.periods import period_day_validators
+from core.periods import period_day_validators, period_moment_validators
 
 
 class Segment(models.TextChoices):
@@ -266,7 +266,8 @@ class Interaction(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
     summary = models.TextField(_("summary"))
-    occurred_at = models.DateTimeField(_("when"))
+    # A moment the reports can count: 0001-01-01 is a CRM's empty date, not a meeting.
+    occurred_at = models.DateTimeField(_("when"), validators=period_moment_validators())
     source = models.CharField(_("source"), max_length=50, default="manual")
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

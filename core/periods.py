@@ -22,6 +22,10 @@ from django.utils.translation import gettext_lazy as _
 # rather than failing. A report of a century, month by month, is still a page to read.
 FIRST_DAY = dt.date(1990, 1, 1)
 LAST_DAY = dt.date(2099, 12, 31)
+# The first and last moments of those days, in UTC. Compare a moment with them as it is:
+# converting the year 1 or 9999 to UTC can overflow.
+FIRST_MOMENT = dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=dt.UTC)
+LAST_MOMENT = dt.datetime.combine(LAST_DAY, dt.time.max, tzinfo=dt.UTC)
 # The same years, for an API schema: OpenAPI cannot bound a date, only match its text.
 PERIOD_DAY_PATTERN = r"^(?:199[0-9]|20[0-9]{2})-[0-9]{2}-[0-9]{2}$"
 
@@ -34,6 +38,13 @@ def period_day_validators() -> list:
         last=LAST_DAY.isoformat(),
     )
     return [MinValueValidator(FIRST_DAY, message), MaxValueValidator(LAST_DAY, message)]
+
+
+def period_moment_validators() -> list:
+    """The validators of a moment that periods count (an interaction's time): on one of the
+    days a period may cover, counted in UTC."""
+    message = period_day_validators()[0].message
+    return [MinValueValidator(FIRST_MOMENT, message), MaxValueValidator(LAST_MOMENT, message)]
 
 
 def day_bounds(

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from core.periods import FIRST_DAY
+from core.periods import FIRST_DAY, FIRST_MOMENT
 from surveys.models import Source
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ MAX_COMMENT_LENGTH = 10_000
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 # No period of any report starts before FIRST_DAY: an earlier answer would count in none. It
 # is a sending system's empty date (0001-01-01, 1970-01-01) or a typo, not an answer's day.
-EARLIEST_ANSWER = dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=dt.UTC)
+EARLIEST_ANSWER = FIRST_MOMENT
 # Built once: `Source.values` is rebuilt at each access, and imports check a million rows.
 _SOURCES = frozenset(Source.values)
 

@@ -38,7 +38,7 @@ from accounts.models import (
     Segment,
 )
 from accounts.signals import account_arr_changed, contact_account_set, contact_role_changed
-from core.periods import FIRST_DAY, LAST_DAY
+from core.periods import FIRST_DAY, FIRST_MOMENT, LAST_DAY, LAST_MOMENT
 from imports.csv_import import (
     CellError,
     Column,
@@ -257,6 +257,17 @@ def _parse_renewal_date(value: str) -> dt.date:
             "(0001-01-01 or 9999-12-31 often stand for no date)."
         )
     return day
+
+
+def _parse_occurred_at(value: str) -> dt.datetime:
+    moment = parse_datetime(value)
+    if not FIRST_MOMENT <= moment <= LAST_MOMENT:
+        raise CellError(
+            f"'{value}' is not a moment the reports can count: give a day from "
+            f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()} (0001-01-01 often stands "
+            "for no date)."
+        )
+    return moment
 
 
 def _parse_domains(value: str) -> set[str]:
@@ -642,7 +653,7 @@ class InteractionPlanner:
             "account_external_id": row.value("account_external_id", text(100)),
             "kind": row.value("kind", self._kind),
             "summary": row.value("summary", text(MAX_SUMMARY_LENGTH)),
-            "occurred_at": row.value("occurred_at", parse_datetime),
+            "occurred_at": row.value("occurred_at", _parse_occurred_at),
             "contact_email": row.value("contact_email", parse_email),
             "source": (row.value("source", text(50)) or DEFAULT_INTERACTION_SOURCE).lower(),
             "external_id": row.value("external_id", text(100)) or "",
