@@ -12,9 +12,8 @@ the file has but leaves empty (or NA) clears the field, except identities
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -248,26 +247,36 @@ def _parse_arr(value: str) -> Decimal:
     return arr
 
 
-def _parse_renewal_date(value: str) -> dt.date:
-    day = parse_date(value)
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise CellError(
-            f"'{value}' is not a renewal date the reports can count: give a day from "
-            f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}, or leave the cell empty "
-            "(0001-01-01 or 9999-12-31 often stand for no date)."
-        )
-    return day
+def _on_a_reported_day(
+    parse: Callable[[str], Any], what: str, *, first: Any, last: Any, or_else: str = ""
+) -> Callable[[str], Any]:
+    """A cell's parser: `parse`, and the value refused unless on one of the days the
+    reports cover (`first` to `last`: `core.periods`' days, or their moments); `or_else`
+    ends the advice."""
+
+    def parse_reported(value: str) -> Any:
+        parsed = parse(value)
+        if not first <= parsed <= last:
+            raise CellError(
+                f"'{value}' is not {what} the reports can count: give a day from "
+                f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}{or_else} (0001-01-01 or "
+                "9999-12-31 often stands for no date)."
+            )
+        return parsed
+
+    return parse_reported
 
 
-def _parse_occurred_at(value: str) -> dt.datetime:
-    moment = parse_datetime(value)
-    if not FIRST_MOMENT <= moment <= LAST_MOMENT:
-        raise CellError(
-            f"'{value}' is not a moment the reports can count: give a day from "
-            f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()} (0001-01-01 often stands "
-            "for no date)."
-        )
-    return moment
+_parse_renewal_date = _on_a_reported_day(
+    parse_date,
+    "a renewal date",
+    first=FIRST_DAY,
+    last=LAST_DAY,
+    or_else=", or leave the cell empty",
+)
+_parse_occurred_at = _on_a_reported_day(
+    parse_datetime, "a moment", first=FIRST_MOMENT, last=LAST_MOMENT
+)
 
 
 def _parse_domains(value: str) -> set[str]:
