@@ -28,23 +28,29 @@ FIRST_MOMENT = dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=dt.UTC)
 LAST_MOMENT = dt.datetime.combine(LAST_DAY, dt.time.max, tzinfo=dt.UTC)
 # The same years, for an API schema: OpenAPI cannot bound a date, only match its text.
 PERIOD_DAY_PATTERN = r"^(?:199[0-9]|20[0-9]{2})-[0-9]{2}-[0-9]{2}$"
+# A date-time's year from FIRST_DAY's on (a later one is a sender's clock ahead, read as now).
+FROM_FIRST_YEAR_PATTERN = r"^(?:199[0-9]|[2-9][0-9]{3})-"
 
 
 def period_day_validators() -> list:
-    """The validators of a field giving a period's first or last day."""
-    message = format_lazy(
-        _("Give a day from {first} to {last}."),
-        first=FIRST_DAY.isoformat(),
-        last=LAST_DAY.isoformat(),
-    )
-    return [MinValueValidator(FIRST_DAY, message), MaxValueValidator(LAST_DAY, message)]
+    """The validators of a field giving a period's first or last day, or a day that periods
+    count (an action's due day, an account's renewal)."""
+    return _between(FIRST_DAY, LAST_DAY)
 
 
 def period_moment_validators() -> list:
     """The validators of a moment that periods count (an interaction's time): on one of the
     days a period may cover, counted in UTC."""
-    message = period_day_validators()[0].message
-    return [MinValueValidator(FIRST_MOMENT, message), MaxValueValidator(LAST_MOMENT, message)]
+    return _between(FIRST_MOMENT, LAST_MOMENT)
+
+
+def _between(first: dt.date, last: dt.date) -> list:
+    message = format_lazy(
+        _("Give a day from {first} to {last}."),
+        first=FIRST_DAY.isoformat(),
+        last=LAST_DAY.isoformat(),
+    )
+    return [MinValueValidator(first, message), MaxValueValidator(last, message)]
 
 
 def day_bounds(

@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 MAX_COMMENT_LENGTH = 10_000
 # Clocks of other systems drift; an answer a few minutes "in the future" is not an error.
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
-# No period of any report starts before FIRST_DAY: an earlier answer would count in none. It
-# is a sending system's empty date (0001-01-01, 1970-01-01) or a typo, not an answer's day.
-EARLIEST_ANSWER = FIRST_MOMENT
 # Built once: `Source.values` is rebuilt at each access, and imports check a million rows.
 _SOURCES = frozenset(Source.values)
 
@@ -95,7 +92,9 @@ def clean_answer(answer: AnswerIn) -> AnswerIn:
             answered_at = timezone.make_aware(answered_at, dt.UTC)
         if answered_at > now + FUTURE_TOLERANCE:
             errors["answered_at"] = ["The answer date is in the future."]
-        elif answered_at < EARLIEST_ANSWER:
+        elif answered_at < FIRST_MOMENT:
+            # No report's period starts earlier: it is a sending system's empty date
+            # (0001-01-01, 1970-01-01) or a typo, and stored it would count in no period.
             errors["answered_at"] = [
                 f"The answer date is before {FIRST_DAY.isoformat()}, the first day reports "
                 "cover: give the day it was given (0001-01-01 or 1970-01-01 is often an empty "

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Persona, Segment
-from core.periods import PERIOD_DAY_PATTERN, period_day_validators
+from core.periods import FROM_FIRST_YEAR_PATTERN, PERIOD_DAY_PATTERN, period_day_validators
 from surveys.models import Response, Source, Suppression
 
 SUPPRESSION_SCOPES = [("contact", "One contact"), ("account", "Everyone at the account")]
@@ -48,18 +48,14 @@ class PeriodDayField(serializers.DateField):
         extend_schema_field(schema)(self)
 
 
-# A date-time's year, from FIRST_DAY's (1990) on; a test holds the two together.
-ANSWER_YEAR_PATTERN = r"^(?:199[0-9]|[2-9][0-9]{3})-"
-
-
 class AnswerMomentField(serializers.DateTimeField):
-    """When an answer was given, ISO 8601, from FIRST_DAY on: an earlier date counts in no
-    report's period (`surveys.answers.EARLIEST_ANSWER`). The schema states the years, as
-    OpenAPI cannot bound a date-time."""
+    """When an answer was given, ISO 8601, from `core.periods.FIRST_DAY` on: an earlier
+    date counts in no report's period (`clean_answer` refuses it). The schema states the
+    years, as OpenAPI cannot bound a date-time."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        schema = {"type": "string", "format": "date-time", "pattern": ANSWER_YEAR_PATTERN}
+        schema = {"type": "string", "format": "date-time", "pattern": FROM_FIRST_YEAR_PATTERN}
         extend_schema_field(schema)(self)
 
 

@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-from core.periods import FIRST_DAY
+from core.periods import FIRST_DAY, FROM_FIRST_YEAR_PATTERN
 from imports.services.answers import import_responses
 from surveys.models import Response
-from surveys.serializers import ANSWER_YEAR_PATTERN
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +76,7 @@ def test_a_csv_import_names_the_line_and_column_of_an_empty_date(ana):
 
 
 def test_the_schema_states_the_same_first_year():
-    pattern = re.compile(ANSWER_YEAR_PATTERN)
+    pattern = re.compile(FROM_FIRST_YEAR_PATTERN)
     assert pattern.match(f"{FIRST_DAY:%Y-%m-%d}T00:00:00Z")
     assert not pattern.match(f"{FIRST_DAY - dt.timedelta(days=1):%Y-%m-%d}T23:59:59Z")
     assert pattern.match("2099-12-31T23:59:59Z")
